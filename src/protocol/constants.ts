@@ -1,0 +1,104 @@
+/**
+ * Names and numbers of the room protocol, version 1 (../shared/PROTOCOL.md).
+ * Server, client library and tests import these; nothing here touches the runtime.
+ */
+
+export const PROTOCOL_VERSION = 1;
+
+export const CLIENT_EVENT_TYPE = "ClientEvent";
+export const SERVER_EVENT_TYPE = "ServerEvent";
+
+/** Events a client may send. */
+export const ClientEvents = {
+	Register: "Register",
+	SendMessage: "SendMessage",
+	Unregister: "Unregister",
+} as const;
+export type ClientEventName = (typeof ClientEvents)[keyof typeof ClientEvents];
+
+/** Events the server sends. */
+export const ServerEvents = {
+	ConnectionEstablished: "ConnectionEstablished",
+	Registered: "Registered",
+	Unregistered: "Unregistered",
+	UserJoined: "UserJoined",
+	UserUpdated: "UserUpdated",
+	UserLeft: "UserLeft",
+	Message: "Message",
+	MessageAck: "MessageAck",
+	Error: "Error",
+} as const;
+export type ServerEventName = (typeof ServerEvents)[keyof typeof ServerEvents];
+
+/** Codes carried by an `Error` event on the socket. */
+export const ErrorCodes = {
+	BAD_JSON: "BAD_JSON",
+	BAD_REQUEST: "BAD_REQUEST",
+	BAD_FRAME: "BAD_FRAME",
+	UNKNOWN_EVENT: "UNKNOWN_EVENT",
+	NOT_REGISTERED: "NOT_REGISTERED",
+	ALREADY_REGISTERED: "ALREADY_REGISTERED",
+	USER_NOT_FOUND: "USER_NOT_FOUND",
+	MESSAGE_TOO_LARGE: "MESSAGE_TOO_LARGE",
+	RATE_LIMITED: "RATE_LIMITED",
+	UNAUTHORIZED: "UNAUTHORIZED",
+	ROOM_FULL: "ROOM_FULL",
+	/** Not a client mistake: the server failed. Sent with a generic text, never a stack trace. */
+	INTERNAL: "INTERNAL",
+} as const;
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** Codes carried by a JSON error body over HTTP, each with its status. */
+export const HttpErrors = {
+	BAD_ROOM: 400,
+	BAD_REQUEST: 400,
+	UNAUTHORIZED: 401,
+	FORBIDDEN: 403,
+	NOT_FOUND: 404,
+	PAYLOAD_TOO_LARGE: 413,
+	UPGRADE_REQUIRED: 426,
+	INTERNAL: 500,
+	ROOM_FULL: 503,
+} as const;
+export type HttpErrorCode = keyof typeof HttpErrors;
+
+/** Why a user left the room, as told in `UserLeft`. */
+export const LeaveReasons = {
+	unregister: "unregister",
+	close: "close",
+	timeout: "timeout",
+} as const;
+export type LeaveReason = (typeof LeaveReasons)[keyof typeof LeaveReasons];
+
+/** WebSocket close codes the service uses. */
+export const CloseCodes = {
+	/** Normal closure. */
+	normal: 1000,
+	/** Policy violation (abuse): a client must not reconnect. */
+	policy: 1008,
+	/** Silent for longer than `timeoutMs`: a client should reconnect. */
+	idleTimeout: 4000,
+} as const;
+
+/** The heartbeat every client follows; announced in `ConnectionEstablished`. */
+export const HEARTBEAT = {
+	request: "ping",
+	response: "pong",
+	intervalMs: 20_000,
+	timeoutMs: 60_000,
+} as const;
+
+/** Field limits from the contract. */
+export const Limits = {
+	idMaxLength: 64,
+	nameMaxLength: 64,
+	metaMaxBytes: 1024,
+	roomNameMaxLength: 64,
+} as const;
+
+/** Room names: 1–64 of `A–Z a–z 0–9 . _ -`, starting with a letter or digit. */
+export const ROOM_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export function isValidRoomName(room: string): boolean {
+	return ROOM_NAME_PATTERN.test(room);
+}

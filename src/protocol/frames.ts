@@ -1,0 +1,20 @@
+/** Encoding of server frames: one place decides the wire shape of every event. */
+import { type ErrorCode, SERVER_EVENT_TYPE, ServerEvents } from "./constants";
+import type { ServerEventData } from "./types";
+
+/** Encodes one server event; `requestId` appears exactly when the reply answers a request that had one. */
+export function encodeServerFrame<E extends keyof ServerEventData>(
+	event: E,
+	data: ServerEventData[E],
+	requestId?: string,
+): string {
+	return JSON.stringify(
+		requestId === undefined
+			? { eventType: SERVER_EVENT_TYPE, event, data }
+			: { eventType: SERVER_EVENT_TYPE, event, requestId, data },
+	);
+}
+
+export function encodeError(code: ErrorCode, message: string, requestId?: string): string {
+	return encodeServerFrame(ServerEvents.Error, { code, message }, requestId);
+}

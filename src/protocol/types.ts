@@ -1,0 +1,122 @@
+/** The objects and frames of the room protocol, as TypeScript types. */
+import type {
+	CLIENT_EVENT_TYPE,
+	ClientEvents,
+	ErrorCode,
+	HEARTBEAT,
+	LeaveReason,
+	SERVER_EVENT_TYPE,
+	ServerEvents,
+} from "./constants";
+
+export type JsonObject = { [key: string]: unknown };
+
+/** A registered user of a room, aggregated over all of that user's registered connections. */
+export interface User {
+	userId: string;
+	name: string;
+	meta: JsonObject;
+	/** How many registered connections the user has in the room now. */
+	connections: number;
+	/** Epoch ms of the earliest of those connections' registrations. */
+	joinedAt: number;
+}
+
+export interface MessageSender {
+	userId: string;
+	name: string;
+}
+
+export interface Message {
+	id: string;
+	seq: number;
+	from: MessageSender;
+	message: unknown;
+	sentAt: number;
+	to?: string;
+}
+
+// ---- client → server -------------------------------------------------------
+
+export interface RegisterData {
+	userId?: string;
+	name?: string;
+	meta?: JsonObject;
+	since?: number;
+}
+
+export interface SendMessageData {
+	message: unknown;
+	to?: string;
+	clientMessageId?: string;
+}
+
+export type UnregisterData = Record<string, never>;
+
+interface ClientFrameOf<E extends string, D> {
+	eventType: typeof CLIENT_EVENT_TYPE;
+	event: E;
+	requestId?: string;
+	requestData: D;
+}
+
+export type ClientFrame =
+	| ClientFrameOf<typeof ClientEvents.Register, RegisterData>
+	| ClientFrameOf<typeof ClientEvents.SendMessage, SendMessageData>
+	| ClientFrameOf<typeof ClientEvents.Unregister, UnregisterData>;
+
+// ---- server → client -------------------------------------------------------
+
+export interface ConnectionEstablishedData {
+	protocol: number;
+	connectionId: string;
+	room: string;
+	heartbeat: typeof HEARTBEAT;
+}
+
+export interface RegisteredData {
+	self: User & { connectionId: string };
+	users: User[];
+	lastSeq?: number;
+	history?: Message[];
+	historyTruncated?: boolean;
+}
+
+export interface MessageAckData {
+	id: string;
+	seq: number;
+	sentAt: number;
+	duplicate?: true;
+}
+
+export interface ErrorData {
+	code: ErrorCode;
+	message: string;
+}
+
+/** The `data` of each server event, by event name. */
+export interface ServerEventData {
+	[ServerEvents.ConnectionEstablished]: ConnectionEstablishedData;
+	[ServerEvents.Registered]: RegisteredData;
+	[ServerEvents.Unregistered]: Record<string, never>;
+	[ServerEvents.UserJoined]: { user: User };
+	[ServerEvents.UserUpdated]: { user: User };
+	[ServerEvents.UserLeft]: { user: User; reason: LeaveReason };
+	[ServerEvents.Message]: Message;
+	[ServerEvents.MessageAck]: MessageAckData;
+	[ServerEvents.Error]: ErrorData;
+}
+
+export type ServerFrame = {
+	[E in keyof ServerEventData]: {
+		eventType: typeof SERVER_EVENT_TYPE;
+		event: E;
+		requestId?: string;
+		data: ServerEventData[E];
+	};
+}[keyof ServerEventData];
+
+/** HTTP error body. */
+export interface HttpErrorBody {
+	error: { code: string; message: string };
+}

@@ -1,0 +1,97 @@
+/**
+ * One WebSocket's state, kept in its hibernation attachment so that it survives eviction,
+ * with an in-memory copy so that reading it costs nothing on the hot path.
+ * The attachment is namespaced and versioned: a later layout can read an older one.
+ */
+import type { Identity } from "./roster";
+
+/** What survives hibernation for one connection (well under the 16 KiB attachment limit). */
+export interface ConnectionRecord {
+	/** Namespace and layout version of this attachment. */
+	v: 1;
+	connectionId: string;
+	room: string;
+	connectedAt: number;
+	/** Last frame the object itself received (pings answered by the runtime are read elsewhere). */
+	lastSeenAt: number;
+	/** Set while registered. */
+	identity?: Identity;
+	/** Set once the room has let go of the socket (left and closed); it no longer counts. */
+	closed?: true;
+}
+
+function isConnectionRecord(value: unknown): value is ConnectionRecord {
+	return (
+		typeof value === "object" &&
+		value !== null &&
+		(value as { v?: unknown }).v === 1 &&
+		typeof (value as { connectionId?: unknown }).connectionId === "string"
+	);
+}
+
+export class Connection {
+	readonly socket: WebSocket;
+	#record: ConnectionRecord;
+
+	private constructor(socket: WebSocket, record: ConnectionRecord) {
+		this.socket = socket;
+		this.#record = record;
+	}
+
+	/** A newly accepted socket: writes its first attachment. */
+	static open(socket: WebSocket, room: string, now: number): Connection {
+		const connection = new Connection(socket, {
+			v: 1,
+			connectionId: crypto.randomUUID(),
+			room,
+			connectedAt: now,
+			lastSeenAt: now,
+		});
+		connection.#save();
+		return connection;
+	}
+
+	/** A socket found after a wake-up; undefined when it carries no attachment of ours. */
+	static restore(socket: WebSocket): Connection | undefined {
+		const record: unknown = socket.deserializeAttachment();
+		return isConnectionRecord(record) ? new Connection(socket, record) : undefined;
+	}
+
+	get id(): string {
+		return this.#record.connectionId;
+	}
+	get room(): string {
+		return this.#record.room;
+	}
+	get lastSeenAt(): number {
+		return this.#record.lastSeenAt;
+	}
+	get identity(): Identity | undefined {
+		return this.#record.identity;
+	}
+	get closed(): boolean {
+		return this.#record.closed === true;
+	}
+
+	/** Records inbound activity. Persisted, so the idle reaper is right after a wake-up too. */
+	touch(now: number): void {
+		this.#record.lastSeenAt = now;
+		this.#save();
+	}
+
+	setIdentity(identity: Identity | undefined): void {
+		if (identity) this.#record.identity = identity;
+		else delete this.#record.identity;
+		this.#save();
+	}
+
+	markClosed(): void {
+		delete this.#record.identity;
+		this.#record.closed = true;
+		this.#save();
+	}
+
+	#save(): void {
+		this.socket.serializeAttachment(this.#record);
+	}
+}

@@ -1,0 +1,100 @@
+/**
+ * Presence as a pure function of the registered connections: a user is the aggregate of
+ * all of their registered connections (tabs) in the room. No runtime needed to test it.
+ */
+import type { JsonObject, User } from "../protocol";
+
+/** What one registered connection says about its user. */
+export interface Identity {
+	userId: string;
+	name: string;
+	meta: JsonObject;
+	/** When this connection registered (epoch ms); kept across re-registration. */
+	registeredAt: number;
+	/** When this connection last set name/meta; the most recent one speaks for the user. */
+	updatedAt: number;
+}
+
+/**
+ * Aggregates one user's connections: `connections` counts them, `joinedAt` is the earliest
+ * registration, and name/meta come from the most recently updated connection.
+ * Returns `connections: 0` for an empty list, given the last known identity.
+ */
+export function aggregateUser(identities: Iterable<Identity>, lastKnown?: Identity): User {
+	let count = 0;
+	let joinedAt = Number.POSITIVE_INFINITY;
+	let latest: Identity | undefined;
+	for (const identity of identities) {
+		count++;
+		if (identity.registeredAt < joinedAt) joinedAt = identity.registeredAt;
+		if (!latest || identity.updatedAt >= latest.updatedAt) latest = identity;
+	}
+	const source = latest ?? lastKnown;
+	if (!source) throw new Error("aggregateUser needs at least one identity");
+	return {
+		userId: source.userId,
+		name: source.name,
+		meta: source.meta,
+		connections: count,
+		joinedAt: count > 0 ? joinedAt : source.registeredAt,
+	};
+}
+
+/** Whether two views of a user differ in anything a client shows. */
+export function userChanged(before: User, after: User): boolean {
+	return (
+		before.name !== after.name ||
+		before.connections !== after.connections ||
+		before.joinedAt !== after.joinedAt ||
+		JSON.stringify(before.meta) !== JSON.stringify(after.meta)
+	);
+}
+
+/**
+ * Registered connections grouped by user, kept in step with the connections themselves.
+ * `K` is whatever identifies a connection (a WebSocket in the room, a string in tests).
+ */
+export class Roster<K> {
+	readonly #byUser = new Map<string, Map<K, Identity>>();
+
+	add(key: K, identity: Identity): void {
+		let tabs = this.#byUser.get(identity.userId);
+		if (!tabs) {
+			tabs = new Map();
+			this.#byUser.set(identity.userId, tabs);
+		}
+		tabs.set(key, identity);
+	}
+
+	remove(key: K, userId: string): void {
+		const tabs = this.#byUser.get(userId);
+		if (!tabs) return;
+		tabs.delete(key);
+		if (tabs.size === 0) this.#byUser.delete(userId);
+	}
+
+	has(userId: string): boolean {
+		return this.#byUser.has(userId);
+	}
+
+	/** The keys of a user's registered connections (empty when absent). */
+	connectionsOf(userId: string): Iterable<K> {
+		return this.#byUser.get(userId)?.keys() ?? [];
+	}
+
+	user(userId: string): User | undefined {
+		const tabs = this.#byUser.get(userId);
+		return tabs ? aggregateUser(tabs.values()) : undefined;
+	}
+
+	/** Every registered user, earliest joiner first, so a roster reads in arrival order. */
+	users(): User[] {
+		const users: User[] = [];
+		for (const tabs of this.#byUser.values()) users.push(aggregateUser(tabs.values()));
+		return users.sort((a, b) => a.joinedAt - b.joinedAt || (a.userId < b.userId ? -1 : 1));
+	}
+
+	get size(): number {
+		return this.#byUser.size;
+	}
+}

@@ -1,0 +1,64 @@
+/**
+ * The Worker's environment, declared once, and the room settings read from its variables.
+ * Reading is forgiving: a missing or malformed value falls back to the contract's default
+ * (and says so in the log), so one typo in a dashboard cannot take every room down.
+ */
+import type { Room } from "./room/room";
+
+export interface Env {
+	ROOMS: DurableObjectNamespace<Room>;
+	ASSETS?: Fetcher;
+	MAX_MESSAGE_BYTES?: string;
+	MAX_CONNECTIONS?: string;
+	RATE_LIMIT?: string;
+	HISTORY_LIMIT?: string;
+	AUTH_SECRET?: string;
+	ALLOWED_ORIGINS?: string;
+	PUBLISH_KEY?: string;
+}
+
+export interface RoomSettings {
+	/** Largest client frame, in UTF-8 bytes; a larger one is `MESSAGE_TOO_LARGE`. */
+	maxMessageBytes: number;
+	/** Connections one room accepts. */
+	maxConnections: number;
+	/** Client events per second per connection (the burst is twice this). */
+	rateLimit: number;
+	/** Messages a room keeps. */
+	historyLimit: number;
+}
+
+export const DEFAULT_SETTINGS: RoomSettings = {
+	maxMessageBytes: 65_536,
+	maxConnections: 10_000,
+	rateLimit: 20,
+	historyLimit: 1000,
+};
+
+const VARIABLES: Record<keyof RoomSettings, keyof Env> = {
+	maxMessageBytes: "MAX_MESSAGE_BYTES",
+	maxConnections: "MAX_CONNECTIONS",
+	rateLimit: "RATE_LIMIT",
+	historyLimit: "HISTORY_LIMIT",
+};
+
+/** Parses a positive integer setting, or undefined when it is not one. */
+export function parsePositiveInt(raw: unknown): number | undefined {
+	if (typeof raw === "number") return Number.isSafeInteger(raw) && raw > 0 ? raw : undefined;
+	if (typeof raw !== "string" || !/^\s*\d+\s*$/.test(raw)) return undefined;
+	const value = Number(raw);
+	return Number.isSafeInteger(value) && value > 0 ? value : undefined;
+}
+
+export function readSettings(env: Partial<Record<keyof Env, unknown>>, warn: (text: string) => void = console.warn): RoomSettings {
+	const settings = { ...DEFAULT_SETTINGS };
+	for (const key of Object.keys(VARIABLES) as (keyof RoomSettings)[]) {
+		const name = VARIABLES[key];
+		const raw = env[name];
+		if (raw === undefined || raw === "") continue;
+		const value = parsePositiveInt(raw);
+		if (value === undefined) warn(`ignoring ${name}=${JSON.stringify(raw)}: not a positive integer; using ${settings[key]}`);
+		else settings[key] = value;
+	}
+	return settings;
+}

@@ -1,0 +1,39 @@
+/** Opens room sockets through the Worker's own fetch handler, as a client would, and closes them after each test. */
+import { exports } from "cloudflare:workers";
+import { afterEach, expect } from "vitest";
+import { type FrameOf, TestClient } from "../support/client";
+
+const open = new Set<TestClient>();
+
+afterEach(() => {
+	for (const client of open) client.close();
+	open.clear();
+});
+
+export function roomUrl(room: string, path = "ws"): string {
+	return `http://rooms.test/rooms/${room}/${path}`;
+}
+
+export interface ConnectedClient extends TestClient {
+	established: FrameOf<"ConnectionEstablished">;
+}
+
+export async function connect(room: string): Promise<ConnectedClient> {
+	const response = await exports.default.fetch(roomUrl(room), { headers: { Upgrade: "websocket" } });
+	expect(response.status).toBe(101);
+	const socket = response.webSocket;
+	if (!socket) throw new Error("101 without a webSocket");
+	const client = new TestClient(socket) as ConnectedClient;
+	socket.accept();
+	open.add(client);
+	client.established = await client.next("ConnectionEstablished");
+	return client;
+}
+
+/** Connects and registers; returns the client with its Registered reply taken. */
+export async function join(room: string, userId: string, extra: Record<string, unknown> = {}) {
+	const client = await connect(room);
+	const registered = await client.register(userId, extra);
+	expect(registered.event).toBe("Registered");
+	return client;
+}

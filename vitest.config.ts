@@ -1,0 +1,27 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+	test: {
+		projects: [
+			{
+				// Pure logic: plain Node, no runtime.
+				test: { name: "unit", include: ["test/unit/**/*.test.ts"] },
+			},
+			{
+				// The Worker and the Room object inside workerd, through miniflare.
+				plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
+				test: { name: "workerd", include: ["test/workerd/**/*.test.ts"] },
+			},
+			{
+				// The real `wrangler dev`, driven by real WebSocket clients over loopback.
+				test: {
+					name: "e2e",
+					include: ["test/e2e/**/*.test.ts"],
+					testTimeout: 60_000,
+					hookTimeout: 120_000,
+				},
+			},
+		],
+	},
+});
