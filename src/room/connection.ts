@@ -10,7 +10,6 @@ export interface ConnectionRecord {
 	/** Namespace and layout version of this attachment. */
 	v: 1;
 	connectionId: string;
-	room: string;
 	connectedAt: number;
 	/** Last frame the object itself received (pings answered by the runtime are read elsewhere). */
 	lastSeenAt: number;
@@ -39,11 +38,10 @@ export class Connection {
 	}
 
 	/** A newly accepted socket: writes its first attachment. */
-	static open(socket: WebSocket, room: string, now: number): Connection {
+	static open(socket: WebSocket, now: number): Connection {
 		const connection = new Connection(socket, {
 			v: 1,
 			connectionId: crypto.randomUUID(),
-			room,
 			connectedAt: now,
 			lastSeenAt: now,
 		});
@@ -59,9 +57,6 @@ export class Connection {
 
 	get id(): string {
 		return this.#record.connectionId;
-	}
-	get room(): string {
-		return this.#record.room;
 	}
 	get lastSeenAt(): number {
 		return this.#record.lastSeenAt;

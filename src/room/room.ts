@@ -28,9 +28,6 @@ import { isIdle, lastActivity, nextCheckAt } from "./liveness";
 import { aggregateUser, Roster, userChanged } from "./roster";
 import { RoomStore } from "./store";
 
-/** The header through which the Worker tells the room its name. */
-export const ROOM_NAME_HEADER = "X-Room-Name";
-
 export class Room extends DurableObject<Env> {
 	// ---- config ----------------------------------------------------------------
 	readonly #settings: RoomSettings;
@@ -40,13 +37,11 @@ export class Room extends DurableObject<Env> {
 	/** Cache of live connections and the roster, rebuilt lazily from attachments. */
 	#connections: Map<WebSocket, Connection> | undefined;
 	readonly #roster = new Roster<WebSocket>();
-	#roomName: string | undefined;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		this.#settings = readSettings(env);
 		this.#store = new RoomStore(ctx.storage);
-		this.#roomName = this.#store.roomName;
 		// The runtime answers heartbeats itself: a ping never wakes the object.
 		ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT.request, HEARTBEAT.response));
 	}
@@ -61,15 +56,11 @@ export class Room extends DurableObject<Env> {
 					{ status: 426 },
 				);
 			}
-			const room = request.headers.get(ROOM_NAME_HEADER) ?? this.#roomName ?? this.ctx.id.toString();
-			if (this.#roomName !== room) {
-				this.#store.roomName = room;
-				this.#roomName = room;
-			}
+			const room = this.#roomName;
 			const pair = new WebSocketPair();
 			const [client, server] = [pair[0], pair[1]];
 			this.ctx.acceptWebSocket(server);
-			const connection = Connection.open(server, room, Date.now());
+			const connection = Connection.open(server, Date.now());
 			this.#live.set(server, connection);
 			server.send(
 				encodeServerFrame(ServerEvents.ConnectionEstablished, {
@@ -315,8 +306,13 @@ export class Room extends DurableObject<Env> {
 		else await this.ctx.storage.setAlarm(at);
 	}
 
+	/** The room is addressed by name (`idFromName`), so its id carries the name. */
+	get #roomName(): string {
+		return this.ctx.id.name ?? this.ctx.id.toString();
+	}
+
 	#logFailure(entryPoint: string, error: unknown): void {
 		const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-		console.error(`room "${this.#roomName ?? this.ctx.id.toString()}": ${entryPoint} failed: ${detail}`);
+		console.error(`room "${this.#roomName}": ${entryPoint} failed: ${detail}`);
 	}
 }

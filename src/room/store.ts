@@ -7,7 +7,7 @@ type Migration = (sql: SqlStorage) => void;
 
 /** Append only: a live room at version N runs migrations N+1… on its next wake-up. */
 export const MIGRATIONS: readonly Migration[] = [
-	// v1: small key/value facts about the room (its name, the last message seq).
+	// v1: small key/value facts about the room (the last message seq).
 	(sql) => {
 		sql.exec("CREATE TABLE room_meta (key TEXT PRIMARY KEY, value ANY NOT NULL) WITHOUT ROWID");
 	},
@@ -38,16 +38,6 @@ export class RoomStore {
 		migrate(storage);
 		this.#sql = storage.sql;
 		this.#lastSeq = Number(this.#get("seq") ?? 0);
-	}
-
-	/** The room's name as first given to it, for logs after a wake-up. */
-	get roomName(): string | undefined {
-		const name = this.#get("room");
-		return typeof name === "string" ? name : undefined;
-	}
-
-	set roomName(name: string) {
-		this.#set("room", name);
 	}
 
 	get lastSeq(): number {

@@ -4,7 +4,6 @@
  */
 import { Hono } from "hono";
 import { isValidRoomName } from "../protocol";
-import { ROOM_NAME_HEADER } from "../room/room";
 import type { Env } from "../settings";
 import { httpError } from "./errors";
 
@@ -28,11 +27,8 @@ app.get("/rooms/:room/ws", async (c) => {
 	if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
 		return httpError(c, "UPGRADE_REQUIRED", "this endpoint needs a WebSocket upgrade (Upgrade: websocket)");
 	}
-	const room = c.get("room");
-	const headers = new Headers(c.req.raw.headers);
-	headers.set(ROOM_NAME_HEADER, room);
 	// The room's 101 goes back to the client unchanged.
-	return roomStub(c.env, room).fetch(new Request(c.req.raw.url, { method: "GET", headers }));
+	return roomStub(c.env, c.get("room")).fetch(c.req.raw);
 });
 
 app.get("/rooms/:room/users", async (c) => {

@@ -43,8 +43,10 @@ export class TestClient {
 		});
 	}
 
+	/** Sends text and binary data as they are, anything else as JSON. */
 	send(frame: unknown): void {
-		this.socket.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+		const raw = typeof frame === "string" || frame instanceof ArrayBuffer || frame instanceof Uint8Array;
+		this.socket.send(raw ? frame : JSON.stringify(frame));
 	}
 
 	/** Sends a client event with a fresh requestId and waits for the reply carrying it. */
@@ -124,8 +126,9 @@ export class TestClient {
 		);
 	}
 
-	received(event: keyof ServerEventData): ServerFrame[] {
-		return this.frames.filter((frame) => frame.event === event && !isProbeReply(frame));
+	/** Every frame of an event received so far, taken or not. */
+	received<E extends keyof ServerEventData>(event: E): FrameOf<E>[] {
+		return this.frames.filter((frame): frame is FrameOf<E> => frame.event === event && !isProbeReply(frame));
 	}
 
 	close(code = 1000, reason = "bye"): void {

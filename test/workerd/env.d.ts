@@ -1,7 +1,11 @@
-declare namespace Cloudflare {
-	interface Env extends import("../../src/settings").Env {}
-	interface GlobalProps {
-		mainModule: typeof import("../../src/index");
-		durableNamespaces: "Room";
+import type { Env as RoomsEnv } from "../../src/settings";
+
+declare global {
+	namespace Cloudflare {
+		interface Env extends RoomsEnv {}
+		interface GlobalProps {
+			mainModule: typeof import("../../src/index");
+			durableNamespaces: "Room";
+		}
 	}
 }

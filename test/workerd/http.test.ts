@@ -1,0 +1,75 @@
+import { exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { randomRoom } from "../support/client";
+import { join, roomUrl } from "./connect";
+
+async function jsonOf(response: Response) {
+	expect(response.headers.get("content-type")).toMatch(/application\/json/);
+	return (await response.json()) as { error?: { code: string; message: string } } & Record<string, unknown>;
+}
+
+describe("HTTP surface", () => {
+	it("answers GET /health with ok", async () => {
+		const response = await exports.default.fetch("http://rooms.test/health");
+		expect(response.status).toBe(200);
+		expect(await jsonOf(response)).toEqual({ ok: true });
+	});
+
+	it("refuses a room route without an upgrade with 426 UPGRADE_REQUIRED", async () => {
+		const response = await exports.default.fetch(roomUrl(randomRoom()));
+		expect(response.status).toBe(426);
+		expect((await jsonOf(response)).error?.code).toBe("UPGRADE_REQUIRED");
+	});
+
+	it.each([
+		["starts with a dot", ".hidden"],
+		["starts with a dash", "-x"],
+		["has a space", "a%20b"],
+		["has a slash-free symbol", "a!b"],
+		["is 65 characters", "a".repeat(65)],
+		["is not ASCII", "caf%C3%A9"],
+	])("refuses a room name that %s with 400 BAD_ROOM, upgrade or not", async (_, room) => {
+		for (const init of [{}, { headers: { Upgrade: "websocket" } }]) {
+			const response = await exports.default.fetch(roomUrl(room), init);
+			expect(response.status).toBe(400);
+			const body = await jsonOf(response);
+			expect(body.error?.code).toBe("BAD_ROOM");
+			expect(body.error?.message).toMatch(/room names/);
+		}
+		const users = await exports.default.fetch(roomUrl(room, "users"));
+		expect(users.status).toBe(400);
+	});
+
+	it("accepts room names at the edges of the rule", async () => {
+		for (const room of ["a", "0", `A${"b".repeat(63)}`, "a.b_c-d"]) {
+			const response = await exports.default.fetch(roomUrl(room, "users"));
+			expect(response.status, room).toBe(200);
+			expect(await jsonOf(response)).toEqual({ room, users: [] });
+		}
+	});
+
+	it("lists the registered users of a room, and only registered ones", async () => {
+		const room = randomRoom();
+		const alice = await join(room, "alice", { name: "Alice", meta: { color: "red" } });
+		await join(room, "bob");
+		const response = await exports.default.fetch(roomUrl(room, "users"));
+		expect(response.status).toBe(200);
+		const body = await jsonOf(response);
+		expect(body.room).toBe(room);
+		expect(body.users).toEqual([
+			expect.objectContaining({ userId: "alice", name: "Alice", meta: { color: "red" }, connections: 1 }),
+			expect.objectContaining({ userId: "bob", name: "bob", meta: {}, connections: 1 }),
+		]);
+		await alice.request("Unregister");
+		const after = await jsonOf(await exports.default.fetch(roomUrl(room, "users")));
+		expect((after.users as { userId: string }[]).map((user) => user.userId)).toEqual(["bob"]);
+	});
+
+	it("answers unknown routes with a JSON 404 NOT_FOUND", async () => {
+		for (const path of ["/nope", `/rooms/${randomRoom()}/nope`]) {
+			const response = await exports.default.fetch(`http://rooms.test${path}`);
+			expect(response.status).toBe(404);
+			expect((await jsonOf(response)).error?.code).toBe("NOT_FOUND");
+		}
+	});
+});
