@@ -50,14 +50,18 @@ export function parsePositiveInt(raw: unknown): number | undefined {
 	return Number.isSafeInteger(value) && value > 0 ? value : undefined;
 }
 
-export function readSettings(env: Partial<Record<keyof Env, unknown>>, warn: (text: string) => void = console.warn): RoomSettings {
+export function readSettings(
+	env: Partial<Record<keyof Env, unknown>>,
+	warn: (text: string) => void = console.warn,
+): RoomSettings {
 	const settings = { ...DEFAULT_SETTINGS };
 	for (const key of Object.keys(VARIABLES) as (keyof RoomSettings)[]) {
 		const name = VARIABLES[key];
 		const raw = env[name];
 		if (raw === undefined || raw === "") continue;
 		const value = parsePositiveInt(raw);
-		if (value === undefined) warn(`ignoring ${name}=${JSON.stringify(raw)}: not a positive integer; using ${settings[key]}`);
+		if (value === undefined)
+			warn(`ignoring ${name}=${JSON.stringify(raw)}: not a positive integer; using ${settings[key]}`);
 		else settings[key] = value;
 	}
 	return settings;

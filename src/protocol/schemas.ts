@@ -129,7 +129,8 @@ export function parseClientValue(value: unknown): ParsedFrame {
 	if (value.eventType !== CLIENT_EVENT_TYPE) return bad(`eventType must be "${CLIENT_EVENT_TYPE}"`, requestId);
 	const event = value.event;
 	if (typeof event !== "string") return bad("event must be a string", requestId);
-	if (!isClientEventName(event)) return bad(`unknown event "${event.slice(0, 64)}"`, requestId, ErrorCodes.UNKNOWN_EVENT);
+	if (!isClientEventName(event))
+		return bad(`unknown event "${event.slice(0, 64)}"`, requestId, ErrorCodes.UNKNOWN_EVENT);
 
 	const rawData = value.requestData === undefined ? {} : value.requestData;
 	if (!isJsonObject(rawData)) return bad("requestData must be a JSON object", requestId);
@@ -137,7 +138,10 @@ export function parseClientValue(value: unknown): ParsedFrame {
 		const checked = v.safeParse(schema, rawData);
 		return checked.success ? { ok: true, data: checked.output } : bad(issueText(checked.issues), requestId);
 	};
-	const envelope: { eventType: typeof CLIENT_EVENT_TYPE; requestId?: string } = { eventType: CLIENT_EVENT_TYPE, ...(requestId === undefined ? {} : { requestId }) };
+	const envelope: { eventType: typeof CLIENT_EVENT_TYPE; requestId?: string } = {
+		eventType: CLIENT_EVENT_TYPE,
+		...(requestId === undefined ? {} : { requestId }),
+	};
 	switch (event) {
 		case ClientEvents.Register: {
 			const data = frameOf(RegisterDataSchema);

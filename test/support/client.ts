@@ -50,7 +50,11 @@ export class TestClient {
 	}
 
 	/** Sends a client event with a fresh requestId and waits for the reply carrying it. */
-	async request(event: ClientEventName | string, requestData?: unknown, timeoutMs = DEFAULT_WAIT_MS): Promise<ServerFrame> {
+	async request(
+		event: ClientEventName | string,
+		requestData?: unknown,
+		timeoutMs = DEFAULT_WAIT_MS,
+	): Promise<ServerFrame> {
 		const requestId = `r${++requestCounter}`;
 		this.send({ eventType: "ClientEvent", event, requestId, ...(requestData === undefined ? {} : { requestData }) });
 		return this.waitFor((frame) => frame.requestId === requestId, timeoutMs, `reply to ${event} ${requestId}`);

@@ -13,13 +13,28 @@ const badFrames: [string, string, string, boolean][] = [
 	["null", "null", "BAD_REQUEST", false],
 	["a number", "42", "BAD_REQUEST", false],
 	["a JSON string", '"Register"', "BAD_REQUEST", false],
-	["a wrong eventType", JSON.stringify({ eventType: "ServerEvent", event: "Register", requestId: "bad-1", requestData: { userId: "x" } }), "BAD_REQUEST", true],
-	["no eventType", JSON.stringify({ event: "Register", requestId: "bad-1", requestData: { userId: "x" } }), "BAD_REQUEST", true],
+	[
+		"a wrong eventType",
+		JSON.stringify({ eventType: "ServerEvent", event: "Register", requestId: "bad-1", requestData: { userId: "x" } }),
+		"BAD_REQUEST",
+		true,
+	],
+	[
+		"no eventType",
+		JSON.stringify({ event: "Register", requestId: "bad-1", requestData: { userId: "x" } }),
+		"BAD_REQUEST",
+		true,
+	],
 	["a non-string event", frame(7, {}), "BAD_REQUEST", true],
 	["an unknown event", frame("Explode", {}), "UNKNOWN_EVENT", true],
 	["a requestId that is a number", frame("Register", { userId: "x" }, 5), "BAD_REQUEST", false],
 	["a requestId over 64 characters", frame("Register", { userId: "x" }, "r".repeat(65)), "BAD_REQUEST", false],
-	["an unknown top-level field", JSON.stringify({ eventType: "ClientEvent", event: "Unregister", requestId: "bad-1", extra: 1 }), "BAD_REQUEST", true],
+	[
+		"an unknown top-level field",
+		JSON.stringify({ eventType: "ClientEvent", event: "Unregister", requestId: "bad-1", extra: 1 }),
+		"BAD_REQUEST",
+		true,
+	],
 	["requestData that is an array", frame("Register", ["alice"]), "BAD_REQUEST", true],
 	["Register without userId", frame("Register", { name: "x" }), "BAD_REQUEST", true],
 	["Register with an empty userId", frame("Register", { userId: "" }), "BAD_REQUEST", true],
@@ -29,12 +44,22 @@ const badFrames: [string, string, string, boolean][] = [
 	["Register with a 65-character name", frame("Register", { userId: "x", name: "n".repeat(65) }), "BAD_REQUEST", true],
 	["Register with meta as an array", frame("Register", { userId: "x", meta: [1] }), "BAD_REQUEST", true],
 	["Register with meta as a string", frame("Register", { userId: "x", meta: "m" }), "BAD_REQUEST", true],
-	["Register with meta over 1 KiB", frame("Register", { userId: "x", meta: { blob: "é".repeat(512) } }), "BAD_REQUEST", true],
+	[
+		"Register with meta over 1 KiB",
+		frame("Register", { userId: "x", meta: { blob: "é".repeat(512) } }),
+		"BAD_REQUEST",
+		true,
+	],
 	["Register with an unknown field", frame("Register", { userId: "x", admin: true }), "BAD_REQUEST", true],
 	["SendMessage without message", frame("SendMessage", { to: "x" }), "BAD_REQUEST", true],
 	["SendMessage with an empty to", frame("SendMessage", { message: 1, to: "" }), "BAD_REQUEST", true],
 	["SendMessage with a numeric to", frame("SendMessage", { message: 1, to: 3 }), "BAD_REQUEST", true],
-	["SendMessage with a 65-character clientMessageId", frame("SendMessage", { message: 1, clientMessageId: "c".repeat(65) }), "BAD_REQUEST", true],
+	[
+		"SendMessage with a 65-character clientMessageId",
+		frame("SendMessage", { message: 1, clientMessageId: "c".repeat(65) }),
+		"BAD_REQUEST",
+		true,
+	],
 	["Unregister with fields", frame("Unregister", { userId: "x" }), "BAD_REQUEST", true],
 ];
 
@@ -59,7 +84,9 @@ describe("bad input", () => {
 		expect(watcher.pending()).toEqual([]);
 		await sender.settle();
 		expect(sender.pending()).toEqual([]);
-		const users = (await (await exports.default.fetch(roomUrl(room, "users"))).json()) as { users: { userId: string }[] };
+		const users = (await (await exports.default.fetch(roomUrl(room, "users"))).json()) as {
+			users: { userId: string }[];
+		};
 		expect(users.users.map((user) => user.userId)).toEqual(["watcher", "sender"]);
 	});
 

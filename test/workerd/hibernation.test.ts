@@ -1,5 +1,5 @@
-import { env } from "cloudflare:workers";
 import { evictDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { User } from "../../src/protocol";
 import { randomRoom } from "../support/client";
@@ -32,14 +32,20 @@ describe("after the object is evicted with its sockets hibernated", () => {
 		expect(next.data.seq).toBe(first.data.seq + 1);
 		for (const receiver of [alice, bobTab2]) {
 			const message = await receiver.next("Message");
-			expect(message.data).toMatchObject({ seq: next.data.seq, from: { userId: "bob", name: "bob" }, message: "after" });
+			expect(message.data).toMatchObject({
+				seq: next.data.seq,
+				from: { userId: "bob", name: "bob" },
+				message: "after",
+			});
 		}
 		// The unregistered socket is still unregistered: it hears nothing and may not send.
 		const refused = await lurker.request("SendMessage", { message: "x" });
 		expect(refused).toMatchObject({ event: "Error", data: { code: "NOT_REGISTERED" } });
 		expect(lurker.received("Message")).toHaveLength(0);
 		// Alice is still alice: another userId is refused, her own is an update.
-		expect(await alice.request("Register", { userId: "mallory" })).toMatchObject({ data: { code: "ALREADY_REGISTERED" } });
+		expect(await alice.request("Register", { userId: "mallory" })).toMatchObject({
+			data: { code: "ALREADY_REGISTERED" },
+		});
 		const again = await alice.request("Register", { userId: "alice", name: "Alice", meta: { role: "host" } });
 		expect(again.event === "Registered" && again.data.self).toMatchObject({
 			connectionId: alice.established.data.connectionId,
@@ -47,7 +53,9 @@ describe("after the object is evicted with its sockets hibernated", () => {
 		});
 		// Leaving still works: closing one of bob's tabs is an update, the last one a leave.
 		bobTab1.close();
-		expect((await alice.next("UserUpdated", (f) => f.data.user.connections === 1)).data.user).toMatchObject({ userId: "bob" });
+		expect((await alice.next("UserUpdated", (f) => f.data.user.connections === 1)).data.user).toMatchObject({
+			userId: "bob",
+		});
 		bobTab2.close();
 		expect((await alice.next("UserLeft")).data).toMatchObject({ user: { userId: "bob" }, reason: "close" });
 	});

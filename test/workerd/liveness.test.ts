@@ -1,5 +1,5 @@
-import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { ConnectionRecord } from "../../src/room/connection";
 import { randomRoom } from "../support/client";
@@ -36,7 +36,10 @@ describe("idle timeout", () => {
 		expect((await ghost.waitForClose()).code).toBe(4000);
 		expect((await lurker.waitForClose()).code).toBe(4000);
 		const left = await alice.next("UserLeft");
-		expect(left.data).toEqual({ user: expect.objectContaining({ userId: "ghost", connections: 0 }), reason: "timeout" });
+		expect(left.data).toEqual({
+			user: expect.objectContaining({ userId: "ghost", connections: 0 }),
+			reason: "timeout",
+		});
 		// The active connection stays, and the room keeps checking while it is there.
 		expect((await alice.request("SendMessage", { message: "still here" })).event).toBe("MessageAck");
 		expect(await stubOf(room).listUsers()).toEqual([expect.objectContaining({ userId: "alice" })]);

@@ -9,7 +9,10 @@ describe("SendMessage", () => {
 		const bob = await join(room, "bob");
 		const carol = await join(room, "carol");
 		const ack = await alice.request("SendMessage", { message: { text: "hello", n: [1, 2] } });
-		expect(ack).toMatchObject({ event: "MessageAck", data: { id: expect.any(String), seq: expect.any(Number), sentAt: expect.any(Number) } });
+		expect(ack).toMatchObject({
+			event: "MessageAck",
+			data: { id: expect.any(String), seq: expect.any(Number), sentAt: expect.any(Number) },
+		});
 		if (ack.event !== "MessageAck") return;
 		for (const receiver of [bob, carol]) {
 			const message = await receiver.next("Message");
@@ -73,7 +76,8 @@ describe("SendMessage", () => {
 				return seqs;
 			}),
 		);
-		for (const seqs of acks) for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBeGreaterThan(seqs[i - 1] as number);
+		for (const seqs of acks)
+			for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBeGreaterThan(seqs[i - 1] as number);
 		const all = acks.flat().sort((a, b) => a - b);
 		expect(new Set(all).size).toBe(all.length);
 		const seen: number[] = [];

@@ -41,7 +41,13 @@ describe("Register", () => {
 		expect(reply.data.users.map((user) => user.userId)).toEqual(["alice", "bob"]);
 		const joined = await alice.next("UserJoined");
 		expect(joined.requestId).toBeUndefined();
-		expect(joined.data.user).toEqual({ userId: "bob", name: "Bob", meta: { avatar: 3 }, connections: 1, joinedAt: reply.data.self.joinedAt });
+		expect(joined.data.user).toEqual({
+			userId: "bob",
+			name: "Bob",
+			meta: { avatar: 3 },
+			connections: 1,
+			joinedAt: reply.data.self.joinedAt,
+		});
 		// The registering socket hears no UserJoined about itself.
 		await bob.settle();
 		expect(bob.received("UserJoined")).toHaveLength(0);
@@ -186,6 +192,13 @@ describe("Close", () => {
 		bob.close(1000, "done");
 		const left = await alice.next("UserLeft");
 		expect(left.data).toMatchObject({ user: { userId: "bob" }, reason: "close" });
+	});
+
+	it("completes the client's closing handshake with the client's own code", async () => {
+		const room = randomRoom();
+		const client = await join(room, "alice");
+		client.close(4321, "my reason");
+		expect(await client.waitForClose()).toEqual({ code: 4321, reason: "my reason" });
 	});
 
 	it("says nothing when an unregistered connection closes", async () => {

@@ -1,0 +1,77 @@
+/**
+ * The client events, one function each. A handler checks everything before it changes
+ * anything, and refuses by throwing a `ProtocolError`, which the room sends back as `Error`.
+ */
+import {
+	ErrorCodes,
+	encodeServerFrame,
+	LeaveReasons,
+	type Message,
+	type RegisterData,
+	type SendMessageData,
+	ServerEvents,
+} from "../protocol";
+import type { Connection } from "./connection";
+import type { Hub } from "./hub";
+import { ProtocolError } from "./protocol-error";
+import type { RoomStore } from "./store";
+
+export interface RoomContext {
+	hub: Hub;
+	store: RoomStore;
+}
+
+export function register(room: RoomContext, connection: Connection, data: RegisterData, requestId?: string): void {
+	const userId = data.userId;
+	if (userId === undefined) throw new ProtocolError(ErrorCodes.BAD_REQUEST, "userId is required");
+	const current = connection.identity;
+	if (current && current.userId !== userId) {
+		throw new ProtocolError(
+			ErrorCodes.ALREADY_REGISTERED,
+			`this connection is registered as "${current.userId}"; Unregister first`,
+		);
+	}
+	const now = Date.now();
+	const { user, before } = room.hub.register(connection, {
+		userId,
+		name: data.name ?? userId,
+		meta: data.meta ?? {},
+		registeredAt: current?.registeredAt ?? now,
+		updatedAt: now,
+	});
+	const self = { ...user, connectionId: connection.id };
+	connection.socket.send(encodeServerFrame(ServerEvents.Registered, { self, users: room.hub.users() }, requestId));
+	room.hub.announce(connection, user, before);
+}
+
+export function sendMessage(
+	room: RoomContext,
+	connection: Connection,
+	data: SendMessageData,
+	requestId?: string,
+): void {
+	const sender = connection.identity;
+	if (!sender) throw new ProtocolError(ErrorCodes.NOT_REGISTERED, "Register before sending messages");
+	if (data.to !== undefined && !room.hub.user(data.to)) {
+		throw new ProtocolError(ErrorCodes.USER_NOT_FOUND, `no user "${data.to}" in this room`);
+	}
+	const message: Message = {
+		id: crypto.randomUUID(),
+		seq: room.store.takeSeq(),
+		from: { userId: sender.userId, name: sender.name },
+		message: data.message,
+		sentAt: Date.now(),
+	};
+	if (data.to !== undefined) message.to = data.to;
+	// The output gate holds these sends until the seq write is durable.
+	const ack = { id: message.id, seq: message.seq, sentAt: message.sentAt };
+	connection.socket.send(encodeServerFrame(ServerEvents.MessageAck, ack, requestId));
+	const frame = encodeServerFrame(ServerEvents.Message, message);
+	if (data.to === undefined) room.hub.broadcast(frame, connection.socket);
+	else room.hub.sendToUser(data.to, frame, connection.socket);
+}
+
+export function unregister(room: RoomContext, connection: Connection, requestId?: string): void {
+	room.hub.leave(connection, LeaveReasons.unregister);
+	connection.socket.send(encodeServerFrame(ServerEvents.Unregistered, {}, requestId));
+}

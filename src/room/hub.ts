@@ -1,0 +1,130 @@
+/**
+ * The room's live connections and its roster, kept in step, and delivery to them.
+ * A cache: on first use after a wake-up it is rebuilt from the sockets' attachments.
+ */
+import { encodeServerFrame, type LeaveReason, ServerEvents, type User } from "../protocol";
+import { Connection } from "./connection";
+import { aggregateUser, type Identity, Roster, userChanged } from "./roster";
+
+export class Hub {
+	readonly #sockets: () => WebSocket[];
+	#cache: { live: Map<WebSocket, Connection>; roster: Roster<WebSocket> } | undefined;
+
+	/** `sockets` lists the object's accepted WebSockets (`ctx.getWebSockets`). */
+	constructor(sockets: () => WebSocket[]) {
+		this.#sockets = sockets;
+	}
+
+	/** How many connections the room holds (registered or not). */
+	get size(): number {
+		return this.#state.live.size;
+	}
+
+	connections(): IterableIterator<Connection> {
+		return this.#state.live.values();
+	}
+
+	add(connection: Connection): void {
+		this.#state.live.set(connection.socket, connection);
+	}
+
+	/** The connection behind a socket, unless the room has let go of it. */
+	get(ws: WebSocket): Connection | undefined {
+		return this.#state.live.get(ws);
+	}
+
+	users(): User[] {
+		return this.#state.roster.users();
+	}
+
+	user(userId: string): User | undefined {
+		return this.#state.roster.user(userId);
+	}
+
+	/** Sets a connection's identity; the caller replies, then `announce`s. */
+	register(connection: Connection, identity: Identity): { user: User; before: User | undefined } {
+		const { roster } = this.#state;
+		const before = roster.user(identity.userId);
+		connection.setIdentity(identity);
+		roster.add(connection.socket, identity);
+		return { user: roster.user(identity.userId) as User, before };
+	}
+
+	/** Tells everyone else of a registration: a join, or an update of a user already present. */
+	announce(connection: Connection, user: User, before: User | undefined): void {
+		if (!before) this.broadcast(encodeServerFrame(ServerEvents.UserJoined, { user }), connection.socket);
+		else if (userChanged(before, user)) {
+			this.broadcast(encodeServerFrame(ServerEvents.UserUpdated, { user }), connection.socket);
+		}
+	}
+
+	/**
+	 * Takes a registered connection out of the roster and tells the others: `UserLeft` after a
+	 * user's last connection, otherwise `UserUpdated` with the new count. Idempotent.
+	 */
+	leave(connection: Connection, reason: LeaveReason): void {
+		const identity = connection.identity;
+		if (!identity) return;
+		this.#state.roster.remove(connection.socket, identity.userId);
+		connection.setIdentity(undefined);
+		const remaining = this.#state.roster.user(identity.userId);
+		if (remaining) this.broadcast(encodeServerFrame(ServerEvents.UserUpdated, { user: remaining }));
+		else this.broadcast(encodeServerFrame(ServerEvents.UserLeft, { user: aggregateUser([], identity), reason }));
+	}
+
+	/** Lets go of a socket for good: it leaves, and its attachment says so in case the socket lingers. */
+	release(ws: WebSocket, reason: LeaveReason): void {
+		const connection = this.#state.live.get(ws);
+		if (!connection) return;
+		this.#state.live.delete(ws);
+		this.leave(connection, reason);
+		connection.markClosed();
+	}
+
+	/** Sends one encoded frame to every registered connection but `except`. */
+	broadcast(frame: string, except?: WebSocket): void {
+		const failed: WebSocket[] = [];
+		for (const [ws, connection] of this.#state.live) {
+			if (ws !== except && connection.identity && !trySend(ws, frame)) failed.push(ws);
+		}
+		this.#releaseFailed(failed);
+	}
+
+	/** Sends one encoded frame to every connection of one user but `except`. */
+	sendToUser(userId: string, frame: string, except?: WebSocket): void {
+		const failed: WebSocket[] = [];
+		for (const ws of [...this.#state.roster.connectionsOf(userId)]) {
+			if (ws !== except && !trySend(ws, frame)) failed.push(ws);
+		}
+		this.#releaseFailed(failed);
+	}
+
+	/** A socket that cannot be written to is gone, whatever the runtime has reported so far. */
+	#releaseFailed(failed: WebSocket[]): void {
+		for (const ws of failed) this.release(ws, "close");
+	}
+
+	get #state() {
+		if (this.#cache) return this.#cache;
+		const live = new Map<WebSocket, Connection>();
+		const roster = new Roster<WebSocket>();
+		for (const ws of this.#sockets()) {
+			const connection = Connection.restore(ws);
+			if (!connection || connection.closed) continue;
+			live.set(ws, connection);
+			if (connection.identity) roster.add(ws, connection.identity);
+		}
+		this.#cache = { live, roster };
+		return this.#cache;
+	}
+}
+
+/** Sends, reporting instead of throwing when the peer is already gone. */
+export function trySend(ws: WebSocket, frame: string): boolean {
+	try {
+		ws.send(frame);
+		return true;
+	} catch {
+		return false;
+	}
+}
