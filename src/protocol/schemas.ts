@@ -87,9 +87,10 @@ export type ParsedFrame =
 function issueText(issues: [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]]): string {
 	const issue = issues[0];
 	const key = issue.path?.map((item) => String(item.key)).join(".");
-	// Valibot's own text for an unknown key reads "Expected never"; say what happened instead.
-	if (issue.type === "strict_object" && key) return `unknown field "${key}"`;
-	if (issue.message.startsWith("Invalid key") && key) return `${key} is required`;
+	// Valibot reports both a missing and an unknown key as an invalid key; say which it is.
+	if (issue.kind === "schema" && issue.message.startsWith("Invalid key") && key) {
+		return issue.expected === "never" ? `unknown field "${key}"` : `${key} is required`;
+	}
 	return issue.message;
 }
 
