@@ -1,0 +1,128 @@
+/**
+ * Presence against a model: random sequences of connect, register, re-register, unregister,
+ * message, close and eviction (fixed seeds), checking after every step that the room's roster,
+ * every registered client's view of it (built only from the events it received) and the model
+ * agree, and that no unregistered socket hears a room event.
+ */
+
+import { evictDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it, vi } from "vitest";
+import type { ServerFrame, User } from "../../src/protocol";
+import { randomRoom, type TestClient } from "../support/client";
+import { type ConnectedClient, connect } from "./connect";
+
+const USERS = ["ann", "ben", "cat"];
+const ROOM_EVENTS = new Set(["UserJoined", "UserUpdated", "UserLeft", "Message"]);
+
+function prng(seed: number) {
+	let state = seed >>> 0;
+	return () => {
+		state = (state + 0x6d2b79f5) >>> 0;
+		let t = state;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}
+
+interface Tab {
+	client: ConnectedClient;
+	userId?: string;
+	/** Index in client.frames from which this tab's view is built (its latest Registered). */
+	viewFrom: number;
+	/** Frames before this index were received while unregistered or before registering. */
+	quietFrom: number;
+}
+
+/** The roster a client would show, built from its own Registered reply and the events after it. */
+function viewOf(client: TestClient, from: number): Map<string, User> {
+	const view = new Map<string, User>();
+	for (const frame of client.frames.slice(from) as ServerFrame[]) {
+		if (frame.event === "Registered") {
+			view.clear();
+			for (const user of frame.data.users) view.set(user.userId, user);
+		} else if (frame.event === "UserJoined" || frame.event === "UserUpdated")
+			view.set(frame.data.user.userId, frame.data.user);
+		else if (frame.event === "UserLeft") view.delete(frame.data.user.userId);
+	}
+	return view;
+}
+
+function expectedRoster(tabs: Tab[]): Map<string, number> {
+	const counts = new Map<string, number>();
+	for (const tab of tabs) if (tab.userId) counts.set(tab.userId, (counts.get(tab.userId) ?? 0) + 1);
+	return counts;
+}
+
+const summary = (users: Iterable<User>) => [...users].map((user) => `${user.userId}×${user.connections}`).sort();
+const summaryOf = (counts: Map<string, number>) => [...counts].map(([userId, n]) => `${userId}×${n}`).sort();
+
+async function runScenario(seed: number, steps: number) {
+	const random = prng(seed);
+	const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)] as T;
+	const room = randomRoom(`model${seed}`);
+	const stub = () => env.ROOMS.get(env.ROOMS.idFromName(room));
+	const tabs: Tab[] = [];
+	const log: string[] = [];
+
+	for (let step = 0; step < steps; step++) {
+		const roll = random();
+		if (tabs.length === 0 || (roll < 0.2 && tabs.length < 6)) {
+			const client = await connect(room);
+			tabs.push({ client, viewFrom: client.frames.length, quietFrom: client.frames.length });
+			log.push("connect");
+		} else if (roll < 0.5) {
+			const tab = pick(tabs);
+			const userId = pick(USERS);
+			const reply = await tab.client.register(userId, { name: `${userId}-${step}` });
+			if (tab.userId && tab.userId !== userId) {
+				expect(reply, log.join(" ")).toMatchObject({ event: "Error", data: { code: "ALREADY_REGISTERED" } });
+			} else {
+				expect(reply.event, log.join(" ")).toBe("Registered");
+				if (!tab.userId) tab.viewFrom = tab.client.frames.indexOf(reply);
+				tab.userId = userId;
+			}
+			log.push(`register(${userId})`);
+		} else if (roll < 0.62) {
+			const tab = pick(tabs);
+			expect((await tab.client.request("Unregister")).event).toBe("Unregistered");
+			tab.userId = undefined;
+			tab.quietFrom = tab.client.frames.length;
+			log.push("unregister");
+		} else if (roll < 0.77) {
+			const tab = pick(tabs);
+			const reply = await tab.client.request("SendMessage", { message: step });
+			expect(reply.event).toBe(tab.userId ? "MessageAck" : "Error");
+			log.push("send");
+		} else if (roll < 0.92) {
+			const tab = pick(tabs);
+			tabs.splice(tabs.indexOf(tab), 1);
+			tab.client.close();
+			log.push("close");
+		} else {
+			await evictDurableObject(stub());
+			log.push("evict");
+		}
+
+		// The room's own roster matches the model (a close is handled asynchronously: wait for it).
+		const expected = summaryOf(expectedRoster(tabs));
+		await vi.waitFor(async () => expect(summary(await stub().listUsers())).toEqual(expected), { timeout: 5000 });
+		// Every client has every frame the room sent it so far; then each registered view matches.
+		for (const tab of tabs) await tab.client.settle();
+		for (const tab of tabs) {
+			if (tab.userId) {
+				expect(summary(viewOf(tab.client, tab.viewFrom).values()), `seed ${seed}: ${log.join(" ")}`).toEqual(expected);
+			} else {
+				const heard = tab.client.frames.slice(tab.quietFrom).filter((frame) => ROOM_EVENTS.has(frame.event));
+				expect(heard, `unregistered socket heard a room event; seed ${seed}: ${log.join(" ")}`).toEqual([]);
+			}
+		}
+	}
+}
+
+describe("presence against a model", () => {
+	it.each([1, 2, 3])("agrees with the model for seed %i", async (seed) => {
+		await runScenario(seed, 60);
+	});
+});
