@@ -6,6 +6,7 @@ import {
 	parseClientValue,
 	utf8ByteLength,
 } from "../../src/protocol";
+import { mulberry32 } from "../support/prng";
 
 // ---- helpers ----------------------------------------------------------------
 
@@ -42,18 +43,6 @@ function expectOk(result: ParsedFrame) {
 const register = (data: unknown, requestId: unknown = "r1") => parseClientFrame(frame("Register", data, requestId));
 const sendMessage = (data: unknown, requestId: unknown = "r1") =>
 	parseClientFrame(frame("SendMessage", data, requestId));
-
-/** mulberry32: a tiny seeded PRNG so the randomized test is reproducible. */
-function mulberry32(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 /** A `meta` object whose JSON is `{"k":"<fill repeated n times>"}`. */
 const metaOf = (fill: string, n: number) => ({ k: fill.repeat(n) });

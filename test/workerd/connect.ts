@@ -1,5 +1,5 @@
 /** Opens room sockets through the Worker's own fetch handler, as a client would, and closes them after each test. */
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { afterEach, expect } from "vitest";
 import { type FrameOf, TestClient } from "../support/client";
 
@@ -12,6 +12,11 @@ afterEach(() => {
 
 export function roomUrl(room: string, path = "ws"): string {
 	return `http://rooms.test/rooms/${room}/${path}`;
+}
+
+/** The room's Durable Object stub, for RPC and the `cloudflare:test` helpers. */
+export function roomStub(room: string) {
+	return env.ROOMS.get(env.ROOMS.idFromName(room));
 }
 
 export interface ConnectedClient extends TestClient {

@@ -1,11 +1,8 @@
 import { evictDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { User } from "../../src/protocol";
 import { randomRoom } from "../support/client";
-import { connect, join } from "./connect";
-
-const stubOf = (room: string) => env.ROOMS.get(env.ROOMS.idFromName(room));
+import { connect, join, roomStub } from "./connect";
 
 describe("after the object is evicted with its sockets hibernated", () => {
 	it("keeps the roster, each identity and the next seq, and still broadcasts to everyone", async () => {
@@ -18,12 +15,12 @@ describe("after the object is evicted with its sockets hibernated", () => {
 		if (first.event !== "MessageAck") throw new Error("no ack");
 		await bobTab1.next("Message");
 		await bobTab2.next("Message");
-		const rosterBefore: User[] = await stubOf(room).listUsers();
+		const rosterBefore: User[] = await roomStub(room).listUsers();
 
-		await evictDurableObject(stubOf(room));
+		await evictDurableObject(roomStub(room));
 
 		// The roster, through RPC, is exactly as it was.
-		expect(await stubOf(room).listUsers()).toEqual(rosterBefore);
+		expect(await roomStub(room).listUsers()).toEqual(rosterBefore);
 		expect(rosterBefore.find((user) => user.userId === "bob")?.connections).toBe(2);
 
 		// The next seq follows on, and a broadcast still reaches every registered socket with the right identity.
@@ -63,19 +60,19 @@ describe("after the object is evicted with its sockets hibernated", () => {
 	it("survives repeated evictions between every step", async () => {
 		const room = randomRoom();
 		const alice = await join(room, "alice");
-		await evictDurableObject(stubOf(room));
+		await evictDurableObject(roomStub(room));
 		const bob = await join(room, "bob");
 		expect((await alice.next("UserJoined")).data.user.userId).toBe("bob");
 		const seqs: number[] = [];
 		for (let i = 0; i < 3; i++) {
-			await evictDurableObject(stubOf(room));
+			await evictDurableObject(roomStub(room));
 			const ack = await alice.request("SendMessage", { message: i });
 			if (ack.event !== "MessageAck") throw new Error("no ack");
 			seqs.push(ack.data.seq);
 			expect((await bob.next("Message")).data.seq).toBe(ack.data.seq);
 		}
 		expect(seqs).toEqual([1, 2, 3]);
-		await evictDurableObject(stubOf(room));
+		await evictDurableObject(roomStub(room));
 		await bob.request("Unregister");
 		expect((await alice.next("UserLeft")).data.reason).toBe("unregister");
 	});

@@ -1,15 +1,12 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { ConnectionRecord } from "../../src/room/connection";
 import { randomRoom } from "../support/client";
-import { connect, join } from "./connect";
-
-const stubOf = (room: string) => env.ROOMS.get(env.ROOMS.idFromName(room));
+import { connect, join, roomStub } from "./connect";
 
 /** Moves the stored last-activity time of the given connections back, as if they had been silent. */
 async function age(room: string, connectionIds: string[], byMs: number) {
-	await runInDurableObject(stubOf(room), (_, state) => {
+	await runInDurableObject(roomStub(room), (_, state) => {
 		for (const ws of state.getWebSockets()) {
 			const record = ws.deserializeAttachment() as ConnectionRecord;
 			if (!connectionIds.includes(record.connectionId)) continue;
@@ -17,10 +14,10 @@ async function age(room: string, connectionIds: string[], byMs: number) {
 		}
 	});
 	// Drop the in-memory copy so the room reads the attachments again, as after a hibernation.
-	await evictDurableObject(stubOf(room));
+	await evictDurableObject(roomStub(room));
 }
 
-const alarmAt = (room: string) => runInDurableObject(stubOf(room), (_, state) => state.storage.getAlarm());
+const alarmAt = (room: string) => runInDurableObject(roomStub(room), (_, state) => state.storage.getAlarm());
 
 describe("idle timeout", () => {
 	it("closes a connection silent for 60 s with 4000 and tells the others UserLeft with reason timeout", async () => {
@@ -31,7 +28,7 @@ describe("idle timeout", () => {
 		await alice.next("UserJoined");
 		await age(room, [ghost.established.data.connectionId, lurker.established.data.connectionId], 61_000);
 
-		expect(await runDurableObjectAlarm(stubOf(room))).toBe(true);
+		expect(await runDurableObjectAlarm(roomStub(room))).toBe(true);
 
 		expect((await ghost.waitForClose()).code).toBe(4000);
 		expect((await lurker.waitForClose()).code).toBe(4000);
@@ -42,7 +39,7 @@ describe("idle timeout", () => {
 		});
 		// The active connection stays, and the room keeps checking while it is there.
 		expect((await alice.request("SendMessage", { message: "still here" })).event).toBe("MessageAck");
-		expect(await stubOf(room).listUsers()).toEqual([expect.objectContaining({ userId: "alice" })]);
+		expect(await roomStub(room).listUsers()).toEqual([expect.objectContaining({ userId: "alice" })]);
 		expect(await alarmAt(room)).not.toBeNull();
 		await alice.settle();
 		expect(alice.received("UserLeft")).toHaveLength(1);
@@ -57,7 +54,7 @@ describe("idle timeout", () => {
 		await vi.waitFor(() => expect(pinger.texts).toContain("pong"), { timeout: 5000 });
 		// Its last frame is long ago, but the runtime answered its ping just now.
 		await age(room, [pinger.established.data.connectionId], 120_000);
-		await runDurableObjectAlarm(stubOf(room));
+		await runDurableObjectAlarm(roomStub(room));
 		await alice.settle();
 		expect(alice.received("UserLeft")).toHaveLength(0);
 		expect((await pinger.request("SendMessage", { message: "alive" })).event).toBe("MessageAck");
@@ -70,7 +67,7 @@ describe("idle timeout", () => {
 		const tab2 = await join(room, "dana");
 		await watcher.next("UserJoined");
 		await age(room, [tab1.established.data.connectionId], 61_000);
-		await runDurableObjectAlarm(stubOf(room));
+		await runDurableObjectAlarm(roomStub(room));
 		expect((await tab1.waitForClose()).code).toBe(4000);
 		const update = await watcher.next("UserUpdated", (frame) => frame.data.user.connections === 1);
 		expect(update.data.user.userId).toBe("dana");
@@ -99,9 +96,9 @@ describe("the reaper's alarm", () => {
 		const room = randomRoom();
 		const only = await join(room, "only");
 		await age(room, [only.established.data.connectionId], 61_000);
-		expect(await runDurableObjectAlarm(stubOf(room))).toBe(true);
+		expect(await runDurableObjectAlarm(roomStub(room))).toBe(true);
 		expect((await only.waitForClose()).code).toBe(4000);
 		expect(await alarmAt(room)).toBeNull();
-		expect(await stubOf(room).listUsers()).toEqual([]);
+		expect(await roomStub(room).listUsers()).toEqual([]);
 	});
 });

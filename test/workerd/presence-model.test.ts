@@ -6,25 +6,14 @@
  */
 
 import { evictDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { ServerFrame, User } from "../../src/protocol";
 import { randomRoom, type TestClient } from "../support/client";
-import { type ConnectedClient, connect } from "./connect";
+import { mulberry32 } from "../support/prng";
+import { type ConnectedClient, connect, roomStub } from "./connect";
 
 const USERS = ["ann", "ben", "cat"];
 const ROOM_EVENTS = new Set(["UserJoined", "UserUpdated", "UserLeft", "Message"]);
-
-function prng(seed: number) {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6d2b79f5) >>> 0;
-		let t = state;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 interface Tab {
 	client: ConnectedClient;
@@ -59,10 +48,10 @@ const summary = (users: Iterable<User>) => [...users].map((user) => `${user.user
 const summaryOf = (counts: Map<string, number>) => [...counts].map(([userId, n]) => `${userId}×${n}`).sort();
 
 async function runScenario(seed: number, steps: number) {
-	const random = prng(seed);
+	const random = mulberry32(seed);
 	const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)] as T;
 	const room = randomRoom(`model${seed}`);
-	const stub = () => env.ROOMS.get(env.ROOMS.idFromName(room));
+	const stub = () => roomStub(room);
 	const tabs: Tab[] = [];
 	const log: string[] = [];
 
