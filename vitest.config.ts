@@ -18,6 +18,8 @@ export default defineConfig({
 				test: {
 					name: "e2e",
 					include: ["test/e2e/**/*.test.ts"],
+					// One `wrangler dev` for all e2e files, its URL handed to them with `inject("baseUrl")`.
+					globalSetup: ["test/e2e/global-setup.ts"],
 					testTimeout: 60_000,
 					hookTimeout: 120_000,
 				},

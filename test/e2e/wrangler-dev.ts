@@ -6,6 +6,8 @@
  *   let dev: WranglerDev;
  *   beforeAll(async () => { dev = await startWranglerDev(); });
  *   afterAll(() => stopWranglerDev(dev));
+ *
+ * The e2e project starts one for all its files in global-setup.ts.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
