@@ -2,7 +2,7 @@
  * The room's live connections and its roster, kept in step, and delivery to them.
  * A cache: on first use after a wake-up it is rebuilt from the sockets' attachments.
  */
-import { encodeServerFrame, type LeaveReason, ServerEvents, type User } from "../protocol";
+import { CloseCodes, encodeServerFrame, type LeaveReason, LeaveReasons, ServerEvents, type User } from "../protocol";
 import { Connection } from "./connection";
 import { aggregateUser, type Identity, Roster, userChanged } from "./roster";
 
@@ -72,10 +72,14 @@ export class Hub {
 		else this.broadcast(encodeServerFrame(ServerEvents.UserLeft, { user: aggregateUser([], identity), reason }));
 	}
 
-	/** Lets go of a socket for good: it leaves, and its attachment says so in case the socket lingers. */
+	/**
+	 * Lets go of a socket for good: it leaves, and its attachment says so in case the socket lingers.
+	 * A socket whose close is what woke the room is no longer among the runtime's sockets when the
+	 * cache is rebuilt, so its own attachment is read to find who is leaving.
+	 */
 	release(ws: WebSocket, reason: LeaveReason): void {
-		const connection = this.#state.live.get(ws);
-		if (!connection) return;
+		const connection = this.#state.live.get(ws) ?? Connection.restore(ws);
+		if (!connection || connection.closed) return;
 		this.#state.live.delete(ws);
 		this.leave(connection, reason);
 		connection.markClosed();
@@ -99,9 +103,16 @@ export class Hub {
 		this.#releaseFailed(failed);
 	}
 
-	/** A socket that cannot be written to is gone, whatever the runtime has reported so far. */
+	/** A socket that cannot be written to is gone, whatever the runtime has reported so far: close it too. */
 	#releaseFailed(failed: WebSocket[]): void {
-		for (const ws of failed) this.release(ws, "close");
+		for (const ws of failed) {
+			this.release(ws, LeaveReasons.close);
+			try {
+				ws.close(CloseCodes.internalError, "send failed");
+			} catch {
+				// already closed
+			}
+		}
 	}
 
 	get #state() {

@@ -76,4 +76,26 @@ describe("after the object is evicted with its sockets hibernated", () => {
 		await bob.request("Unregister");
 		expect((await alice.next("UserLeft")).data.reason).toBe("unregister");
 	});
+
+	it("tells the others when a close is the first thing that wakes the room", async () => {
+		const room = randomRoom();
+		const alice = await join(room, "alice");
+		const bob = await join(room, "bob");
+		await alice.next("UserJoined");
+		await evictDurableObject(roomStub(room));
+		bob.close();
+		expect((await alice.next("UserLeft")).data).toMatchObject({ user: { userId: "bob" }, reason: "close" });
+	});
+
+	it("tells the others of a closed tab when that close is the first thing that wakes the room", async () => {
+		const room = randomRoom();
+		const alice = await join(room, "alice");
+		const tab1 = await join(room, "bob");
+		await join(room, "bob");
+		await alice.next("UserUpdated", (frame) => frame.data.user.connections === 2);
+		await evictDurableObject(roomStub(room));
+		tab1.close();
+		const update = await alice.next("UserUpdated", (frame) => frame.data.user.connections === 1);
+		expect(update.data.user.userId).toBe("bob");
+	});
 });
