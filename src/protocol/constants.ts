@@ -55,7 +55,6 @@ export const HttpErrors = {
 	UNAUTHORIZED: 401,
 	FORBIDDEN: 403,
 	NOT_FOUND: 404,
-	PAYLOAD_TOO_LARGE: 413,
 	UPGRADE_REQUIRED: 426,
 	INTERNAL: 500,
 	ROOM_FULL: 503,
@@ -76,6 +75,8 @@ export const CloseCodes = {
 	normal: 1000,
 	/** Policy violation (abuse): a client must not reconnect. */
 	policy: 1008,
+	/** The server could not write to the socket; a client may reconnect. */
+	internalError: 1011,
 	/** Silent for longer than `timeoutMs`: a client should reconnect. */
 	idleTimeout: 4000,
 } as const;

@@ -3,6 +3,7 @@
  * anything, and refuses by throwing a `ProtocolError`, which the room sends back as `Error`.
  */
 import {
+	type ErrorCode,
 	ErrorCodes,
 	encodeServerFrame,
 	LeaveReasons,
@@ -12,16 +13,27 @@ import {
 	ServerEvents,
 } from "../protocol";
 import type { Connection } from "./connection";
-import type { Hub } from "./hub";
-import { ProtocolError } from "./protocol-error";
+import { type Hub, trySend } from "./hub";
 import type { RoomStore } from "./store";
 
-export interface RoomContext {
+/** What the handlers work on: the live room and its durable store. */
+export interface RoomState {
 	hub: Hub;
 	store: RoomStore;
 }
 
-export function register(room: RoomContext, connection: Connection, data: RegisterData, requestId?: string): void {
+/** A refusal the client caused: thrown by a handler before it changes anything, sent back as `Error`. */
+export class ProtocolError extends Error {
+	constructor(
+		readonly code: ErrorCode,
+		message: string,
+	) {
+		super(message);
+		this.name = "ProtocolError";
+	}
+}
+
+export function register(room: RoomState, connection: Connection, data: RegisterData, requestId?: string): void {
 	const userId = data.userId;
 	if (userId === undefined) throw new ProtocolError(ErrorCodes.BAD_REQUEST, "userId is required");
 	const current = connection.identity;
@@ -40,16 +52,11 @@ export function register(room: RoomContext, connection: Connection, data: Regist
 		updatedAt: now,
 	});
 	const self = { ...user, connectionId: connection.id };
-	connection.socket.send(encodeServerFrame(ServerEvents.Registered, { self, users: room.hub.users() }, requestId));
+	trySend(connection.socket, encodeServerFrame(ServerEvents.Registered, { self, users: room.hub.users() }, requestId));
 	room.hub.announce(connection, user, before);
 }
 
-export function sendMessage(
-	room: RoomContext,
-	connection: Connection,
-	data: SendMessageData,
-	requestId?: string,
-): void {
+export function sendMessage(room: RoomState, connection: Connection, data: SendMessageData, requestId?: string): void {
 	const sender = connection.identity;
 	if (!sender) throw new ProtocolError(ErrorCodes.NOT_REGISTERED, "Register before sending messages");
 	if (data.to !== undefined && !room.hub.user(data.to)) {
@@ -63,15 +70,20 @@ export function sendMessage(
 		sentAt: Date.now(),
 	};
 	if (data.to !== undefined) message.to = data.to;
-	// The output gate holds these sends until the seq write is durable.
-	const ack = { id: message.id, seq: message.seq, sentAt: message.sentAt };
-	connection.socket.send(encodeServerFrame(ServerEvents.MessageAck, ack, requestId));
+	// Both frames are encoded before either is sent: no ack for a message that could not go out.
 	const frame = encodeServerFrame(ServerEvents.Message, message);
+	const ack = encodeServerFrame(
+		ServerEvents.MessageAck,
+		{ id: message.id, seq: message.seq, sentAt: message.sentAt },
+		requestId,
+	);
+	// The output gate holds these sends until the seq write is durable.
+	trySend(connection.socket, ack);
 	if (data.to === undefined) room.hub.broadcast(frame, connection.socket);
 	else room.hub.sendToUser(data.to, frame, connection.socket);
 }
 
-export function unregister(room: RoomContext, connection: Connection, requestId?: string): void {
+export function unregister(room: RoomState, connection: Connection, requestId?: string): void {
 	room.hub.leave(connection, LeaveReasons.unregister);
-	connection.socket.send(encodeServerFrame(ServerEvents.Unregistered, {}, requestId));
+	trySend(connection.socket, encodeServerFrame(ServerEvents.Unregistered, {}, requestId));
 }

@@ -11,6 +11,7 @@ import {
 	encodeError,
 	encodeServerFrame,
 	HEARTBEAT,
+	httpErrorBody,
 	LeaveReasons,
 	PROTOCOL_VERSION,
 	parseClientFrame,
@@ -20,10 +21,9 @@ import {
 } from "../protocol";
 import { type Env, type RoomSettings, readSettings } from "../settings";
 import { Connection } from "./connection";
-import { type RoomContext, register, sendMessage, unregister } from "./events";
+import { ProtocolError, type RoomState, register, sendMessage, unregister } from "./events";
 import { Hub, trySend } from "./hub";
 import { isIdle, lastActivity, nextCheckAt } from "./liveness";
-import { ProtocolError } from "./protocol-error";
 import { RoomStore } from "./store";
 
 export class Room extends DurableObject<Env> {
@@ -31,12 +31,12 @@ export class Room extends DurableObject<Env> {
 	readonly #settings: RoomSettings;
 
 	// ---- private fields ----------------------------------------------------------
-	readonly #room: RoomContext;
+	readonly #state: RoomState;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		this.#settings = readSettings(env);
-		this.#room = { hub: new Hub(() => ctx.getWebSockets()), store: new RoomStore(ctx.storage) };
+		this.#state = { hub: new Hub(() => ctx.getWebSockets()), store: new RoomStore(ctx.storage) };
 		// The runtime answers heartbeats itself: a ping never wakes the object.
 		ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT.request, HEARTBEAT.response));
 	}
@@ -46,16 +46,15 @@ export class Room extends DurableObject<Env> {
 	override async fetch(request: Request): Promise<Response> {
 		try {
 			if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
-				return Response.json(
-					{ error: { code: "UPGRADE_REQUIRED", message: "this endpoint takes WebSocket upgrades only" } },
-					{ status: 426 },
-				);
+				return Response.json(httpErrorBody("UPGRADE_REQUIRED", "this endpoint takes WebSocket upgrades only"), {
+					status: 426,
+				});
 			}
 			const pair = new WebSocketPair();
 			const [client, server] = [pair[0], pair[1]];
 			this.ctx.acceptWebSocket(server);
 			const connection = Connection.open(server, Date.now());
-			this.#room.hub.add(connection);
+			this.#state.hub.add(connection);
 			server.send(
 				encodeServerFrame(ServerEvents.ConnectionEstablished, {
 					protocol: PROTOCOL_VERSION,
@@ -68,17 +67,14 @@ export class Room extends DurableObject<Env> {
 			return new Response(null, { status: 101, webSocket: client });
 		} catch (error) {
 			this.#logFailure("fetch", error);
-			return Response.json(
-				{ error: { code: "INTERNAL", message: "the room failed to accept the connection" } },
-				{ status: 500 },
-			);
+			return Response.json(httpErrorBody("INTERNAL", "the room failed to accept the connection"), { status: 500 });
 		}
 	}
 
 	override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
 		let requestId: string | undefined;
 		try {
-			const connection = this.#room.hub.get(ws);
+			const connection = this.#state.hub.get(ws);
 			if (!connection) return; // already let go of: nothing it says counts
 			connection.touch(Date.now());
 			if (typeof data !== "string") {
@@ -94,11 +90,11 @@ export class Room extends DurableObject<Env> {
 			const { frame } = parsed;
 			switch (frame.event) {
 				case "Register":
-					return register(this.#room, connection, frame.requestData, requestId);
+					return register(this.#state, connection, frame.requestData, requestId);
 				case "SendMessage":
-					return sendMessage(this.#room, connection, frame.requestData, requestId);
+					return sendMessage(this.#state, connection, frame.requestData, requestId);
 				case "Unregister":
-					return unregister(this.#room, connection, requestId);
+					return unregister(this.#state, connection, requestId);
 			}
 		} catch (error) {
 			if (error instanceof ProtocolError) return this.#reject(ws, error.code, error.message, requestId);
@@ -109,26 +105,26 @@ export class Room extends DurableObject<Env> {
 
 	override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
 		try {
-			this.#room.hub.release(ws, LeaveReasons.close);
-			// Hibernatable sockets get no automatic reply to a Close: complete the handshake here.
-			// 1005/1006 describe a missing code and must never be sent.
+			this.#state.hub.release(ws, LeaveReasons.close);
+			// Hibernatable sockets get no automatic reply to a Close (tested): complete the handshake
+			// here, guarded in case the runtime has replied. 1005/1006 describe a missing code: never sent.
 			const replyCode = code === 1005 || code === 1006 ? CloseCodes.normal : code;
 			try {
 				ws.close(replyCode, reason);
 			} catch {
 				// already closed: nothing to complete
 			}
-			if (this.#room.hub.size === 0) await this.ctx.storage.deleteAlarm();
+			await this.#restIfEmpty();
 		} catch (error) {
 			this.#logFailure("webSocketClose", error);
 		}
 	}
 
 	override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
-		this.#logFailure("webSocket", error);
+		this.#logFailure("webSocketError (socket)", error);
 		try {
-			this.#room.hub.release(ws, LeaveReasons.close);
-			if (this.#room.hub.size === 0) await this.ctx.storage.deleteAlarm();
+			this.#state.hub.release(ws, LeaveReasons.close);
+			await this.#restIfEmpty();
 		} catch (failure) {
 			this.#logFailure("webSocketError", failure);
 		}
@@ -138,9 +134,9 @@ export class Room extends DurableObject<Env> {
 	override async alarm(): Promise<void> {
 		try {
 			const now = Date.now();
-			for (const connection of [...this.#room.hub.connections()]) {
+			for (const connection of [...this.#state.hub.connections()]) {
 				if (!isIdle(this.#lastActiveAt(connection), now, HEARTBEAT.timeoutMs)) continue;
-				this.#room.hub.release(connection.socket, LeaveReasons.timeout);
+				this.#state.hub.release(connection.socket, LeaveReasons.timeout);
 				try {
 					connection.socket.close(CloseCodes.idleTimeout, "idle timeout");
 				} catch {
@@ -157,7 +153,7 @@ export class Room extends DurableObject<Env> {
 
 	/** The registered users now, earliest joiner first. */
 	async listUsers(): Promise<User[]> {
-		return this.#room.hub.users();
+		return this.#state.hub.users();
 	}
 
 	// ---- helpers -------------------------------------------------------------------
@@ -186,9 +182,14 @@ export class Room extends DurableObject<Env> {
 		if ((await this.ctx.storage.getAlarm()) === null) await this.#scheduleCheck(Date.now());
 	}
 
+	/** An empty room needs no reaper: without an alarm it stays asleep. */
+	async #restIfEmpty(): Promise<void> {
+		if (this.#state.hub.size === 0) await this.ctx.storage.deleteAlarm();
+	}
+
 	/** Sets the reaper's next check, or none in an empty room so that it can rest. */
 	async #scheduleCheck(now: number): Promise<void> {
-		const times = [...this.#room.hub.connections()].map((connection) => this.#lastActiveAt(connection));
+		const times = [...this.#state.hub.connections()].map((connection) => this.#lastActiveAt(connection));
 		const at = nextCheckAt(times, now, HEARTBEAT.timeoutMs);
 		if (at === undefined) await this.ctx.storage.deleteAlarm();
 		else await this.ctx.storage.setAlarm(at);

@@ -2,20 +2,33 @@
  * The Worker: routing, request validation and (later) auth. It holds no room state; every
  * room request goes to the room's Durable Object, found by name.
  */
-import { Hono } from "hono";
-import { isValidRoomName } from "../protocol";
+import { type Context, Hono } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { type HttpErrorCode, HttpErrors, httpErrorBody, isValidRoomName } from "../protocol";
 import type { Env } from "../settings";
-import { httpError } from "./errors";
 
 type AppEnv = { Bindings: Env; Variables: { room: string } };
 
 export const app = new Hono<AppEnv>();
 
+function httpError(c: Context, code: HttpErrorCode, message: string): Response {
+	return c.json(httpErrorBody(code, message), HttpErrors[code] as ContentfulStatusCode);
+}
+
 app.get("/health", (c) => c.json({ ok: true }));
 
-/** Every room route: the name is checked before anything else reaches the room. */
-app.use("/rooms/:room/*", async (c, next) => {
-	const room = c.req.param("room");
+/**
+ * Every room route: the name is checked before anything reaches a room. Read from the path
+ * itself so that an empty or undecodable name is a BAD_ROOM, not a missing route.
+ */
+app.use("/rooms/*", async (c, next) => {
+	const segment = new URL(c.req.url).pathname.split("/")[2] ?? "";
+	let room: string;
+	try {
+		room = decodeURIComponent(segment);
+	} catch {
+		room = "";
+	}
 	if (!isValidRoomName(room)) {
 		return httpError(c, "BAD_ROOM", "room names are 1-64 of A-Z a-z 0-9 . _ -, starting with a letter or digit");
 	}

@@ -28,6 +28,8 @@ describe("HTTP surface", () => {
 		["has a slash-free symbol", "a!b"],
 		["is 65 characters", "a".repeat(65)],
 		["is not ASCII", "caf%C3%A9"],
+		["is empty", ""],
+		["is not valid percent-encoding", "a%E0%A4%A"],
 	])("refuses a room name that %s with 400 BAD_ROOM, upgrade or not", async (_, room) => {
 		for (const init of [{}, { headers: { Upgrade: "websocket" } }]) {
 			const response = await exports.default.fetch(roomUrl(room), init);
