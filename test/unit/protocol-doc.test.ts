@@ -3,11 +3,13 @@
  * Where the shared original sits beside the repository (as in CI), the copy must match it.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
-const copy = fileURLToPath(new URL("../../docs/PROTOCOL.md", import.meta.url));
-const shared = fileURLToPath(new URL("../../../shared/PROTOCOL.md", import.meta.url));
+const repository = join(dirname(fileURLToPath(import.meta.url)), "../..");
+const copy = join(repository, "docs/PROTOCOL.md");
+const shared = join(repository, "../shared/PROTOCOL.md");
 
 describe("docs/PROTOCOL.md", () => {
 	it("is the contract, version 1", () => {
