@@ -103,16 +103,19 @@ export class Hub {
 		this.#releaseFailed(failed);
 	}
 
-	/** A socket that cannot be written to is gone, whatever the runtime has reported so far: close it too. */
-	#releaseFailed(failed: WebSocket[]): void {
-		for (const ws of failed) {
-			this.release(ws, LeaveReasons.close);
-			try {
-				ws.close(CloseCodes.internalError, "send failed");
-			} catch {
-				// already closed
-			}
+	/** Releases a socket and closes it from this side, for a peer the room gives up on. */
+	drop(ws: WebSocket, reason: LeaveReason, code: number, text: string): void {
+		this.release(ws, reason);
+		try {
+			ws.close(code, text);
+		} catch {
+			// already closed: it has been released all the same
 		}
+	}
+
+	/** A socket that cannot be written to is gone, whatever the runtime has reported so far. */
+	#releaseFailed(failed: WebSocket[]): void {
+		for (const ws of failed) this.drop(ws, LeaveReasons.close, CloseCodes.internalError, "send failed");
 	}
 
 	get #state() {

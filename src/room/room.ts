@@ -136,12 +136,7 @@ export class Room extends DurableObject<Env> {
 			const now = Date.now();
 			for (const connection of [...this.#state.hub.connections()]) {
 				if (!isIdle(this.#lastActiveAt(connection), now, HEARTBEAT.timeoutMs)) continue;
-				this.#state.hub.release(connection.socket, LeaveReasons.timeout);
-				try {
-					connection.socket.close(CloseCodes.idleTimeout, "idle timeout");
-				} catch {
-					// the socket is already gone; it has been released all the same
-				}
+				this.#state.hub.drop(connection.socket, LeaveReasons.timeout, CloseCodes.idleTimeout, "idle timeout");
 			}
 			await this.#scheduleCheck(now);
 		} catch (error) {
