@@ -10,7 +10,13 @@ export default defineConfig({
 			},
 			{
 				// The Worker and the Room object inside workerd, through miniflare.
-				plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
+				plugins: [
+					cloudflareTest({
+						wrangler: { configPath: "./wrangler.toml" },
+						// A history small enough that tests can fill it; still above the 100 a resume returns.
+						miniflare: { bindings: { HISTORY_LIMIT: "120" } },
+					}),
+				],
 				test: { name: "workerd", include: ["test/workerd/**/*.test.ts"] },
 			},
 			{

@@ -42,6 +42,14 @@ const VARIABLES: Record<keyof RoomSettings, keyof Env> = {
 	historyLimit: "HISTORY_LIMIT",
 };
 
+/**
+ * Largest values the room can honour. A message is stored as one SQLite row (at most 2 MB
+ * in a Durable Object), so a client frame may not be larger than 1 MiB.
+ */
+export const SETTING_CEILINGS: Partial<RoomSettings> = {
+	maxMessageBytes: 1_048_576,
+};
+
 /** Parses a positive integer setting, or undefined when it is not one. */
 export function parsePositiveInt(raw: unknown): number | undefined {
 	if (typeof raw === "number") return Number.isSafeInteger(raw) && raw > 0 ? raw : undefined;
@@ -60,9 +68,13 @@ export function readSettings(
 		const raw = env[name];
 		if (raw === undefined || raw === "") continue;
 		const value = parsePositiveInt(raw);
-		if (value === undefined)
+		const ceiling = SETTING_CEILINGS[key];
+		if (value === undefined) {
 			warn(`ignoring ${name}=${JSON.stringify(raw)}: not a positive integer; using ${settings[key]}`);
-		else settings[key] = value;
+		} else if (ceiling !== undefined && value > ceiling) {
+			warn(`${name}=${value} is above what a room can store; using ${ceiling}`);
+			settings[key] = ceiling;
+		} else settings[key] = value;
 	}
 	return settings;
 }

@@ -95,6 +95,14 @@ export const Limits = {
 	nameMaxLength: 64,
 	metaMaxBytes: 1024,
 	roomNameMaxLength: 64,
+	/** History sent with `Registered` when `since` is given, and without it. */
+	resumeHistoryMax: 100,
+	joinHistory: 50,
+	/** `GET /rooms/:room/messages`: default and largest `limit`. */
+	listMessagesDefault: 100,
+	listMessagesMax: 500,
+	/** A clientMessageId is remembered for at least this many of the room's latest messages. */
+	dedupWindow: 10_000,
 } as const;
 
 /** Room names: 1–64 of `A–Z a–z 0–9 . _ -`, starting with a letter or digit. */

@@ -1,5 +1,6 @@
 /** The room protocol: one module for the server, the client library and the tests. */
 export * from "./constants";
 export * from "./frames";
+export * from "./queries";
 export * from "./schemas";
 export type * from "./types";

@@ -77,9 +77,12 @@ export interface ConnectionEstablishedData {
 export interface RegisteredData {
 	self: User & { connectionId: string };
 	users: User[];
-	lastSeq?: number;
-	history?: Message[];
-	historyTruncated?: boolean;
+	/** The room's latest seq, 0 before its first message. */
+	lastSeq: number;
+	/** Oldest first: after `since` (at most 100), or the latest 50 without it. */
+	history: Message[];
+	/** Messages after `since` (or older ones, without it) that `history` leaves out. */
+	historyTruncated: boolean;
 }
 
 export interface MessageAckData {
@@ -115,6 +118,13 @@ export type ServerFrame = {
 		data: ServerEventData[E];
 	};
 }[keyof ServerEventData];
+
+/** `GET /rooms/:room/messages`. */
+export interface MessagesPage {
+	room: string;
+	messages: Message[];
+	lastSeq: number;
+}
 
 /** HTTP error body. */
 export interface HttpErrorBody {

@@ -7,14 +7,14 @@ import {
 	ErrorCodes,
 	encodeServerFrame,
 	LeaveReasons,
-	type Message,
+	Limits,
 	type RegisterData,
 	type SendMessageData,
 	ServerEvents,
 } from "../protocol";
 import type { Connection } from "./connection";
 import { type Hub, trySend } from "./hub";
-import type { RoomStore } from "./store";
+import type { MessageDraft, RoomStore } from "./store";
 
 /** What the handlers work on: the live room and its durable store. */
 export interface RoomState {
@@ -52,24 +52,51 @@ export function register(room: RoomState, connection: Connection, data: Register
 		updatedAt: now,
 	});
 	const self = { ...user, connectionId: connection.id };
-	trySend(connection.socket, encodeServerFrame(ServerEvents.Registered, { self, users: room.hub.users() }, requestId));
+	// Synchronous from here to the send: no message can fall between the history and the live stream.
+	const resuming = data.since !== undefined;
+	const history = room.store.history({
+		since: data.since ?? 0,
+		limit: resuming ? Limits.resumeHistoryMax : Limits.joinHistory,
+		viewer: userId,
+		keep: "newest",
+	});
+	const registered = {
+		self,
+		users: room.hub.users(),
+		lastSeq: room.store.lastSeq,
+		history: history.messages,
+		historyTruncated: history.truncated,
+	};
+	trySend(connection.socket, encodeServerFrame(ServerEvents.Registered, registered, requestId));
 	room.hub.announce(connection, user, before);
 }
 
 export function sendMessage(room: RoomState, connection: Connection, data: SendMessageData, requestId?: string): void {
 	const sender = connection.identity;
 	if (!sender) throw new ProtocolError(ErrorCodes.NOT_REGISTERED, "Register before sending messages");
+	// A resend is recognised before anything else is checked: its recipient may have left since.
+	if (data.clientMessageId !== undefined) {
+		const original = room.store.findSent(sender.userId, data.clientMessageId);
+		if (original) {
+			trySend(
+				connection.socket,
+				encodeServerFrame(ServerEvents.MessageAck, { ...original, duplicate: true }, requestId),
+			);
+			return;
+		}
+	}
 	if (data.to !== undefined && !room.hub.user(data.to)) {
 		throw new ProtocolError(ErrorCodes.USER_NOT_FOUND, `no user "${data.to}" in this room`);
 	}
-	const message: Message = {
+	const draft: MessageDraft = {
 		id: crypto.randomUUID(),
-		seq: room.store.takeSeq(),
 		from: { userId: sender.userId, name: sender.name },
 		message: data.message,
 		sentAt: Date.now(),
 	};
-	if (data.to !== undefined) message.to = data.to;
+	if (data.to !== undefined) draft.to = data.to;
+	// Stored before anyone hears of it; a failed write throws and nothing goes out.
+	const message = room.store.append(draft, data.clientMessageId);
 	// Both frames are encoded before either is sent: no ack for a message that could not go out.
 	const frame = encodeServerFrame(ServerEvents.Message, message);
 	const ack = encodeServerFrame(
@@ -77,7 +104,7 @@ export function sendMessage(room: RoomState, connection: Connection, data: SendM
 		{ id: message.id, seq: message.seq, sentAt: message.sentAt },
 		requestId,
 	);
-	// The output gate holds these sends until the seq write is durable.
+	// The output gate holds these sends until the write is durable.
 	trySend(connection.socket, ack);
 	if (data.to === undefined) room.hub.broadcast(frame, connection.socket);
 	else room.hub.sendToUser(data.to, frame, connection.socket);

@@ -13,6 +13,7 @@ import {
 	HEARTBEAT,
 	httpErrorBody,
 	LeaveReasons,
+	type MessagesPage,
 	PROTOCOL_VERSION,
 	parseClientFrame,
 	ServerEvents,
@@ -36,7 +37,10 @@ export class Room extends DurableObject<Env> {
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		this.#settings = readSettings(env);
-		this.#state = { hub: new Hub(() => ctx.getWebSockets()), store: new RoomStore(ctx.storage) };
+		this.#state = {
+			hub: new Hub(() => ctx.getWebSockets()),
+			store: new RoomStore(ctx.storage, this.#settings.historyLimit),
+		};
 		// The runtime answers heartbeats itself: a ping never wakes the object.
 		ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT.request, HEARTBEAT.response));
 	}
@@ -149,6 +153,16 @@ export class Room extends DurableObject<Env> {
 	/** The registered users now, earliest joiner first. */
 	async listUsers(): Promise<User[]> {
 		return this.#state.hub.users();
+	}
+
+	/**
+	 * Public messages after `since`, oldest first, at most `limit` (direct messages left out), as
+	 * the JSON body of `GET /rooms/:room/messages`: encoded once, here, and passed through.
+	 */
+	async messagesPageJson(since: number, limit: number): Promise<string> {
+		const { messages } = this.#state.store.history({ since, limit, keep: "oldest" });
+		const page: MessagesPage = { room: this.#roomName, messages, lastSeq: this.#state.store.lastSeq };
+		return JSON.stringify(page);
 	}
 
 	// ---- helpers -------------------------------------------------------------------

@@ -1,55 +1,143 @@
 /**
- * The room's durable state in the Durable Object's SQLite database. The layout is versioned:
- * each migration runs once, in order, inside the constructor's synchronous setup.
+ * The room's durable state in its SQLite database: the message counter, the message history
+ * and the clientMessageIds already used. A message is written, with its seq, in one
+ * transaction before anyone hears of it; the output gate then holds every send until the
+ * write is durable, so an acknowledged message is never lost.
  */
+import { Limits, type Message, type MessageAckData } from "../protocol";
+import { migrate } from "./migrations";
 
-type Migration = (sql: SqlStorage) => void;
+/** A message before the room has numbered it. */
+export type MessageDraft = Omit<Message, "seq">;
 
-/** Append only: a live room at version N runs migrations N+1… on its next wake-up. */
-export const MIGRATIONS: readonly Migration[] = [
-	// v1: small key/value facts about the room (the last message seq).
-	(sql) => {
-		sql.exec("CREATE TABLE room_meta (key TEXT PRIMARY KEY, value ANY NOT NULL) WITHOUT ROWID");
-	},
-];
+export interface HistoryQuery {
+	/** Only messages with a greater seq (0: from the start). */
+	since: number;
+	/** At most this many. */
+	limit: number;
+	/** Whose history: direct messages to or from this user are included, other direct messages never. */
+	viewer?: string;
+	/** Which end of the range to keep when it holds more than `limit`. */
+	keep: "oldest" | "newest";
+}
 
-export function migrate(storage: DurableObjectStorage, migrations: readonly Migration[] = MIGRATIONS): number {
-	const { sql } = storage;
-	sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
-	const row = sql.exec<{ version: number }>("SELECT version FROM schema_version").toArray()[0];
-	let version = row?.version ?? 0;
-	if (!row) sql.exec("INSERT INTO schema_version (version) VALUES (0)");
-	while (version < migrations.length) {
-		const step = migrations[version] as Migration;
-		storage.transactionSync(() => {
-			step(sql);
-			sql.exec("UPDATE schema_version SET version = ?", version + 1);
-		});
-		version++;
-	}
-	return version;
+export interface HistoryPage {
+	/** Oldest first. */
+	messages: Message[];
+	/** Some messages after `since` are not in `messages`: over the limit, or pruned. */
+	truncated: boolean;
+}
+
+interface MessageRow extends Record<string, SqlStorageValue> {
+	seq: number;
+	id: string;
+	from_user: string;
+	from_name: string;
+	body: string;
+	sent_at: number;
+	to_user: string | null;
 }
 
 export class RoomStore {
+	readonly #storage: DurableObjectStorage;
 	readonly #sql: SqlStorage;
+	readonly #historyLimit: number;
 	#lastSeq: number;
 
-	constructor(storage: DurableObjectStorage) {
+	constructor(storage: DurableObjectStorage, historyLimit: number) {
 		migrate(storage);
+		this.#storage = storage;
 		this.#sql = storage.sql;
+		this.#historyLimit = historyLimit;
 		this.#lastSeq = Number(this.#get("seq") ?? 0);
 	}
 
+	/** The room's latest seq, 0 before its first message. */
 	get lastSeq(): number {
 		return this.#lastSeq;
 	}
 
-	/** Takes the next message seq and writes it: a seq is never reused, even after eviction. */
-	takeSeq(): number {
+	/**
+	 * Numbers a message and stores it, with its clientMessageId, pruning what falls out of the
+	 * history, all in one transaction: a seq is never reused, a failed write leaves no trace.
+	 */
+	append(draft: MessageDraft, clientMessageId?: string): Message {
 		const seq = this.#lastSeq + 1;
-		this.#set("seq", seq);
+		const message: Message = { ...draft, seq };
+		this.#storage.transactionSync(() => {
+			this.#set("seq", seq);
+			this.#sql.exec(
+				"INSERT INTO messages (seq, id, from_user, from_name, body, sent_at, to_user) VALUES (?, ?, ?, ?, ?, ?, ?)",
+				seq,
+				message.id,
+				message.from.userId,
+				message.from.name,
+				JSON.stringify(message.message),
+				message.sentAt,
+				message.to ?? null,
+			);
+			if (clientMessageId !== undefined) {
+				this.#sql.exec(
+					"INSERT INTO sent_ids (seq, user_id, client_message_id, id, sent_at) VALUES (?, ?, ?, ?, ?)",
+					seq,
+					message.from.userId,
+					clientMessageId,
+					message.id,
+					message.sentAt,
+				);
+			}
+			// Both deletes walk the primary key from its low end: normally one row each, or none.
+			this.#sql.exec("DELETE FROM messages WHERE seq <= ?", seq - this.#historyLimit);
+			this.#sql.exec("DELETE FROM sent_ids WHERE seq <= ?", seq - this.dedupWindow);
+		});
 		this.#lastSeq = seq;
-		return seq;
+		return message;
+	}
+
+	/**
+	 * How many recent messages a clientMessageId is remembered for: never fewer than the
+	 * history keeps, and enough for a client that was offline through a busy spell.
+	 */
+	get dedupWindow(): number {
+		return Math.max(this.#historyLimit, Limits.dedupWindow);
+	}
+
+	/** The acknowledgement of the message this user already sent with this clientMessageId, if any. */
+	findSent(userId: string, clientMessageId: string): MessageAckData | undefined {
+		const row = this.#sql
+			.exec<{ id: string; seq: number; sent_at: number }>(
+				"SELECT id, seq, sent_at FROM sent_ids WHERE user_id = ? AND client_message_id = ?",
+				userId,
+				clientMessageId,
+			)
+			.toArray()[0];
+		return row && { id: row.id, seq: row.seq, sentAt: row.sent_at };
+	}
+
+	/** Messages after `since`, oldest first, as one viewer may see them. */
+	history({ since, limit, viewer, keep }: HistoryQuery): HistoryPage {
+		const visible = viewer === undefined ? "to_user IS NULL" : "(to_user IS NULL OR to_user = ?1 OR from_user = ?1)";
+		const order = keep === "oldest" ? "ASC" : "DESC";
+		// One row past the limit tells whether the range held more.
+		const rows = this.#sql
+			.exec<MessageRow>(
+				`SELECT seq, id, from_user, from_name, body, sent_at, to_user FROM messages
+				 WHERE seq > ?2 AND ${visible} ORDER BY seq ${order} LIMIT ?3`,
+				viewer ?? null,
+				since,
+				limit + 1,
+			)
+			.toArray();
+		const over = rows.length > limit;
+		const kept = rows.slice(0, limit);
+		if (keep === "newest") kept.reverse();
+		return { messages: kept.map(toMessage), truncated: over || this.#prunedAfter(since) };
+	}
+
+	/** Whether messages numbered after `since` have been pruned away. */
+	#prunedAfter(since: number): boolean {
+		const oldest = this.#sql.exec<{ seq: number | null }>("SELECT MIN(seq) AS seq FROM messages").one().seq;
+		return since + 1 < (oldest ?? this.#lastSeq + 1);
 	}
 
 	#get(key: string): SqlStorageValue | undefined {
@@ -64,4 +152,16 @@ export class RoomStore {
 			value,
 		);
 	}
+}
+
+function toMessage(row: MessageRow): Message {
+	const message: Message = {
+		id: row.id,
+		seq: row.seq,
+		from: { userId: row.from_user, name: row.from_name },
+		message: JSON.parse(row.body),
+		sentAt: row.sent_at,
+	};
+	if (row.to_user !== null) message.to = row.to_user;
+	return message;
 }

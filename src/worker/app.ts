@@ -4,7 +4,7 @@
  */
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { type HttpErrorCode, HttpErrors, httpErrorBody, isValidRoomName } from "../protocol";
+import { type HttpErrorCode, HttpErrors, httpErrorBody, isValidRoomName, parseMessagesQuery } from "../protocol";
 import type { Env } from "../settings";
 
 type AppEnv = { Bindings: Env; Variables: { room: string } };
@@ -48,6 +48,14 @@ app.get("/rooms/:room/users", async (c) => {
 	const room = c.get("room");
 	const users = await roomStub(c.env, room).listUsers();
 	return c.json({ room, users });
+});
+
+app.get("/rooms/:room/messages", async (c) => {
+	const parsed = parseMessagesQuery(c.req.query());
+	if (!parsed.ok) return httpError(c, "BAD_REQUEST", parsed.message);
+	const { since, limit } = parsed.query;
+	const body = await roomStub(c.env, c.get("room")).messagesPageJson(since, limit);
+	return c.body(body, 200, { "Content-Type": "application/json" });
 });
 
 app.notFound((c) => httpError(c, "NOT_FOUND", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));

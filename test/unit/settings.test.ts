@@ -93,6 +93,14 @@ describe("readSettings", () => {
 		expect(warn).not.toHaveBeenCalled();
 	});
 
+	it("caps MAX_MESSAGE_BYTES at 1 MiB, what one stored message row can hold, and says so", () => {
+		const warn = vi.fn();
+		expect(readSettings({ MAX_MESSAGE_BYTES: "5000000" }, warn).maxMessageBytes).toBe(1_048_576);
+		expect(warn).toHaveBeenCalledWith(expect.stringContaining("MAX_MESSAGE_BYTES=5000000"));
+		expect(readSettings({ MAX_MESSAGE_BYTES: "1048576" }, warn).maxMessageBytes).toBe(1_048_576);
+		expect(warn).toHaveBeenCalledTimes(1);
+	});
+
 	it("reads one override and keeps the other defaults", () => {
 		expect(readSettings({ RATE_LIMIT: "7" }, vi.fn())).toEqual({ ...DEFAULT_SETTINGS, rateLimit: 7 });
 	});

@@ -1,8 +1,14 @@
-import { runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { MIGRATIONS, migrate } from "../../src/room/store";
+import { MIGRATIONS, migrate } from "../../src/room/migrations";
+import { type MessageDraft, RoomStore } from "../../src/room/store";
 import { randomRoom } from "../support/client";
-import { join, roomStub } from "./connect";
+import { connect, join, roomStub } from "./connect";
+import { messagesPage, range, sendMany, seqs, TEST_HISTORY_LIMIT } from "./history-helpers";
+
+function draft(n: number, userId = "alice"): MessageDraft {
+	return { id: `id-${n}`, from: { userId, name: userId }, message: n, sentAt: 1_000 + n };
+}
 
 describe("room storage", () => {
 	it("is at the latest layout version once the room has run, and migrating again changes nothing", async () => {
@@ -68,5 +74,103 @@ describe("room storage", () => {
 			return { error, tables: tables.length, version: migrate(state.storage) };
 		});
 		expect(result).toEqual({ error: "migration failed", tables: 0, version: MIGRATIONS.length });
+	});
+});
+
+describe("history pruning", () => {
+	it("keeps exactly HISTORY_LIMIT messages, the latest ones", async () => {
+		const room = randomRoom();
+		const alice = await join(room, "alice");
+		await sendMany(alice, TEST_HISTORY_LIMIT + 5);
+		const rows = await runInDurableObject(roomStub(room), (_, state) =>
+			state.storage.sql
+				.exec<{ n: number; low: number; high: number }>(
+					"SELECT COUNT(*) AS n, MIN(seq) AS low, MAX(seq) AS high FROM messages",
+				)
+				.one(),
+		);
+		expect(rows).toEqual({ n: TEST_HISTORY_LIMIT, low: 6, high: TEST_HISTORY_LIMIT + 5 });
+		const page = await messagesPage(room, "?limit=500");
+		expect(seqs(page.messages)).toEqual(range(6, TEST_HISTORY_LIMIT + 5));
+	});
+
+	it("reports a resume from before the oldest kept message as truncated", async () => {
+		const result = await runInDurableObject(roomStub(randomRoom()), (_, state) => {
+			const store = new RoomStore(state.storage, 5);
+			for (let n = 1; n <= 8; n++) store.append(draft(n));
+			const page = (since: number) => {
+				const { messages, truncated } = store.history({ since, limit: 100, viewer: "bob", keep: "newest" });
+				return { seqs: messages.map((m) => m.seq), truncated };
+			};
+			return { from0: page(0), from2: page(2), from3: page(3), from8: page(8) };
+		});
+		expect(result).toEqual({
+			from0: { seqs: [4, 5, 6, 7, 8], truncated: true },
+			from2: { seqs: [4, 5, 6, 7, 8], truncated: true },
+			from3: { seqs: [4, 5, 6, 7, 8], truncated: false },
+			from8: { seqs: [], truncated: false },
+		});
+	});
+
+	it("still recognises a resend after its message fell out of the history", async () => {
+		const result = await runInDurableObject(roomStub(randomRoom()), (_, state) => {
+			const store = new RoomStore(state.storage, 5);
+			const first = store.append(draft(1), "c-1");
+			for (let n = 2; n <= 20; n++) store.append(draft(n));
+			const kept = state.storage.sql.exec("SELECT seq FROM messages WHERE seq = 1").toArray().length;
+			return { kept, found: store.findSent("alice", "c-1"), original: first };
+		});
+		expect(result.kept).toBe(0);
+		expect(result.found).toEqual({ id: result.original.id, seq: 1, sentAt: result.original.sentAt });
+	});
+
+	it("writes nothing when a message cannot be stored, and the seq is not used up", async () => {
+		const result = await runInDurableObject(roomStub(randomRoom()), (_, state) => {
+			const store = new RoomStore(state.storage, 5);
+			store.append(draft(1), "c-1");
+			let error = "";
+			try {
+				// The same clientMessageId again breaks the unique index: the whole write must roll back.
+				store.append(draft(2), "c-1");
+			} catch (caught) {
+				error = String(caught);
+			}
+			const rows = state.storage.sql.exec("SELECT seq FROM messages").toArray().length;
+			return { error: error !== "", rows, lastSeq: store.lastSeq, next: store.append(draft(3)).seq };
+		});
+		expect(result).toEqual({ error: true, rows: 1, lastSeq: 1, next: 2 });
+	});
+});
+
+describe("migrating a live room from the previous layout (v1: seq only, no history)", () => {
+	it("keeps its seq, starts its history, and serves it after the upgrade", async () => {
+		const room = randomRoom();
+		await join(room, "alice");
+		// Put the room back to layout v1 as an older deployment left it: seq 7, no history tables.
+		await runInDurableObject(roomStub(room), (_, state) => {
+			const { sql } = state.storage;
+			sql.exec("DROP TABLE messages");
+			sql.exec("DROP TABLE sent_ids");
+			sql.exec("UPDATE schema_version SET version = 1");
+			sql.exec("INSERT OR REPLACE INTO room_meta (key, value) VALUES ('seq', 7)");
+		});
+		// The next wake-up runs the new code's constructor, which migrates.
+		await evictDurableObject(roomStub(room));
+
+		const bob = await connect(room);
+		const registered = await bob.register("bob", { since: 5 });
+		expect(registered).toMatchObject({
+			event: "Registered",
+			// Messages 6 and 7 predate the history: the resume says so.
+			data: { lastSeq: 7, history: [], historyTruncated: true },
+		});
+		const ack = await bob.request("SendMessage", { message: "first stored" });
+		expect(ack).toMatchObject({ event: "MessageAck", data: { seq: 8 } });
+		const version = await runInDurableObject(
+			roomStub(room),
+			(_, state) => state.storage.sql.exec<{ version: number }>("SELECT version FROM schema_version").one().version,
+		);
+		expect(version).toBe(MIGRATIONS.length);
+		expect(seqs((await messagesPage(room)).messages)).toEqual([8]);
 	});
 });

@@ -1,0 +1,54 @@
+/**
+ * The layout of a room's SQLite database, versioned. Each migration runs once, in order, in
+ * its own transaction, inside the constructor's synchronous setup: a live room at version N
+ * runs migrations N+1… on its next wake-up and keeps its data.
+ */
+
+export type Migration = (sql: SqlStorage) => void;
+
+/** Append only. Never edit a migration that has shipped: add the next one. */
+export const MIGRATIONS: readonly Migration[] = [
+	// v1: small key/value facts about the room (the last message seq).
+	(sql) => {
+		sql.exec("CREATE TABLE room_meta (key TEXT PRIMARY KEY, value ANY NOT NULL) WITHOUT ROWID");
+	},
+	// v2: message history, and the clientMessageIds that make a resend idempotent. The latter
+	// outlive their messages' pruning (see RoomStore), so they are a table of their own.
+	(sql) => {
+		sql.exec(`CREATE TABLE messages (
+			seq INTEGER PRIMARY KEY,
+			id TEXT NOT NULL,
+			from_user TEXT NOT NULL,
+			from_name TEXT NOT NULL,
+			body TEXT NOT NULL,
+			sent_at INTEGER NOT NULL,
+			to_user TEXT
+		)`);
+		sql.exec(`CREATE TABLE sent_ids (
+			seq INTEGER PRIMARY KEY,
+			user_id TEXT NOT NULL,
+			client_message_id TEXT NOT NULL,
+			id TEXT NOT NULL,
+			sent_at INTEGER NOT NULL
+		)`);
+		sql.exec("CREATE UNIQUE INDEX sent_ids_by_client_id ON sent_ids (user_id, client_message_id)");
+	},
+];
+
+/** Brings the database to the latest layout; returns the version it is at. */
+export function migrate(storage: DurableObjectStorage, migrations: readonly Migration[] = MIGRATIONS): number {
+	const { sql } = storage;
+	sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+	const row = sql.exec<{ version: number }>("SELECT version FROM schema_version").toArray()[0];
+	let version = row?.version ?? 0;
+	if (!row) sql.exec("INSERT INTO schema_version (version) VALUES (0)");
+	while (version < migrations.length) {
+		const step = migrations[version] as Migration;
+		storage.transactionSync(() => {
+			step(sql);
+			sql.exec("UPDATE schema_version SET version = ?", version + 1);
+		});
+		version++;
+	}
+	return version;
+}
