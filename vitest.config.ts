@@ -13,8 +13,9 @@ export default defineConfig({
 				plugins: [
 					cloudflareTest({
 						wrangler: { configPath: "./wrangler.toml" },
-						// A history small enough that tests can fill it; still above the 100 a resume returns.
-						miniflare: { bindings: { HISTORY_LIMIT: "120" } },
+						// A history small enough that tests can fill it (still above the 100 a resume returns),
+						// and no rate limit in the way of tests that send fast; test/workerd-limits covers both.
+						miniflare: { bindings: { HISTORY_LIMIT: "120", RATE_LIMIT: "1000000" } },
 					}),
 				],
 				test: { name: "workerd", include: ["test/workerd/**/*.test.ts"] },

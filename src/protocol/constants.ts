@@ -55,6 +55,10 @@ export const HttpErrors = {
 	UNAUTHORIZED: 401,
 	FORBIDDEN: 403,
 	NOT_FOUND: 404,
+	/** Server publish `to` a user not in the room (the socket's code, over HTTP). */
+	USER_NOT_FOUND: 404,
+	/** Server publish body over `MAX_MESSAGE_BYTES` (the socket's code, over HTTP). */
+	MESSAGE_TOO_LARGE: 413,
 	UPGRADE_REQUIRED: 426,
 	INTERNAL: 500,
 	ROOM_FULL: 503,

@@ -1,4 +1,5 @@
 /** The room protocol: one module for the server, the client library and the tests. */
+export * from "./access";
 export * from "./constants";
 export * from "./frames";
 export * from "./queries";

@@ -29,17 +29,23 @@ export function isJsonObject(value: unknown): value is JsonObject {
 	return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-const boundedString = (field: string, max: number) =>
+/** Lone UTF-16 surrogates would not survive storage as text (they become U+FFFD), so they are refused. */
+const wellFormed = (field: string) =>
+	v.check((text: string) => text.isWellFormed(), `${field} must be well-formed Unicode (no lone surrogates)`);
+
+export const boundedString = (field: string, max: number) =>
 	v.pipe(
 		v.string(`${field} must be a string`),
 		v.minLength(1, `${field} must not be empty`),
 		v.maxLength(max, `${field} must be at most ${max} characters`),
+		wellFormed(field),
 	);
 
 export const UserIdSchema = boundedString("userId", Limits.idMaxLength);
 export const RequestIdSchema = v.pipe(
 	v.string("requestId must be a string"),
 	v.maxLength(Limits.idMaxLength, `requestId must be at most ${Limits.idMaxLength} characters`),
+	wellFormed("requestId"),
 );
 
 const MetaSchema = v.pipe(
@@ -84,7 +90,7 @@ export type ParsedFrame =
 	| { ok: true; frame: ClientFrame }
 	| { ok: false; code: ErrorCode; message: string; requestId?: string };
 
-function issueText(issues: [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]]): string {
+export function issueText(issues: [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]]): string {
 	const issue = issues[0];
 	const key = issue.path?.map((item) => String(item.key)).join(".");
 	// Valibot reports both a missing and an unknown key as an invalid key; say which it is.

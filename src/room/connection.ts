@@ -3,6 +3,8 @@
  * with an in-memory copy so that reading it costs nothing on the hot path.
  * The attachment is namespaced and versioned: a later layout can read an older one.
  */
+import type { VerifiedIdentity } from "./handoff";
+import { fullBucket, type RateBucket, type RatePolicy, type RateVerdict, takeToken } from "./rate-limit";
 import type { Identity } from "./roster";
 
 /** What survives hibernation for one connection (well under the 16 KiB attachment limit). */
@@ -15,6 +17,10 @@ export interface ConnectionRecord {
 	lastSeenAt: number;
 	/** Set while registered. */
 	identity?: Identity;
+	/** Who the connection's token says it is (never the token itself); absent in development mode. */
+	verified?: VerifiedIdentity;
+	/** The connection's rate limit, kept here so that hibernation cannot reset it. */
+	rate?: RateBucket;
 	/** Set once the room has let go of the socket (left and closed); it no longer counts. */
 	closed?: true;
 }
@@ -38,13 +44,10 @@ export class Connection {
 	}
 
 	/** A newly accepted socket: writes its first attachment. */
-	static open(socket: WebSocket, now: number): Connection {
-		const connection = new Connection(socket, {
-			v: 1,
-			connectionId: crypto.randomUUID(),
-			connectedAt: now,
-			lastSeenAt: now,
-		});
+	static open(socket: WebSocket, now: number, verified?: VerifiedIdentity): Connection {
+		const record: ConnectionRecord = { v: 1, connectionId: crypto.randomUUID(), connectedAt: now, lastSeenAt: now };
+		if (verified) record.verified = verified;
+		const connection = new Connection(socket, record);
 		connection.#save();
 		return connection;
 	}
@@ -64,14 +67,27 @@ export class Connection {
 	get identity(): Identity | undefined {
 		return this.#record.identity;
 	}
+	get verified(): VerifiedIdentity | undefined {
+		return this.#record.verified;
+	}
 	get closed(): boolean {
 		return this.#record.closed === true;
 	}
 
-	/** Records inbound activity. Persisted, so the idle reaper is right after a wake-up too. */
-	touch(now: number): void {
+	/**
+	 * Records one inbound frame: the activity the idle reaper reads, and the rate limit's verdict
+	 * on it. One attachment write for both, so the reaper and the limit are right after a wake-up.
+	 */
+	arrive(now: number, policy: RatePolicy): RateVerdict {
+		const { bucket, verdict } = takeToken(
+			this.#record.rate ?? fullBucket(policy, this.#record.connectedAt),
+			policy,
+			now,
+		);
 		this.#record.lastSeenAt = now;
+		this.#record.rate = bucket;
 		this.#save();
+		return verdict;
 	}
 
 	setIdentity(identity: Identity | undefined): void {

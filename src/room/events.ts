@@ -8,6 +8,9 @@ import {
 	encodeServerFrame,
 	LeaveReasons,
 	Limits,
+	type Message,
+	type MessageAckData,
+	type MessageSender,
 	type RegisterData,
 	type SendMessageData,
 	ServerEvents,
@@ -34,8 +37,7 @@ export class ProtocolError extends Error {
 }
 
 export function register(room: RoomState, connection: Connection, data: RegisterData, requestId?: string): void {
-	const userId = data.userId;
-	if (userId === undefined) throw new ProtocolError(ErrorCodes.BAD_REQUEST, "userId is required");
+	const { userId, name } = claimedIdentity(connection, data);
 	const current = connection.identity;
 	if (current && current.userId !== userId) {
 		throw new ProtocolError(
@@ -43,23 +45,18 @@ export function register(room: RoomState, connection: Connection, data: Register
 			`this connection is registered as "${current.userId}"; Unregister first`,
 		);
 	}
+	// Read before the roster changes, so that a failed read leaves no half-registered connection.
+	// Synchronous from here to the send: no message can fall between the history and the live stream.
+	const history = registrationHistory(room, userId, data.since);
 	const now = Date.now();
 	const { user, before } = room.hub.register(connection, {
 		userId,
-		name: data.name ?? userId,
+		name,
 		meta: data.meta ?? {},
 		registeredAt: current?.registeredAt ?? now,
 		updatedAt: now,
 	});
 	const self = { ...user, connectionId: connection.id };
-	// Synchronous from here to the send: no message can fall between the history and the live stream.
-	const resuming = data.since !== undefined;
-	const history = room.store.history({
-		since: data.since ?? 0,
-		limit: resuming ? Limits.resumeHistoryMax : Limits.joinHistory,
-		viewer: userId,
-		keep: "newest",
-	});
 	const registered = {
 		self,
 		users: room.hub.users(),
@@ -85,29 +82,80 @@ export function sendMessage(room: RoomState, connection: Connection, data: SendM
 			return;
 		}
 	}
-	if (data.to !== undefined && !room.hub.user(data.to)) {
-		throw new ProtocolError(ErrorCodes.USER_NOT_FOUND, `no user "${data.to}" in this room`);
+	const from = { userId: sender.userId, name: sender.name };
+	deliver(room, { from, ...data }, connection, (message) => {
+		const ack = { id: message.id, seq: message.seq, sentAt: message.sentAt };
+		trySend(connection.socket, encodeServerFrame(ServerEvents.MessageAck, ack, requestId));
+	});
+}
+
+export type PublishResult = { ok: true; ack: MessageAckData } | { ok: false; code: ErrorCode; message: string };
+
+/** A server publish: stored and delivered to every registered connection (or the `to` user's). */
+export function publishMessage(room: RoomState, message: unknown, from: MessageSender, to?: string): PublishResult {
+	const stored = deliver(room, to === undefined ? { from, message } : { from, message, to });
+	return { ok: true, ack: { id: stored.id, seq: stored.seq, sentAt: stored.sentAt } };
+}
+
+/**
+ * Numbers, stores and delivers one message: to every registered connection but the sender's,
+ * or to the `to` user's. Stored before anyone hears of it: a failed write throws and nothing
+ * goes out; the output gate holds the sends until the write is durable. `stored` runs between
+ * the write and the fan-out, so a sender's ack does not wait behind a thousand sends.
+ */
+function deliver(
+	room: RoomState,
+	request: { from: MessageSender; message: unknown; to?: string; clientMessageId?: string },
+	sender?: Connection,
+	stored?: (message: Message) => void,
+): Message {
+	const { from, to, clientMessageId } = request;
+	if (to !== undefined && !room.hub.user(to)) {
+		throw new ProtocolError(ErrorCodes.USER_NOT_FOUND, `no user "${to}" in this room`);
 	}
-	const draft: MessageDraft = {
-		id: crypto.randomUUID(),
-		from: { userId: sender.userId, name: sender.name },
-		message: data.message,
-		sentAt: Date.now(),
-	};
-	if (data.to !== undefined) draft.to = data.to;
-	// Stored before anyone hears of it; a failed write throws and nothing goes out.
-	const message = room.store.append(draft, data.clientMessageId);
-	// Both frames are encoded before either is sent: no ack for a message that could not go out.
+	const draft: MessageDraft = { id: crypto.randomUUID(), from, message: request.message, sentAt: Date.now() };
+	if (to !== undefined) draft.to = to;
+	const message = room.store.append(draft, clientMessageId);
 	const frame = encodeServerFrame(ServerEvents.Message, message);
-	const ack = encodeServerFrame(
-		ServerEvents.MessageAck,
-		{ id: message.id, seq: message.seq, sentAt: message.sentAt },
-		requestId,
-	);
-	// The output gate holds these sends until the write is durable.
-	trySend(connection.socket, ack);
-	if (data.to === undefined) room.hub.broadcast(frame, connection.socket);
-	else room.hub.sendToUser(data.to, frame, connection.socket);
+	stored?.(message);
+	if (to === undefined) room.hub.broadcast(frame, sender?.socket);
+	else room.hub.sendToUser(to, frame, sender?.socket);
+	return message;
+}
+
+/**
+ * The history a Register gets: after `since` (the latest 100 of them), or the latest 50 without
+ * it. A `since` beyond the room's last seq cannot come from this room's past (its storage was
+ * reset, or the client mixed up rooms): it is answered as a fresh join, and `lastSeq` below the
+ * client's `since` tells it to start over.
+ */
+function registrationHistory(room: RoomState, viewer: string, since: number | undefined) {
+	const resuming = since !== undefined && since <= room.store.lastSeq;
+	return room.store.history({
+		since: resuming ? since : 0,
+		limit: resuming ? Limits.resumeHistoryMax : Limits.joinHistory,
+		viewer,
+		keep: "newest",
+	});
+}
+
+/**
+ * Who a Register makes this connection. With a verified token the identity is the token's:
+ * `userId` may be omitted or repeat it, and a name the token carries cannot be replaced.
+ */
+function claimedIdentity(connection: Connection, data: RegisterData): { userId: string; name: string } {
+	const verified = connection.verified;
+	if (!verified) {
+		if (data.userId === undefined) throw new ProtocolError(ErrorCodes.BAD_REQUEST, "userId is required");
+		return { userId: data.userId, name: data.name ?? data.userId };
+	}
+	if (data.userId !== undefined && data.userId !== verified.userId) {
+		throw new ProtocolError(ErrorCodes.UNAUTHORIZED, `this connection's token is for "${verified.userId}"`);
+	}
+	if (verified.name !== undefined && data.name !== undefined && data.name !== verified.name) {
+		throw new ProtocolError(ErrorCodes.UNAUTHORIZED, `this connection's token sets the name "${verified.name}"`);
+	}
+	return { userId: verified.userId, name: verified.name ?? data.name ?? verified.userId };
 }
 
 export function unregister(room: RoomState, connection: Connection, requestId?: string): void {

@@ -13,6 +13,7 @@ import {
 	HEARTBEAT,
 	httpErrorBody,
 	LeaveReasons,
+	type MessageSender,
 	type MessagesPage,
 	PROTOCOL_VERSION,
 	parseClientFrame,
@@ -22,14 +23,26 @@ import {
 } from "../protocol";
 import { type Env, type RoomSettings, readSettings } from "../settings";
 import { Connection } from "./connection";
-import { ProtocolError, type RoomState, register, sendMessage, unregister } from "./events";
+import {
+	ProtocolError,
+	type PublishResult,
+	publishMessage,
+	type RoomState,
+	register,
+	sendMessage,
+	unregister,
+} from "./events";
+import { readVerifiedIdentity } from "./handoff";
 import { Hub, trySend } from "./hub";
 import { isIdle, lastActivity, nextCheckAt } from "./liveness";
+import { type RatePolicy, ratePolicy } from "./rate-limit";
 import { RoomStore } from "./store";
 
 export class Room extends DurableObject<Env> {
 	// ---- config ----------------------------------------------------------------
 	readonly #settings: RoomSettings;
+
+	readonly #ratePolicy: RatePolicy;
 
 	// ---- private fields ----------------------------------------------------------
 	readonly #state: RoomState;
@@ -37,9 +50,10 @@ export class Room extends DurableObject<Env> {
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		this.#settings = readSettings(env);
+		this.#ratePolicy = ratePolicy(this.#settings.rateLimit);
 		this.#state = {
 			hub: new Hub(() => ctx.getWebSockets()),
-			store: new RoomStore(ctx.storage, this.#settings.historyLimit),
+			store: new RoomStore(ctx.storage, { historyLimit: this.#settings.historyLimit }),
 		};
 		// The runtime answers heartbeats itself: a ping never wakes the object.
 		ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT.request, HEARTBEAT.response));
@@ -54,10 +68,18 @@ export class Room extends DurableObject<Env> {
 					status: 426,
 				});
 			}
+			// Decided here, by the one owner of the room's connections, before anything is accepted.
+			if (this.#state.hub.size >= this.#settings.maxConnections) {
+				return Response.json(
+					httpErrorBody("ROOM_FULL", `this room holds at most ${this.#settings.maxConnections} connections`),
+					{ status: 503 },
+				);
+			}
+			const verified = readVerifiedIdentity(request);
 			const pair = new WebSocketPair();
 			const [client, server] = [pair[0], pair[1]];
 			this.ctx.acceptWebSocket(server);
-			const connection = Connection.open(server, Date.now());
+			const connection = Connection.open(server, Date.now(), verified);
 			this.#state.hub.add(connection);
 			server.send(
 				encodeServerFrame(ServerEvents.ConnectionEstablished, {
@@ -80,12 +102,13 @@ export class Room extends DurableObject<Env> {
 		try {
 			const connection = this.#state.hub.get(ws);
 			if (!connection) return; // already let go of: nothing it says counts
-			connection.touch(Date.now());
-			if (typeof data !== "string") {
+			const verdict = connection.arrive(Date.now(), this.#ratePolicy);
+			const parsed = typeof data === "string" ? parseClientFrame(data) : undefined;
+			requestId = parsed && (parsed.ok ? parsed.frame.requestId : parsed.requestId);
+			if (verdict !== "admit") return this.#rateLimited(connection, verdict, requestId);
+			if (typeof data !== "string" || !parsed) {
 				throw new ProtocolError(ErrorCodes.BAD_FRAME, "binary frames are not accepted; send JSON text");
 			}
-			const parsed = parseClientFrame(data);
-			requestId = parsed.ok ? parsed.frame.requestId : parsed.requestId;
 			// Parsed first only so that the error can echo the requestId; nothing of it is acted on.
 			if (this.#tooLarge(data)) {
 				throw new ProtocolError(ErrorCodes.MESSAGE_TOO_LARGE, `frame exceeds ${this.#settings.maxMessageBytes} bytes`);
@@ -165,7 +188,35 @@ export class Room extends DurableObject<Env> {
 		return JSON.stringify(page);
 	}
 
+	/**
+	 * Server publish: a message from a backend (`POST /rooms/:room/messages`), stored and
+	 * delivered like any other. `messageJson` is the checked body's message, as JSON.
+	 */
+	async publish(messageJson: string, from: MessageSender, to?: string): Promise<PublishResult> {
+		try {
+			return publishMessage(this.#state, JSON.parse(messageJson), from, to);
+		} catch (error) {
+			if (error instanceof ProtocolError) return { ok: false, code: error.code, message: error.message };
+			this.#logFailure("publish", error);
+			throw new Error("the room failed to publish the message");
+		}
+	}
+
 	// ---- helpers -------------------------------------------------------------------
+
+	/** An event over the rate is dropped with RATE_LIMITED; a connection that keeps going is closed with 1008. */
+	#rateLimited(connection: Connection, verdict: "drop" | "close", requestId?: string): void {
+		const { rate, burst } = this.#ratePolicy;
+		this.#reject(
+			connection.socket,
+			ErrorCodes.RATE_LIMITED,
+			`over ${rate} events per second (bursts of ${burst}); this event was dropped`,
+			requestId,
+		);
+		if (verdict === "close") {
+			this.#state.hub.drop(connection.socket, LeaveReasons.close, CloseCodes.policy, "rate limit exceeded");
+		}
+	}
 
 	/** The room is addressed by name (`idFromName`), so its id carries the name. */
 	get #roomName(): string {

@@ -17,14 +17,18 @@ export interface HistoryQuery {
 	limit: number;
 	/** Whose history: direct messages to or from this user are included, other direct messages never. */
 	viewer?: string;
-	/** Which end of the range to keep when it holds more than `limit`. */
+	/**
+	 * Which end of the range to keep when it holds more than `limit`: the newest for a
+	 * Register (they join up with the live stream), the oldest for paging (`truncated` then
+	 * reports only a page cut short, not pruning).
+	 */
 	keep: "oldest" | "newest";
 }
 
 export interface HistoryPage {
 	/** Oldest first. */
 	messages: Message[];
-	/** Some messages after `since` are not in `messages`: over the limit, or pruned. */
+	/** Some messages after `since` may be missing from `messages`: over the limit, or pruned. */
 	truncated: boolean;
 }
 
@@ -38,18 +42,30 @@ interface MessageRow extends Record<string, SqlStorageValue> {
 	to_user: string | null;
 }
 
+export interface StoreLimits {
+	/** Messages kept (`HISTORY_LIMIT`). */
+	historyLimit: number;
+	/** Latest messages whose clientMessageIds are remembered; never fewer than the history keeps. */
+	dedupWindow?: number;
+}
+
 export class RoomStore {
 	readonly #storage: DurableObjectStorage;
 	readonly #sql: SqlStorage;
 	readonly #historyLimit: number;
+	readonly #dedupWindow: number;
 	#lastSeq: number;
 
-	constructor(storage: DurableObjectStorage, historyLimit: number) {
+	constructor(storage: DurableObjectStorage, limits: StoreLimits) {
 		migrate(storage);
 		this.#storage = storage;
 		this.#sql = storage.sql;
-		this.#historyLimit = historyLimit;
-		this.#lastSeq = Number(this.#get("seq") ?? 0);
+		this.#historyLimit = limits.historyLimit;
+		this.#dedupWindow = Math.max(limits.historyLimit, limits.dedupWindow ?? Limits.dedupWindow);
+		// The newest message is always kept, so its seq is the room's; a room from layout v1
+		// (no history yet) still has its counter in room_meta.
+		const newest = this.#sql.exec<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM messages").one().seq;
+		this.#lastSeq = Math.max(newest ?? 0, Number(this.#get("seq") ?? 0));
 	}
 
 	/** The room's latest seq, 0 before its first message. */
@@ -65,7 +81,6 @@ export class RoomStore {
 		const seq = this.#lastSeq + 1;
 		const message: Message = { ...draft, seq };
 		this.#storage.transactionSync(() => {
-			this.#set("seq", seq);
 			this.#sql.exec(
 				"INSERT INTO messages (seq, id, from_user, from_name, body, sent_at, to_user) VALUES (?, ?, ?, ?, ?, ?, ?)",
 				seq,
@@ -88,18 +103,10 @@ export class RoomStore {
 			}
 			// Both deletes walk the primary key from its low end: normally one row each, or none.
 			this.#sql.exec("DELETE FROM messages WHERE seq <= ?", seq - this.#historyLimit);
-			this.#sql.exec("DELETE FROM sent_ids WHERE seq <= ?", seq - this.dedupWindow);
+			this.#sql.exec("DELETE FROM sent_ids WHERE seq <= ?", seq - this.#dedupWindow);
 		});
 		this.#lastSeq = seq;
 		return message;
-	}
-
-	/**
-	 * How many recent messages a clientMessageId is remembered for: never fewer than the
-	 * history keeps, and enough for a client that was offline through a busy spell.
-	 */
-	get dedupWindow(): number {
-		return Math.max(this.#historyLimit, Limits.dedupWindow);
 	}
 
 	/** The acknowledgement of the message this user already sent with this clientMessageId, if any. */
@@ -114,11 +121,15 @@ export class RoomStore {
 		return row && { id: row.id, seq: row.seq, sentAt: row.sent_at };
 	}
 
-	/** Messages after `since`, oldest first, as one viewer may see them. */
+	/**
+	 * Messages after `since`, oldest first, as one viewer may see them. `truncated` is "may have
+	 * missed": pruned messages count even if they were direct messages between others.
+	 */
 	history({ since, limit, viewer, keep }: HistoryQuery): HistoryPage {
 		const visible = viewer === undefined ? "to_user IS NULL" : "(to_user IS NULL OR to_user = ?1 OR from_user = ?1)";
 		const order = keep === "oldest" ? "ASC" : "DESC";
-		// One row past the limit tells whether the range held more.
+		// One row past the limit tells whether the range held more. Numbered parameters, so that
+		// ?1 may appear twice or not at all; all three are always bound.
 		const rows = this.#sql
 			.exec<MessageRow>(
 				`SELECT seq, id, from_user, from_name, body, sent_at, to_user FROM messages
@@ -131,7 +142,7 @@ export class RoomStore {
 		const over = rows.length > limit;
 		const kept = rows.slice(0, limit);
 		if (keep === "newest") kept.reverse();
-		return { messages: kept.map(toMessage), truncated: over || this.#prunedAfter(since) };
+		return { messages: kept.map(toMessage), truncated: over || (keep === "newest" && this.#prunedAfter(since)) };
 	}
 
 	/** Whether messages numbered after `since` have been pruned away. */
@@ -143,14 +154,6 @@ export class RoomStore {
 	#get(key: string): SqlStorageValue | undefined {
 		return this.#sql.exec<{ value: SqlStorageValue }>("SELECT value FROM room_meta WHERE key = ?", key).toArray()[0]
 			?.value;
-	}
-
-	#set(key: string, value: SqlStorageValue): void {
-		this.#sql.exec(
-			"INSERT INTO room_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-			key,
-			value,
-		);
 	}
 }
 

@@ -1,13 +1,23 @@
 /**
- * The Worker: routing, request validation and (later) auth. It holds no room state; every
+ * The Worker: routing, request validation and access control. It holds no room state; every
  * room request goes to the room's Durable Object, found by name.
  */
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { type HttpErrorCode, HttpErrors, httpErrorBody, isValidRoomName, parseMessagesQuery } from "../protocol";
-import type { Env } from "../settings";
+import {
+	type HttpErrorCode,
+	HttpErrors,
+	httpErrorBody,
+	isValidRoomName,
+	parseMessagesQuery,
+	parsePublishBody,
+	utf8ByteLength,
+} from "../protocol";
+import { type VerifiedIdentity, withVerifiedIdentity } from "../room/handoff";
+import { type Env, readSettings } from "../settings";
+import { checkRoomToken, originAllowed, publishKeyMatches, readAccess } from "./access";
 
-type AppEnv = { Bindings: Env; Variables: { room: string } };
+type AppEnv = { Bindings: Env; Variables: { room: string; identity: VerifiedIdentity | undefined } };
 
 export const app = new Hono<AppEnv>();
 
@@ -36,12 +46,30 @@ app.use("/rooms/*", async (c, next) => {
 	await next();
 });
 
+/** With `AUTH_SECRET` set, room requests (all but server publish) carry `?token=`; browsers cannot set headers on a WebSocket. */
+app.use("/rooms/*", async (c, next) => {
+	const { authSecret } = readAccess(c.env);
+	if (authSecret === undefined || c.req.method === "POST") {
+		c.set("identity", undefined);
+		return next();
+	}
+	const checked = await checkRoomToken(c.req.query("token"), authSecret, c.get("room"));
+	if (!checked.ok) return httpError(c, checked.code, checked.message);
+	const { sub, name } = checked.claims;
+	c.set("identity", name === undefined ? { userId: sub } : { userId: sub, name });
+	await next();
+});
+
 app.get("/rooms/:room/ws", async (c) => {
 	if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
 		return httpError(c, "UPGRADE_REQUIRED", "this endpoint needs a WebSocket upgrade (Upgrade: websocket)");
 	}
-	// The room's 101 goes back to the client unchanged.
-	return roomStub(c.env, c.get("room")).fetch(c.req.raw);
+	const origin = c.req.header("Origin");
+	if (!originAllowed(origin, readAccess(c.env).allowedOrigins)) {
+		return httpError(c, "FORBIDDEN", `origin ${origin} is not allowed`);
+	}
+	// The room decides ROOM_FULL before accepting; its answer, 101 or error, goes back unchanged.
+	return roomStub(c.env, c.get("room")).fetch(withVerifiedIdentity(c.req.raw, c.get("identity")));
 });
 
 app.get("/rooms/:room/users", async (c) => {
@@ -56,6 +84,33 @@ app.get("/rooms/:room/messages", async (c) => {
 	const { since, limit } = parsed.query;
 	const body = await roomStub(c.env, c.get("room")).messagesPageJson(since, limit);
 	return c.body(body, 200, { "Content-Type": "application/json" });
+});
+
+/** Server publish: a backend posts into a room with `Authorization: Bearer PUBLISH_KEY`. */
+app.post("/rooms/:room/messages", async (c) => {
+	const { publishKey } = readAccess(c.env);
+	if (publishKey === undefined) return httpError(c, "FORBIDDEN", "server publish is off: PUBLISH_KEY is not set");
+	if (!(await publishKeyMatches(c.req.header("Authorization"), publishKey))) {
+		return httpError(c, "UNAUTHORIZED", "Authorization: Bearer <PUBLISH_KEY> is missing or wrong");
+	}
+	const { maxMessageBytes } = readSettings(c.env);
+	const tooLarge = () => httpError(c, "MESSAGE_TOO_LARGE", `body exceeds ${maxMessageBytes} bytes`);
+	const declared = Number(c.req.header("Content-Length") ?? 0);
+	if (declared > maxMessageBytes) return tooLarge();
+	const text = await c.req.text();
+	if (text.length > maxMessageBytes || utf8ByteLength(text) > maxMessageBytes) return tooLarge();
+	let value: unknown;
+	try {
+		value = JSON.parse(text);
+	} catch {
+		return httpError(c, "BAD_REQUEST", "body is not valid JSON");
+	}
+	const parsed = parsePublishBody(value);
+	if (!parsed.ok) return httpError(c, "BAD_REQUEST", parsed.message);
+	const { message, from, to } = parsed.body;
+	const result = await roomStub(c.env, c.get("room")).publish(JSON.stringify(message), from, to);
+	if (!result.ok) return httpError(c, "USER_NOT_FOUND", result.message);
+	return c.json(result.ack, 201);
 });
 
 app.notFound((c) => httpError(c, "NOT_FOUND", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));

@@ -30,10 +30,11 @@ describe("history and resume", () => {
 		}
 
 		// She comes back while Carol is still sending: history and the live stream must join up.
+		// Carol's sends go out unawaited, right next to the Register, so they land on both sides of it.
 		alice = await connect(room);
-		const talking = (async () => {
-			for (let i = 1; i <= 5; i++) await expectReply(carol, "SendMessage", { message: `live${i}` }, "MessageAck");
-		})();
+		const talking = Promise.all(
+			[1, 2, 3, 4, 5].map((i) => expectReply(carol, "SendMessage", { message: `live${i}` }, "MessageAck")),
+		);
 		const back = await expectReply(alice, "Register", { userId: "alice", since: lastSeen }, "Registered");
 		await talking;
 		const lastSeq = 3 + 4 + 5;

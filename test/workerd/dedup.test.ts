@@ -19,7 +19,10 @@ describe("idempotent resend (clientMessageId)", () => {
 		expect(first.data.duplicate).toBeUndefined();
 		const again = await ack(alice.request("SendMessage", { message: "hi", clientMessageId: "c-1" }));
 		expect(again.data).toEqual({ ...first.data, duplicate: true });
+		// The duplicate's ack answers the resend's own request.
+		expect(again.requestId).toBeDefined();
 		expect(again.requestId).not.toBe(first.requestId);
+		expect(alice.frames.filter((frame) => frame.requestId === again.requestId)).toHaveLength(1);
 
 		await bob.settle();
 		expect(bob.received("Message").map((m) => m.data.id)).toEqual([first.data.id]);

@@ -1,4 +1,4 @@
-import { evictDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { FrameOf } from "../support/client";
 import { randomRoom } from "../support/client";
@@ -110,7 +110,42 @@ describe("history on Register", () => {
 	});
 });
 
+describe("a since the room has never reached", () => {
+	it("is answered as a fresh join: the latest messages, and a lastSeq below the client's since", async () => {
+		const room = randomRoom();
+		await sendMany(await join(room, "alice"), 3);
+		const reply = await registered(await connect(room), "bob", { since: 50 });
+		expect(reply.data).toMatchObject({ lastSeq: 3, historyTruncated: false });
+		expect(seqs(reply.data.history)).toEqual([1, 2, 3]);
+	});
+});
+
 describe("durability", () => {
+	it("a message that cannot be stored is refused with INTERNAL, delivered to no one, and uses up nothing", async () => {
+		const room = randomRoom();
+		const alice = await join(room, "alice");
+		const bob = await join(room, "bob");
+		await alice.request("SendMessage", { message: "one" });
+		await bob.next("Message");
+		const rename = (from: string, to: string) =>
+			runInDurableObject(roomStub(room), (_, state) => {
+				state.storage.sql.exec(`ALTER TABLE ${from} RENAME TO ${to}`);
+			});
+		await rename("messages", "messages_away");
+		const refused = await alice.request("SendMessage", { message: "lost?", clientMessageId: "c-x" });
+		expect(refused).toMatchObject({ event: "Error", data: { code: "INTERNAL" } });
+		expect(JSON.stringify(refused)).not.toMatch(/messages|sqlite|at .*\.ts/i);
+		await bob.settle();
+		expect(bob.received("Message")).toHaveLength(1);
+		await rename("messages_away", "messages");
+
+		// Neither the seq nor the clientMessageId was used up.
+		const retried = await alice.request("SendMessage", { message: "lost?", clientMessageId: "c-x" });
+		expect(retried).toMatchObject({ event: "MessageAck", data: { seq: 2 } });
+		expect(retried.event === "MessageAck" && retried.data.duplicate).toBeFalsy();
+		expect((await bob.next("Message")).data).toMatchObject({ seq: 2, message: "lost?" });
+	});
+
 	it("a message acked just before an eviction is in the history after it, with the same id and seq", async () => {
 		const room = randomRoom();
 		const alice = await join(room, "alice");

@@ -17,7 +17,7 @@ describe("room storage", () => {
 		await client.request("SendMessage", { message: 1 });
 		const version = await runInDurableObject(roomStub(room), (_, state) => {
 			const again = migrate(state.storage);
-			const seq = state.storage.sql.exec("SELECT value FROM room_meta WHERE key = 'seq'").one().value;
+			const seq = state.storage.sql.exec("SELECT MAX(seq) AS seq FROM messages").one().seq;
 			return { again, seq };
 		});
 		expect(version).toEqual({ again: MIGRATIONS.length, seq: 1 });
@@ -35,7 +35,7 @@ describe("room storage", () => {
 				(sql: SqlStorage) => {
 					applied.push("v+1");
 					sql.exec("CREATE TABLE extra (n INTEGER)");
-					sql.exec("INSERT INTO extra (n) SELECT value FROM room_meta WHERE key = 'seq'");
+					sql.exec("INSERT INTO extra (n) SELECT MAX(seq) FROM messages");
 				},
 			];
 			const version = migrate(state.storage, next);
@@ -96,7 +96,7 @@ describe("history pruning", () => {
 
 	it("reports a resume from before the oldest kept message as truncated", async () => {
 		const result = await runInDurableObject(roomStub(randomRoom()), (_, state) => {
-			const store = new RoomStore(state.storage, 5);
+			const store = new RoomStore(state.storage, { historyLimit: 5 });
 			for (let n = 1; n <= 8; n++) store.append(draft(n));
 			const page = (since: number) => {
 				const { messages, truncated } = store.history({ since, limit: 100, viewer: "bob", keep: "newest" });
@@ -114,7 +114,7 @@ describe("history pruning", () => {
 
 	it("still recognises a resend after its message fell out of the history", async () => {
 		const result = await runInDurableObject(roomStub(randomRoom()), (_, state) => {
-			const store = new RoomStore(state.storage, 5);
+			const store = new RoomStore(state.storage, { historyLimit: 5 });
 			const first = store.append(draft(1), "c-1");
 			for (let n = 2; n <= 20; n++) store.append(draft(n));
 			const kept = state.storage.sql.exec("SELECT seq FROM messages WHERE seq = 1").toArray().length;
@@ -124,9 +124,37 @@ describe("history pruning", () => {
 		expect(result.found).toEqual({ id: result.original.id, seq: 1, sentAt: result.original.sentAt });
 	});
 
+	it("forgets a clientMessageId exactly when it leaves the dedup window", async () => {
+		const result = await runInDurableObject(roomStub(randomRoom()), (_, state) => {
+			const store = new RoomStore(state.storage, { historyLimit: 3, dedupWindow: 5 });
+			store.append(draft(1), "c-1");
+			for (let n = 2; n <= 5; n++) store.append(draft(n));
+			const atFive = store.findSent("alice", "c-1")?.seq;
+			store.append(draft(6));
+			const atSix = store.findSent("alice", "c-1");
+			return { atFive, atSix: atSix ?? null };
+		});
+		expect(result).toEqual({ atFive: 1, atSix: null });
+	});
+
+	it("looks a clientMessageId up through its index, not a scan", async () => {
+		const plan = await runInDurableObject(roomStub(randomRoom()), (_, state) =>
+			state.storage.sql
+				.exec<{ detail: string }>(
+					"EXPLAIN QUERY PLAN SELECT id, seq, sent_at FROM sent_ids WHERE user_id = ? AND client_message_id = ?",
+					"alice",
+					"c-1",
+				)
+				.toArray()
+				.map((row) => row.detail)
+				.join("; "),
+		);
+		expect(plan).toContain("USING INDEX sent_ids_by_client_id");
+	});
+
 	it("writes nothing when a message cannot be stored, and the seq is not used up", async () => {
 		const result = await runInDurableObject(roomStub(randomRoom()), (_, state) => {
-			const store = new RoomStore(state.storage, 5);
+			const store = new RoomStore(state.storage, { historyLimit: 5 });
 			store.append(draft(1), "c-1");
 			let error = "";
 			try {

@@ -1,0 +1,86 @@
+/**
+ * Access control in the protocol: the claims a room token carries, and the body of a server
+ * publish. Checked with the same care as frames; shared with the token script and the tests.
+ */
+import * as v from "valibot";
+import { isValidRoomName, Limits } from "./constants";
+import { boundedString, isJsonObject, issueText, UserIdSchema } from "./schemas";
+import type { MessageSender } from "./types";
+
+/** Claims of a room token (HS256 over `AUTH_SECRET`). */
+export interface RoomTokenClaims {
+	/** The userId this token is for. */
+	sub: string;
+	/** Expiry, epoch seconds. */
+	exp: number;
+	/** Display name; when present it is the user's name in every room. */
+	name?: string;
+	/** Rooms the token may enter; every room when absent. */
+	rooms?: string[];
+}
+
+export const RoomTokenClaimsSchema = v.looseObject({
+	sub: UserIdSchema,
+	exp: v.pipe(v.number("exp must be a number"), v.integer("exp must be whole seconds")),
+	name: v.optional(boundedString("name", Limits.nameMaxLength)),
+	rooms: v.optional(
+		v.array(
+			v.pipe(v.string("rooms must list room names"), v.check(isValidRoomName, "rooms must list valid room names")),
+			"rooms must be an array of room names",
+		),
+	),
+});
+
+export type ClaimsResult = { ok: true; claims: RoomTokenClaims } | { ok: false; message: string };
+
+/** Checks the claims of a token whose signature and expiry were already verified. */
+export function checkRoomTokenClaims(payload: unknown): ClaimsResult {
+	const result = v.safeParse(RoomTokenClaimsSchema, payload);
+	if (!result.success) return { ok: false, message: issueText(result.issues) };
+	const { sub, exp, name, rooms } = result.output;
+	const claims: RoomTokenClaims = { sub, exp };
+	if (name !== undefined) claims.name = name;
+	if (rooms !== undefined) claims.rooms = rooms;
+	return { ok: true, claims };
+}
+
+/** Whether a token's claims let it into a room. */
+export function tokenAllowsRoom(claims: RoomTokenClaims, room: string): boolean {
+	return claims.rooms === undefined || claims.rooms.includes(room);
+}
+
+/** `POST /rooms/:room/messages` body. */
+export interface PublishBody {
+	message: unknown;
+	from?: MessageSender;
+	to?: string;
+}
+
+export const PublishBodySchema = v.strictObject({
+	message: v.unknown(),
+	from: v.optional(
+		v.strictObject({
+			userId: UserIdSchema,
+			name: v.optional(boundedString("from.name", Limits.nameMaxLength)),
+		}),
+	),
+	to: v.optional(boundedString("to", Limits.idMaxLength)),
+});
+
+/** The sender of a server publish that names none. */
+export const SYSTEM_SENDER: MessageSender = { userId: "system", name: "system" };
+
+export type PublishParse =
+	| { ok: true; body: Required<Pick<PublishBody, "from">> & PublishBody }
+	| { ok: false; message: string };
+
+/** Checks a publish body already parsed from JSON; fills in the default sender. */
+export function parsePublishBody(value: unknown): PublishParse {
+	if (!isJsonObject(value)) return { ok: false, message: "body must be a JSON object" };
+	if (!Object.hasOwn(value, "message")) return { ok: false, message: "message is required" };
+	const result = v.safeParse(PublishBodySchema, value);
+	if (!result.success) return { ok: false, message: issueText(result.issues) };
+	const { message, from, to } = result.output;
+	const sender: MessageSender = from ? { userId: from.userId, name: from.name ?? from.userId } : SYSTEM_SENDER;
+	return { ok: true, body: to === undefined ? { message, from: sender } : { message, from: sender, to } };
+}

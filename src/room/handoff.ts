@@ -1,0 +1,38 @@
+/**
+ * How the Worker hands a verified identity to the room with the upgrade request. The room is
+ * reachable only through the Worker, which always removes this header from what a client sent
+ * and sets it only after verifying a token; the room trusts it and stores it, never the token.
+ */
+import * as v from "valibot";
+import { Limits, UserIdSchema } from "../protocol";
+import { boundedString } from "../protocol/schemas";
+
+export const VERIFIED_IDENTITY_HEADER = "X-Edge-Rooms-Verified-Identity";
+
+/** Who a token says the connection is. */
+export interface VerifiedIdentity {
+	userId: string;
+	/** Set when the token carries a name: then it is the user's name, not the client's choice. */
+	name?: string;
+}
+
+const VerifiedIdentitySchema = v.strictObject({
+	userId: UserIdSchema,
+	name: v.optional(boundedString("name", Limits.nameMaxLength)),
+});
+
+/** A copy of the request with the client's header removed and, when given, the verified one set. */
+export function withVerifiedIdentity(request: Request, identity: VerifiedIdentity | undefined): Request {
+	const forwarded = new Request(request);
+	forwarded.headers.delete(VERIFIED_IDENTITY_HEADER);
+	if (identity) forwarded.headers.set(VERIFIED_IDENTITY_HEADER, JSON.stringify(identity));
+	return forwarded;
+}
+
+/** The identity the Worker verified, or undefined in development mode. Throws on a malformed header. */
+export function readVerifiedIdentity(request: Request): VerifiedIdentity | undefined {
+	const raw = request.headers.get(VERIFIED_IDENTITY_HEADER);
+	if (raw === null) return undefined;
+	const { userId, name } = v.parse(VerifiedIdentitySchema, JSON.parse(raw));
+	return name === undefined ? { userId } : { userId, name };
+}
