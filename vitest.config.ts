@@ -21,6 +21,24 @@ export default defineConfig({
 				test: { name: "workerd", include: ["test/workerd/**/*.test.ts"] },
 			},
 			{
+				// The same, with every access control and limit switched on (the values in test/support/tokens.ts).
+				plugins: [
+					cloudflareTest({
+						wrangler: { configPath: "./wrangler.toml" },
+						miniflare: {
+							bindings: {
+								AUTH_SECRET: "test-secret-do-not-use-in-production-0123456789",
+								PUBLISH_KEY: "test-publish-key-0123456789abcdef",
+								ALLOWED_ORIGINS: "https://app.example, http://localhost:8787",
+								MAX_CONNECTIONS: "3",
+								MAX_MESSAGE_BYTES: "4096",
+							},
+						},
+					}),
+				],
+				test: { name: "workerd-limits", include: ["test/workerd-limits/**/*.test.ts"] },
+			},
+			{
 				// The real `wrangler dev`, driven by real WebSocket clients over loopback.
 				test: {
 					name: "e2e",

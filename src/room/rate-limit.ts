@@ -8,8 +8,14 @@ export interface RateBucket {
 	tokens: number;
 	/** When `tokens` was last brought up to date (epoch ms). */
 	at: number;
-	/** Events dropped in a row since the last one admitted. */
+	/**
+	 * Events dropped "in a row": since the connection last went a full second without a drop.
+	 * An event admitted in between does not reset it, or a flood slower than 100 events per
+	 * refill interval would never be closed.
+	 */
 	dropped: number;
+	/** When the last event was dropped (epoch ms); 0 for never. */
+	droppedAt: number;
 }
 
 export interface RatePolicy {
@@ -19,13 +25,15 @@ export interface RatePolicy {
 	burst: number;
 	/** Dropped events in a row after which the connection is closed. */
 	closeAfter: number;
+	/** A spell this long without a drop ends a row of drops. */
+	forgiveAfterMs: number;
 }
 
 export type RateVerdict = "admit" | "drop" | "close";
 
 /** A new connection starts with a full bucket. */
 export function fullBucket(policy: RatePolicy, now: number): RateBucket {
-	return { tokens: policy.burst, at: now, dropped: 0 };
+	return { tokens: policy.burst, at: now, dropped: 0, droppedAt: 0 };
 }
 
 /** Decides one event and returns the bucket after it. Never mutates its input. */
@@ -37,12 +45,22 @@ export function takeToken(
 	// A clock that went backwards refills nothing rather than draining the bucket.
 	const at = Math.max(bucket.at, now);
 	const tokens = Math.min(policy.burst, bucket.tokens + ((at - bucket.at) * policy.rate) / 1000);
-	if (tokens >= 1) return { bucket: { tokens: tokens - 1, at, dropped: 0 }, verdict: "admit" };
-	const dropped = bucket.dropped + 1;
-	return { bucket: { tokens, at, dropped }, verdict: dropped >= policy.closeAfter ? "close" : "drop" };
+	const forgiven = at - bucket.droppedAt >= policy.forgiveAfterMs;
+	const row = forgiven ? 0 : bucket.dropped;
+	if (tokens >= 1) {
+		return { bucket: { tokens: tokens - 1, at, dropped: row, droppedAt: bucket.droppedAt }, verdict: "admit" };
+	}
+	const dropped = row + 1;
+	return {
+		bucket: { tokens, at, dropped, droppedAt: at },
+		verdict: dropped >= policy.closeAfter ? "close" : "drop",
+	};
 }
 
-/** The contract's policy for a `RATE_LIMIT`: bursts of twice the rate, closed after 100 dropped in a row. */
+/**
+ * The contract's policy for a `RATE_LIMIT`: bursts of twice the rate, closed after 100 dropped
+ * in a row, where a second without a drop (the client backed off) ends the row.
+ */
 export function ratePolicy(rate: number): RatePolicy {
-	return { rate, burst: rate * 2, closeAfter: 100 };
+	return { rate, burst: rate * 2, closeAfter: 100, forgiveAfterMs: 1000 };
 }

@@ -16,7 +16,7 @@ function run(times: number[], start: RateBucket = fullBucket(policy, 0)) {
 
 describe("token bucket", () => {
 	it("is the contract's policy: 20 per second, bursts of 40, closed after 100 dropped in a row", () => {
-		expect(policy).toEqual({ rate: 20, burst: 40, closeAfter: 100 });
+		expect(policy).toEqual({ rate: 20, burst: 40, closeAfter: 100, forgiveAfterMs: 1000 });
 	});
 
 	it("admits a burst of 40 at once, then drops", () => {
@@ -33,7 +33,7 @@ describe("token bucket", () => {
 
 	it("sustains exactly the rate: 20 per second for a minute, evenly spaced, all admitted", () => {
 		const times = Array.from({ length: 20 * 60 }, (_, i) => 1000 + i * 50);
-		const { verdicts } = run(times, { tokens: 0, at: 1000, dropped: 0 });
+		const { verdicts } = run(times, { tokens: 0, at: 1000, dropped: 0, droppedAt: 0 });
 		// The first has no token yet (the bucket was empty at 1000); every later one has exactly one.
 		expect(verdicts.filter((v) => v === "admit")).toHaveLength(times.length - 1);
 	});
@@ -50,12 +50,26 @@ describe("token bucket", () => {
 		expect(verdicts[139]).toBe("close");
 	});
 
-	it("an admitted event resets the count of drops in a row", () => {
+	it("closes a flood slower than the refill too: events admitted in between do not end the row", () => {
+		// 200 events per second: one in ten is admitted, the row of drops goes on.
+		const times = Array.from({ length: 40 + 200 }, (_, i) => (i < 40 ? 0 : (i - 40) * 5));
+		const { verdicts } = run(times);
+		const closedAt = verdicts.indexOf("close");
+		expect(closedAt).toBeGreaterThan(40 + 100);
+		expect(verdicts.slice(40, closedAt)).toContain("admit");
+		expect(verdicts.slice(40, closedAt + 1).filter((v) => v !== "admit")).toHaveLength(100);
+	});
+
+	it("a second without a drop ends the row: a client that backs off starts again from zero", () => {
 		const flood = run(Array(40 + 99).fill(0));
 		expect(flood.bucket.dropped).toBe(99);
-		const after = run([50, 50], flood.bucket);
-		expect(after.verdicts).toEqual(["admit", "drop"]);
-		expect(after.bucket.dropped).toBe(1);
+		const soon = run([50], flood.bucket);
+		expect(soon.verdicts).toEqual(["admit"]);
+		expect(soon.bucket.dropped).toBe(99);
+		const later = run([1000, 1000], flood.bucket);
+		expect(later.bucket.dropped).toBe(0);
+		// A second refilled 20 tokens: of 41 events, 20 are admitted and the row restarts at 21, not 99 + 21.
+		expect(run(Array(41).fill(1000), flood.bucket).bucket.dropped).toBe(21);
 	});
 
 	it("treats a clock that goes backwards as no time passing", () => {
@@ -67,6 +81,6 @@ describe("token bucket", () => {
 	it("does not mutate the bucket it is given", () => {
 		const bucket = fullBucket(policy, 0);
 		takeToken(bucket, policy, 0);
-		expect(bucket).toEqual({ tokens: 40, at: 0, dropped: 0 });
+		expect(bucket).toEqual({ tokens: 40, at: 0, dropped: 0, droppedAt: 0 });
 	});
 });

@@ -23,9 +23,23 @@ export interface ConnectedClient extends TestClient {
 	established: FrameOf<"ConnectionEstablished">;
 }
 
-export async function connect(room: string): Promise<ConnectedClient> {
-	const response = await exports.default.fetch(roomUrl(room), { headers: { Upgrade: "websocket" } });
-	expect(response.status).toBe(101);
+export interface UpgradeOptions {
+	/** Query string parameters, such as `token`. */
+	query?: Record<string, string>;
+	headers?: Record<string, string>;
+}
+
+/** Asks the Worker for a room socket; the answer may be a 101 or a refusal. */
+export function upgrade(room: string, options: UpgradeOptions = {}): Promise<Response> {
+	const query = new URLSearchParams(options.query).toString();
+	return exports.default.fetch(roomUrl(room) + (query ? `?${query}` : ""), {
+		headers: { Upgrade: "websocket", ...options.headers },
+	});
+}
+
+export async function connect(room: string, options: UpgradeOptions = {}): Promise<ConnectedClient> {
+	const response = await upgrade(room, options);
+	expect(response.status, await refusal(response)).toBe(101);
 	const socket = response.webSocket;
 	if (!socket) throw new Error("101 without a webSocket");
 	const client = new TestClient(socket) as ConnectedClient;
@@ -33,6 +47,10 @@ export async function connect(room: string): Promise<ConnectedClient> {
 	open.add(client);
 	client.established = await client.next("ConnectionEstablished");
 	return client;
+}
+
+async function refusal(response: Response): Promise<string> {
+	return response.status === 101 ? "" : `upgrade refused: ${response.status} ${await response.clone().text()}`;
 }
 
 /** Connects and registers; returns the client with its Registered reply taken. */

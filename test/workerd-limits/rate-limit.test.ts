@@ -1,0 +1,86 @@
+import { evictDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { ServerFrame } from "../../src/protocol";
+import { randomRoom } from "../support/client";
+import { roomToken } from "../support/tokens";
+import { connect, roomStub } from "../workerd/connect";
+
+async function member(room: string, sub: string) {
+	const client = await connect(room, { query: { token: await roomToken({ sub }) } });
+	await client.request("Register", {});
+	return client;
+}
+
+const frame = (i: number) =>
+	JSON.stringify({ eventType: "ClientEvent", event: "SendMessage", requestId: `f${i}`, requestData: { message: i } });
+
+const replyTo = (frames: ServerFrame[], i: number) => frames.find((f) => f.requestId === `f${i}`);
+
+describe("RATE_LIMIT (the default: 20 per second, bursts of 40)", () => {
+	it("drops a flood with RATE_LIMITED, closes with 1008 after 100 dropped in a row, and others are unaffected", async () => {
+		const room = randomRoom();
+		const bob = await member(room, "bob");
+		const flooder = await member(room, "mallory");
+		await bob.next("UserJoined");
+		const started = Date.now();
+		const sent = 400;
+		for (let i = 0; i < sent; i++) flooder.send(frame(i));
+		const closed = await flooder.waitForClose();
+		const elapsedMs = Date.now() - started;
+		expect(closed.code).toBe(1008);
+
+		const acks = flooder.received("MessageAck");
+		const limited = flooder.received("Error").filter((f) => f.data.code === "RATE_LIMITED");
+		// The burst, plus whatever refilled while the flood was being sent.
+		expect(acks.length).toBeGreaterThanOrEqual(40);
+		expect(acks.length).toBeLessThanOrEqual(40 + Math.ceil((elapsedMs * 20) / 1000) + 1);
+		expect(limited.length).toBeGreaterThanOrEqual(100);
+		// Every frame up to the close got exactly one reply, and none after it: the 100th drop closed it.
+		const answered = acks.length + limited.length;
+		for (let i = 0; i < answered; i++) {
+			expect(
+				flooder.frames.filter((f) => f.requestId === `f${i}`),
+				`frame ${i}`,
+			).toHaveLength(1);
+		}
+		expect(limited).toHaveLength(100);
+		expect(replyTo(flooder.frames, answered - 1)?.event).toBe("Error");
+		expect(replyTo(flooder.frames, answered)).toBeUndefined();
+		expect(limited[0]?.data.message).toMatch(/20 events per second/);
+
+		// Bob received exactly the acked messages, then heard the flooder leave.
+		const delivered = await Promise.all(acks.map(() => bob.next("Message")));
+		expect(delivered.map((m) => m.data.id)).toEqual(acks.map((a) => a.data.id));
+		expect((await bob.next("UserLeft")).data).toMatchObject({ user: { userId: "mallory" }, reason: "close" });
+		// And Bob still talks freely.
+		expect(await bob.request("SendMessage", { message: "still here" })).toMatchObject({ event: "MessageAck" });
+	});
+
+	it("a connection within the rate is never limited, and a burst after a pause is admitted again", async () => {
+		const room = randomRoom();
+		const client = await member(room, "alice");
+		for (let i = 0; i < 30; i++) client.send(frame(i));
+		await client.next("MessageAck", (f) => f.requestId === "f29");
+		expect(client.received("Error")).toHaveLength(0);
+	});
+
+	it("counts invalid frames and binary frames too", async () => {
+		const room = randomRoom();
+		const client = await member(room, "alice");
+		for (let i = 0; i < 45; i++) client.send(i % 2 ? "not json" : new Uint8Array([1, 2, 3]));
+		client.send(frame(99));
+		const reply = await client.waitFor((f) => f.requestId === "f99");
+		expect(reply).toMatchObject({ event: "Error", data: { code: "RATE_LIMITED" } });
+	});
+
+	it("keeps the bucket across an eviction: an emptied bucket is still empty after it", async () => {
+		const room = randomRoom();
+		const client = await member(room, "alice");
+		for (let i = 0; i < 45; i++) client.send(frame(i));
+		await client.waitFor((f) => f.requestId === "f44");
+		await evictDurableObject(roomStub(room));
+		client.send(frame(100));
+		const reply = await client.waitFor((f) => f.requestId === "f100");
+		expect(reply).toMatchObject({ event: "Error", data: { code: "RATE_LIMITED" } });
+	});
+});
