@@ -15,7 +15,14 @@ export default defineConfig({
 						wrangler: { configPath: "./wrangler.toml" },
 						// A history small enough that tests can fill it (still above the 100 a resume returns),
 						// and no rate limit in the way of tests that send fast; test/workerd-limits covers both.
-						miniflare: { bindings: { HISTORY_LIMIT: "120", RATE_LIMIT: "1000000" } },
+						miniflare: {
+							bindings: {
+								HISTORY_LIMIT: "120",
+								RATE_LIMIT: "1000000",
+								FUZZ_FRAMES: process.env.FUZZ_FRAMES ?? "",
+								FUZZ_SEED: process.env.FUZZ_SEED ?? "",
+							},
+						},
 					}),
 				],
 				test: { name: "workerd", include: ["test/workerd/**/*.test.ts"] },

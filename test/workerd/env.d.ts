@@ -2,7 +2,11 @@ import type { Env as RoomsEnv } from "../../src/settings";
 
 declare global {
 	namespace Cloudflare {
-		interface Env extends RoomsEnv {}
+		interface Env extends RoomsEnv {
+			/** Fuzz run size and seed (test/workerd/fuzz.test.ts), from the environment through vitest.config.ts. */
+			FUZZ_FRAMES?: string;
+			FUZZ_SEED?: string;
+		}
 		interface GlobalProps {
 			mainModule: typeof import("../../src/index");
 			durableNamespaces: "Room";
