@@ -12,9 +12,20 @@ import { type FrameOf, type SocketLike, TestClient } from "../support/client";
 /** Every wait is bounded, and generous: a real process and a real network are in the way. */
 export const WAIT_MS = 10_000;
 
+/** Which `wrangler dev`: development mode, or every access control and limit on. */
+export type Server = "open" | "secured";
+
 /** `http://127.0.0.1:PORT` */
-function origin(): string {
-	return inject("baseUrl");
+function origin(server: Server = "open"): string {
+	return inject(server === "open" ? "baseUrl" : "securedUrl");
+}
+
+export interface ConnectOptions {
+	server?: Server;
+	/** Query string parameters, such as `token`. */
+	query?: Record<string, string>;
+	/** Request headers, such as `Origin`. */
+	headers?: Record<string, string>;
 }
 
 // ---- clients -------------------------------------------------------------------------------
@@ -32,13 +43,33 @@ export function closeAll(): void {
 	open.clear();
 }
 
-function wsUrl(room: string): string {
-	return `${origin().replace(/^http/, "ws")}/rooms/${room}/ws`;
+function wsUrl(room: string, options: ConnectOptions): string {
+	const query = new URLSearchParams(options.query).toString();
+	return `${origin(options.server).replace(/^http/, "ws")}/rooms/${room}/ws${query ? `?${query}` : ""}`;
+}
+
+/** The HTTP status of a refused upgrade (a real `ws` client, so the refusal is what a browser gets). */
+export function refusedUpgrade(room: string, options: ConnectOptions = {}): Promise<number> {
+	const ws = new WebSocket(wsUrl(room, options), { headers: options.headers ?? {} });
+	return new Promise((done, fail) => {
+		const timer = setTimeout(() => fail(new Error(`no answer to the upgrade after ${WAIT_MS} ms`)), WAIT_MS);
+		ws.once("unexpected-response", (_request, response) => {
+			clearTimeout(timer);
+			ws.terminate();
+			done(response.statusCode ?? 0);
+		});
+		ws.once("open", () => {
+			clearTimeout(timer);
+			ws.terminate();
+			fail(new Error("the upgrade was accepted"));
+		});
+		ws.once("error", () => {});
+	});
 }
 
 /** Opens a real WebSocket to the room and takes its ConnectionEstablished. */
-export async function connect(room: string): Promise<E2EClient> {
-	const ws = new WebSocket(wsUrl(room));
+export async function connect(room: string, options: ConnectOptions = {}): Promise<E2EClient> {
+	const ws = new WebSocket(wsUrl(room, options), { headers: options.headers ?? {} });
 	// Listening from the start: nothing the server sends on open can be missed.
 	const client = new TestClient(ws as unknown as SocketLike) as E2EClient;
 	Object.assign(client, { ws });
@@ -107,8 +138,8 @@ export function waitForText(client: E2EClient, text: string): Promise<void> {
 
 // ---- HTTP ----------------------------------------------------------------------------------
 
-export async function get(path: string, init?: RequestInit) {
-	return fetch(`${origin()}${path}`, {
+export async function get(path: string, init?: RequestInit, server: Server = "open") {
+	return fetch(`${origin(server)}${path}`, {
 		...init,
 		signal: AbortSignal.timeout(WAIT_MS),
 	});
