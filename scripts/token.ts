@@ -54,7 +54,8 @@ async function main(): Promise<void> {
 		return;
 	}
 	const sub = values.sub ?? "";
-	if (sub.length < 1 || sub.length > Limits.idMaxLength) throw new Error(`--sub is required, 1-${Limits.idMaxLength} characters`);
+	if (sub.length < 1 || sub.length > Limits.idMaxLength)
+		throw new Error(`--sub is required, 1-${Limits.idMaxLength} characters`);
 	const payload: Record<string, unknown> = { sub, exp: Math.floor(Date.now() / 1000) + parseTtl(values.ttl) };
 	if (values.name !== undefined) {
 		if (values.name.length < 1 || values.name.length > Limits.nameMaxLength) {
