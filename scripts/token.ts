@@ -54,11 +54,11 @@ async function main(): Promise<void> {
 		return;
 	}
 	const sub = values.sub ?? "";
-	if (sub.length < 1 || sub.length > Limits.idMaxLength)
+	if (sub.length < 1 || sub.length > Limits.idMaxLength || !sub.isWellFormed())
 		throw new Error(`--sub is required, 1-${Limits.idMaxLength} characters`);
 	const payload: Record<string, unknown> = { sub, exp: Math.floor(Date.now() / 1000) + parseTtl(values.ttl) };
 	if (values.name !== undefined) {
-		if (values.name.length < 1 || values.name.length > Limits.nameMaxLength) {
+		if (values.name.length < 1 || values.name.length > Limits.nameMaxLength || !values.name.isWellFormed()) {
 			throw new Error(`--name must be 1-${Limits.nameMaxLength} characters`);
 		}
 		payload.name = values.name;

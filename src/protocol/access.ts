@@ -21,7 +21,7 @@ export interface RoomTokenClaims {
 
 export const RoomTokenClaimsSchema = v.looseObject({
 	sub: UserIdSchema,
-	exp: v.pipe(v.number("exp must be a number"), v.integer("exp must be whole seconds")),
+	exp: v.pipe(v.number("exp must be a number"), v.finite("exp must be a finite number")),
 	name: v.optional(boundedString("name", Limits.nameMaxLength)),
 	rooms: v.optional(
 		v.array(

@@ -105,6 +105,18 @@ function isClientEventName(name: string): name is keyof typeof requestDataSchema
 }
 
 /**
+ * The requestId of a frame too large to parse, when it stands near the start of the frame
+ * (as clients that build frames in the contract's field order put it); otherwise undefined.
+ */
+export function requestIdAtHead(text: string): string | undefined {
+	const head = /^\s*\{\s*(?:"(?:eventType|event)"\s*:\s*"[^"\\]{0,64}"\s*,\s*)*"requestId"\s*:\s*"([^"\\]{0,64})"/.exec(
+		text.slice(0, 512),
+	);
+	const candidate = head?.[1];
+	return candidate !== undefined && v.is(RequestIdSchema, candidate) ? candidate : undefined;
+}
+
+/**
  * Checks one text frame. The error names the first problem found and echoes `requestId`
  * whenever the frame carried a valid one.
  */

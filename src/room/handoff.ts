@@ -21,11 +21,17 @@ const VerifiedIdentitySchema = v.strictObject({
 	name: v.optional(boundedString("name", Limits.nameMaxLength)),
 });
 
-/** A copy of the request with the client's header removed and, when given, the verified one set. */
+/**
+ * A copy of the request for the room: the client's identity header removed and, when given, the
+ * verified one set (URI-encoded: header values are ASCII, names need not be). The token itself
+ * is taken out of the URL; the room never needs it.
+ */
 export function withVerifiedIdentity(request: Request, identity: VerifiedIdentity | undefined): Request {
-	const forwarded = new Request(request);
+	const url = new URL(request.url);
+	url.searchParams.delete("token");
+	const forwarded = new Request(url, request);
 	forwarded.headers.delete(VERIFIED_IDENTITY_HEADER);
-	if (identity) forwarded.headers.set(VERIFIED_IDENTITY_HEADER, JSON.stringify(identity));
+	if (identity) forwarded.headers.set(VERIFIED_IDENTITY_HEADER, encodeURIComponent(JSON.stringify(identity)));
 	return forwarded;
 }
 
@@ -33,6 +39,6 @@ export function withVerifiedIdentity(request: Request, identity: VerifiedIdentit
 export function readVerifiedIdentity(request: Request): VerifiedIdentity | undefined {
 	const raw = request.headers.get(VERIFIED_IDENTITY_HEADER);
 	if (raw === null) return undefined;
-	const { userId, name } = v.parse(VerifiedIdentitySchema, JSON.parse(raw));
+	const { userId, name } = v.parse(VerifiedIdentitySchema, JSON.parse(decodeURIComponent(raw)));
 	return name === undefined ? { userId } : { userId, name };
 }

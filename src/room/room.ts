@@ -17,6 +17,7 @@ import {
 	type MessagesPage,
 	PROTOCOL_VERSION,
 	parseClientFrame,
+	requestIdAtHead,
 	ServerEvents,
 	type User,
 	utf8ByteLength,
@@ -103,14 +104,16 @@ export class Room extends DurableObject<Env> {
 			const connection = this.#state.hub.get(ws);
 			if (!connection) return; // already let go of: nothing it says counts
 			const verdict = connection.arrive(Date.now(), this.#ratePolicy);
-			const parsed = typeof data === "string" ? parseClientFrame(data) : undefined;
-			requestId = parsed && (parsed.ok ? parsed.frame.requestId : parsed.requestId);
-			if (verdict !== "admit") return this.#rateLimited(connection, verdict, requestId);
-			if (typeof data !== "string" || !parsed) {
+			if (typeof data !== "string") {
+				if (verdict !== "admit") return this.#rateLimited(connection, verdict);
 				throw new ProtocolError(ErrorCodes.BAD_FRAME, "binary frames are not accepted; send JSON text");
 			}
-			// Parsed first only so that the error can echo the requestId; nothing of it is acted on.
-			if (this.#tooLarge(data)) {
+			// An oversized frame is never parsed (shedding it must stay cheap); its requestId is
+			// looked for at its head only. A frame within the limit is parsed, if only for its requestId.
+			const parsed = this.#tooLarge(data) ? undefined : parseClientFrame(data);
+			requestId = parsed ? (parsed.ok ? parsed.frame.requestId : parsed.requestId) : requestIdAtHead(data);
+			if (verdict !== "admit") return this.#rateLimited(connection, verdict, requestId);
+			if (!parsed) {
 				throw new ProtocolError(ErrorCodes.MESSAGE_TOO_LARGE, `frame exceeds ${this.#settings.maxMessageBytes} bytes`);
 			}
 			if (!parsed.ok) throw new ProtocolError(parsed.code, parsed.message);

@@ -47,17 +47,33 @@ export async function checkRoomToken(token: string | undefined, secret: string, 
 	if (!token) return unauthorized("this room needs ?token= (a room token)");
 	let payload: unknown;
 	try {
-		payload = await verify(token, secret, "HS256");
+		// iat and nbf are checked below with leeway for a backend clock that runs a little ahead.
+		payload = await verify(token, secret, { alg: "HS256", iat: false, nbf: false });
 	} catch (error) {
 		const expired = error instanceof Error && error.name === "JwtTokenExpired";
 		return unauthorized(expired ? "the token has expired" : "the token is not valid");
 	}
+	if (!validYet(payload, Date.now())) return unauthorized("the token is not valid yet (nbf or iat in the future)");
 	const checked = checkRoomTokenClaims(payload);
 	if (!checked.ok) return unauthorized(`the token's claims are not valid: ${checked.message}`);
 	if (!tokenAllowsRoom(checked.claims, room)) {
 		return { ok: false, status: 403, code: "FORBIDDEN", message: `the token does not allow room "${room}"` };
 	}
 	return checked;
+}
+
+/** Seconds a token's `nbf`/`iat` may lie in the future: clocks of different machines disagree a little. */
+export const CLOCK_LEEWAY_SECONDS = 60;
+
+function validYet(payload: unknown, nowMs: number): boolean {
+	if (typeof payload !== "object" || payload === null) return true; // the claims check refuses it
+	const latest = nowMs / 1000 + CLOCK_LEEWAY_SECONDS;
+	for (const claim of ["nbf", "iat"] as const) {
+		const value: unknown = (payload as Record<string, unknown>)[claim];
+		if (value === undefined) continue;
+		if (typeof value !== "number" || !Number.isFinite(value) || value > latest) return false;
+	}
+	return true;
 }
 
 /** Compares a presented key with the configured one in constant time (both hashed first). */

@@ -11,11 +11,11 @@ import {
 	isValidRoomName,
 	parseMessagesQuery,
 	parsePublishBody,
-	utf8ByteLength,
 } from "../protocol";
 import { type VerifiedIdentity, withVerifiedIdentity } from "../room/handoff";
 import { type Env, readSettings } from "../settings";
 import { checkRoomToken, originAllowed, publishKeyMatches, readAccess } from "./access";
+import { readBodyText } from "./body";
 
 type AppEnv = { Bindings: Env; Variables: { room: string; identity: VerifiedIdentity | undefined } };
 
@@ -46,10 +46,13 @@ app.use("/rooms/*", async (c, next) => {
 	await next();
 });
 
+/** Server publish has its own key; every other room request is a member's. */
+const isServerPublish = (c: Context) => c.req.method === "POST" && /^\/rooms\/[^/]+\/messages$/.test(c.req.path);
+
 /** With `AUTH_SECRET` set, room requests (all but server publish) carry `?token=`; browsers cannot set headers on a WebSocket. */
 app.use("/rooms/*", async (c, next) => {
 	const { authSecret } = readAccess(c.env);
-	if (authSecret === undefined || c.req.method === "POST") {
+	if (authSecret === undefined || isServerPublish(c)) {
 		c.set("identity", undefined);
 		return next();
 	}
@@ -94,14 +97,14 @@ app.post("/rooms/:room/messages", async (c) => {
 		return httpError(c, "UNAUTHORIZED", "Authorization: Bearer <PUBLISH_KEY> is missing or wrong");
 	}
 	const { maxMessageBytes } = readSettings(c.env);
-	const tooLarge = () => httpError(c, "MESSAGE_TOO_LARGE", `body exceeds ${maxMessageBytes} bytes`);
-	const declared = Number(c.req.header("Content-Length") ?? 0);
-	if (declared > maxMessageBytes) return tooLarge();
-	const text = await c.req.text();
-	if (text.length > maxMessageBytes || utf8ByteLength(text) > maxMessageBytes) return tooLarge();
+	const body = await readBodyText(c.req.raw, maxMessageBytes);
+	if (!body.ok && body.problem === "too large") {
+		return httpError(c, "MESSAGE_TOO_LARGE", `body exceeds ${maxMessageBytes} bytes`);
+	}
+	if (!body.ok) return httpError(c, "BAD_REQUEST", "body is not valid UTF-8");
 	let value: unknown;
 	try {
-		value = JSON.parse(text);
+		value = JSON.parse(body.text);
 	} catch {
 		return httpError(c, "BAD_REQUEST", "body is not valid JSON");
 	}

@@ -111,6 +111,13 @@ describe("access control, end to end", () => {
 		expect(delivered.data).toMatchObject({ id: ack.id, seq: 1, from: { userId: "system" } });
 		expect(alice.received("Message")).toHaveLength(1);
 
+		const invalid = await publish(room, { text: "no message field" }, `Bearer ${TEST_PUBLISH_KEY}`);
+		expect(invalid.status).toBe(400);
+		const huge = await publish(room, { message: "x".repeat(70_000) }, `Bearer ${TEST_PUBLISH_KEY}`);
+		expect(huge.status).toBe(413);
+		await alice.settle(WAIT_MS);
+		expect(alice.received("Message")).toHaveLength(1);
+
 		const unset = await publish(randomRoom(), { message: "x" }, `Bearer ${TEST_PUBLISH_KEY}`, "open");
 		expect(unset.status).toBe(403);
 		expect(await unset.json()).toMatchObject({ error: { code: "FORBIDDEN" } });

@@ -1,6 +1,6 @@
 /** The client frame envelope: JSON, eventType, event, requestId, top-level fields, and the parsed result. */
 import { describe, expect, it } from "vitest";
-import { parseClientFrame, parseClientValue } from "../../src/protocol";
+import { parseClientFrame, parseClientValue, requestIdAtHead } from "../../src/protocol";
 import { expectError, expectOk, frame, NO_ID, register, sendMessage } from "./frames";
 
 // ---- parseClientFrame: the envelope -----------------------------------------
@@ -258,5 +258,21 @@ describe("parseClientValue", () => {
 
 	it("rejects an unknown event with UNKNOWN_EVENT and echoes requestId", () => {
 		expectError(parseClientValue({ eventType: "ClientEvent", event: "Nope", requestId: "x" }), "UNKNOWN_EVENT", "x");
+	});
+});
+
+describe("requestIdAtHead (for frames too large to parse)", () => {
+	it("finds the requestId where clients put it, after eventType and event", () => {
+		const text = `{"eventType":"ClientEvent","event":"SendMessage","requestId":"r9","requestData":{"message":"${"x".repeat(1e5)}"}}`;
+		expect(requestIdAtHead(text)).toBe("r9");
+		expect(requestIdAtHead(' { "requestId" : "first", "event": "X"')).toBe("first");
+	});
+
+	it("finds nothing when the requestId is not near the start, is nested, or is not a valid one", () => {
+		expect(requestIdAtHead(`{"requestData":{"requestId":"inner"},"requestId":"outer"}`)).toBeUndefined();
+		expect(requestIdAtHead(`{"eventType":"ClientEvent","requestData":{},"requestId":"late"}`)).toBeUndefined();
+		expect(requestIdAtHead(`{"requestId":"${"x".repeat(65)}"}`)).toBeUndefined();
+		expect(requestIdAtHead(`{"requestId":"\\ud800"}`)).toBeUndefined();
+		expect(requestIdAtHead("not json")).toBeUndefined();
 	});
 });

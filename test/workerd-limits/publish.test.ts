@@ -101,6 +101,39 @@ describe("server publish (PUBLISH_KEY set)", () => {
 		expect(await response.json()).toMatchObject({ error: { code: "BAD_REQUEST" } });
 	});
 
+	it("refuses a body that is not UTF-8 with 400, rather than delivering replaced characters", async () => {
+		const bytes = new Uint8Array([
+			...new TextEncoder().encode('{"message":"'),
+			0xff,
+			0xfe,
+			...new TextEncoder().encode('"}'),
+		]);
+		const response = await exports.default.fetch(roomUrl(randomRoom(), "messages"), {
+			method: "POST",
+			headers: { Authorization: `Bearer ${TEST_PUBLISH_KEY}` },
+			body: bytes,
+		});
+		expect(response.status).toBe(400);
+		expect(await response.json()).toMatchObject({ error: { code: "BAD_REQUEST", message: "body is not valid UTF-8" } });
+	});
+
+	it("counts a streamed body without Content-Length as it arrives: 413 past the limit", async () => {
+		const chunk = new TextEncoder().encode("x".repeat(1000));
+		let sent = 0;
+		const body = new ReadableStream<Uint8Array>({
+			pull(controller) {
+				if (sent++ < 10) controller.enqueue(chunk);
+				else controller.close();
+			},
+		});
+		const response = await exports.default.fetch(roomUrl(randomRoom(), "messages"), {
+			method: "POST",
+			headers: { Authorization: `Bearer ${TEST_PUBLISH_KEY}` },
+			body,
+		});
+		expect(response.status).toBe(413);
+	});
+
 	it("refuses a body over MAX_MESSAGE_BYTES (4096 here) with 413, counted in UTF-8 bytes", async () => {
 		const room = randomRoom();
 		const ascii = await publish(room, { message: "x".repeat(5000) });

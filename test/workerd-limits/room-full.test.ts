@@ -27,6 +27,17 @@ describe("MAX_CONNECTIONS (3 here)", () => {
 		await connect(room, { query: { token: await token("dave") } });
 	});
 
+	it("admits exactly the limit when upgrades arrive at once", async () => {
+		const room = randomRoom();
+		const tokens = await Promise.all([1, 2, 3, 4, 5].map((i) => roomToken({ sub: `u${i}` })));
+		const responses = await Promise.all(tokens.map((token) => upgrade(room, { query: { token } })));
+		expect(responses.map((r) => r.status).sort()).toEqual([101, 101, 101, 503, 503]);
+		for (const response of responses) {
+			response.webSocket?.accept();
+			response.webSocket?.close(1000, "done");
+		}
+	});
+
 	it("counts per room: a full room does not limit another", async () => {
 		const full = randomRoom();
 		for (let i = 0; i < 3; i++) await connect(full, { query: { token: await roomToken({ sub: `u${i}` }) } });

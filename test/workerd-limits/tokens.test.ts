@@ -117,6 +117,37 @@ describe("room tokens (AUTH_SECRET set)", () => {
 		expect(await client.request("Register", {})).toMatchObject({ data: { self: { userId: "alice" } } });
 	});
 
+	it("carries any Unicode sub and name into the room intact", async () => {
+		const room = randomRoom();
+		const client = await connect(room, { query: { token: await roomToken({ sub: "李雷", name: "Zoë 🎉" }) } });
+		expect(await client.request("Register", {})).toMatchObject({
+			data: { self: { userId: "李雷", name: "Zoë 🎉" } },
+		});
+	});
+
+	it("allows a minute of clock skew on iat and nbf, not more; accepts a fractional exp", async () => {
+		const now = Math.floor(Date.now() / 1000);
+		const room = randomRoom();
+		await connect(room, { query: { token: await roomToken({ claims: { iat: now + 30, nbf: now + 30 } }) } });
+		await connect(room, { query: { token: await roomToken({ claims: { exp: now + 600.5 } }) } });
+		for (const claims of [{ iat: now + 300 }, { nbf: now + 300 }, { iat: "yesterday" }]) {
+			const response = await upgrade(room, { query: { token: await roomToken({ claims }) } });
+			expect(response.status, JSON.stringify(claims)).toBe(401);
+		}
+	});
+
+	it("does not cut a connection whose token expires while it is open", async () => {
+		const room = randomRoom();
+		const expiresAt = Math.floor(Date.now() / 1000) + 2;
+		const token = await roomToken({ claims: { exp: expiresAt } });
+		const client = await connect(room, { query: { token } });
+		await client.request("Register", {});
+		// Wait (bounded) until the token is past its exp, then use the connection.
+		await new Promise((done) => setTimeout(done, Math.max(0, expiresAt * 1000 - Date.now()) + 50));
+		expect((await upgrade(room, { query: { token } })).status).toBe(401);
+		expect(await client.request("SendMessage", { message: "still connected" })).toMatchObject({ event: "MessageAck" });
+	});
+
 	it("does not need a token for server publish (that has its own key)", async () => {
 		const response = await exports.default.fetch(roomUrl(randomRoom(), "messages"), {
 			method: "POST",
