@@ -153,7 +153,8 @@ export class TestClient {
 	}
 }
 
-function isProbeReply(frame: ServerFrame): boolean {
+/** The reply to `settle`'s probe, which is not part of what a test observes. */
+export function isProbeReply(frame: ServerFrame): boolean {
 	return frame.event === "Error" && frame.data.code === "UNKNOWN_EVENT" && frame.data.message.includes('"Probe"');
 }
 

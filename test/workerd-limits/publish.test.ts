@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { Message } from "../../src/protocol";
 import { randomRoom } from "../support/client";
 import { roomToken, TEST_PUBLISH_KEY } from "../support/tokens";
-import { connect, roomUrl } from "../workerd/connect";
+import { connect, joinWithToken, roomUrl } from "../workerd/connect";
 
 function publish(room: string, body: unknown, authorization: string | null = `Bearer ${TEST_PUBLISH_KEY}`) {
 	const headers: Record<string, string> = { "Content-Type": "application/json" };
@@ -15,16 +15,10 @@ function publish(room: string, body: unknown, authorization: string | null = `Be
 	});
 }
 
-async function member(room: string, sub: string) {
-	const client = await connect(room, { query: { token: await roomToken({ sub }) } });
-	await client.request("Register", {});
-	return client;
-}
-
 describe("server publish (PUBLISH_KEY set)", () => {
 	it("answers 201 {id, seq, sentAt} and delivers a Message from system to every registered connection", async () => {
 		const room = randomRoom();
-		const alice = await member(room, "alice");
+		const alice = await joinWithToken(room, "alice");
 		const lurker = await connect(room, { query: { token: await roomToken({ sub: "lurker" }) } });
 		const response = await publish(room, { message: { alert: "deploy at 5" } });
 		expect(response.status).toBe(201);
@@ -44,7 +38,7 @@ describe("server publish (PUBLISH_KEY set)", () => {
 
 	it("is stored like any other message: in the history and the seq", async () => {
 		const room = randomRoom();
-		const alice = await member(room, "alice");
+		const alice = await joinWithToken(room, "alice");
 		await alice.request("SendMessage", { message: "first" });
 		const response = await publish(room, { message: "second", from: { userId: "bot", name: "Build bot" } });
 		expect(await response.json()).toMatchObject({ seq: 2 });
@@ -60,8 +54,8 @@ describe("server publish (PUBLISH_KEY set)", () => {
 
 	it("delivers to the `to` user's connections only, and answers an absent user with 404", async () => {
 		const room = randomRoom();
-		const alice = await member(room, "alice");
-		const bob = await member(room, "bob");
+		const alice = await joinWithToken(room, "alice");
+		const bob = await joinWithToken(room, "bob");
 		await alice.next("UserJoined");
 		expect((await publish(room, { message: "psst", to: "bob" })).status).toBe(201);
 		expect((await bob.next("Message")).data).toMatchObject({ message: "psst", to: "bob" });
@@ -80,7 +74,7 @@ describe("server publish (PUBLISH_KEY set)", () => {
 		["Bearer with no key", "Bearer "],
 	])("refuses %s with 401 UNAUTHORIZED and delivers nothing", async (_what, authorization) => {
 		const room = randomRoom();
-		const alice = await member(room, "alice");
+		const alice = await joinWithToken(room, "alice");
 		const response = await publish(room, { message: "x" }, authorization);
 		expect(response.status).toBe(401);
 		expect(await response.json()).toMatchObject({ error: { code: "UNAUTHORIZED" } });

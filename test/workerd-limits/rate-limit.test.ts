@@ -3,13 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { ServerFrame } from "../../src/protocol";
 import { randomRoom } from "../support/client";
 import { roomToken } from "../support/tokens";
-import { connect, roomStub } from "../workerd/connect";
-
-async function member(room: string, sub: string) {
-	const client = await connect(room, { query: { token: await roomToken({ sub }) } });
-	await client.request("Register", {});
-	return client;
-}
+import { joinWithToken, roomStub } from "../workerd/connect";
 
 const frame = (i: number) =>
 	JSON.stringify({ eventType: "ClientEvent", event: "SendMessage", requestId: `f${i}`, requestData: { message: i } });
@@ -19,8 +13,8 @@ const replyTo = (frames: ServerFrame[], i: number) => frames.find((f) => f.reque
 describe("RATE_LIMIT (the default: 20 per second, bursts of 40)", () => {
 	it("drops a flood with RATE_LIMITED, closes with 1008 after 100 dropped in a row, and others are unaffected", async () => {
 		const room = randomRoom();
-		const bob = await member(room, "bob");
-		const flooder = await member(room, "mallory");
+		const bob = await joinWithToken(room, "bob");
+		const flooder = await joinWithToken(room, "mallory");
 		await bob.next("UserJoined");
 		const started = Date.now();
 		const sent = 400;
@@ -58,7 +52,7 @@ describe("RATE_LIMIT (the default: 20 per second, bursts of 40)", () => {
 
 	it("a burst within the allowance is never limited", async () => {
 		const room = randomRoom();
-		const client = await member(room, "alice");
+		const client = await joinWithToken(room, "alice");
 		for (let i = 0; i < 30; i++) client.send(frame(i));
 		await client.next("MessageAck", (f) => f.requestId === "f29");
 		expect(client.received("Error")).toHaveLength(0);
@@ -66,7 +60,7 @@ describe("RATE_LIMIT (the default: 20 per second, bursts of 40)", () => {
 
 	it("counts invalid frames and binary frames too", async () => {
 		const room = randomRoom();
-		const client = await member(room, "alice");
+		const client = await joinWithToken(room, "alice");
 		for (let i = 0; i < 45; i++) client.send(i % 2 ? "not json" : new Uint8Array([1, 2, 3]));
 		client.send(frame(99));
 		const reply = await client.waitFor((f) => f.requestId === "f99");
@@ -75,7 +69,7 @@ describe("RATE_LIMIT (the default: 20 per second, bursts of 40)", () => {
 
 	it("keeps the bucket across an eviction: an emptied bucket is not refilled by it", async () => {
 		const room = randomRoom();
-		const client = await member(room, "alice");
+		const client = await joinWithToken(room, "alice");
 		for (let i = 0; i < 45; i++) client.send(frame(i));
 		await client.waitFor((f) => f.requestId === "f44");
 		const drainedAt = Date.now();

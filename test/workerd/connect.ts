@@ -2,6 +2,7 @@
 import { env, exports } from "cloudflare:workers";
 import { afterEach, expect } from "vitest";
 import { type FrameOf, TestClient } from "../support/client";
+import { roomToken } from "../support/tokens";
 
 const open = new Set<TestClient>();
 
@@ -57,6 +58,14 @@ async function refusal(response: Response): Promise<string> {
 export async function join(room: string, userId: string, extra: Record<string, unknown> = {}) {
 	const client = await connect(room);
 	const registered = await client.register(userId, extra);
+	expect(registered.event).toBe("Registered");
+	return client;
+}
+
+/** With AUTH_SECRET set: connects with a token for `sub` and registers as it (userId taken from the token). */
+export async function joinWithToken(room: string, sub: string) {
+	const client = await connect(room, { query: { token: await roomToken({ sub }) } });
+	const registered = await client.request("Register", {});
 	expect(registered.event).toBe("Registered");
 	return client;
 }

@@ -9,7 +9,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ServerFrame, User } from "../../src/protocol";
-import { type FrameOf, randomRoom } from "../support/client";
+import { type FrameOf, isProbeReply, randomRoom } from "../support/client";
 import { type FuzzFrame, fuzzFrames } from "../support/fuzz-frames";
 import { connect, join, roomStub } from "./connect";
 
@@ -131,10 +131,6 @@ function describeFrame(frame: ServerFrame): string {
 		return `${frame.event} ${frame.data.user.userId}`;
 	}
 	return `unexpected ${JSON.stringify(frame)}`;
-}
-
-function isProbeReply(frame: ServerFrame): boolean {
-	return frame.event === "Error" && frame.data.code === "UNKNOWN_EVENT" && frame.data.message.includes('"Probe"');
 }
 
 function tally(items: string[]): Record<string, number> {
