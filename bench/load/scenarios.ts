@@ -64,15 +64,15 @@ export const QUICK: Settings = {
 	...FULL,
 	mode: "quick",
 	rounds: 1,
-	registerCounts: [100, 300],
-	fanoutRate: 15,
+	registerCounts: [100, 200],
+	fanoutRate: 20,
 	fanoutSeconds: 3,
-	rampStartRate: 12,
+	rampStartRate: 16,
 	rampFactor: 2,
 	rampMaxSteps: 7,
 	bisectSteps: 1,
-	rampStepSeconds: 1.5,
-	drainTimeoutMs: 2000,
+	rampStepSeconds: 1,
+	drainTimeoutMs: 1500,
 	idleSockets: 100,
 	idleSeconds: 10,
 	pingEverySeconds: 5,
@@ -357,7 +357,7 @@ export async function runServer(
 		await sleep(1000);
 		const idleRoom = `idle-${round}`;
 		const conns = await openMany(target, idleRoom, 0, settings.idleSockets, settings.connectConcurrency, tracker);
-		await sleep(2000);
+		await sleep(settings.mode === "quick" ? 1000 : 2000);
 		const before = server.wakeLines().length;
 		const windowMs = settings.idleSeconds * 1000;
 		const everyMs = settings.pingEverySeconds * 1000;
