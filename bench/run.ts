@@ -211,7 +211,7 @@ async function main(): Promise<void> {
 					origin: running.origin,
 					roomUrl: (room) => `${running.wsOrigin}${spec.path(room)}`,
 				};
-				results.push(await runServer(running, target, settings, round, log));
+				await runServer(running, target, settings, round, log, results);
 			} catch (error) {
 				const text = `${name} round ${round + 1}: ${(error as Error).stack ?? error}`;
 				failures.push(text);

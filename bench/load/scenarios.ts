@@ -211,12 +211,14 @@ export interface ServerResult {
 
 type Log = (line: string) => void;
 
+/** Runs every scenario; `result` is pushed to `results` first, so a later failure keeps what was measured. */
 export async function runServer(
 	server: RunningServer,
 	target: Target,
 	settings: Settings,
 	round: number,
 	log: Log,
+	results: ServerResult[],
 ): Promise<ServerResult> {
 	const tracker = new Tracker();
 	const result: ServerResult = {
@@ -229,6 +231,7 @@ export async function runServer(
 		errors: tracker.errors,
 		unknownDeliveries: 0,
 	};
+	results.push(result);
 
 	// (a) connect and register; the largest run's sockets stay for (b) and (c), and its memory is (e).
 	let room = "";

@@ -101,15 +101,17 @@ export function rssOf(pid: number): number {
 	}
 }
 
-/** The TCP ports a process listens on on 127.0.0.1 (from /proc: its socket inodes, then /proc/net/tcp). */
+/**
+ * The TCP ports a process listens on, in the order it opened them (by file descriptor): its
+ * socket inodes from /proc/PID/fd, then the listening ones in /proc/net/tcp.
+ */
 function listeningPorts(pid: number): number[] {
-	const inodes = new Set<string>();
+	const inodes = new Map<string, number>();
 	try {
 		for (const fd of readdirSync(`/proc/${pid}/fd`)) {
 			try {
-				const link = readlinkSync(`/proc/${pid}/fd/${fd}`);
-				const match = /^socket:\[(\d+)\]$/.exec(link);
-				if (match?.[1]) inodes.add(match[1]);
+				const match = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+				if (match?.[1]) inodes.set(match[1], Number(fd));
 			} catch {
 				// closed meanwhile
 			}
@@ -117,19 +119,24 @@ function listeningPorts(pid: number): number[] {
 	} catch {
 		return [];
 	}
-	const ports: number[] = [];
+	const found: { port: number; fd: number }[] = [];
 	for (const line of readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1)) {
 		const cols = line.trim().split(/\s+/);
 		// local_address is cols[1] (hex ip:port), st is cols[3] (0A = LISTEN), inode is cols[9]
-		if (cols[3] === "0A" && inodes.has(cols[9] ?? "")) ports.push(Number.parseInt(cols[1]?.split(":")[1] ?? "0", 16));
+		const fd = inodes.get(cols[9] ?? "");
+		if (cols[3] === "0A" && fd !== undefined) {
+			found.push({ port: Number.parseInt(cols[1]?.split(":")[1] ?? "0", 16), fd });
+		}
 	}
-	return ports;
+	return found.sort((a, b) => a.fd - b.fd).map((f) => f.port);
 }
 
 /**
  * `wrangler dev` runs two workerd processes: a proxy on the printed port, and the Worker's own
  * workerd behind it, which every frame crosses twice more. Finds the Worker's own entry port:
- * the port of the other workerd that answers GET /health.
+ * the port of the other workerd that answers GET /health. Its entry socket is opened first; the
+ * others (inspector, and a Cap'n Proto debug port that logs a warning when spoken HTTP to) are
+ * tried only if the first does not answer.
  */
 async function workerEntry(
 	workerdPids: number[],
