@@ -381,11 +381,12 @@ export async function runServer(
 		await sleep(1000); // log lines of the window's last moment
 		for (const timer of timers) clearTimeout(timer);
 		const lines = server.wakeLines().slice(before);
-		const byEntryPoint: Record<string, number> = {};
+		const counts = new Map<string, number>();
 		for (const line of lines) {
 			const entry = line.split(" ")[2] ?? "?";
-			byEntryPoint[entry] = (byEntryPoint[entry] ?? 0) + 1;
+			counts.set(entry, (counts.get(entry) ?? 0) + 1);
 		}
+		const byEntryPoint = Object.fromEntries(counts);
 		const pongs = conns.reduce((sum, c) => sum + c.pongs, 0);
 		result.idle = {
 			sockets: conns.length,
