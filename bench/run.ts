@@ -180,7 +180,9 @@ async function main(): Promise<void> {
 		loadAverageAtStart: loadavg(),
 		node: process.version,
 		wrangler: version("wrangler"),
-		workerd: version("workerd"),
+		// the workerd that wrangler runs: its own copy when it has one
+		workerd:
+			version("wrangler/node_modules/workerd") === "?" ? version("workerd") : version("wrangler/node_modules/workerd"),
 		partyserver: version("partyserver"),
 		socketio: version("socket.io"),
 		ws: version("ws"),
