@@ -1,0 +1,243 @@
+/**
+ * The load generator's sockets: one adapter per wire protocol, all in this one Node process, so
+ * that the send time written into each payload and the receive time are read off one clock
+ * (`performance.now()`).
+ *
+ * - `rooms`: the project's protocol (ours, partyserver, Node `ws`): ConnectionEstablished, then
+ *   Register → Registered; SendMessage → Message to the others.
+ * - `bare`: the bare relay: open is registered; the SendMessage frame itself is relayed.
+ * - `socketio`: Socket.IO events with acknowledgements.
+ *
+ * Each payload is `{"k": message number, "t": send time in ms, "p": padding}`; a receiver reads
+ * `k` and `t` without parsing the whole frame (same cost for every server).
+ */
+import { io, type Socket } from "socket.io-client";
+import WebSocket from "ws";
+
+export type Protocol = "rooms" | "bare" | "socketio";
+
+/** Where deliveries go: receiver index, message number, send time from the payload. */
+export interface Sink {
+	delivery(receiver: number, key: number, sentAt: number): void;
+	error(receiver: number, text: string): void;
+}
+
+export interface Conn {
+	readonly index: number;
+	sendMessage(key: number, sentAt: number): void;
+	/** A heartbeat `ping` (not for Socket.IO, which has its own). */
+	ping(): void;
+	readonly pongs: number;
+	close(): Promise<void>;
+}
+
+/** Padding that brings a message to the size of a short chat line. */
+const PAD = "x".repeat(64);
+
+const ROOMS_MESSAGE = Buffer.from('{"eventType":"ServerEvent","event":"Message"');
+const ROOMS_ERROR = Buffer.from('{"eventType":"ServerEvent","event":"Error"');
+const BARE_MESSAGE = Buffer.from('{"eventType":"ClientEvent","event":"SendMessage"');
+const PONG = Buffer.from("pong");
+
+function startsWith(data: Buffer, prefix: Buffer): boolean {
+	return data.length >= prefix.length && data.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
+}
+
+/** Reads `"k":N` and `"t":T` from a frame's text without parsing the rest. */
+function readPayload(data: Buffer): { key: number; sentAt: number } | undefined {
+	const text = data.toString("latin1");
+	const k = text.indexOf('"k":');
+	if (k < 0) return undefined;
+	const kEnd = text.indexOf(",", k);
+	const t = text.indexOf('"t":', kEnd);
+	const tEnd = text.indexOf(",", t);
+	return { key: Number(text.slice(k + 4, kEnd)), sentAt: Number(text.slice(t + 4, tEnd)) };
+}
+
+function sendFrame(key: number, sentAt: number): string {
+	return `{"eventType":"ClientEvent","event":"SendMessage","requestId":"m${key}","requestData":{"message":{"k":${key},"t":${sentAt},"p":"${PAD}"}}}`;
+}
+
+const WS_OPTIONS = { perMessageDeflate: false, handshakeTimeout: 30_000 } as const;
+
+function closeWs(ws: WebSocket, timeoutMs = 5000): Promise<void> {
+	if (ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+	return new Promise((done) => {
+		const timer = setTimeout(() => {
+			ws.terminate();
+			done();
+		}, timeoutMs);
+		ws.once("close", () => {
+			clearTimeout(timer);
+			done();
+		});
+		try {
+			ws.close(1000, "bench done");
+		} catch {
+			ws.terminate();
+		}
+	});
+}
+
+/** The project's protocol: resolves once `Registered` has arrived. */
+function openRooms(url: string, index: number, userId: string, sink: Sink): Promise<Conn> {
+	return new Promise((resolve, reject) => {
+		const ws = new WebSocket(url, WS_OPTIONS);
+		let registered = false;
+		let pongs = 0;
+		const conn: Conn = {
+			index,
+			sendMessage: (key, sentAt) => ws.send(sendFrame(key, sentAt)),
+			ping: () => ws.send("ping"),
+			get pongs() {
+				return pongs;
+			},
+			close: () => closeWs(ws),
+		};
+		ws.on("message", (data: Buffer) => {
+			if (startsWith(data, ROOMS_MESSAGE)) {
+				const payload = readPayload(data);
+				if (payload) sink.delivery(index, payload.key, payload.sentAt);
+				return;
+			}
+			if (data.length === 4 && data.equals(PONG)) {
+				pongs++;
+				return;
+			}
+			if (startsWith(data, ROOMS_ERROR)) {
+				sink.error(index, data.toString());
+				if (!registered) reject(new Error(`register ${userId}: ${data.toString()}`));
+				return;
+			}
+			if (registered) return;
+			const text = data.toString();
+			if (text.includes('"event":"ConnectionEstablished"')) {
+				ws.send(`{"eventType":"ClientEvent","event":"Register","requestId":"r","requestData":{"userId":"${userId}"}}`);
+			} else if (text.includes('"event":"Registered"')) {
+				registered = true;
+				resolve(conn);
+			}
+		});
+		ws.once("error", (error) => {
+			if (!registered) reject(error);
+		});
+		ws.once("close", (code) => {
+			if (!registered) reject(new Error(`${userId}: closed ${code} before Registered`));
+		});
+	});
+}
+
+/** The bare relay: resolves once open. */
+function openBare(url: string, index: number, sink: Sink): Promise<Conn> {
+	return new Promise((resolve, reject) => {
+		const ws = new WebSocket(url, WS_OPTIONS);
+		let pongs = 0;
+		let open = false;
+		ws.on("message", (data: Buffer) => {
+			if (startsWith(data, BARE_MESSAGE)) {
+				const payload = readPayload(data);
+				if (payload) sink.delivery(index, payload.key, payload.sentAt);
+			} else if (data.length === 4 && data.equals(PONG)) pongs++;
+		});
+		ws.once("open", () => {
+			open = true;
+			resolve({
+				index,
+				sendMessage: (key, sentAt) => ws.send(sendFrame(key, sentAt)),
+				ping: () => ws.send("ping"),
+				get pongs() {
+					return pongs;
+				},
+				close: () => closeWs(ws),
+			});
+		});
+		ws.once("error", (error) => {
+			if (!open) reject(error);
+		});
+	});
+}
+
+function openSocketIo(origin: string, room: string, index: number, userId: string, sink: Sink): Promise<Conn> {
+	return new Promise((resolve, reject) => {
+		const socket: Socket = io(origin, {
+			transports: ["websocket"],
+			query: { room },
+			forceNew: true,
+			reconnection: false,
+			timeout: 30_000,
+		});
+		const noop = () => {};
+		socket.on("Message", (message: { message?: { k?: number; t?: number } }) => {
+			const payload = message.message;
+			if (payload && typeof payload.k === "number" && typeof payload.t === "number") {
+				sink.delivery(index, payload.k, payload.t);
+			}
+		});
+		socket.once("connect_error", (error) => reject(error));
+		socket.once("connect", () => {
+			socket.emit("Register", { userId }, (reply: { error?: unknown }) => {
+				if (reply.error) {
+					reject(new Error(`register ${userId}: ${JSON.stringify(reply.error)}`));
+					return;
+				}
+				resolve({
+					index,
+					sendMessage: (key, sentAt) => socket.emit("SendMessage", { message: { k: key, t: sentAt, p: PAD } }, noop),
+					ping: () => {},
+					pongs: 0,
+					close: () =>
+						new Promise<void>((done) => {
+							if (socket.disconnected) return done();
+							socket.once("disconnect", () => done());
+							socket.disconnect();
+							setTimeout(done, 5000);
+						}),
+				});
+			});
+		});
+	});
+}
+
+/** How to reach a room on one server. */
+export interface Target {
+	protocol: Protocol;
+	/** ws URL of a room, for `rooms` and `bare`. */
+	roomUrl(room: string): string;
+	/** http origin, for Socket.IO. */
+	origin: string;
+}
+
+export function open(target: Target, room: string, index: number, sink: Sink): Promise<Conn> {
+	const userId = `u${index}`;
+	if (target.protocol === "socketio") return openSocketIo(target.origin, room, index, userId, sink);
+	if (target.protocol === "bare") return openBare(target.roomUrl(room), index, sink);
+	return openRooms(target.roomUrl(room), index, userId, sink);
+}
+
+/** Opens and registers `count` sockets with at most `concurrency` handshakes in flight. */
+export async function openMany(
+	target: Target,
+	room: string,
+	firstIndex: number,
+	count: number,
+	concurrency: number,
+	sink: Sink,
+): Promise<Conn[]> {
+	const conns: Conn[] = new Array(count);
+	let next = 0;
+	const worker = async () => {
+		while (next < count) {
+			const i = next++;
+			conns[i] = await open(target, room, firstIndex + i, sink);
+		}
+	};
+	await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+	return conns;
+}
+
+export async function closeAll(conns: readonly Conn[]): Promise<void> {
+	const batch = 100;
+	for (let i = 0; i < conns.length; i += batch) {
+		await Promise.all(conns.slice(i, i + batch).map((conn) => conn.close()));
+	}
+}

@@ -1,0 +1,406 @@
+/**
+ * The five scenarios, run against one server at a time (see ../README.md for every setting).
+ * Each delivery is checked off per message and receiver, so lost and duplicated deliveries are
+ * counted exactly; latency is receive time minus the send time carried in the payload.
+ */
+import { readFileSync } from "node:fs";
+import { performance } from "node:perf_hooks";
+import type { RunningServer } from "../servers/launch.ts";
+import { type Conn, closeAll, openMany, type Sink, type Target } from "./clients.ts";
+import { type LatencySummary, Samples, summarize } from "./stats.ts";
+
+export interface Settings {
+	mode: "quick" | "full";
+	rounds: number;
+	/** (a) sockets registered in one room, one run each. */
+	registerCounts: number[];
+	/** Handshakes in flight at once while connecting. */
+	connectConcurrency: number;
+	/** (b) messages per second from the one sender, seconds of sending (receivers: the last (a) run's sockets). */
+	fanoutRate: number;
+	fanoutSeconds: number;
+	/** (c) senders (receivers: the last (a) run's sockets); the ramp of total send rates (messages per second). */
+	throughputSenders: number;
+	rampStartRate: number;
+	rampFactor: number;
+	rampMaxSteps: number;
+	bisectSteps: number;
+	rampStepSeconds: number;
+	p99LimitMs: number;
+	/** A step with more lost deliveries than this fraction fails too. */
+	maxLossFraction: number;
+	/** How long to wait for the last deliveries of a step before counting the rest as lost. */
+	drainTimeoutMs: number;
+	/** (d) sockets, seconds of idling, seconds between each socket's pings, servers that run it. */
+	idleSockets: number;
+	idleSeconds: number;
+	pingEverySeconds: number;
+	idleServers: string[];
+}
+
+export const FULL: Settings = {
+	mode: "full",
+	rounds: 3,
+	registerCounts: [100, 1000],
+	connectConcurrency: 50,
+	fanoutRate: 5,
+	fanoutSeconds: 10,
+	throughputSenders: 10,
+	rampStartRate: 4,
+	rampFactor: 1.5,
+	rampMaxSteps: 12,
+	bisectSteps: 2,
+	rampStepSeconds: 4,
+	p99LimitMs: 250,
+	maxLossFraction: 0.01,
+	drainTimeoutMs: 5000,
+	idleSockets: 1000,
+	idleSeconds: 60,
+	pingEverySeconds: 20,
+	idleServers: ["ours", "bare", "partyserver"],
+};
+
+export const QUICK: Settings = {
+	...FULL,
+	mode: "quick",
+	rounds: 1,
+	registerCounts: [100, 200],
+	fanoutRate: 20,
+	fanoutSeconds: 3,
+	rampStartRate: 16,
+	rampFactor: 2,
+	rampMaxSteps: 7,
+	bisectSteps: 1,
+	rampStepSeconds: 1,
+	drainTimeoutMs: 1500,
+	idleSockets: 100,
+	idleSeconds: 10,
+	pingEverySeconds: 5,
+	idleServers: ["ours", "bare"],
+};
+
+const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
+
+/** Per-message bookkeeping for one phase (a fan-out run or one throughput step). */
+class Phase {
+	readonly latencies = new Samples();
+	delivered = 0;
+	duplicated = 0;
+	expected = 0;
+	lastDeliveryAt = 0;
+}
+
+/** Tracks every message sent and every delivery, by message number. */
+export class Tracker implements Sink {
+	readonly #messages: { phase: Phase; seen: Uint8Array }[] = [];
+	#phase = new Phase();
+	unknown = 0;
+	errors: string[] = [];
+
+	begin(): Phase {
+		this.#phase = new Phase();
+		return this.#phase;
+	}
+
+	/** A new message that `receivers` sockets (indices below `sockets`) should get. */
+	next(sockets: number, receivers: number): number {
+		this.#phase.expected += receivers;
+		this.#messages.push({ phase: this.#phase, seen: new Uint8Array(sockets) });
+		return this.#messages.length - 1;
+	}
+
+	delivery(receiver: number, key: number, sentAt: number): void {
+		const now = performance.now();
+		const message = this.#messages[key];
+		if (!message) {
+			this.unknown++;
+			return;
+		}
+		const { phase, seen } = message;
+		if (seen[receiver]) {
+			phase.duplicated++;
+			return;
+		}
+		seen[receiver] = 1;
+		phase.delivered++;
+		phase.latencies.push(now - sentAt);
+		phase.lastDeliveryAt = now;
+	}
+
+	error(_receiver: number, text: string): void {
+		if (this.errors.length < 20) this.errors.push(text);
+	}
+
+	/** Waits until every expected delivery of the phase has arrived, or the timeout. */
+	async drain(phase: Phase, timeoutMs: number): Promise<void> {
+		const deadline = performance.now() + timeoutMs;
+		while (phase.delivered < phase.expected && performance.now() < deadline) await sleep(20);
+	}
+}
+
+/** CPU seconds used so far by some processes (utime + stime). */
+function cpuSeconds(pids: number[]): number {
+	let ticks = 0;
+	for (const pid of pids) {
+		try {
+			const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+			const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+			ticks += Number(fields[11]) + Number(fields[12]);
+		} catch {
+			// gone
+		}
+	}
+	return ticks / 100;
+}
+
+export interface RegisterResult {
+	n: number;
+	ms: number;
+	perSecond: number;
+	/** Resident memory growth of the server per registered socket (bytes). */
+	bytesPerSocket: number;
+}
+
+export interface FanoutResult {
+	receivers: number;
+	messages: number;
+	latencyMs: LatencySummary;
+	lost: number;
+	duplicated: number;
+}
+
+export interface StepResult {
+	rate: number;
+	sentPerSecond: number;
+	deliveredPerSecond: number;
+	latencyMs: LatencySummary;
+	lost: number;
+	duplicated: number;
+	pass: boolean;
+	/** Server CPU time per delivery (µs): the cost of one delivery, whoever is the bottleneck. */
+	serverCpuUsPerDelivery: number;
+	serverCpuCores: number;
+	clientCpuCores: number;
+}
+
+export interface ThroughputResult {
+	deliveredPerSecond: number;
+	best: StepResult | null;
+	steps: StepResult[];
+}
+
+export interface IdleResult {
+	sockets: number;
+	seconds: number;
+	pingsSent: number;
+	pongs: number;
+	wakes: number;
+	byEntryPoint: Record<string, number>;
+}
+
+export interface ServerResult {
+	server: string;
+	round: number;
+	register: RegisterResult[];
+	fanout: FanoutResult | null;
+	throughput: ThroughputResult | null;
+	idle: IdleResult | null;
+	errors: string[];
+	unknownDeliveries: number;
+}
+
+type Log = (line: string) => void;
+
+/** Runs every scenario; `result` is pushed to `results` first, so a later failure keeps what was measured. */
+export async function runServer(
+	server: RunningServer,
+	target: Target,
+	settings: Settings,
+	round: number,
+	log: Log,
+	results: ServerResult[],
+): Promise<ServerResult> {
+	const tracker = new Tracker();
+	const result: ServerResult = {
+		server: server.name,
+		round,
+		register: [],
+		fanout: null,
+		throughput: null,
+		idle: null,
+		errors: tracker.errors,
+		unknownDeliveries: 0,
+	};
+	results.push(result);
+
+	// (a) connect and register; the largest run's sockets stay for (b) and (c), and its memory is (e).
+	let room = "";
+	let receivers: Conn[] = [];
+	for (const [i, n] of settings.registerCounts.entries()) {
+		room = `main-${round}-${n}`;
+		const rssBefore = server.rssBytes();
+		const start = performance.now();
+		const conns = await openMany(target, room, 0, n, settings.connectConcurrency, tracker);
+		const ms = performance.now() - start;
+		await sleep(1000);
+		const bytesPerSocket = (server.rssBytes() - rssBefore) / n;
+		result.register.push({ n, ms, perSecond: (n / ms) * 1000, bytesPerSocket });
+		log(`  (a) ${n} registered in ${ms.toFixed(0)} ms; +${(bytesPerSocket / 1024).toFixed(1)} KiB RSS per socket`);
+		if (i === settings.registerCounts.length - 1) receivers = conns;
+		else await closeAll(conns);
+	}
+
+	// (b) fan-out: one more socket sends a steady stream to the receivers of the last run.
+	const senders = await openMany(target, room, receivers.length, 1, 1, tracker);
+	const sender = senders[0] as Conn;
+	const sockets = receivers.length + settings.throughputSenders;
+	await sleep(500);
+	{
+		const fanoutExpected = receivers.length;
+		const phase = tracker.begin();
+		const total = Math.round(settings.fanoutRate * settings.fanoutSeconds);
+		const start = performance.now();
+		for (let sent = 0; sent < total; ) {
+			const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * settings.fanoutRate) + 1);
+			for (; sent < due; sent++) sender.sendMessage(tracker.next(sockets, fanoutExpected), performance.now());
+			await sleep(5);
+		}
+		await tracker.drain(phase, settings.drainTimeoutMs);
+		result.fanout = {
+			receivers: fanoutExpected,
+			messages: total,
+			latencyMs: summarize(phase.latencies),
+			lost: phase.expected - phase.delivered,
+			duplicated: phase.duplicated,
+		};
+		const l = result.fanout.latencyMs;
+		log(
+			`  (b) fan-out to ${fanoutExpected}: p50 ${l.p50.toFixed(1)} p99 ${l.p99.toFixed(1)} max ${l.max.toFixed(1)} ms, lost ${result.fanout.lost}, dup ${result.fanout.duplicated}`,
+		);
+	}
+
+	// (c) throughput: the other senders join; the rate is raised until p99 passes the limit, then bisected.
+	senders.push(...(await openMany(target, room, receivers.length + 1, settings.throughputSenders - 1, 10, tracker)));
+	await sleep(500);
+	{
+		const expectedPer = receivers.length + senders.length - 1;
+		const steps: StepResult[] = [];
+		const step = async (rate: number): Promise<StepResult> => {
+			const phase = tracker.begin();
+			const total = Math.max(1, Math.round(rate * settings.rampStepSeconds));
+			const pids = server.workPids();
+			const serverCpu0 = cpuSeconds(pids);
+			const clientCpu0 = process.cpuUsage();
+			const start = performance.now();
+			let sent = 0;
+			while (sent < total) {
+				const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate) + 1);
+				for (; sent < due; sent++) {
+					(senders[sent % senders.length] as Conn).sendMessage(tracker.next(sockets, expectedPer), performance.now());
+				}
+				await sleep(2);
+			}
+			const sendEnd = performance.now();
+			await tracker.drain(phase, settings.drainTimeoutMs);
+			const end = Math.max(sendEnd, phase.lastDeliveryAt);
+			const seconds = (end - start) / 1000;
+			const serverCpu = cpuSeconds(pids) - serverCpu0;
+			const clientCpu = process.cpuUsage(clientCpu0);
+			const latencyMs = summarize(phase.latencies);
+			const lost = phase.expected - phase.delivered;
+			const r: StepResult = {
+				rate,
+				sentPerSecond: total / ((sendEnd - start) / 1000),
+				deliveredPerSecond: phase.delivered / seconds,
+				latencyMs,
+				lost,
+				duplicated: phase.duplicated,
+				pass: latencyMs.p99 <= settings.p99LimitMs && lost <= phase.expected * settings.maxLossFraction,
+				serverCpuUsPerDelivery: phase.delivered ? (serverCpu * 1e6) / phase.delivered : Number.NaN,
+				serverCpuCores: serverCpu / seconds,
+				clientCpuCores: (clientCpu.user + clientCpu.system) / 1e6 / seconds,
+			};
+			steps.push(r);
+			log(
+				`  (c) ${rate.toFixed(0)} msg/s: ${r.deliveredPerSecond.toFixed(0)} deliveries/s, p99 ${latencyMs.p99.toFixed(1)} ms, lost ${lost}, server ${r.serverCpuCores.toFixed(2)} cores (${r.serverCpuUsPerDelivery.toFixed(2)} µs/delivery), client ${r.clientCpuCores.toFixed(2)} cores ${r.pass ? "pass" : "FAIL"}`,
+			);
+			await sleep(300);
+			return r;
+		};
+		let rate = settings.rampStartRate;
+		let passRate = 0;
+		let failRate = 0;
+		for (let i = 0; i < settings.rampMaxSteps; i++) {
+			const r = await step(rate);
+			if (!r.pass) {
+				failRate = rate;
+				break;
+			}
+			passRate = rate;
+			rate *= settings.rampFactor;
+		}
+		if (failRate > 0 && passRate > 0) {
+			for (let i = 0; i < settings.bisectSteps; i++) {
+				const mid = Math.sqrt(passRate * failRate);
+				if ((await step(mid)).pass) passRate = mid;
+				else failRate = mid;
+			}
+		}
+		const passing = steps.filter((s) => s.pass);
+		const best = passing.reduce<StepResult | null>(
+			(a, s) => (a === null || s.deliveredPerSecond > a.deliveredPerSecond ? s : a),
+			null,
+		);
+		result.throughput = { deliveredPerSecond: best?.deliveredPerSecond ?? 0, best, steps };
+	}
+	await closeAll([...receivers, ...senders]);
+
+	// (d) idle: the room's code should not run at all while sockets only send `ping`.
+	if (settings.idleServers.includes(server.name) && target.protocol !== "socketio") {
+		await sleep(1000);
+		const idleRoom = `idle-${round}`;
+		const conns = await openMany(target, idleRoom, 0, settings.idleSockets, settings.connectConcurrency, tracker);
+		await sleep(settings.mode === "quick" ? 1000 : 2000);
+		const before = server.wakeLines().length;
+		const windowMs = settings.idleSeconds * 1000;
+		const everyMs = settings.pingEverySeconds * 1000;
+		let pingsSent = 0;
+		const timers: NodeJS.Timeout[] = [];
+		conns.forEach((conn, i) => {
+			const offset = (i / conns.length) * everyMs;
+			for (let at = offset; at < windowMs; at += everyMs) {
+				timers.push(
+					setTimeout(() => {
+						conn.ping();
+						pingsSent++;
+					}, at),
+				);
+			}
+		});
+		await sleep(windowMs);
+		await sleep(1000); // log lines of the window's last moment
+		for (const timer of timers) clearTimeout(timer);
+		const lines = server.wakeLines().slice(before);
+		const counts = new Map<string, number>();
+		for (const line of lines) {
+			const entry = line.split(" ")[2] ?? "?";
+			counts.set(entry, (counts.get(entry) ?? 0) + 1);
+		}
+		const byEntryPoint = Object.fromEntries(counts);
+		const pongs = conns.reduce((sum, c) => sum + c.pongs, 0);
+		result.idle = {
+			sockets: conns.length,
+			seconds: settings.idleSeconds,
+			pingsSent,
+			pongs,
+			wakes: lines.length,
+			byEntryPoint,
+		};
+		log(
+			`  (d) idle ${settings.idleSeconds}s, ${pingsSent} pings, ${pongs} pongs: ${lines.length} wake-ups ${JSON.stringify(byEntryPoint)}`,
+		);
+		await closeAll(conns);
+	}
+	result.unknownDeliveries = tracker.unknown;
+	return result;
+}

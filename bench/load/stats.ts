@@ -1,0 +1,66 @@
+/** Numbers: a growable sample buffer, percentiles, medians. */
+
+/** Float64 samples without per-sample allocation. */
+export class Samples {
+	#data = new Float64Array(1024);
+	#length = 0;
+
+	push(value: number): void {
+		if (this.#length === this.#data.length) {
+			const grown = new Float64Array(this.#data.length * 2);
+			grown.set(this.#data);
+			this.#data = grown;
+		}
+		this.#data[this.#length++] = value;
+	}
+
+	get length(): number {
+		return this.#length;
+	}
+
+	/** The sorted samples (a copy). */
+	sorted(): Float64Array {
+		return this.#data.slice(0, this.#length).sort();
+	}
+}
+
+/** Nearest-rank percentile of sorted samples (p in 0..100); NaN when there are none. */
+export function percentile(sorted: Float64Array, p: number): number {
+	if (sorted.length === 0) return Number.NaN;
+	const rank = Math.ceil((p / 100) * sorted.length);
+	return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] as number;
+}
+
+export interface LatencySummary {
+	count: number;
+	p50: number;
+	p95: number;
+	p99: number;
+	max: number;
+}
+
+export function summarize(samples: Samples): LatencySummary {
+	const sorted = samples.sorted();
+	return {
+		count: sorted.length,
+		p50: percentile(sorted, 50),
+		p95: percentile(sorted, 95),
+		p99: percentile(sorted, 99),
+		max: sorted.length ? (sorted[sorted.length - 1] as number) : Number.NaN,
+	};
+}
+
+/** Median of the finite values; null when there are none. */
+export function median(values: readonly (number | null | undefined)[]): number | null {
+	const finite = values.filter((v): v is number => typeof v === "number" && Number.isFinite(v)).sort((a, b) => a - b);
+	if (finite.length === 0) return null;
+	const mid = finite.length >> 1;
+	return finite.length % 2 ? (finite[mid] as number) : ((finite[mid - 1] as number) + (finite[mid] as number)) / 2;
+}
+
+export function ratio(a: number | null | undefined, b: number | null | undefined): number | null {
+	if (typeof a !== "number" || typeof b !== "number" || !Number.isFinite(a) || !Number.isFinite(b) || b === 0) {
+		return null;
+	}
+	return a / b;
+}

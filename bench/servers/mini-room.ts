@@ -1,0 +1,105 @@
+/**
+ * The room job that the peers (partyserver, Node `ws`, Socket.IO) do in the benchmark: a roster of
+ * registered users (with tab counts) and a message sequence, answering the same frames as the
+ * project's protocol for the events the benchmark uses (Register, SendMessage, close).
+ * What a typical peer implementation keeps: everything in memory, no storage, light validation.
+ * Pure: no runtime APIs, so it runs in workerd and in Node alike.
+ */
+
+export interface MiniUser {
+	userId: string;
+	name: string;
+	meta: Record<string, unknown>;
+	connections: number;
+	joinedAt: number;
+}
+
+export interface ClientFrame {
+	event: string;
+	requestId?: string;
+	requestData: Record<string, unknown>;
+}
+
+/** The same envelope as the project's `encodeServerFrame`. */
+export function serverFrame(event: string, data: unknown, requestId?: string): string {
+	return JSON.stringify(
+		requestId === undefined
+			? { eventType: "ServerEvent", event, data }
+			: { eventType: "ServerEvent", event, requestId, data },
+	);
+}
+
+/** Parses a client frame, or returns an `Error` frame to send back. */
+export function parseFrame(text: string): ClientFrame | string {
+	let value: unknown;
+	try {
+		value = JSON.parse(text);
+	} catch {
+		return serverFrame("Error", { code: "BAD_JSON", message: "frame is not JSON" });
+	}
+	const frame = value as { eventType?: unknown; event?: unknown; requestId?: unknown; requestData?: unknown };
+	if (typeof frame !== "object" || frame === null || frame.eventType !== "ClientEvent") {
+		return serverFrame("Error", { code: "BAD_REQUEST", message: "not a ClientEvent" });
+	}
+	const requestId = typeof frame.requestId === "string" ? frame.requestId : undefined;
+	if (typeof frame.event !== "string") {
+		return serverFrame("Error", { code: "BAD_REQUEST", message: "event is required" }, requestId);
+	}
+	const requestData =
+		typeof frame.requestData === "object" && frame.requestData !== null
+			? (frame.requestData as Record<string, unknown>)
+			: {};
+	return requestId === undefined ? { event: frame.event, requestData } : { event: frame.event, requestId, requestData };
+}
+
+/** Registered users and their connection counts, in memory. */
+export class MiniRoster {
+	readonly #users = new Map<string, MiniUser>();
+	#seq = 0;
+
+	/** Adds one connection of a user; `joined` when it is the user's first. */
+	add(userId: string, name: string, now: number): { user: MiniUser; joined: boolean } {
+		const user = this.#users.get(userId);
+		if (user) {
+			user.connections++;
+			return { user, joined: false };
+		}
+		const created: MiniUser = { userId, name, meta: {}, connections: 1, joinedAt: now };
+		this.#users.set(userId, created);
+		return { user: created, joined: true };
+	}
+
+	/** Removes one connection of a user; `left` when it was the last. */
+	remove(userId: string): { user: MiniUser; left: boolean } | undefined {
+		const user = this.#users.get(userId);
+		if (!user) return undefined;
+		user.connections--;
+		if (user.connections > 0) return { user, left: false };
+		this.#users.delete(userId);
+		return { user, left: true };
+	}
+
+	users(): MiniUser[] {
+		return [...this.#users.values()];
+	}
+
+	nextSeq(): number {
+		return ++this.#seq;
+	}
+}
+
+/** The `Message` and `MessageAck` frames for a message, each encoded once. */
+export function messageFrames(
+	roster: MiniRoster,
+	from: { userId: string; name: string },
+	message: unknown,
+	requestId: string | undefined,
+	id: string,
+): { frame: string; ack: string } {
+	const seq = roster.nextSeq();
+	const sentAt = Date.now();
+	return {
+		frame: serverFrame("Message", { id, seq, from, message, sentAt }),
+		ack: serverFrame("MessageAck", { id, seq, sentAt }, requestId),
+	};
+}
