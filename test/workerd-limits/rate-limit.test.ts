@@ -2,7 +2,6 @@ import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ServerFrame } from "../../src/protocol";
 import { randomRoom } from "../support/client";
-import { roomToken } from "../support/tokens";
 import { joinWithToken, roomStub } from "../workerd/connect";
 
 const frame = (i: number) =>

@@ -1,0 +1,20 @@
+/**
+ * The browser client library: `import { RoomClient } from "edge-rooms/client"`.
+ * Protocol names come from the shared protocol module, types only from the server's side.
+ */
+
+export type { ErrorCode, LeaveReason } from "../protocol/constants";
+export type { JsonObject, Message, MessageAckData, User } from "../protocol/types";
+export type { BackoffOptions } from "./backoff";
+export { backoffDelay, DEFAULT_BACKOFF } from "./backoff";
+export { type ClientErrorCode, ClientErrorCodes, RoomError } from "./errors";
+export type { PaceOptions } from "./pacer";
+export {
+	type PresenceChange,
+	type RegisteredInfo,
+	RoomClient,
+	type RoomClientEvents,
+	type RoomClientOptions,
+	type RoomClientState,
+	type SendOptions,
+} from "./room-client";

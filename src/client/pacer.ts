@@ -1,0 +1,40 @@
+/**
+ * Client-side pacing of sends: a token bucket matching the room's rate limit (default 20 events/s,
+ * bursts of 40), so that a flushed offline queue is not answered with a run of RATE_LIMITED.
+ */
+
+export interface PaceOptions {
+	perSecond: number;
+	burst: number;
+}
+
+export const DEFAULT_PACE: PaceOptions = { perSecond: 20, burst: 40 };
+
+export class SendPacer {
+	readonly #options: PaceOptions;
+	readonly #now: () => number;
+	#tokens: number;
+	#at: number;
+
+	constructor(options: PaceOptions, now: () => number) {
+		this.#options = options;
+		this.#now = now;
+		this.#tokens = options.burst;
+		this.#at = now();
+	}
+
+	/** Takes a token and answers 0, or answers how many ms until one is free (taking none). */
+	take(): number {
+		const { perSecond, burst } = this.#options;
+		if (!Number.isFinite(perSecond)) return 0;
+		const now = this.#now();
+		// A clock that went backwards refills nothing rather than a negative amount.
+		this.#tokens = Math.min(burst, this.#tokens + (Math.max(0, now - this.#at) * perSecond) / 1000);
+		this.#at = now;
+		if (this.#tokens >= 1) {
+			this.#tokens -= 1;
+			return 0;
+		}
+		return Math.ceil(((1 - this.#tokens) * 1000) / perSecond);
+	}
+}

@@ -1,0 +1,113 @@
+/**
+ * The demo page at `/`: pick a room and a name (or open `/?room=NAME&user=ID` to join at once),
+ * then see who is online, the room's history and its live messages.
+ */
+import { type Message, RoomClient, RoomError } from "../client";
+import {
+	appendRow,
+	confirmRow,
+	type Elements,
+	failRow,
+	findElements,
+	messageRow,
+	messageText,
+	showNotice,
+	showRoster,
+	showState,
+} from "./view";
+
+const ROOM_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+function main(): void {
+	const elements = findElements(document);
+	const params = new URLSearchParams(location.search);
+	const room = params.get("room");
+	const user = params.get("user");
+	if (room && user && ROOM_PATTERN.test(room)) {
+		join(elements, { room, userId: user, name: params.get("name") ?? user, token: params.get("token") ?? undefined });
+		return;
+	}
+	elements.roomInput.value = room ?? "lobby";
+	elements.nameInput.value = user ?? "";
+	elements.joinForm.hidden = false;
+	elements.joinForm.addEventListener("submit", (event) => {
+		event.preventDefault();
+		const next = new URLSearchParams({ room: elements.roomInput.value.trim(), user: elements.nameInput.value.trim() });
+		// Joining is a navigation, so a reload (or a shared link) rejoins the same room as the same user.
+		location.search = next.toString();
+	});
+}
+
+interface JoinOptions {
+	room: string;
+	userId: string;
+	name: string;
+	token: string | undefined;
+}
+
+function join(elements: Elements, options: JoinOptions): void {
+	document.title = `${options.room} · edge-rooms`;
+	elements.roomTitle.textContent = options.room;
+	elements.roomView.hidden = false;
+	const client = new RoomClient({
+		room: options.room,
+		userId: options.userId,
+		name: options.name,
+		...(options.token ? { token: options.token } : {}),
+	});
+	// For tests and curious developers: the page's client, in the console.
+	(globalThis as { roomClient?: RoomClient }).roomClient = client;
+	const shown = new Set<string>();
+
+	const showMessage = (message: Message) => {
+		if (shown.has(message.id)) return;
+		shown.add(message.id);
+		const row = messageRow({
+			name: message.from.name,
+			text: messageText(message.message),
+			sentAt: message.sentAt,
+			mine: message.from.userId === options.userId,
+			to: message.to,
+		});
+		confirmRow(row, message);
+		appendRow(elements, row);
+	};
+
+	client.on("state", (state) => showState(elements, state));
+	client.on("presence", ({ users }) => showRoster(elements, users, client.self?.userId));
+	client.on("message", (message) => showMessage(message));
+	client.on("registered", ({ historyTruncated, reset }) => {
+		if (reset) showNotice(elements, "The room was reset; earlier messages are gone.");
+		else if (historyTruncated) showNotice(elements, "Older messages are not shown.");
+		else showNotice(elements, "");
+	});
+	client.on("error", (error) => showNotice(elements, `${error.code}: ${error.message}`));
+
+	elements.sendForm.addEventListener("submit", (event) => {
+		event.preventDefault();
+		const text = elements.input.value;
+		if (text.trim() === "") return;
+		elements.input.value = "";
+		const row = messageRow({ name: options.name, text, sentAt: undefined, mine: true });
+		row.classList.add("pending");
+		appendRow(elements, row);
+		client.send(text).then(
+			(ack) => {
+				row.classList.remove("pending");
+				// Our own message may already be on the page (another tab of ours sent it): keep one.
+				if (shown.has(ack.id)) row.remove();
+				shown.add(ack.id);
+				confirmRow(row, ack);
+			},
+			(error: unknown) => failRow(row, error instanceof RoomError ? error.code : "error"),
+		);
+	});
+
+	showState(elements, client.state);
+	client.connect().catch((error: unknown) => {
+		showNotice(elements, error instanceof RoomError ? `${error.code}: ${error.message}` : "could not join");
+	});
+	elements.input.focus();
+}
+
+main();
