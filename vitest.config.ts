@@ -9,6 +9,10 @@ export default defineConfig({
 				test: { name: "unit", include: ["test/unit/**/*.test.ts"] },
 			},
 			{
+				// The browser client library against a WebSocket double, on fake timers.
+				test: { name: "client", include: ["test/client/**/*.test.ts"] },
+			},
+			{
 				// The Worker and the Room object inside workerd, through miniflare.
 				plugins: [
 					cloudflareTest({

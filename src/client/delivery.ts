@@ -19,7 +19,8 @@ interface Hold {
 	waiting: Set<string>;
 	/** Ids acked while holding: our own messages, never shown back to us. */
 	own: Set<string>;
-	ownLastSeq: number;
+	/** The room's lastSeq at the Registered, raised by our acks: seen once the hold ends. */
+	seenUpTo: number;
 }
 
 export type Deliver = (message: Message, history: boolean) => void;
@@ -46,11 +47,13 @@ export class MessageDelivery {
 		const reset = data.lastSeq < this.#lastSeq;
 		if (reset) this.#lastSeq = 0;
 		const history = data.history.map((message) => ({ message, history: true }));
+		// Everything up to the room's lastSeq that we may see is in this history (or was pruned).
 		if (uncertain.size === 0) {
 			this.#hold = undefined;
 			for (const held of history) this.#deliverOnce(held);
+			this.#lastSeq = Math.max(this.#lastSeq, data.lastSeq);
 		} else {
-			this.#hold = { messages: history, waiting: new Set(uncertain), own: new Set(), ownLastSeq: 0 };
+			this.#hold = { messages: history, waiting: new Set(uncertain), own: new Set(), seenUpTo: data.lastSeq };
 		}
 		return reset;
 	}
@@ -69,7 +72,7 @@ export class MessageDelivery {
 			return;
 		}
 		hold.own.add(ack.id);
-		hold.ownLastSeq = Math.max(hold.ownLastSeq, ack.seq);
+		hold.seenUpTo = Math.max(hold.seenUpTo, ack.seq);
 		hold.waiting.delete(requestId);
 		this.#flushIfDone(hold);
 	}
@@ -94,7 +97,7 @@ export class MessageDelivery {
 		for (const held of hold.messages) {
 			if (!hold.own.has(held.message.id)) this.#deliverOnce(held);
 		}
-		this.#lastSeq = Math.max(this.#lastSeq, hold.ownLastSeq);
+		this.#lastSeq = Math.max(this.#lastSeq, hold.seenUpTo);
 	}
 
 	#deliverOnce({ message, history }: Held): void {

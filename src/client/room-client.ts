@@ -143,12 +143,14 @@ export class RoomClient {
 		this.#setState("connecting");
 		const backoff = { ...DEFAULT_BACKOFF, ...this.#options.backoff };
 		const random = this.#options.random ?? Math.random;
-		const socket: ReconnectingWebSocket = new ReconnectingWebSocket(() => this.#url(), undefined, {
+		// Set once the constructor returns; the constructor's own first attempt waits for nothing.
+		let created: ReconnectingWebSocket | undefined;
+		const socket = new ReconnectingWebSocket(() => this.#url(), undefined, {
 			WebSocket: this.#options.WebSocket,
 			// partysocket's own delay has no jitter: its base is read on every retry, so it is ours,
 			// and growth and ceiling are neutral.
 			get minReconnectionDelay() {
-				return backoffDelay(socket.retryCount, backoff, random);
+				return backoffDelay(created?.retryCount ?? 0, backoff, random);
 			},
 			reconnectionDelayGrowFactor: 1,
 			maxReconnectionDelay: Number.POSITIVE_INFINITY,
@@ -158,6 +160,7 @@ export class RoomClient {
 			// A policy close means "do not come back".
 			shouldReconnectOnClose: (event) => event.code !== CloseCodes.policy,
 		});
+		created = socket;
 		this.#socket = socket;
 		socket.addEventListener("open", this.#onOpen);
 		socket.addEventListener("message", this.#onMessage);

@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { backoffDelay, DEFAULT_BACKOFF } from "../../src/client";
+import { SendPacer } from "../../src/client/pacer";
+import { mulberry32 } from "../support/prng";
+
+describe("backoffDelay: exponential with full jitter", () => {
+	const options = { baseMs: 1_000, maxMs: 30_000 };
+
+	it("does not wait before the first connection", () => {
+		expect(backoffDelay(0, options, () => 0.99)).toBe(0);
+	});
+
+	it("draws uniformly below a ceiling that doubles per attempt and stops at maxMs", () => {
+		const ceilings = [1, 2, 3, 4, 5, 6, 7, 10].map((attempt) => backoffDelay(attempt, options, () => 0.999_999));
+		expect(ceilings).toEqual([999, 1_999, 3_999, 7_999, 15_999, 29_999, 29_999, 29_999]);
+		expect(backoffDelay(3, options, () => 0)).toBe(0);
+		expect(backoffDelay(3, options, () => 0.5)).toBe(2_000);
+	});
+
+	it("spreads a crowd: 1,000 clients' first retries cover the whole window", () => {
+		const random = mulberry32(20261125);
+		const delays = Array.from({ length: 1_000 }, () => backoffDelay(1, DEFAULT_BACKOFF, random));
+		expect(Math.min(...delays)).toBeLessThan(50);
+		expect(Math.max(...delays)).toBeGreaterThan(950);
+		expect(delays.every((delay) => delay >= 0 && delay < 1_000)).toBe(true);
+		// No two-thirds of the crowd land in the same tenth of the window.
+		const buckets = new Array(10).fill(0);
+		for (const delay of delays) buckets[Math.floor(delay / 100)] += 1;
+		expect(Math.max(...buckets)).toBeLessThan(150);
+	});
+
+	it("stays finite for absurd attempt numbers", () => {
+		expect(backoffDelay(10_000, options, () => 0.999_999)).toBe(29_999);
+	});
+});
+
+describe("SendPacer: the room's rate, on the client", () => {
+	it("lets a burst through, then one send per interval", () => {
+		let now = 0;
+		const pacer = new SendPacer({ perSecond: 20, burst: 40 }, () => now);
+		for (let i = 0; i < 40; i += 1) expect(pacer.take()).toBe(0);
+		expect(pacer.take()).toBe(50);
+		now += 50;
+		expect(pacer.take()).toBe(0);
+		expect(pacer.take()).toBe(50);
+	});
+
+	it("refills up to the burst only, and a clock going backwards refills nothing", () => {
+		let now = 1_000_000;
+		const pacer = new SendPacer({ perSecond: 10, burst: 3 }, () => now);
+		for (let i = 0; i < 3; i += 1) pacer.take();
+		now += 60_000;
+		for (let i = 0; i < 3; i += 1) expect(pacer.take()).toBe(0);
+		expect(pacer.take()).toBeGreaterThan(0);
+		now -= 5_000;
+		expect(pacer.take()).toBe(100);
+	});
+
+	it("never waits when pacing is off", () => {
+		const pacer = new SendPacer({ perSecond: Number.POSITIVE_INFINITY, burst: 0 }, () => 0);
+		for (let i = 0; i < 1_000; i += 1) expect(pacer.take()).toBe(0);
+	});
+});

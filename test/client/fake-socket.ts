@@ -1,0 +1,82 @@
+/**
+ * A WebSocket double for the client's unit tests: the test plays the server, opening, answering
+ * and dropping the connection by hand, and reads every frame the client wrote.
+ */
+import type { ClientFrame, ServerFrame } from "../../src/protocol/types";
+
+export class FakeSocket extends EventTarget {
+	static readonly CONNECTING = 0;
+	static readonly OPEN = 1;
+	static readonly CLOSING = 2;
+	static readonly CLOSED = 3;
+	/** Every socket the client created, oldest first. */
+	static instances: FakeSocket[] = [];
+
+	readonly url: string;
+	readyState = FakeSocket.CONNECTING;
+	binaryType = "blob";
+	/** Raw frames written by the client, `ping` included. */
+	readonly written: string[] = [];
+	closedWith: { code: number; reason: string } | undefined;
+
+	constructor(url: string) {
+		super();
+		this.url = url;
+		FakeSocket.instances.push(this);
+	}
+
+	static latest(): FakeSocket {
+		const socket = FakeSocket.instances.at(-1);
+		if (!socket) throw new Error("the client has not created a socket");
+		return socket;
+	}
+
+	send(data: string): void {
+		if (this.readyState !== FakeSocket.OPEN) throw new Error("send on a socket that is not open");
+		this.written.push(data);
+	}
+
+	close(code = 1000, reason = ""): void {
+		this.closedWith = { code, reason };
+		this.readyState = FakeSocket.CLOSED;
+	}
+
+	// ---- the server's side --------------------------------------------------------------------
+
+	accept(connectionId = "c1"): void {
+		this.readyState = FakeSocket.OPEN;
+		this.dispatchEvent(new Event("open"));
+		this.receive({
+			eventType: "ServerEvent",
+			event: "ConnectionEstablished",
+			data: {
+				protocol: 1,
+				connectionId,
+				room: "lobby",
+				heartbeat: { request: "ping", response: "pong", intervalMs: 20000, timeoutMs: 60000 },
+			},
+		});
+	}
+
+	receive(frame: ServerFrame | string): void {
+		const data = typeof frame === "string" ? frame : JSON.stringify(frame);
+		this.dispatchEvent(new MessageEvent("message", { data }));
+	}
+
+	/** The connection ends without the client asking (a network drop is 1006). */
+	drop(code = 1006, reason = ""): void {
+		this.readyState = FakeSocket.CLOSED;
+		this.dispatchEvent(new CloseEvent("close", { code, reason }));
+	}
+
+	/** The protocol frames written so far (heartbeats left out). */
+	frames(): ClientFrame[] {
+		return this.written.filter((data) => data !== "ping").map((data) => JSON.parse(data) as ClientFrame);
+	}
+
+	lastFrame(): ClientFrame {
+		const frame = this.frames().at(-1);
+		if (!frame) throw new Error("the client wrote no frame");
+		return frame;
+	}
+}

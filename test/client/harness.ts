@@ -1,0 +1,116 @@
+/** Builders for server frames and a client wired to FakeSocket, with its events recorded. */
+import { vi } from "vitest";
+import { type Message, RoomClient, type RoomClientOptions, type RoomError, type User } from "../../src/client";
+import type { ServerFrame } from "../../src/protocol/types";
+import { FakeSocket } from "./fake-socket";
+
+export function user(userId: string, extra: Partial<User> = {}): User {
+	return { userId, name: userId, meta: {}, connections: 1, joinedAt: 1_000, ...extra };
+}
+
+export function message(seq: number, from: string, text: string, extra: Partial<Message> = {}): Message {
+	return { id: `id-${seq}`, seq, from: { userId: from, name: from }, message: text, sentAt: 1_000 + seq, ...extra };
+}
+
+export function registered(
+	requestId: string | undefined,
+	data: { users?: User[]; lastSeq?: number; history?: Message[]; historyTruncated?: boolean; self?: string } = {},
+): ServerFrame {
+	const self = data.self ?? "alice";
+	return {
+		eventType: "ServerEvent",
+		event: "Registered",
+		...(requestId === undefined ? {} : { requestId }),
+		data: {
+			self: { ...user(self), connectionId: "c1" },
+			users: data.users ?? [user(self)],
+			lastSeq: data.lastSeq ?? 0,
+			history: data.history ?? [],
+			historyTruncated: data.historyTruncated ?? false,
+		},
+	};
+}
+
+export function live(messageData: Message): ServerFrame {
+	return { eventType: "ServerEvent", event: "Message", data: messageData };
+}
+
+export function ack(requestId: string, seq: number, extra: { id?: string; duplicate?: true } = {}): ServerFrame {
+	const { id = `id-${seq}`, duplicate } = extra;
+	return {
+		eventType: "ServerEvent",
+		event: "MessageAck",
+		requestId,
+		data: { id, seq, sentAt: 1_000 + seq, ...(duplicate ? { duplicate } : {}) },
+	};
+}
+
+export function error(requestId: string | undefined, code: string, text = "refused"): string {
+	return JSON.stringify({
+		eventType: "ServerEvent",
+		event: "Error",
+		...(requestId === undefined ? {} : { requestId }),
+		data: { code, message: text },
+	});
+}
+
+export interface Recorded {
+	client: RoomClient;
+	messages: Message[];
+	history: boolean[];
+	states: string[];
+	errors: RoomError[];
+}
+
+/** A client on FakeSocket with a fixed jitter draw (0.5) and every event recorded. */
+export function startClient(options: Partial<RoomClientOptions> = {}): Recorded {
+	FakeSocket.instances = [];
+	const client = new RoomClient({
+		room: "lobby",
+		userId: "alice",
+		host: "http://rooms.test",
+		WebSocket: FakeSocket,
+		random: () => 0.5,
+		...options,
+	});
+	const recorded: Recorded = { client, messages: [], history: [], states: [], errors: [] };
+	client.on("message", (received, context) => {
+		recorded.messages.push(received);
+		recorded.history.push(context.history);
+	});
+	client.on("state", (state) => recorded.states.push(state));
+	client.on("error", (failure) => recorded.errors.push(failure));
+	return recorded;
+}
+
+/** Lets the client's promise chains (partysocket's connect, the URL provider) run. */
+export async function settle(ms = 0): Promise<void> {
+	await vi.advanceTimersByTimeAsync(ms);
+}
+
+/** connect(), the socket opens, and the Register is answered. Returns the socket. */
+export async function joined(recorded: Recorded, data: Parameters<typeof registered>[1] = {}): Promise<FakeSocket> {
+	const connected = recorded.client.connect();
+	await settle();
+	const socket = FakeSocket.latest();
+	socket.accept();
+	socket.receive(registered(socket.lastFrame().requestId, data));
+	await connected;
+	return socket;
+}
+
+/** The socket after the next reconnect, opened and registered with `data`. */
+export async function rejoined(
+	recorded: Recorded,
+	afterMs: number,
+	data: Parameters<typeof registered>[1] = {},
+): Promise<FakeSocket> {
+	const before = FakeSocket.instances.length;
+	await settle(afterMs);
+	if (FakeSocket.instances.length === before) throw new Error(`no reconnect within ${afterMs} ms`);
+	const socket = FakeSocket.latest();
+	socket.accept("c2");
+	socket.receive(registered(socket.lastFrame().requestId, data));
+	await settle();
+	return socket;
+}
