@@ -43,7 +43,7 @@ describe("connecting and registering", () => {
 		const socket = await joined(recorded);
 		expect(socket.url).toBe("wss://rooms.example/rooms/lobby/ws?token=token-1");
 		socket.drop();
-		const next = await rejoined(recorded, 1_000);
+		const next = await rejoined(1_000);
 		expect(next.url).toBe("wss://rooms.example/rooms/lobby/ws?token=token-2");
 	});
 
@@ -117,7 +117,7 @@ describe("reconnecting", () => {
 		const recorded = startClient();
 		const socket = await joined(recorded);
 		socket.drop(4000, "timeout");
-		await rejoined(recorded, 1_000);
+		await rejoined(1_000);
 		expect(recorded.client.state).toBe("registered");
 	});
 });
@@ -144,7 +144,7 @@ describe("heartbeat and a dead link", () => {
 		await settle(5_000);
 		expect(socket.closedWith?.code).toBe(4000);
 		expect(recorded.client.state).toBe("reconnecting");
-		await rejoined(recorded, 1_000);
+		await rejoined(1_000);
 		expect(recorded.client.state).toBe("registered");
 	});
 });

@@ -30,7 +30,7 @@ describe("messages once and in seq order", () => {
 		const recorded = startClient();
 		const socket = await joined(recorded, { lastSeq: 2, history: [message(1, "bob", "a"), message(2, "bob", "b")] });
 		socket.drop();
-		const next = await rejoined(recorded, 1_000, {
+		const next = await rejoined(1_000, {
 			lastSeq: 4,
 			history: [message(2, "bob", "b"), message(3, "bob", "c"), message(4, "carol", "d")],
 		});
@@ -47,7 +47,7 @@ describe("messages once and in seq order", () => {
 		socket.receive(ack(socket.lastFrame().requestId ?? "", 1));
 		await sent;
 		socket.drop();
-		const next = await rejoined(recorded, 1_000, { lastSeq: 1 });
+		const next = await rejoined(1_000, { lastSeq: 1 });
 		expect(next.frames()[0]).toMatchObject({ requestData: { since: 1 } });
 		expect(recorded.messages).toEqual([]);
 	});
@@ -58,7 +58,7 @@ describe("messages once and in seq order", () => {
 		recorded.client.on("registered", (info) => infos.push(info));
 		const socket = await joined(recorded, { lastSeq: 9, history: [message(9, "bob", "old")] });
 		socket.drop();
-		await rejoined(recorded, 1_000, { lastSeq: 2, history: [message(1, "bob", "new 1"), message(2, "bob", "new 2")] });
+		await rejoined(1_000, { lastSeq: 2, history: [message(1, "bob", "new 1"), message(2, "bob", "new 2")] });
 		expect(infos.map((info) => info.reset)).toEqual([false, true]);
 		expect(seqs(recorded)).toEqual([9, 1, 2]);
 		expect(recorded.client.lastSeq).toBe(2);
@@ -71,7 +71,7 @@ describe("messages once and in seq order", () => {
 		const original = socket.lastFrame();
 		socket.drop();
 		// The room stored it as seq 2 before the drop; bob wrote seq 3 meanwhile.
-		const next = await rejoined(recorded, 1_000, {
+		const next = await rejoined(1_000, {
 			lastSeq: 3,
 			history: [message(2, "alice", "lost ack", { id: "id-2" }), message(3, "bob", "b")],
 		});
@@ -92,7 +92,7 @@ describe("messages once and in seq order", () => {
 		const socket = await joined(recorded);
 		const sent = recorded.client.send("never arrived");
 		socket.drop();
-		const next = await rejoined(recorded, 1_000, { lastSeq: 1, history: [message(1, "bob", "a")] });
+		const next = await rejoined(1_000, { lastSeq: 1, history: [message(1, "bob", "a")] });
 		next.receive(ack(next.lastFrame().requestId ?? "", 2));
 		expect(await sent).toMatchObject({ seq: 2 });
 		expect(seqs(recorded)).toEqual([1]);
@@ -141,7 +141,7 @@ describe("the roster", () => {
 		socket.drop();
 		// Kept while reconnecting: the page still shows who was there.
 		expect(recorded.client.users.map((entry) => entry.userId)).toEqual(["alice", "bob"]);
-		await rejoined(recorded, 1_000, { users: [user("alice"), user("dave")] });
+		await rejoined(1_000, { users: [user("alice"), user("dave")] });
 		expect(recorded.client.users.map((entry) => entry.userId)).toEqual(["alice", "dave"]);
 	});
 

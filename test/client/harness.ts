@@ -100,11 +100,7 @@ export async function joined(recorded: Recorded, data: Parameters<typeof registe
 }
 
 /** The socket after the next reconnect, opened and registered with `data`. */
-export async function rejoined(
-	recorded: Recorded,
-	afterMs: number,
-	data: Parameters<typeof registered>[1] = {},
-): Promise<FakeSocket> {
+export async function rejoined(afterMs: number, data: Parameters<typeof registered>[1] = {}): Promise<FakeSocket> {
 	const before = FakeSocket.instances.length;
 	await settle(afterMs);
 	if (FakeSocket.instances.length === before) throw new Error(`no reconnect within ${afterMs} ms`);

@@ -68,7 +68,7 @@ describe("offline sends", () => {
 		socket.drop();
 		const sent = [recorded.client.send("one"), recorded.client.send("two")];
 		await settle(400);
-		const next = await rejoined(recorded, 1_000);
+		const next = await rejoined(1_000);
 		const [register, ...rest] = next.frames();
 		expect(register?.event).toBe("Register");
 		expect(rest.map((frame) => (frame.requestData as SendMessageData).message)).toEqual(["one", "two"]);
@@ -99,7 +99,7 @@ describe("offline sends", () => {
 		const accepted = [1, 2, 3].map((n) => recorded.client.send(n));
 		await expect(recorded.client.send(4)).rejects.toMatchObject({ code: "QUEUE_FULL" });
 		expect(recorded.client.pendingSends).toBe(3);
-		const next = await rejoined(recorded, 1_000);
+		const next = await rejoined(1_000);
 		expect(sendData(next).map((data) => data.message)).toEqual([1, 2, 3]);
 		for (const [index, frame] of sends(next).entries()) next.receive(ack(frame.requestId ?? "", index + 1));
 		await Promise.all(accepted);
@@ -112,7 +112,7 @@ describe("offline sends", () => {
 		const sent = recorded.client.send("once");
 		const before = sendData(socket)[0];
 		socket.drop();
-		const next = await rejoined(recorded, 1_000);
+		const next = await rejoined(1_000);
 		expect(sendData(next)).toEqual([before]);
 		next.receive(ack(sends(next)[0]?.requestId ?? "", 1, { duplicate: true }));
 		await expect(sent).resolves.toMatchObject({ seq: 1, duplicate: true });
@@ -123,7 +123,7 @@ describe("offline sends", () => {
 		const socket = await joined(recorded);
 		socket.drop();
 		for (let n = 0; n < 100; n += 1) recorded.client.send(n).catch(() => {});
-		const next = await rejoined(recorded, 1_000);
+		const next = await rejoined(1_000);
 		expect(sends(next)).toHaveLength(40);
 		await settle(1_000);
 		expect(sends(next)).toHaveLength(60);
