@@ -56,6 +56,9 @@ describe.skipIf(!chromiumInstalled() && !process.env.CI)("the demo page in Chrom
 		expect(await row.locator("time").getAttribute("datetime")).toMatch(/^\d{4}-\d\d-\d\dT/);
 		expect(await texts(alice.page)).toEqual(["hello from Alice"]);
 
+		await typeMessage(bob.page, "hi Alice, Bob here");
+		await waitForText(alice.page, "hi Alice, Bob here");
+		expect(await texts(alice.page)).toEqual(["hello from Alice", "hi Alice, Bob here"]);
 		await alice.page.screenshot({ path: join(SCREENSHOTS, "two-pages-alice.png") });
 		expect(alice.errors).toEqual([]);
 		expect(bob.errors).toEqual([]);
