@@ -9,12 +9,12 @@ export type { BackoffOptions } from "./backoff";
 export { backoffDelay, DEFAULT_BACKOFF } from "./backoff";
 export { type ClientErrorCode, ClientErrorCodes, RoomError } from "./errors";
 export type { PaceOptions } from "./pacer";
-export {
-	type PresenceChange,
-	type RegisteredInfo,
-	RoomClient,
-	type RoomClientEvents,
-	type RoomClientOptions,
-	type RoomClientState,
-	type SendOptions,
-} from "./room-client";
+export { RoomClient } from "./room-client";
+export type {
+	PresenceChange,
+	RegisteredInfo,
+	RoomClientEvents,
+	RoomClientOptions,
+	RoomClientState,
+	SendOptions,
+} from "./types";

@@ -4,91 +4,20 @@
  * exactly once (a `clientMessageId` per send, resent until acknowledged), and keeps a live roster.
  */
 import ReconnectingWebSocket from "partysocket/ws";
-import {
-	CLIENT_EVENT_TYPE,
-	ClientEvents,
-	CloseCodes,
-	ErrorCodes,
-	HEARTBEAT,
-	type LeaveReason,
-	ServerEvents,
-} from "../protocol/constants";
-import type {
-	ClientFrame,
-	JsonObject,
-	Message,
-	MessageAckData,
-	RegisteredData,
-	ServerFrame,
-	User,
-} from "../protocol/types";
-import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff";
+import { ClientEvents, CloseCodes, ErrorCodes, HEARTBEAT, ServerEvents } from "../protocol/constants";
+import type { MessageAckData, RegisteredData, ServerFrame, User } from "../protocol/types";
+import { backoffDelay, DEFAULT_BACKOFF } from "./backoff";
 import { MessageDelivery } from "./delivery";
 import { Emitter } from "./emitter";
 import { ClientErrorCodes, RoomError } from "./errors";
-import { DEFAULT_PACE, type PaceOptions, SendPacer } from "./pacer";
+import { LinkMonitor } from "./link-monitor";
+import { DEFAULT_PACE, SendPacer } from "./pacer";
+import { watchPage } from "./page-hooks";
 import { ClientRoster } from "./roster";
 import { type PendingSend, SendQueue } from "./sends";
+import type { RoomClientEvents, RoomClientOptions, RoomClientState, SendOptions } from "./types";
+import { encodeClientFrame, parseServerFrame, randomId, roomSocketUrl } from "./wire";
 
-export interface RoomClientOptions {
-	room: string;
-	/** Required in development mode; with a token it may be left out (the token's `sub` is used). */
-	userId?: string;
-	name?: string;
-	meta?: JsonObject;
-	/** A JWT, or a function that returns a fresh one before every (re)connection. */
-	token?: string | (() => string | Promise<string>);
-	/** The service's origin, `https://rooms.example.com`; default: the page's own. */
-	host?: string;
-	/** How often to send `ping` (default 20 s, the protocol's). */
-	heartbeatIntervalMs?: number;
-	/** Silence after which the link counts as dead and is replaced (default: the server's 60 s). */
-	deadAfterMs?: number;
-	backoff?: Partial<BackoffOptions>;
-	/** Most sends waiting for an acknowledgement, offline ones included (default 100). */
-	queueLimit?: number;
-	/** Client-side pacing; match the room's `RATE_LIMIT` (default 20/s, bursts of 40). */
-	pace?: PaceOptions;
-	/** Give up on a connection attempt after this long (default 10 s). */
-	connectTimeoutMs?: number;
-	/** For tests and non-browser runtimes. */
-	WebSocket?: unknown;
-	random?: () => number;
-	now?: () => number;
-}
-
-/** `connecting` until the first `Registered`; `unregistered` after `unregister()`, still connected. */
-export type RoomClientState = "connecting" | "registered" | "reconnecting" | "unregistered" | "closed";
-
-export type PresenceChange =
-	| { type: "sync"; users: User[] }
-	| { type: "joined" | "updated"; user: User; users: User[] }
-	| { type: "left"; user: User; reason: LeaveReason; users: User[] };
-
-export interface RegisteredInfo {
-	self: RegisteredData["self"];
-	lastSeq: number;
-	/** Older messages than those delivered exist (see `GET /rooms/:room/messages`). */
-	historyTruncated: boolean;
-	/** The room's storage was reset since we last saw it: earlier seqs mean nothing now. */
-	reset: boolean;
-}
-
-export type RoomClientEvents = {
-	message: (message: Message, context: { history: boolean }) => void;
-	presence: (change: PresenceChange) => void;
-	state: (state: RoomClientState, previous: RoomClientState) => void;
-	registered: (info: RegisteredInfo) => void;
-	error: (error: RoomError) => void;
-};
-
-export interface SendOptions {
-	/** A userId: a direct message to that user's connections only. */
-	to?: string;
-}
-
-/** How often the heartbeat timer looks at the link, so a dead one is noticed within this much. */
-const LINK_CHECK_MS = 5_000;
 /** How long `close()` waits for `Unregistered` before it closes anyway. */
 const UNREGISTER_WAIT_MS = 2_000;
 /** How long a RATE_LIMITED send waits before it goes again. */
@@ -118,10 +47,7 @@ export class RoomClient {
 	#registerRequestId: string | undefined;
 	#unregisterWaiters: Array<() => void> = [];
 	#registeredWaiters: Array<{ resolve: () => void; reject: (error: RoomError) => void }> = [];
-	#deadAfterMs: number;
-	#lastFrameAt = 0;
-	#lastPingAt = 0;
-	#linkTimer: ReturnType<typeof setInterval> | undefined;
+	readonly #link: LinkMonitor;
 	#pumpTimer: ReturnType<typeof setTimeout> | undefined;
 	#requestCounter = 0;
 	#detachPageHooks: (() => void) | undefined;
@@ -133,7 +59,13 @@ export class RoomClient {
 		this.#sends = new SendQueue(options.queueLimit ?? 100);
 		this.#pacer = new SendPacer(options.pace ?? DEFAULT_PACE, this.#now);
 		this.#delivery = new MessageDelivery((message, history) => this.#events.emit("message", message, { history }));
-		this.#deadAfterMs = options.deadAfterMs ?? HEARTBEAT.timeoutMs;
+		this.#link = new LinkMonitor({
+			heartbeatMs: options.heartbeatIntervalMs ?? HEARTBEAT.intervalMs,
+			deadAfterMs: options.deadAfterMs ?? HEARTBEAT.timeoutMs,
+			now: this.#now,
+			ping: () => this.#write(HEARTBEAT.request),
+			dead: () => this.#socket?.reconnect(CloseCodes.idleTimeout, "no frame from the server within its timeout"),
+		});
 	}
 
 	/** Connects and registers; resolves at the first `Registered`. Reconnects on its own after that. */
@@ -165,7 +97,7 @@ export class RoomClient {
 		socket.addEventListener("open", this.#onOpen);
 		socket.addEventListener("message", this.#onMessage);
 		socket.addEventListener("close", this.#onClose);
-		this.#detachPageHooks = this.#attachPageHooks();
+		this.#detachPageHooks = this.#watchPage();
 		return this.#whenRegistered();
 	}
 
@@ -297,16 +229,15 @@ export class RoomClient {
 	// ---- socket events --------------------------------------------------------------------------
 
 	#onOpen = (): void => {
-		this.#lastFrameAt = this.#now();
-		this.#lastPingAt = this.#now();
-		this.#startLinkTimer();
+		this.#link.start();
 		if (this.#wantRegistered) this.#sendRegister();
 		else this.#setState("unregistered");
 	};
 
 	#onMessage = (event: MessageEvent): void => {
-		this.#lastFrameAt = this.#now();
-		if (event.data === HEARTBEAT.response) return;
+		const isPong = event.data === HEARTBEAT.response;
+		this.#link.heard(isPong);
+		if (isPong) return;
 		const frame = parseServerFrame(event.data);
 		if (!frame) {
 			this.#events.emit("error", new RoomError(ClientErrorCodes.BAD_SERVER_FRAME, "a frame that is not the protocol"));
@@ -316,7 +247,7 @@ export class RoomClient {
 	};
 
 	#onClose = (event: CloseEvent): void => {
-		this.#stopLinkTimer();
+		this.#link.stop();
 		this.#delivery.disconnected();
 		this.#registerRequestId = undefined;
 		for (const resolve of this.#unregisterWaiters.splice(0)) resolve();
@@ -336,7 +267,7 @@ export class RoomClient {
 		switch (frame.event) {
 			case ServerEvents.ConnectionEstablished:
 				this.#connectionId = frame.data.connectionId;
-				this.#deadAfterMs = this.#options.deadAfterMs ?? frame.data.heartbeat.timeoutMs;
+				this.#link.deadAfterMs = this.#options.deadAfterMs ?? frame.data.heartbeat.timeoutMs;
 				return;
 			case ServerEvents.Registered:
 				if (frame.requestId === this.#registerRequestId) this.#onRegistered(frame.data);
@@ -470,68 +401,21 @@ export class RoomClient {
 		this.#socket?.send(frame);
 	}
 
-	// ---- liveness -------------------------------------------------------------------------------
-
-	#startLinkTimer(): void {
-		this.#stopLinkTimer();
-		this.#linkTimer = setInterval(() => this.#checkLink(), Math.min(LINK_CHECK_MS, this.#heartbeatMs()));
-	}
-
-	#stopLinkTimer(): void {
-		if (this.#linkTimer !== undefined) clearInterval(this.#linkTimer);
-		this.#linkTimer = undefined;
-	}
-
-	/** Pings on schedule; a link silent past the server's timeout is dead, whatever the browser says. */
-	#checkLink(): void {
-		if (this.readyState !== RoomClient.OPEN) return;
-		const now = this.#now();
-		if (now - this.#lastFrameAt > this.#deadAfterMs) {
-			this.#socket?.reconnect(CloseCodes.idleTimeout, "no frame from the server within its timeout");
-			return;
-		}
-		if (now - this.#lastPingAt >= this.#heartbeatMs()) {
-			this.#lastPingAt = now;
-			this.#write(HEARTBEAT.request);
-		}
-	}
-
-	#heartbeatMs(): number {
-		return this.#options.heartbeatIntervalMs ?? HEARTBEAT.intervalMs;
-	}
-
 	/** Back in the foreground or online: look at the link now instead of at the next throttled tick. */
-	#attachPageHooks(): (() => void) | undefined {
-		const page = globalThis as {
-			addEventListener?: typeof addEventListener;
-			removeEventListener?: typeof removeEventListener;
-		};
-		const doc = (globalThis as { document?: Document }).document;
-		if (!page.addEventListener || !page.removeEventListener || !doc) return undefined;
-		const onVisible = () => {
-			if (doc.visibilityState === "visible") this.#checkLink();
-		};
-		const onOnline = () => {
-			if (this.#state === "reconnecting" || this.#state === "connecting") this.#socket?.reconnect();
-		};
-		doc.addEventListener("visibilitychange", onVisible);
-		page.addEventListener("online", onOnline);
-		return () => {
-			doc.removeEventListener("visibilitychange", onVisible);
-			page.removeEventListener?.("online", onOnline);
-		};
+	#watchPage(): (() => void) | undefined {
+		return watchPage({
+			visible: () => this.#link.check(),
+			online: () => {
+				if (this.#state === "reconnecting" || this.#state === "connecting") this.#socket?.reconnect();
+			},
+		});
 	}
 
 	// ---- helpers --------------------------------------------------------------------------------
 
 	async #url(): Promise<string> {
-		const base = this.#options.host ?? (globalThis as { location?: Location }).location?.origin;
-		if (!base) throw new Error("RoomClient: no host given and no page origin to default to");
-		const url = new URL(`/rooms/${encodeURIComponent(this.room)}/ws`, base);
-		url.protocol = url.protocol === "https:" || url.protocol === "wss:" ? "wss:" : "ws:";
 		const token = typeof this.#options.token === "function" ? await this.#options.token() : this.#options.token;
-		if (token !== undefined) url.searchParams.set("token", token);
-		return url.toString();
+		return roomSocketUrl(this.#options.host, this.room, token);
 	}
 
 	#whenRegistered(): Promise<void> {
@@ -542,7 +426,7 @@ export class RoomClient {
 
 	#shutDown(reason: RoomError): void {
 		this.#setState("closed");
-		this.#stopLinkTimer();
+		this.#link.stop();
 		if (this.#pumpTimer !== undefined) clearTimeout(this.#pumpTimer);
 		this.#pumpTimer = undefined;
 		this.#detachPageHooks?.();
@@ -569,26 +453,4 @@ export class RoomClient {
 		this.#requestCounter += 1;
 		return `${prefix}${this.#requestCounter}`;
 	}
-}
-
-function encodeClientFrame(event: ClientFrame["event"], requestId: string, requestData: object): string {
-	return JSON.stringify({ eventType: CLIENT_EVENT_TYPE, event, requestId, requestData });
-}
-
-/** The server is trusted for shape; this only keeps a stray non-protocol frame from throwing. */
-function parseServerFrame(data: unknown): ServerFrame | undefined {
-	if (typeof data !== "string") return undefined;
-	try {
-		const frame: unknown = JSON.parse(data);
-		if (typeof frame !== "object" || frame === null || !("event" in frame) || !("data" in frame)) return undefined;
-		return frame as ServerFrame;
-	} catch {
-		return undefined;
-	}
-}
-
-/** 128 random bits as hex; `crypto.randomUUID` exists only on secure origins, this works on all. */
-function randomId(): string {
-	const bytes = crypto.getRandomValues(new Uint8Array(16));
-	return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }

@@ -1,0 +1,63 @@
+/** The client library's public types: options, states and the events it emits. */
+import type { LeaveReason } from "../protocol/constants";
+import type { JsonObject, Message, RegisteredData, User } from "../protocol/types";
+import type { BackoffOptions } from "./backoff";
+import type { RoomError } from "./errors";
+import type { PaceOptions } from "./pacer";
+
+export interface RoomClientOptions {
+	room: string;
+	/** Required in development mode; with a token it may be left out (the token's `sub` is used). */
+	userId?: string;
+	name?: string;
+	meta?: JsonObject;
+	/** A JWT, or a function that returns a fresh one before every (re)connection. */
+	token?: string | (() => string | Promise<string>);
+	/** The service's origin, `https://rooms.example.com`; default: the page's own. */
+	host?: string;
+	/** How often to send `ping` (default 20 s, the protocol's). */
+	heartbeatIntervalMs?: number;
+	/** Silence after which the link counts as dead and is replaced (default: the server's 60 s). */
+	deadAfterMs?: number;
+	backoff?: Partial<BackoffOptions>;
+	/** Most sends waiting for an acknowledgement, offline ones included (default 100). */
+	queueLimit?: number;
+	/** Client-side pacing; match the room's `RATE_LIMIT` (default 20/s, bursts of 40). */
+	pace?: PaceOptions;
+	/** Give up on a connection attempt after this long (default 10 s). */
+	connectTimeoutMs?: number;
+	/** For tests and non-browser runtimes. */
+	WebSocket?: unknown;
+	random?: () => number;
+	now?: () => number;
+}
+
+/** `connecting` until the first `Registered`; `unregistered` after `unregister()`, still connected. */
+export type RoomClientState = "connecting" | "registered" | "reconnecting" | "unregistered" | "closed";
+
+export type PresenceChange =
+	| { type: "sync"; users: User[] }
+	| { type: "joined" | "updated"; user: User; users: User[] }
+	| { type: "left"; user: User; reason: LeaveReason; users: User[] };
+
+export interface RegisteredInfo {
+	self: RegisteredData["self"];
+	lastSeq: number;
+	/** Older messages than those delivered exist (see `GET /rooms/:room/messages`). */
+	historyTruncated: boolean;
+	/** The room's storage was reset since we last saw it: earlier seqs mean nothing now. */
+	reset: boolean;
+}
+
+export type RoomClientEvents = {
+	message: (message: Message, context: { history: boolean }) => void;
+	presence: (change: PresenceChange) => void;
+	state: (state: RoomClientState, previous: RoomClientState) => void;
+	registered: (info: RegisteredInfo) => void;
+	error: (error: RoomError) => void;
+};
+
+export interface SendOptions {
+	/** A userId: a direct message to that user's connections only. */
+	to?: string;
+}

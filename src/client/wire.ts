@@ -1,0 +1,45 @@
+/** Frames on the wire, the socket URL and ids: the client's side of the protocol's encoding. */
+import { CLIENT_EVENT_TYPE, ServerEvents } from "../protocol/constants";
+import type { ClientFrame, ServerFrame } from "../protocol/types";
+
+export function encodeClientFrame(event: ClientFrame["event"], requestId: string, requestData: object): string {
+	return JSON.stringify({ eventType: CLIENT_EVENT_TYPE, event, requestId, requestData });
+}
+
+const SERVER_EVENT_NAMES: ReadonlySet<string> = new Set(Object.values(ServerEvents));
+
+function isServerFrame(frame: unknown): frame is ServerFrame {
+	if (typeof frame !== "object" || frame === null) return false;
+	if (!("event" in frame) || typeof frame.event !== "string" || !SERVER_EVENT_NAMES.has(frame.event)) return false;
+	return "data" in frame && typeof frame.data === "object" && frame.data !== null;
+}
+
+/**
+ * The server is trusted for the shape of each event's data; this keeps a frame that is not the
+ * protocol at all (a proxy's error page, an unknown event) from reaching the handlers.
+ */
+export function parseServerFrame(data: unknown): ServerFrame | undefined {
+	if (typeof data !== "string") return undefined;
+	try {
+		const frame: unknown = JSON.parse(data);
+		return isServerFrame(frame) ? frame : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+/** `ws(s)://host/rooms/ROOM/ws[?token=…]`; the host defaults to the page's origin. */
+export function roomSocketUrl(host: string | undefined, room: string, token: string | undefined): string {
+	const base = host ?? (globalThis as { location?: Location }).location?.origin;
+	if (!base) throw new Error("RoomClient: no host given and no page origin to default to");
+	const url = new URL(`/rooms/${encodeURIComponent(room)}/ws`, base);
+	url.protocol = url.protocol === "https:" || url.protocol === "wss:" ? "wss:" : "ws:";
+	if (token !== undefined) url.searchParams.set("token", token);
+	return url.toString();
+}
+
+/** 128 random bits as hex; `crypto.randomUUID` exists only on secure origins, this works on all. */
+export function randomId(): string {
+	const bytes = crypto.getRandomValues(new Uint8Array(16));
+	return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
