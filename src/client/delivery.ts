@@ -2,9 +2,10 @@
  * Hands room messages to the page exactly once and in `seq` order, across reconnects.
  *
  * Every connection sees the room's messages in `seq` order, so "seen" is one number: the last
- * `seq` delivered or acknowledged. After a reconnect the `Registered` history may hold a message
- * of ours whose ack was lost with the old socket; its resend is acked with the same `id`. So while
- * such sends are unanswered, history and live messages wait, and ours are left out when they go.
+ * `seq` delivered or acknowledged. Our own messages are never handed back to us: after a
+ * reconnect the `Registered` history may hold one whose ack was lost with the old socket, and its
+ * resend is acked with the same `id`. So while such resends are unanswered, history and live
+ * messages wait; and the ids of our acked messages are remembered until `lastSeq` passes them.
  */
 import type { Message, MessageAckData, RegisteredData } from "../protocol/types";
 
@@ -15,20 +16,23 @@ interface Held {
 
 interface Hold {
 	messages: Held[];
-	/** Request ids of resends that may already be stored. */
+	/** Request ids of resends the room may already hold. */
 	waiting: Set<string>;
-	/** Ids acked while holding: our own messages, never shown back to us. */
-	own: Set<string>;
 	/** The room's lastSeq at the Registered, raised by our acks: seen once the hold ends. */
 	seenUpTo: number;
 }
 
 export type Deliver = (message: Message, history: boolean) => void;
 
+/** More of our own ids than this ahead of `lastSeq` means something else is wrong; forget the oldest. */
+const OWN_IDS_MAX = 1_000;
+
 export class MessageDelivery {
 	readonly #deliver: Deliver;
 	#lastSeq = 0;
 	#hold: Hold | undefined;
+	/** Our acked messages' ids (with their seq) that `lastSeq` has not passed yet. */
+	readonly #own = new Map<string, number>();
 
 	constructor(deliver: Deliver) {
 		this.#deliver = deliver;
@@ -45,15 +49,18 @@ export class MessageDelivery {
 	 */
 	registered(data: Pick<RegisteredData, "lastSeq" | "history">, uncertain: ReadonlySet<string>): boolean {
 		const reset = data.lastSeq < this.#lastSeq;
-		if (reset) this.#lastSeq = 0;
+		if (reset) {
+			this.#lastSeq = 0;
+			this.#own.clear();
+		}
 		const history = data.history.map((message) => ({ message, history: true }));
 		// Everything up to the room's lastSeq that we may see is in this history (or was pruned).
 		if (uncertain.size === 0) {
 			this.#hold = undefined;
 			for (const held of history) this.#deliverOnce(held);
-			this.#lastSeq = Math.max(this.#lastSeq, data.lastSeq);
+			this.#raise(data.lastSeq);
 		} else {
-			this.#hold = { messages: history, waiting: new Set(uncertain), own: new Set(), seenUpTo: data.lastSeq };
+			this.#hold = { messages: history, waiting: new Set(uncertain), seenUpTo: data.lastSeq };
 		}
 		return reset;
 	}
@@ -66,18 +73,19 @@ export class MessageDelivery {
 
 	/** Our send `requestId` was acked. */
 	acked(requestId: string, ack: MessageAckData): void {
+		this.#own.set(ack.id, ack.seq);
+		if (this.#own.size > OWN_IDS_MAX) this.#own.delete(this.#own.keys().next().value ?? "");
 		const hold = this.#hold;
 		if (!hold) {
-			this.#lastSeq = Math.max(this.#lastSeq, ack.seq);
+			this.#raise(ack.seq);
 			return;
 		}
-		hold.own.add(ack.id);
 		hold.seenUpTo = Math.max(hold.seenUpTo, ack.seq);
 		hold.waiting.delete(requestId);
 		this.#flushIfDone(hold);
 	}
 
-	/** Our send `requestId` failed for good: it was not stored this time, nor before. */
+	/** Our send `requestId` is given up: the hold no longer waits for it. */
 	failed(requestId: string): void {
 		const hold = this.#hold;
 		if (!hold) return;
@@ -94,15 +102,20 @@ export class MessageDelivery {
 		if (hold.waiting.size > 0) return;
 		this.#hold = undefined;
 		hold.messages.sort((a, b) => a.message.seq - b.message.seq);
-		for (const held of hold.messages) {
-			if (!hold.own.has(held.message.id)) this.#deliverOnce(held);
-		}
-		this.#lastSeq = Math.max(this.#lastSeq, hold.seenUpTo);
+		for (const held of hold.messages) this.#deliverOnce(held);
+		this.#raise(hold.seenUpTo);
 	}
 
 	#deliverOnce({ message, history }: Held): void {
 		if (message.seq <= this.#lastSeq) return;
-		this.#lastSeq = message.seq;
-		this.#deliver(message, history);
+		const ours = this.#own.has(message.id);
+		this.#raise(message.seq);
+		if (!ours) this.#deliver(message, history);
+	}
+
+	#raise(seq: number): void {
+		if (seq <= this.#lastSeq) return;
+		this.#lastSeq = seq;
+		for (const [id, ownSeq] of this.#own) if (ownSeq <= seq) this.#own.delete(id);
 	}
 }

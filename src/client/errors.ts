@@ -11,6 +11,8 @@ export const ClientErrorCodes = {
 	NOT_JSON: "NOT_JSON",
 	/** `unregister()` was called while this send still waited in the queue. */
 	UNREGISTERED: "UNREGISTERED",
+	/** A connection attempt failed (network, refused upgrade, a token function that threw); it is retried. */
+	CONNECTION_FAILED: "CONNECTION_FAILED",
 	/** A frame from the server that is not the protocol (a proxy's error page, say). */
 	BAD_SERVER_FRAME: "BAD_SERVER_FRAME",
 } as const;

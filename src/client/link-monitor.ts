@@ -32,6 +32,7 @@ export class LinkMonitor {
 	#lastPingAt = 0;
 	#checkTimer: ReturnType<typeof setInterval> | undefined;
 	#pingTimer: ReturnType<typeof setTimeout> | undefined;
+	#probeTimer: ReturnType<typeof setTimeout> | undefined;
 
 	constructor(options: LinkMonitorOptions) {
 		this.#options = options;
@@ -57,8 +58,10 @@ export class LinkMonitor {
 	stop(): void {
 		if (this.#checkTimer !== undefined) clearInterval(this.#checkTimer);
 		if (this.#pingTimer !== undefined) clearTimeout(this.#pingTimer);
+		if (this.#probeTimer !== undefined) clearTimeout(this.#probeTimer);
 		this.#checkTimer = undefined;
 		this.#pingTimer = undefined;
+		this.#probeTimer = undefined;
 	}
 
 	/** Any frame arrived; a `pong` also schedules the next ping from this event. */
@@ -79,6 +82,25 @@ export class LinkMonitor {
 			return;
 		}
 		this.#pingIfDue();
+	}
+
+	/**
+	 * The network may have changed under us (back online, back in the foreground): ping now, and
+	 * if nothing at all comes back within the grace period, the link is dead.
+	 */
+	probe(): void {
+		if (this.#checkTimer === undefined) return;
+		const sentAt = this.#options.now();
+		this.#lastPingAt = sentAt;
+		this.#options.ping();
+		if (this.#probeTimer !== undefined) clearTimeout(this.#probeTimer);
+		this.#probeTimer = setTimeout(() => {
+			this.#probeTimer = undefined;
+			if (this.#checkTimer !== undefined && this.#lastFrameAt < sentAt) {
+				this.stop();
+				this.#options.dead();
+			}
+		}, PROBE_GRACE_MS);
 	}
 
 	#schedulePing(): void {

@@ -3,20 +3,56 @@
  * fixed at `send()`, so writing it again after a reconnect is deduplicated by the room: a message
  * is delivered once however many times it crosses the wire.
  */
+import { ClientEvents } from "../protocol/constants";
 import type { MessageAckData } from "../protocol/types";
 import { ClientErrorCodes, RoomError } from "./errors";
+import { encodeClientFrame, randomId } from "./wire";
 
 export interface PendingSend {
 	readonly requestId: string;
 	readonly clientMessageId: string;
 	readonly frame: string;
-	/** queued: waits for the current socket; sent: written to a socket, no reply yet. */
+	/** queued: waits for the current socket; sent: written to it, no reply yet. */
 	status: "queued" | "sent";
+	/**
+	 * Written to a socket that closed before any reply: the room may have stored it. Sticky, so
+	 * a later RATE_LIMITED (which only says "not this time") does not make it look fresh.
+	 */
+	maybeStored: boolean;
 	/** Not before this time (ms): set after a RATE_LIMITED. */
 	notBefore: number;
 	rateLimited: number;
 	readonly resolve: (ack: MessageAckData) => void;
 	readonly reject: (error: RoomError) => void;
+}
+
+/** A new send, its frame encoded once with a fresh clientMessageId; NOT_JSON when it cannot be. */
+export function createSend(
+	requestId: string,
+	message: unknown,
+	to: string | undefined,
+	settle: Pick<PendingSend, "resolve" | "reject">,
+): PendingSend | RoomError {
+	const clientMessageId = randomId();
+	let frame: string | undefined;
+	try {
+		const data = { message, ...(to === undefined ? {} : { to }), clientMessageId };
+		frame = message === undefined ? undefined : encodeClientFrame(ClientEvents.SendMessage, requestId, data);
+	} catch {
+		frame = undefined;
+	}
+	if (frame === undefined)
+		return new RoomError(ClientErrorCodes.NOT_JSON, "the message is not a JSON value", requestId);
+	return {
+		requestId,
+		clientMessageId,
+		frame,
+		status: "queued",
+		maybeStored: false,
+		notBefore: 0,
+		rateLimited: 0,
+		...settle,
+	};
 }
 
 export type NextSend = { entry: PendingSend } | { waitMs: number } | undefined;
@@ -59,15 +95,17 @@ export class SendQueue {
 
 	/**
 	 * A new socket: everything written to the old one may or may not be stored, so all of it goes
-	 * again. Returns the request ids that were already written once (their acks may be duplicates).
+	 * again. Returns the request ids of the sends the room may already hold (acks may be duplicates).
 	 */
 	requeueAll(): Set<string> {
-		const written = new Set<string>();
+		const uncertain = new Set<string>();
 		for (const entry of this.#entries) {
-			if (entry.status === "sent") written.add(entry.requestId);
+			if (entry.status === "sent") entry.maybeStored = true;
 			entry.status = "queued";
+			entry.notBefore = 0;
+			if (entry.maybeStored) uncertain.add(entry.requestId);
 		}
-		return written;
+		return uncertain;
 	}
 
 	/** The next send in order, or how long until it may go (after a RATE_LIMITED). */
@@ -77,7 +115,7 @@ export class SendQueue {
 		return entry.notBefore > now ? { waitMs: entry.notBefore - now } : { entry };
 	}
 
-	/** Rejects and drops every send still queued (not written), or all of them. */
+	/** Rejects and drops the sends `error` gives a reason for. */
 	rejectWhere(error: (entry: PendingSend) => RoomError | undefined): void {
 		this.#entries = this.#entries.filter((entry) => {
 			const reason = error(entry);

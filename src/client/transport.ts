@@ -1,0 +1,154 @@
+/**
+ * The link under a RoomClient: partysocket's `ReconnectingWebSocket`, kept honest by a heartbeat
+ * (LinkMonitor) and the page's own signals. It knows nothing of rooms: it hands up frames other
+ * than `pong`, opens and closes, and is replaced when dead.
+ *
+ * partysocket's own delay has no jitter; its base delay is read on every retry, so the transport
+ * supplies a full-jitter delay there and makes growth and ceiling neutral.
+ */
+import ReconnectingWebSocket from "partysocket/ws";
+import { CloseCodes, HEARTBEAT } from "../protocol/constants";
+import { type BackoffOptions, backoffDelay } from "./backoff";
+import { LinkMonitor } from "./link-monitor";
+import { watchPage } from "./page-hooks";
+
+/** WebSocket readyState values (not read from a global: there may be none). */
+const OPEN = 1;
+const CLOSED = 3;
+
+export interface TransportOptions {
+	url: () => Promise<string>;
+	backoff: BackoffOptions;
+	random: () => number;
+	connectTimeoutMs: number;
+	heartbeatMs: number;
+	deadAfterMs: number;
+	now: () => number;
+	WebSocket: unknown;
+}
+
+export interface TransportHandlers {
+	open: () => void;
+	/** A frame other than `pong`. */
+	frame: (data: unknown) => void;
+	close: (code: number, reason: string) => void;
+	/** A connection attempt failed; it is retried. */
+	failed: (detail: string) => void;
+}
+
+export class RoomTransport {
+	readonly #options: TransportOptions;
+	readonly #handlers: TransportHandlers;
+	readonly #link: LinkMonitor;
+	#socket: ReconnectingWebSocket | undefined;
+	#unwatchPage: (() => void) | undefined;
+
+	constructor(options: TransportOptions, handlers: TransportHandlers) {
+		this.#options = options;
+		this.#handlers = handlers;
+		this.#link = new LinkMonitor({
+			heartbeatMs: options.heartbeatMs,
+			deadAfterMs: options.deadAfterMs,
+			now: options.now,
+			ping: () => this.send(HEARTBEAT.request),
+			dead: () => this.#socket?.reconnect(CloseCodes.idleTimeout, "no frame from the server within its timeout"),
+		});
+	}
+
+	get started(): boolean {
+		return this.#socket !== undefined;
+	}
+
+	get readyState(): number {
+		return this.#socket?.readyState ?? CLOSED;
+	}
+
+	/** The server announced its own timeout (`ConnectionEstablished`). */
+	set deadAfterMs(ms: number) {
+		this.#link.deadAfterMs = ms;
+	}
+
+	start(): void {
+		this.#openSocket();
+		this.#unwatchPage = watchPage({
+			// Timers were throttled, or the network changed: find out now whether the link lives.
+			visible: () => this.#link.probe(),
+			online: () => {
+				if (this.readyState === OPEN) this.#link.probe();
+				// partysocket cannot cut a backoff wait short; a fresh socket connects at once.
+				else this.#openSocket();
+			},
+		});
+	}
+
+	/** Closes with 1000 and stops for good (no close event is handed up). */
+	stop(): void {
+		this.#unwatchPage?.();
+		this.#unwatchPage = undefined;
+		this.#link.stop();
+		this.#discardSocket();
+	}
+
+	send(frame: string): void {
+		this.#socket?.send(frame);
+	}
+
+	#openSocket(): void {
+		this.#discardSocket();
+		// Set once the constructor returns; the constructor's own first attempt waits for nothing.
+		let created: ReconnectingWebSocket | undefined;
+		const { backoff, random } = this.#options;
+		const socket = new ReconnectingWebSocket(this.#options.url, undefined, {
+			WebSocket: this.#options.WebSocket,
+			get minReconnectionDelay() {
+				return backoffDelay(created?.retryCount ?? 0, backoff, random);
+			},
+			reconnectionDelayGrowFactor: 1,
+			maxReconnectionDelay: Number.POSITIVE_INFINITY,
+			connectionTimeout: this.#options.connectTimeoutMs,
+			// The client keeps its own queue: nothing may be written before `Register`.
+			maxEnqueuedMessages: 0,
+			// A policy close means "do not come back".
+			shouldReconnectOnClose: (event) => event.code !== CloseCodes.policy,
+		});
+		created = socket;
+		this.#socket = socket;
+		socket.addEventListener("open", this.#onOpen);
+		socket.addEventListener("message", this.#onMessage);
+		socket.addEventListener("close", this.#onClose);
+		socket.addEventListener("error", this.#onError);
+	}
+
+	#discardSocket(): void {
+		const socket = this.#socket;
+		if (!socket) return;
+		this.#socket = undefined;
+		socket.removeEventListener("open", this.#onOpen);
+		socket.removeEventListener("message", this.#onMessage);
+		socket.removeEventListener("close", this.#onClose);
+		socket.removeEventListener("error", this.#onError);
+		socket.close(CloseCodes.normal, "client closed");
+	}
+
+	#onOpen = (): void => {
+		this.#link.start();
+		this.#handlers.open();
+	};
+
+	#onMessage = (event: MessageEvent): void => {
+		const isPong = event.data === HEARTBEAT.response;
+		this.#link.heard(isPong);
+		if (!isPong) this.#handlers.frame(event.data);
+	};
+
+	#onClose = (event: CloseEvent): void => {
+		this.#link.stop();
+		this.#handlers.close(event.code, event.reason);
+	};
+
+	#onError = (event: Event): void => {
+		this.#handlers.failed(
+			"message" in event && typeof event.message === "string" ? event.message : "connection failed",
+		);
+	};
+}
