@@ -192,7 +192,7 @@ export class Room extends DurableObject<Env> {
 
 	/** The registered users now, earliest joiner first. */
 	async listUsers(): Promise<User[]> {
-		return this.#state.hub.users();
+		return [...this.#state.hub.users()];
 	}
 
 	/**
