@@ -2,7 +2,7 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { describe, expect, it, vi } from "vitest";
 import type { ConnectionRecord } from "../../src/room/connection";
 import { randomRoom } from "../support/client";
-import { connect, join, roomStub } from "./connect";
+import { type ConnectedClient, connect, join, roomStub } from "./connect";
 
 /** Moves the stored last-activity time of the given connections back, as if they had been silent. */
 async function age(room: string, connectionIds: string[], byMs: number) {
@@ -22,6 +22,24 @@ const alarmAt = (room: string) => runInDurableObject(roomStub(room), (_, state) 
 /** The backstop alarm's distance in this project: IDLE_SWEEP_SECONDS unset, so the default. */
 const BACKSTOP_MS = 300_000;
 
+/** The ghost was closed with 4000 and the observer heard its user leave with reason timeout. */
+async function expectTimedOut(ghost: ConnectedClient, observer: ConnectedClient, userId: string) {
+	expect((await ghost.waitForClose()).code).toBe(4000);
+	const left = await observer.next("UserLeft");
+	expect(left.data).toEqual({ user: expect.objectContaining({ userId, connections: 0 }), reason: "timeout" });
+}
+
+/** Alice and a pinger whose last frame is long ago, but whose ping the runtime answered just now. */
+async function pingedButSilent(room: string) {
+	const alice = await join(room, "alice");
+	const pinger = await join(room, "pinger");
+	await alice.next("UserJoined");
+	pinger.send("ping");
+	await vi.waitFor(() => expect(pinger.texts).toContain("pong"), { timeout: 5000 });
+	await age(room, [pinger.established.data.connectionId], 120_000);
+	return { alice, pinger };
+}
+
 describe("idle timeout, found by the backstop alarm", () => {
 	it("closes a connection silent for 60 s with 4000 and tells the others UserLeft with reason timeout", async () => {
 		const room = randomRoom();
@@ -33,13 +51,8 @@ describe("idle timeout, found by the backstop alarm", () => {
 
 		expect(await runDurableObjectAlarm(roomStub(room))).toBe(true);
 
-		expect((await ghost.waitForClose()).code).toBe(4000);
+		await expectTimedOut(ghost, alice, "ghost");
 		expect((await lurker.waitForClose()).code).toBe(4000);
-		const left = await alice.next("UserLeft");
-		expect(left.data).toEqual({
-			user: expect.objectContaining({ userId: "ghost", connections: 0 }),
-			reason: "timeout",
-		});
 		// The active connection stays, and the room keeps its backstop while it is there.
 		expect((await alice.request("SendMessage", { message: "still here" })).event).toBe("MessageAck");
 		expect(await roomStub(room).listUsers()).toEqual([expect.objectContaining({ userId: "alice" })]);
@@ -50,13 +63,7 @@ describe("idle timeout, found by the backstop alarm", () => {
 
 	it("counts a ping answered by the runtime as activity", async () => {
 		const room = randomRoom();
-		const alice = await join(room, "alice");
-		const pinger = await join(room, "pinger");
-		await alice.next("UserJoined");
-		pinger.send("ping");
-		await vi.waitFor(() => expect(pinger.texts).toContain("pong"), { timeout: 5000 });
-		// Its last frame is long ago, but the runtime answered its ping just now.
-		await age(room, [pinger.established.data.connectionId], 120_000);
+		const { alice, pinger } = await pingedButSilent(room);
 		await runDurableObjectAlarm(roomStub(room));
 		await alice.settle();
 		expect(alice.received("UserLeft")).toHaveLength(0);
@@ -92,12 +99,7 @@ describe("idle timeout, found without an alarm when the room wakes anyway", () =
 		// No alarm is run: alice's message wakes the room, and the room sweeps before handling it.
 		const ack = await alice.request("SendMessage", { message: "anyone there?" });
 		expect(ack.event).toBe("MessageAck");
-		expect((await ghost.waitForClose()).code).toBe(4000);
-		const left = await alice.next("UserLeft");
-		expect(left.data).toEqual({
-			user: expect.objectContaining({ userId: "ghost", connections: 0 }),
-			reason: "timeout",
-		});
+		await expectTimedOut(ghost, alice, "ghost");
 		// The ghost left before the message was delivered: it never received it.
 		expect(ghost.received("Message")).toHaveLength(0);
 		expect(await roomStub(room).listUsers()).toEqual([expect.objectContaining({ userId: "alice" })]);
@@ -141,12 +143,7 @@ describe("idle timeout, found without an alarm when the room wakes anyway", () =
 
 	it("does not reap a connection whose pings the runtime answered", async () => {
 		const room = randomRoom();
-		const alice = await join(room, "alice");
-		const pinger = await join(room, "pinger");
-		await alice.next("UserJoined");
-		pinger.send("ping");
-		await vi.waitFor(() => expect(pinger.texts).toContain("pong"), { timeout: 5000 });
-		await age(room, [pinger.established.data.connectionId], 120_000);
+		const { alice, pinger } = await pingedButSilent(room);
 
 		expect((await alice.request("SendMessage", { message: "hello pinger" })).event).toBe("MessageAck");
 		expect((await pinger.next("Message")).data.message).toBe("hello pinger");
