@@ -43,6 +43,7 @@ export default defineConfig({
 								ALLOWED_ORIGINS: "https://app.example, http://localhost:8787",
 								MAX_CONNECTIONS: "3",
 								MAX_MESSAGE_BYTES: "4096",
+								IDLE_SWEEP_SECONDS: "90",
 							},
 						},
 					}),

@@ -12,6 +12,7 @@ export interface Env {
 	MAX_CONNECTIONS?: string;
 	RATE_LIMIT?: string;
 	HISTORY_LIMIT?: string;
+	IDLE_SWEEP_SECONDS?: string;
 	AUTH_SECRET?: string;
 	ALLOWED_ORIGINS?: string;
 	PUBLISH_KEY?: string;
@@ -26,6 +27,11 @@ export interface RoomSettings {
 	rateLimit: number;
 	/** Messages a room keeps. */
 	historyLimit: number;
+	/**
+	 * The idle reaper's backstop: while a room has connections, an alarm looks for silent ones
+	 * this often even when nothing else wakes the room (every event it handles looks too).
+	 */
+	idleSweepSeconds: number;
 }
 
 export const DEFAULT_SETTINGS: RoomSettings = {
@@ -33,6 +39,7 @@ export const DEFAULT_SETTINGS: RoomSettings = {
 	maxConnections: 10_000,
 	rateLimit: 20,
 	historyLimit: 1000,
+	idleSweepSeconds: 300,
 };
 
 const VARIABLES: Record<keyof RoomSettings, keyof Env> = {
@@ -40,6 +47,7 @@ const VARIABLES: Record<keyof RoomSettings, keyof Env> = {
 	maxConnections: "MAX_CONNECTIONS",
 	rateLimit: "RATE_LIMIT",
 	historyLimit: "HISTORY_LIMIT",
+	idleSweepSeconds: "IDLE_SWEEP_SECONDS",
 };
 
 /**
@@ -48,6 +56,14 @@ const VARIABLES: Record<keyof RoomSettings, keyof Env> = {
  */
 export const SETTING_CEILINGS: Partial<RoomSettings> = {
 	maxMessageBytes: 1_048_576,
+};
+
+/**
+ * Smallest values the room accepts. A backstop sweep more often than once a minute would wake
+ * idle rooms about as often as the heartbeat timeout it enforces, which is what it exists to avoid.
+ */
+export const SETTING_FLOORS: Partial<RoomSettings> = {
+	idleSweepSeconds: 60,
 };
 
 /** Parses a positive integer setting, or undefined when it is not one. */
@@ -69,11 +85,15 @@ export function readSettings(
 		if (raw === undefined || raw === "") continue;
 		const value = parsePositiveInt(raw);
 		const ceiling = SETTING_CEILINGS[key];
+		const floor = SETTING_FLOORS[key];
 		if (value === undefined) {
 			warn(`ignoring ${name}=${JSON.stringify(raw)}: not a positive integer; using ${settings[key]}`);
 		} else if (ceiling !== undefined && value > ceiling) {
 			warn(`${name}=${value} is above what a room can store; using ${ceiling}`);
 			settings[key] = ceiling;
+		} else if (floor !== undefined && value < floor) {
+			warn(`${name}=${value} is below the smallest allowed; using ${floor}`);
+			settings[key] = floor;
 		} else settings[key] = value;
 	}
 	return settings;

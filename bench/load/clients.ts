@@ -214,7 +214,31 @@ export function open(target: Target, room: string, index: number, sink: Sink): P
 	return openRooms(target.roomUrl(room), index, userId, sink);
 }
 
-/** Opens and registers `count` sockets with at most `concurrency` handshakes in flight. */
+/**
+ * Sends `ping` every `everyMs` from now until the socket is closed, as a protocol client does
+ * (every 20 s): a room closes a socket silent for 60 s, and a run lasts longer than that.
+ */
+function keepAlive(conn: Conn, everyMs: number): Conn {
+	const timer = setInterval(() => {
+		try {
+			conn.ping();
+		} catch {
+			// closed meanwhile: the close below stops the timer
+		}
+	}, everyMs);
+	timer.unref();
+	const close = conn.close;
+	conn.close = () => {
+		clearInterval(timer);
+		return close();
+	};
+	return conn;
+}
+
+/**
+ * Opens and registers `count` sockets with at most `concurrency` handshakes in flight; with
+ * `heartbeatMs`, each then pings that often until closed.
+ */
 export async function openMany(
 	target: Target,
 	room: string,
@@ -222,13 +246,15 @@ export async function openMany(
 	count: number,
 	concurrency: number,
 	sink: Sink,
+	heartbeatMs?: number,
 ): Promise<Conn[]> {
 	const conns: Conn[] = new Array(count);
 	let next = 0;
 	const worker = async () => {
 		while (next < count) {
 			const i = next++;
-			conns[i] = await open(target, room, firstIndex + i, sink);
+			const conn = await open(target, room, firstIndex + i, sink);
+			conns[i] = heartbeatMs === undefined ? conn : keepAlive(conn, heartbeatMs);
 		}
 	};
 	await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));

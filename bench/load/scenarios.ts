@@ -31,6 +31,11 @@ export interface Settings {
 	maxLossFraction: number;
 	/** How long to wait for the last deliveries of a step before counting the rest as lost. */
 	drainTimeoutMs: number;
+	/**
+	 * (a)-(c): every socket sends `ping` this often, as the protocol asks of clients (without it a
+	 * room rightly closes sockets silent for 60 s, and a full run's receivers are silent longer).
+	 */
+	heartbeatSeconds: number;
 	/** (d) sockets, seconds of idling, seconds between each socket's pings, servers that run it. */
 	idleSockets: number;
 	idleSeconds: number;
@@ -54,6 +59,7 @@ export const FULL: Settings = {
 	p99LimitMs: 250,
 	maxLossFraction: 0.01,
 	drainTimeoutMs: 5000,
+	heartbeatSeconds: 20,
 	idleSockets: 1000,
 	idleSeconds: 60,
 	pingEverySeconds: 20,
@@ -234,13 +240,14 @@ export async function runServer(
 	results.push(result);
 
 	// (a) connect and register; the largest run's sockets stay for (b) and (c), and its memory is (e).
+	const heartbeatMs = settings.heartbeatSeconds * 1000;
 	let room = "";
 	let receivers: Conn[] = [];
 	for (const [i, n] of settings.registerCounts.entries()) {
 		room = `main-${round}-${n}`;
 		const rssBefore = server.rssBytes();
 		const start = performance.now();
-		const conns = await openMany(target, room, 0, n, settings.connectConcurrency, tracker);
+		const conns = await openMany(target, room, 0, n, settings.connectConcurrency, tracker, heartbeatMs);
 		const ms = performance.now() - start;
 		await sleep(1000);
 		const bytesPerSocket = (server.rssBytes() - rssBefore) / n;
@@ -251,7 +258,7 @@ export async function runServer(
 	}
 
 	// (b) fan-out: one more socket sends a steady stream to the receivers of the last run.
-	const senders = await openMany(target, room, receivers.length, 1, 1, tracker);
+	const senders = await openMany(target, room, receivers.length, 1, 1, tracker, heartbeatMs);
 	const sender = senders[0] as Conn;
 	const sockets = receivers.length + settings.throughputSenders;
 	await sleep(500);
@@ -280,7 +287,9 @@ export async function runServer(
 	}
 
 	// (c) throughput: the other senders join; the rate is raised until p99 passes the limit, then bisected.
-	senders.push(...(await openMany(target, room, receivers.length + 1, settings.throughputSenders - 1, 10, tracker)));
+	senders.push(
+		...(await openMany(target, room, receivers.length + 1, settings.throughputSenders - 1, 10, tracker, heartbeatMs)),
+	);
 	await sleep(500);
 	{
 		const expectedPer = receivers.length + senders.length - 1;

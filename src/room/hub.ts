@@ -33,7 +33,8 @@ export class Hub {
 		return this.#state.live.get(ws);
 	}
 
-	users(): User[] {
+	/** The roster's cached list: built once per change, not once per Register. */
+	users(): readonly User[] {
 		return this.#state.roster.users();
 	}
 

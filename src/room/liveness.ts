@@ -1,10 +1,18 @@
 /**
- * When a connection counts as gone, and when the room should look again. Pure, so the
+ * When a connection counts as gone, and when the room looks for such connections. Pure, so the
  * reaper's arithmetic is tested without a runtime.
+ *
+ * The room never wakes up only to reap: it sweeps whenever it is awake anyway (a frame, a
+ * connect, a close), at most once per `SWEEP_THROTTLE_MS`, and keeps one distant backstop alarm
+ * (`IDLE_SWEEP_SECONDS`) for a room where nothing happens at all. Heartbeats are answered by the
+ * runtime and never run the room's code, so a room of healthy, pinging clients stays asleep.
  */
 
-/** The idle reaper never runs more often than this, so a quiet room can hibernate in between. */
-export const MIN_CHECK_INTERVAL_MS = 30_000;
+/**
+ * An opportunistic sweep runs at most this often (in the object's in-memory time), so a busy
+ * room with many sockets does not read every socket's ping time on every frame.
+ */
+export const SWEEP_THROTTLE_MS = 10_000;
 
 /** The last sign of life: a frame the object received, or a `ping` the runtime answered. */
 export function lastActivity(lastSeenAt: number, autoResponseAt: Date | null): number {
@@ -17,15 +25,10 @@ export function isIdle(lastActiveAt: number, now: number, timeoutMs: number): bo
 }
 
 /**
- * The next time to check: when the first remaining connection could expire, but never
- * sooner than `MIN_CHECK_INTERVAL_MS` from now. `undefined` when nothing is connected.
+ * Whether an event handled at `now` should also sweep: always on the first event of an object's
+ * life (`lastSweepAt` undefined: it may have slept through many timeouts), then once the throttle
+ * has passed. A clock that went backwards does not sweep again.
  */
-export function nextCheckAt(lastActiveTimes: Iterable<number>, now: number, timeoutMs: number): number | undefined {
-	let earliest: number | undefined;
-	for (const at of lastActiveTimes) {
-		const expiresAt = at + timeoutMs;
-		if (earliest === undefined || expiresAt < earliest) earliest = expiresAt;
-	}
-	if (earliest === undefined) return undefined;
-	return Math.max(earliest, now + MIN_CHECK_INTERVAL_MS);
+export function sweepDue(lastSweepAt: number | undefined, now: number): boolean {
+	return lastSweepAt === undefined || now - lastSweepAt >= SWEEP_THROTTLE_MS;
 }

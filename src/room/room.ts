@@ -35,7 +35,7 @@ import {
 } from "./events";
 import { readVerifiedIdentity } from "./handoff";
 import { Hub, trySend } from "./hub";
-import { isIdle, lastActivity, nextCheckAt } from "./liveness";
+import { isIdle, lastActivity, sweepDue } from "./liveness";
 import { type RatePolicy, ratePolicy } from "./rate-limit";
 import { RoomStore } from "./store";
 
@@ -47,6 +47,12 @@ export class Room extends DurableObject<Env> {
 
 	// ---- private fields ----------------------------------------------------------
 	readonly #state: RoomState;
+
+	/** When this instance last looked for silent connections; undefined until its first sweep. */
+	#lastSweepAt: number | undefined;
+
+	/** Known to have the backstop alarm set, so that a connect need not ask storage (per instance). */
+	#backstopSet = false;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -69,6 +75,8 @@ export class Room extends DurableObject<Env> {
 					status: 426,
 				});
 			}
+			// Ghosts are let go of first, so that they do not hold places in a full room.
+			this.#sweepIfDue(Date.now());
 			// Decided here, by the one owner of the room's connections, before anything is accepted.
 			if (this.#state.hub.size >= this.#settings.maxConnections) {
 				return Response.json(
@@ -90,7 +98,7 @@ export class Room extends DurableObject<Env> {
 					heartbeat: HEARTBEAT,
 				}),
 			);
-			await this.#ensureCheckScheduled();
+			await this.#ensureBackstop();
 			return new Response(null, { status: 101, webSocket: client });
 		} catch (error) {
 			this.#logFailure("fetch", error);
@@ -103,7 +111,9 @@ export class Room extends DurableObject<Env> {
 		try {
 			const connection = this.#state.hub.get(ws);
 			if (!connection) return; // already let go of: nothing it says counts
-			const verdict = connection.arrive(Date.now(), this.#ratePolicy);
+			const now = Date.now();
+			const verdict = connection.arrive(now, this.#ratePolicy);
+			this.#sweepIfDue(now);
 			if (typeof data !== "string") {
 				if (verdict !== "admit") return this.#rateLimited(connection, verdict);
 				throw new ProtocolError(ErrorCodes.BAD_FRAME, "binary frames are not accepted; send JSON text");
@@ -136,6 +146,7 @@ export class Room extends DurableObject<Env> {
 	override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
 		try {
 			this.#state.hub.release(ws, LeaveReasons.close);
+			this.#sweepIfDue(Date.now());
 			// Hibernatable sockets get no automatic reply to a Close (tested): complete the handshake
 			// here, guarded in case the runtime has replied. 1005/1006 describe a missing code: never sent.
 			const replyCode = code === 1005 || code === 1006 ? CloseCodes.normal : code;
@@ -154,21 +165,24 @@ export class Room extends DurableObject<Env> {
 		this.#logFailure("webSocketError (socket)", error);
 		try {
 			this.#state.hub.release(ws, LeaveReasons.close);
+			this.#sweepIfDue(Date.now());
 			await this.#restIfEmpty();
 		} catch (failure) {
 			this.#logFailure("webSocketError", failure);
 		}
 	}
 
-	/** The idle reaper: closes connections silent for `timeoutMs`, including ghosts whose close was never reported. */
+	/**
+	 * The idle reaper's backstop, for a room where nothing else happens: sweeps, and looks again
+	 * `IDLE_SWEEP_SECONDS` later while connections remain. Every event the room handles sweeps too.
+	 */
 	override async alarm(): Promise<void> {
+		this.#backstopSet = false; // this run consumed it
 		try {
 			const now = Date.now();
-			for (const connection of [...this.#state.hub.connections()]) {
-				if (!isIdle(this.#lastActiveAt(connection), now, HEARTBEAT.timeoutMs)) continue;
-				this.#state.hub.drop(connection.socket, LeaveReasons.timeout, CloseCodes.idleTimeout, "idle timeout");
-			}
-			await this.#scheduleCheck(now);
+			this.#sweep(now);
+			if (this.#state.hub.size === 0) await this.#restIfEmpty();
+			else await this.#setBackstop(now);
 		} catch (error) {
 			this.#logFailure("alarm", error);
 		}
@@ -178,7 +192,7 @@ export class Room extends DurableObject<Env> {
 
 	/** The registered users now, earliest joiner first. */
 	async listUsers(): Promise<User[]> {
-		return this.#state.hub.users();
+		return [...this.#state.hub.users()];
 	}
 
 	/**
@@ -241,21 +255,40 @@ export class Room extends DurableObject<Env> {
 		return lastActivity(connection.lastSeenAt, this.ctx.getWebSocketAutoResponseTimestamp(connection.socket));
 	}
 
-	async #ensureCheckScheduled(): Promise<void> {
-		if ((await this.ctx.storage.getAlarm()) === null) await this.#scheduleCheck(Date.now());
+	/**
+	 * Closes every connection silent for `timeoutMs` with 4000 (its user leaves with reason
+	 * `timeout`), including ghosts whose close was never reported (workerd issue 1187).
+	 */
+	#sweep(now: number): void {
+		this.#lastSweepAt = now;
+		for (const connection of [...this.#state.hub.connections()]) {
+			if (!isIdle(this.#lastActiveAt(connection), now, HEARTBEAT.timeoutMs)) continue;
+			this.#state.hub.drop(connection.socket, LeaveReasons.timeout, CloseCodes.idleTimeout, "idle timeout");
+		}
+	}
+
+	/** The opportunistic sweep: on an event the room handles anyway, throttled. */
+	#sweepIfDue(now: number): void {
+		if (sweepDue(this.#lastSweepAt, now)) this.#sweep(now);
+	}
+
+	/** A room with connections keeps the backstop alarm set; storage is asked once per instance. */
+	async #ensureBackstop(): Promise<void> {
+		if (this.#backstopSet) return;
+		if ((await this.ctx.storage.getAlarm()) === null) await this.#setBackstop(Date.now());
+		else this.#backstopSet = true;
+	}
+
+	async #setBackstop(now: number): Promise<void> {
+		await this.ctx.storage.setAlarm(now + this.#settings.idleSweepSeconds * 1000);
+		this.#backstopSet = true;
 	}
 
 	/** An empty room needs no reaper: without an alarm it stays asleep. */
 	async #restIfEmpty(): Promise<void> {
-		if (this.#state.hub.size === 0) await this.ctx.storage.deleteAlarm();
-	}
-
-	/** Sets the reaper's next check, or none in an empty room so that it can rest. */
-	async #scheduleCheck(now: number): Promise<void> {
-		const times = [...this.#state.hub.connections()].map((connection) => this.#lastActiveAt(connection));
-		const at = nextCheckAt(times, now, HEARTBEAT.timeoutMs);
-		if (at === undefined) await this.ctx.storage.deleteAlarm();
-		else await this.ctx.storage.setAlarm(at);
+		if (this.#state.hub.size !== 0) return;
+		this.#backstopSet = false;
+		await this.ctx.storage.deleteAlarm();
 	}
 
 	#logFailure(entryPoint: string, error: unknown): void {

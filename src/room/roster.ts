@@ -57,7 +57,11 @@ export function userChanged(before: User, after: User): boolean {
 export class Roster<K> {
 	readonly #byUser = new Map<string, Map<K, Identity>>();
 
+	/** `users()` as of the last change: every Register sends it, so it is built once per change. */
+	#users: readonly User[] | undefined;
+
 	add(key: K, identity: Identity): void {
+		this.#users = undefined;
 		let tabs = this.#byUser.get(identity.userId);
 		if (!tabs) {
 			tabs = new Map();
@@ -69,6 +73,7 @@ export class Roster<K> {
 	remove(key: K, userId: string): void {
 		const tabs = this.#byUser.get(userId);
 		if (!tabs) return;
+		this.#users = undefined;
 		tabs.delete(key);
 		if (tabs.size === 0) this.#byUser.delete(userId);
 	}
@@ -87,11 +92,17 @@ export class Roster<K> {
 		return tabs ? aggregateUser(tabs.values()) : undefined;
 	}
 
-	/** Every registered user, earliest joiner first, so a roster reads in arrival order. */
-	users(): User[] {
+	/**
+	 * Every registered user, earliest joiner first, so a roster reads in arrival order. The same
+	 * frozen list until the roster changes (`add` or `remove`).
+	 */
+	users(): readonly User[] {
+		if (this.#users) return this.#users;
 		const users: User[] = [];
-		for (const tabs of this.#byUser.values()) users.push(aggregateUser(tabs.values()));
-		return users.sort((a, b) => a.joinedAt - b.joinedAt || (a.userId < b.userId ? -1 : 1));
+		for (const tabs of this.#byUser.values()) users.push(Object.freeze(aggregateUser(tabs.values())));
+		users.sort((a, b) => a.joinedAt - b.joinedAt || (a.userId < b.userId ? -1 : 1));
+		this.#users = Object.freeze(users);
+		return this.#users;
 	}
 
 	get size(): number {

@@ -1,16 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { HEARTBEAT } from "../../src/protocol";
-import { isIdle, lastActivity, MIN_CHECK_INTERVAL_MS, nextCheckAt } from "../../src/room/liveness";
+import { isIdle, lastActivity, SWEEP_THROTTLE_MS, sweepDue } from "../../src/room/liveness";
 
 const TIMEOUT = HEARTBEAT.timeoutMs;
 
-describe("MIN_CHECK_INTERVAL_MS", () => {
-	it("is 30 seconds", () => {
-		expect(MIN_CHECK_INTERVAL_MS).toBe(30_000);
+describe("SWEEP_THROTTLE_MS", () => {
+	it("is 10 seconds", () => {
+		expect(SWEEP_THROTTLE_MS).toBe(10_000);
 	});
 
-	it("is shorter than the idle timeout, so a silent client is caught within timeout + interval", () => {
-		expect(MIN_CHECK_INTERVAL_MS).toBeLessThan(TIMEOUT);
+	it("is well under the idle timeout, so a busy room reaps a silent client within timeout + 10 s", () => {
+		expect(SWEEP_THROTTLE_MS).toBeLessThan(TIMEOUT / 2);
 	});
 });
 
@@ -71,62 +71,38 @@ describe("isIdle", () => {
 	});
 });
 
-describe("nextCheckAt", () => {
+describe("sweepDue", () => {
 	const now = 1_000_000;
 
-	it("is undefined when nothing is connected", () => {
-		expect(nextCheckAt([], now, TIMEOUT)).toBeUndefined();
+	it("is true on an instance's first event, which may follow a long sleep", () => {
+		expect(sweepDue(undefined, now)).toBe(true);
 	});
 
-	it("is undefined for an empty iterator", () => {
-		expect(nextCheckAt(new Set<number>().values(), now, TIMEOUT)).toBeUndefined();
+	it("is false right after a sweep", () => {
+		expect(sweepDue(now, now)).toBe(false);
 	});
 
-	it("is the expiry of the only connection when that is far enough away", () => {
-		expect(nextCheckAt([now], now, TIMEOUT)).toBe(now + TIMEOUT);
+	it("is false one millisecond before the throttle has passed", () => {
+		expect(sweepDue(now, now + SWEEP_THROTTLE_MS - 1)).toBe(false);
 	});
 
-	it("is the earliest expiry of several connections", () => {
-		const times = [now - 5000, now - 20_000, now - 1000];
-		expect(nextCheckAt(times, now, TIMEOUT)).toBe(now - 20_000 + TIMEOUT);
+	it("is true once the throttle has passed, and after", () => {
+		expect(sweepDue(now, now + SWEEP_THROTTLE_MS)).toBe(true);
+		expect(sweepDue(now, now + 10 * TIMEOUT)).toBe(true);
 	});
 
-	it("does not depend on the order of the connections", () => {
-		const times = [now - 1000, now - 20_000, now - 5000];
-		expect(nextCheckAt(times, now, TIMEOUT)).toBe(nextCheckAt([...times].reverse(), now, TIMEOUT));
+	it("is false when the clock went backwards", () => {
+		expect(sweepDue(now, now - 5000)).toBe(false);
 	});
 
-	it("is never sooner than now + 30 s when the earliest expiry is closer", () => {
-		// Expires in 10 s.
-		expect(nextCheckAt([now - TIMEOUT + 10_000], now, TIMEOUT)).toBe(now + MIN_CHECK_INTERVAL_MS);
-	});
-
-	it("is now + 30 s when a connection has already expired", () => {
-		expect(nextCheckAt([now - 10 * TIMEOUT], now, TIMEOUT)).toBe(now + MIN_CHECK_INTERVAL_MS);
-	});
-
-	it("is exactly now + 30 s when the earliest expiry is exactly then", () => {
-		expect(nextCheckAt([now + MIN_CHECK_INTERVAL_MS - TIMEOUT], now, TIMEOUT)).toBe(now + MIN_CHECK_INTERVAL_MS);
-	});
-
-	it("is the expiry when it is one millisecond after now + 30 s", () => {
-		const at = now + MIN_CHECK_INTERVAL_MS + 1 - TIMEOUT;
-		expect(nextCheckAt([at], now, TIMEOUT)).toBe(now + MIN_CHECK_INTERVAL_MS + 1);
-	});
-
-	it("accepts any iterable, such as a generator", () => {
-		function* times() {
-			yield now;
-			yield now - 10_000;
+	it("sweeps a room handling one event per millisecond once per throttle interval", () => {
+		let lastSweepAt: number | undefined;
+		let sweeps = 0;
+		for (let t = now; t < now + 60_000; t++) {
+			if (!sweepDue(lastSweepAt, t)) continue;
+			sweeps++;
+			lastSweepAt = t;
 		}
-		expect(nextCheckAt(times(), now, TIMEOUT)).toBe(now - 10_000 + TIMEOUT);
-	});
-
-	it("is never earlier than now + 30 s for any input (sweep)", () => {
-		for (let offset = -2 * TIMEOUT; offset <= TIMEOUT; offset += 997) {
-			const at = nextCheckAt([now + offset], now, TIMEOUT);
-			expect(at).toBeGreaterThanOrEqual(now + MIN_CHECK_INTERVAL_MS);
-			expect(at).toBe(Math.max(now + offset + TIMEOUT, now + MIN_CHECK_INTERVAL_MS));
-		}
+		expect(sweeps).toBe(60_000 / SWEEP_THROTTLE_MS);
 	});
 });

@@ -263,6 +263,48 @@ describe("Roster", () => {
 		expect(roster.users().map((u) => u.userId)).toEqual(["bob", "alice"]);
 	});
 
+	it("returns the same list while the roster is unchanged, and a new one after each change", () => {
+		const roster = new Roster<string>();
+		roster.add("a1", identity({ userId: "alice", registeredAt: 1000 }));
+		const first = roster.users();
+		expect(roster.users()).toBe(first);
+		roster.add("b1", identity({ userId: "bob", registeredAt: 2000 }));
+		const second = roster.users();
+		expect(second).not.toBe(first);
+		expect(second.map((u) => u.userId)).toEqual(["alice", "bob"]);
+		expect(first.map((u) => u.userId)).toEqual(["alice"]);
+		roster.remove("a1", "alice");
+		expect(roster.users().map((u) => u.userId)).toEqual(["bob"]);
+	});
+
+	it("lists a re-registered tab's new name and meta, and a changed tab count, not the cached ones", () => {
+		const roster = new Roster<string>();
+		roster.add("a1", identity({ userId: "alice", name: "Alice", registeredAt: 1000, updatedAt: 1000 }));
+		expect(roster.users()[0]).toMatchObject({ name: "Alice", connections: 1 });
+		roster.add("a1", identity({ userId: "alice", name: "Al", meta: { x: 1 }, registeredAt: 1000, updatedAt: 2000 }));
+		expect(roster.users()[0]).toMatchObject({ name: "Al", meta: { x: 1 }, connections: 1 });
+		roster.add("a2", identity({ userId: "alice", name: "Al", registeredAt: 3000, updatedAt: 1500 }));
+		expect(roster.users()[0]).toMatchObject({ name: "Al", connections: 2, joinedAt: 1000 });
+		roster.remove("a2", "alice");
+		expect(roster.users()[0]).toMatchObject({ connections: 1 });
+	});
+
+	it("does not change its list when a removal names no registered connection", () => {
+		const roster = new Roster<string>();
+		roster.add("a1", identity({ userId: "alice" }));
+		const list = roster.users();
+		roster.remove("zz", "nobody");
+		expect(roster.users()).toBe(list);
+	});
+
+	it("hands out a frozen list, so no caller can change what the next one gets", () => {
+		const roster = new Roster<string>();
+		roster.add("a1", identity({ userId: "alice" }));
+		const list = roster.users();
+		expect(Object.isFrozen(list)).toBe(true);
+		expect(Object.isFrozen(list[0])).toBe(true);
+	});
+
 	it("works with object keys, like the room's WebSockets", () => {
 		const roster = new Roster<object>();
 		const ws1 = {};

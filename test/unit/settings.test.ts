@@ -6,12 +6,13 @@ afterEach(() => {
 });
 
 describe("DEFAULT_SETTINGS", () => {
-	it("matches the defaults in PROTOCOL.md", () => {
+	it("matches the defaults in PROTOCOL.md, and sweeps for idle connections every 5 minutes", () => {
 		expect(DEFAULT_SETTINGS).toEqual({
 			maxMessageBytes: 65_536,
 			maxConnections: 10_000,
 			rateLimit: 20,
 			historyLimit: 1000,
+			idleSweepSeconds: 300,
 		});
 	});
 });
@@ -86,10 +87,22 @@ describe("readSettings", () => {
 	it("reads every setting from its variable", () => {
 		const warn = vi.fn();
 		const settings = readSettings(
-			{ MAX_MESSAGE_BYTES: "1024", MAX_CONNECTIONS: "50", RATE_LIMIT: "5", HISTORY_LIMIT: "200" },
+			{
+				MAX_MESSAGE_BYTES: "1024",
+				MAX_CONNECTIONS: "50",
+				RATE_LIMIT: "5",
+				HISTORY_LIMIT: "200",
+				IDLE_SWEEP_SECONDS: "600",
+			},
 			warn,
 		);
-		expect(settings).toEqual({ maxMessageBytes: 1024, maxConnections: 50, rateLimit: 5, historyLimit: 200 });
+		expect(settings).toEqual({
+			maxMessageBytes: 1024,
+			maxConnections: 50,
+			rateLimit: 5,
+			historyLimit: 200,
+			idleSweepSeconds: 600,
+		});
 		expect(warn).not.toHaveBeenCalled();
 	});
 
@@ -98,6 +111,24 @@ describe("readSettings", () => {
 		expect(readSettings({ MAX_MESSAGE_BYTES: "5000000" }, warn).maxMessageBytes).toBe(1_048_576);
 		expect(warn).toHaveBeenCalledWith(expect.stringContaining("MAX_MESSAGE_BYTES=5000000"));
 		expect(readSettings({ MAX_MESSAGE_BYTES: "1048576" }, warn).maxMessageBytes).toBe(1_048_576);
+		expect(warn).toHaveBeenCalledTimes(1);
+	});
+
+	it("raises IDLE_SWEEP_SECONDS below 60 to 60, and says so", () => {
+		const warn = vi.fn();
+		expect(readSettings({ IDLE_SWEEP_SECONDS: "5" }, warn).idleSweepSeconds).toBe(60);
+		expect(warn).toHaveBeenCalledWith(expect.stringContaining("IDLE_SWEEP_SECONDS=5"));
+		expect(warn).toHaveBeenCalledWith(expect.stringContaining("60"));
+		expect(readSettings({ IDLE_SWEEP_SECONDS: "59" }, warn).idleSweepSeconds).toBe(60);
+		expect(warn).toHaveBeenCalledTimes(2);
+		expect(readSettings({ IDLE_SWEEP_SECONDS: "60" }, warn).idleSweepSeconds).toBe(60);
+		expect(readSettings({ IDLE_SWEEP_SECONDS: 86_400 }, warn).idleSweepSeconds).toBe(86_400);
+		expect(warn).toHaveBeenCalledTimes(2);
+	});
+
+	it.each(["abc", "0", "-300", "300.5", "5m"])("falls back to 300 for IDLE_SWEEP_SECONDS=%j and warns once", (raw) => {
+		const warn = vi.fn();
+		expect(readSettings({ IDLE_SWEEP_SECONDS: raw }, warn).idleSweepSeconds).toBe(300);
 		expect(warn).toHaveBeenCalledTimes(1);
 	});
 
@@ -116,6 +147,7 @@ describe("readSettings", () => {
 			maxConnections: 10_000,
 			rateLimit: 20,
 			historyLimit: 1000,
+			idleSweepSeconds: 300,
 		});
 	});
 
