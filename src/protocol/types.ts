@@ -76,7 +76,7 @@ export interface ConnectionEstablishedData {
 
 export interface RegisteredData {
 	self: User & { connectionId: string };
-	users: User[];
+	users: readonly User[];
 	/** The room's latest seq, 0 before its first message. */
 	lastSeq: number;
 	/** Oldest first: after `since` (at most 100), or the latest 50 without it. */

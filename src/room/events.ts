@@ -59,7 +59,7 @@ export function register(room: RoomState, connection: Connection, data: Register
 	const self = { ...user, connectionId: connection.id };
 	const registered = {
 		self,
-		users: [...room.hub.users()],
+		users: room.hub.users(),
 		lastSeq: room.store.lastSeq,
 		history: history.messages,
 		historyTruncated: history.truncated,

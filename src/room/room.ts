@@ -191,8 +191,8 @@ export class Room extends DurableObject<Env> {
 	// ---- RPC methods ---------------------------------------------------------------
 
 	/** The registered users now, earliest joiner first. */
-	async listUsers(): Promise<User[]> {
-		return [...this.#state.hub.users()];
+	async listUsers(): Promise<readonly User[]> {
+		return this.#state.hub.users();
 	}
 
 	/**

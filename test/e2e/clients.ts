@@ -153,6 +153,6 @@ export async function usersOf(room: string): Promise<User[]> {
 	return body.users;
 }
 
-export function byId(users: User[]): Record<string, User> {
+export function byId(users: readonly User[]): Record<string, User> {
 	return Object.fromEntries(users.map((user) => [user.userId, user]));
 }
