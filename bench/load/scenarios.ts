@@ -5,8 +5,9 @@
  */
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import type { RunningServer } from "../servers/launch.ts";
+import { type RunningServer, sleep } from "../servers/launch.ts";
 import { type Conn, closeAll, openMany, type Sink, type Target } from "./clients.ts";
+import { type IdleResult, runIdle } from "./idle.ts";
 import { type LatencySummary, Samples, summarize } from "./stats.ts";
 
 export interface Settings {
@@ -84,8 +85,6 @@ export const QUICK: Settings = {
 	pingEverySeconds: 5,
 	idleServers: ["ours", "bare"],
 };
-
-const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 
 /** Per-message bookkeeping for one phase (a fan-out run or one throughput step). */
 class Phase {
@@ -193,15 +192,6 @@ export interface ThroughputResult {
 	deliveredPerSecond: number;
 	best: StepResult | null;
 	steps: StepResult[];
-}
-
-export interface IdleResult {
-	sockets: number;
-	seconds: number;
-	pingsSent: number;
-	pongs: number;
-	wakes: number;
-	byEntryPoint: Record<string, number>;
 }
 
 export interface ServerResult {
@@ -366,49 +356,7 @@ export async function runServer(
 
 	// (d) idle: the room's code should not run at all while sockets only send `ping`.
 	if (settings.idleServers.includes(server.name) && target.protocol !== "socketio") {
-		await sleep(1000);
-		const idleRoom = `idle-${round}`;
-		const conns = await openMany(target, idleRoom, 0, settings.idleSockets, settings.connectConcurrency, tracker);
-		await sleep(settings.mode === "quick" ? 1000 : 2000);
-		const before = server.wakeLines().length;
-		const windowMs = settings.idleSeconds * 1000;
-		const everyMs = settings.pingEverySeconds * 1000;
-		let pingsSent = 0;
-		const timers: NodeJS.Timeout[] = [];
-		conns.forEach((conn, i) => {
-			const offset = (i / conns.length) * everyMs;
-			for (let at = offset; at < windowMs; at += everyMs) {
-				timers.push(
-					setTimeout(() => {
-						conn.ping();
-						pingsSent++;
-					}, at),
-				);
-			}
-		});
-		await sleep(windowMs);
-		await sleep(1000); // log lines of the window's last moment
-		for (const timer of timers) clearTimeout(timer);
-		const lines = server.wakeLines().slice(before);
-		const counts = new Map<string, number>();
-		for (const line of lines) {
-			const entry = line.split(" ")[2] ?? "?";
-			counts.set(entry, (counts.get(entry) ?? 0) + 1);
-		}
-		const byEntryPoint = Object.fromEntries(counts);
-		const pongs = conns.reduce((sum, c) => sum + c.pongs, 0);
-		result.idle = {
-			sockets: conns.length,
-			seconds: settings.idleSeconds,
-			pingsSent,
-			pongs,
-			wakes: lines.length,
-			byEntryPoint,
-		};
-		log(
-			`  (d) idle ${settings.idleSeconds}s, ${pingsSent} pings, ${pongs} pongs: ${lines.length} wake-ups ${JSON.stringify(byEntryPoint)}`,
-		);
-		await closeAll(conns);
+		result.idle = await runIdle(server, target, settings, round, tracker, log);
 	}
 	result.unknownDeliveries = tracker.unknown;
 	return result;
