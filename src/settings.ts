@@ -13,6 +13,8 @@ export interface Env {
 	RATE_LIMIT?: string;
 	HISTORY_LIMIT?: string;
 	IDLE_SWEEP_SECONDS?: string;
+	MAX_CONNECTIONS_PER_USER?: string;
+	MAX_BUFFERED_BYTES?: string;
 	AUTH_SECRET?: string;
 	ALLOWED_ORIGINS?: string;
 	PUBLISH_KEY?: string;
@@ -32,6 +34,10 @@ export interface RoomSettings {
 	 * this often even when nothing else wakes the room (every event it handles looks too).
 	 */
 	idleSweepSeconds: number;
+	/** Connections one user may hold in one room. */
+	maxConnectionsPerUser: number;
+	/** Bytes that may wait for one connection to read before it is closed with 4001. */
+	maxBufferedBytes: number;
 }
 
 export const DEFAULT_SETTINGS: RoomSettings = {
@@ -40,6 +46,8 @@ export const DEFAULT_SETTINGS: RoomSettings = {
 	rateLimit: 20,
 	historyLimit: 1000,
 	idleSweepSeconds: 300,
+	maxConnectionsPerUser: 20,
+	maxBufferedBytes: 1_048_576,
 };
 
 const VARIABLES: Record<keyof RoomSettings, keyof Env> = {
@@ -48,14 +56,18 @@ const VARIABLES: Record<keyof RoomSettings, keyof Env> = {
 	rateLimit: "RATE_LIMIT",
 	historyLimit: "HISTORY_LIMIT",
 	idleSweepSeconds: "IDLE_SWEEP_SECONDS",
+	maxConnectionsPerUser: "MAX_CONNECTIONS_PER_USER",
+	maxBufferedBytes: "MAX_BUFFERED_BYTES",
 };
 
 /**
  * Largest values the room can honour. A message is stored as one SQLite row (at most 2 MB
- * in a Durable Object), so a client frame may not be larger than 1 MiB.
+ * in a Durable Object), so a client frame may not be larger than 1 MiB; the contract caps a
+ * room at 32000 connections (the runtime's limit of hibernatable sockets per object).
  */
 export const SETTING_CEILINGS: Partial<RoomSettings> = {
 	maxMessageBytes: 1_048_576,
+	maxConnections: 32_000,
 };
 
 /**

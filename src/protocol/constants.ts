@@ -43,6 +43,8 @@ export const ErrorCodes = {
 	RATE_LIMITED: "RATE_LIMITED",
 	UNAUTHORIZED: "UNAUTHORIZED",
 	ROOM_FULL: "ROOM_FULL",
+	/** A user already holds `MAX_CONNECTIONS_PER_USER` connections in this room. */
+	TOO_MANY_CONNECTIONS: "TOO_MANY_CONNECTIONS",
 	/** Not a client mistake: the server failed. Sent with a generic text, never a stack trace. */
 	INTERNAL: "INTERNAL",
 } as const;
@@ -60,6 +62,8 @@ export const HttpErrors = {
 	/** Server publish body over `MAX_MESSAGE_BYTES` (the socket's code, over HTTP). */
 	MESSAGE_TOO_LARGE: 413,
 	UPGRADE_REQUIRED: 426,
+	/** An upgrade for a token's `sub` that already holds `MAX_CONNECTIONS_PER_USER` connections. */
+	TOO_MANY_CONNECTIONS: 429,
 	INTERNAL: 500,
 	ROOM_FULL: 503,
 } as const;
@@ -83,6 +87,8 @@ export const CloseCodes = {
 	internalError: 1011,
 	/** Silent for longer than `timeoutMs`: a client should reconnect. */
 	idleTimeout: 4000,
+	/** More than `MAX_BUFFERED_BYTES` waited for the peer to read: a client should reconnect and resume. */
+	tooSlow: 4001,
 } as const;
 
 /** The heartbeat every client follows; announced in `ConnectionEstablished`. */
@@ -98,6 +104,8 @@ export const Limits = {
 	idMaxLength: 64,
 	nameMaxLength: 64,
 	metaMaxBytes: 1024,
+	/** Levels of arrays and objects a client-supplied JSON value may nest. */
+	valueMaxDepth: 64,
 	roomNameMaxLength: 64,
 	/** History sent with `Registered` when `since` is given, and without it. */
 	resumeHistoryMax: 100,

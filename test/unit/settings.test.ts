@@ -13,6 +13,8 @@ describe("DEFAULT_SETTINGS", () => {
 			rateLimit: 20,
 			historyLimit: 1000,
 			idleSweepSeconds: 300,
+			maxConnectionsPerUser: 20,
+			maxBufferedBytes: 1_048_576,
 		});
 	});
 });
@@ -93,6 +95,8 @@ describe("readSettings", () => {
 				RATE_LIMIT: "5",
 				HISTORY_LIMIT: "200",
 				IDLE_SWEEP_SECONDS: "600",
+				MAX_CONNECTIONS_PER_USER: "4",
+				MAX_BUFFERED_BYTES: "65536",
 			},
 			warn,
 		);
@@ -102,6 +106,8 @@ describe("readSettings", () => {
 			rateLimit: 5,
 			historyLimit: 200,
 			idleSweepSeconds: 600,
+			maxConnectionsPerUser: 4,
+			maxBufferedBytes: 65_536,
 		});
 		expect(warn).not.toHaveBeenCalled();
 	});
@@ -148,7 +154,15 @@ describe("readSettings", () => {
 			rateLimit: 20,
 			historyLimit: 1000,
 			idleSweepSeconds: 300,
+			maxConnectionsPerUser: 20,
+			maxBufferedBytes: 1_048_576,
 		});
+	});
+
+	it("caps MAX_CONNECTIONS at 32000, the contract's ceiling", () => {
+		const warn = vi.fn();
+		expect(readSettings({ MAX_CONNECTIONS: "40000" }, warn).maxConnections).toBe(32_000);
+		expect(warn).toHaveBeenCalledOnce();
 	});
 
 	it("ignores variables that are not settings", () => {
