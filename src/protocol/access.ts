@@ -4,7 +4,7 @@
  */
 import * as v from "valibot";
 import { isValidRoomName, Limits } from "./constants";
-import { boundedString, isJsonObject, issueText, UserIdSchema } from "./schemas";
+import { boundedString, isJsonObject, issueText, jsonValue, UserIdSchema } from "./schemas";
 import type { MessageSender } from "./types";
 
 /** Claims of a room token (HS256 over `AUTH_SECRET`). */
@@ -57,7 +57,7 @@ export interface PublishBody {
 }
 
 export const PublishBodySchema = v.strictObject({
-	message: v.unknown(),
+	message: v.pipe(v.unknown(), jsonValue("message")),
 	from: v.optional(
 		v.strictObject({
 			userId: UserIdSchema,

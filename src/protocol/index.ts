@@ -2,6 +2,7 @@
 export * from "./access";
 export * from "./constants";
 export * from "./frames";
+export * from "./json-value";
 export * from "./queries";
 export * from "./schemas";
 export type * from "./types";

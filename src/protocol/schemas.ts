@@ -5,6 +5,7 @@
  */
 import * as v from "valibot";
 import { CLIENT_EVENT_TYPE, ClientEvents, type ErrorCode, ErrorCodes, Limits } from "./constants";
+import { jsonValueProblem } from "./json-value";
 import type { ClientFrame, JsonObject } from "./types";
 
 /** UTF-8 length of a string without allocating an encoded copy. */
@@ -48,12 +49,24 @@ export const RequestIdSchema = v.pipe(
 	wellFormed("requestId"),
 );
 
+/** A client-supplied JSON value within the contract's depth and number range. */
+export const jsonValue = (field: string) =>
+	v.rawCheck<unknown>(({ dataset, addIssue }) => {
+		const problem = dataset.typed ? jsonValueProblem(dataset.value) : undefined;
+		if (problem) addIssue({ message: `${field} ${problem}` });
+	});
+
 const MetaSchema = v.pipe(
 	v.custom<JsonObject>(isJsonObject, "meta must be a JSON object"),
-	v.check(
-		(meta) => utf8ByteLength(JSON.stringify(meta)) <= Limits.metaMaxBytes,
-		`meta must be at most ${Limits.metaMaxBytes} bytes as JSON`,
-	),
+	v.rawCheck<JsonObject>(({ dataset, addIssue }) => {
+		if (!dataset.typed) return;
+		// Depth first: measuring the size means encoding, which a hostile depth must not reach.
+		const problem = jsonValueProblem(dataset.value);
+		if (problem) addIssue({ message: `meta ${problem}` });
+		else if (utf8ByteLength(JSON.stringify(dataset.value)) > Limits.metaMaxBytes) {
+			addIssue({ message: `meta must be at most ${Limits.metaMaxBytes} bytes as JSON` });
+		}
+	}),
 );
 
 const SeqSchema = v.pipe(
@@ -71,7 +84,7 @@ export const RegisterDataSchema = v.strictObject({
 });
 
 export const SendMessageDataSchema = v.strictObject({
-	message: v.unknown(),
+	message: v.pipe(v.unknown(), jsonValue("message")),
 	to: v.optional(boundedString("to", Limits.idMaxLength)),
 	clientMessageId: v.optional(boundedString("clientMessageId", Limits.idMaxLength)),
 });

@@ -45,27 +45,32 @@ export function register(room: RoomState, connection: Connection, data: Register
 			`this connection is registered as "${current.userId}"; Unregister first`,
 		);
 	}
-	// Read before the roster changes, so that a failed read leaves no half-registered connection.
-	// Synchronous from here to the send: no message can fall between the history and the live stream.
+	// The reply is built and encoded before anything changes, so that no failure (a history that
+	// cannot be read or encoded) leaves a half-registered connection. Synchronous from the read to
+	// the send: no message can fall between the history and the live stream.
 	const history = registrationHistory(room, userId, data.since);
 	const now = Date.now();
-	const { user, before } = room.hub.register(connection, {
+	const change = room.hub.previewRegister(connection, {
 		userId,
 		name,
 		meta: data.meta ?? {},
 		registeredAt: current?.registeredAt ?? now,
 		updatedAt: now,
 	});
-	const self = { ...user, connectionId: connection.id };
-	const registered = {
-		self,
-		users: room.hub.users(),
-		lastSeq: room.store.lastSeq,
-		history: history.messages,
-		historyTruncated: history.truncated,
-	};
-	trySend(connection.socket, encodeServerFrame(ServerEvents.Registered, registered, requestId));
-	room.hub.announce(connection, user, before);
+	const registered = encodeServerFrame(
+		ServerEvents.Registered,
+		{
+			self: { ...change.user, connectionId: connection.id },
+			users: change.users,
+			lastSeq: room.store.lastSeq,
+			history: history.messages,
+			historyTruncated: history.truncated,
+		},
+		requestId,
+	);
+	room.hub.register(connection, change);
+	trySend(connection.socket, registered);
+	room.hub.announce(connection, change.user, change.before);
 }
 
 export function sendMessage(room: RoomState, connection: Connection, data: SendMessageData, requestId?: string): void {

@@ -4,7 +4,7 @@
  */
 import { CloseCodes, encodeServerFrame, type LeaveReason, LeaveReasons, ServerEvents, type User } from "../protocol";
 import { Connection } from "./connection";
-import { aggregateUser, type Identity, Roster, userChanged } from "./roster";
+import { aggregateUser, type Identity, Roster, type RosterChange, userChanged } from "./roster";
 
 export class Hub {
 	readonly #sockets: () => WebSocket[];
@@ -42,13 +42,15 @@ export class Hub {
 		return this.#state.roster.user(userId);
 	}
 
-	/** Sets a connection's identity; the caller replies, then `announce`s. */
-	register(connection: Connection, identity: Identity): { user: User; before: User | undefined } {
-		const { roster } = this.#state;
-		const before = roster.user(identity.userId);
-		connection.setIdentity(identity);
-		roster.add(connection.socket, identity);
-		return { user: roster.user(identity.userId) as User, before };
+	/** What registering `connection` as `identity` would make of the roster; nothing changes yet. */
+	previewRegister(connection: Connection, identity: Identity): RosterChange<WebSocket> {
+		return this.#state.roster.preview(connection.socket, identity);
+	}
+
+	/** Makes a previewed registration: the connection's identity and the roster; the caller replies, then `announce`s. */
+	register(connection: Connection, change: RosterChange<WebSocket>): void {
+		connection.setIdentity(change.identity);
+		this.#state.roster.apply(change);
 	}
 
 	/** Tells everyone else of a registration: a join, or an update of a user already present. */

@@ -60,7 +60,9 @@ export class Room extends DurableObject<Env> {
 		this.#ratePolicy = ratePolicy(this.#settings.rateLimit);
 		this.#state = {
 			hub: new Hub(() => ctx.getWebSockets()),
-			store: new RoomStore(ctx.storage, { historyLimit: this.#settings.historyLimit }),
+			store: new RoomStore(ctx.storage, { historyLimit: this.#settings.historyLimit }, (seq, problem) =>
+				console.warn(`room "${this.#roomName}": message ${seq} left out of a history: ${problem}`),
+			),
 		};
 		// The runtime answers heartbeats itself: a ping never wakes the object.
 		ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT.request, HEARTBEAT.response));

@@ -50,6 +50,22 @@ export function userChanged(before: User, after: User): boolean {
 	);
 }
 
+/** A roster's order: earliest joiner first, then by userId. */
+function rosterOrder(a: User, b: User): number {
+	return a.joinedAt - b.joinedAt || (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0);
+}
+
+/** What `add(key, identity)` would make of a roster, computed without changing it. */
+export interface RosterChange<K> {
+	key: K;
+	identity: Identity;
+	/** The user as they would be, and as they are now (undefined when not present). */
+	user: User;
+	before: User | undefined;
+	/** `users()` as it would be. */
+	users: readonly User[];
+}
+
 /**
  * Registered connections grouped by user, kept in step with the connections themselves.
  * `K` is whatever identifies a connection (a WebSocket in the room, a string in tests).
@@ -59,6 +75,34 @@ export class Roster<K> {
 
 	/** `users()` as of the last change: every Register sends it, so it is built once per change. */
 	#users: readonly User[] | undefined;
+
+	/**
+	 * The roster as `add(key, identity)` would leave it, so that a reply can be built and encoded
+	 * before anything changes. The list is the current one with one user replaced: no sort.
+	 */
+	preview(key: K, identity: Identity): RosterChange<K> {
+		const tabs = this.#byUser.get(identity.userId);
+		const before = tabs ? aggregateUser(tabs.values()) : undefined;
+		const after = new Map(tabs);
+		after.set(key, identity);
+		const user = Object.freeze(aggregateUser(after.values()));
+		const users = this.users().filter((other) => other.userId !== user.userId);
+		let low = 0;
+		let high = users.length;
+		while (low < high) {
+			const middle = (low + high) >>> 1;
+			if (rosterOrder(users[middle] as User, user) < 0) low = middle + 1;
+			else high = middle;
+		}
+		users.splice(low, 0, user);
+		return { key, identity, user, before, users: Object.freeze(users) };
+	}
+
+	/** Makes a previewed change; the roster must not have changed since the preview. */
+	apply(change: RosterChange<K>): void {
+		this.add(change.key, change.identity);
+		this.#users = change.users;
+	}
 
 	add(key: K, identity: Identity): void {
 		this.#users = undefined;
@@ -100,7 +144,7 @@ export class Roster<K> {
 		if (this.#users) return this.#users;
 		const users: User[] = [];
 		for (const tabs of this.#byUser.values()) users.push(Object.freeze(aggregateUser(tabs.values())));
-		users.sort((a, b) => a.joinedAt - b.joinedAt || (a.userId < b.userId ? -1 : 1));
+		users.sort(rosterOrder);
 		this.#users = Object.freeze(users);
 		return this.#users;
 	}

@@ -4,7 +4,7 @@
  * transaction before anyone hears of it; the output gate then holds every send until the
  * write is durable, so an acknowledged message is never lost.
  */
-import { Limits, type Message, type MessageAckData } from "../protocol";
+import { jsonValueProblem, Limits, type Message, type MessageAckData } from "../protocol";
 import { migrate } from "./migrations";
 
 /** A message before the room has numbered it. */
@@ -49,18 +49,23 @@ export interface StoreLimits {
 	dedupWindow?: number;
 }
 
+/** Told of each stored row a history leaves out because it cannot be sent (so that it is logged). */
+export type UnreadableRowReport = (seq: number, problem: string) => void;
+
 export class RoomStore {
 	readonly #storage: DurableObjectStorage;
 	readonly #sql: SqlStorage;
 	readonly #historyLimit: number;
 	readonly #dedupWindow: number;
+	readonly #reportUnreadable: UnreadableRowReport;
 	#lastSeq: number;
 
-	constructor(storage: DurableObjectStorage, limits: StoreLimits) {
+	constructor(storage: DurableObjectStorage, limits: StoreLimits, reportUnreadable: UnreadableRowReport = () => {}) {
 		migrate(storage);
 		this.#storage = storage;
 		this.#sql = storage.sql;
 		this.#historyLimit = limits.historyLimit;
+		this.#reportUnreadable = reportUnreadable;
 		this.#dedupWindow = Math.max(limits.historyLimit, limits.dedupWindow ?? Limits.dedupWindow);
 		// The newest message is always kept, so its seq is the room's; a room from layout v1
 		// (no history yet) still has its counter in room_meta.
@@ -142,7 +147,14 @@ export class RoomStore {
 		const over = rows.length > limit;
 		const kept = rows.slice(0, limit);
 		if (keep === "newest") kept.reverse();
-		return { messages: kept.map(toMessage), truncated: over || (keep === "newest" && this.#prunedAfter(since)) };
+		const messages: Message[] = [];
+		for (const row of kept) {
+			const message = toMessage(row);
+			if (typeof message === "string") this.#reportUnreadable(row.seq, message);
+			else messages.push(message);
+		}
+		const left = messages.length < kept.length;
+		return { messages, truncated: over || left || (keep === "newest" && this.#prunedAfter(since)) };
 	}
 
 	/** Whether messages numbered after `since` have been pruned away. */
@@ -157,12 +169,24 @@ export class RoomStore {
 	}
 }
 
-function toMessage(row: MessageRow): Message {
+/**
+ * A stored row as a message, or why it cannot be one: a body that does not parse, or that breaks
+ * the value rule (rows stored before the rule was enforced) and so could not be encoded or sent.
+ */
+function toMessage(row: MessageRow): Message | string {
+	let body: unknown;
+	try {
+		body = JSON.parse(row.body);
+	} catch {
+		return "its body is not JSON";
+	}
+	const problem = jsonValueProblem(body);
+	if (problem) return `its body ${problem}`;
 	const message: Message = {
 		id: row.id,
 		seq: row.seq,
 		from: { userId: row.from_user, name: row.from_name },
-		message: JSON.parse(row.body),
+		message: body,
 		sentAt: row.sent_at,
 	};
 	if (row.to_user !== null) message.to = row.to_user;

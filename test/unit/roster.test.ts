@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { User } from "../../src/protocol";
 import { aggregateUser, type Identity, Roster, userChanged } from "../../src/room/roster";
@@ -313,5 +314,44 @@ describe("Roster", () => {
 		roster.add(ws2, identity());
 		roster.remove(ws1, "alice");
 		expect([...roster.connectionsOf("alice")]).toEqual([ws2]);
+	});
+});
+
+describe("Roster.preview", () => {
+	const step = fc.record({
+		key: fc.constantFrom("c1", "c2", "c3", "c4", "c5"),
+		userId: fc.constantFrom("ann", "bob", "cat", "dan"),
+		registeredAt: fc.integer({ min: 0, max: 5 }),
+		updatedAt: fc.integer({ min: 0, max: 5 }),
+		remove: fc.boolean(),
+	});
+
+	it("foretells exactly what add() makes of the roster, and changes nothing itself", () => {
+		fc.assert(
+			fc.property(fc.array(step, { maxLength: 40 }), (steps) => {
+				const roster = new Roster<string>();
+				const model = new Map<string, Identity>();
+				for (const { key, userId, registeredAt, updatedAt, remove } of steps) {
+					const previous = model.get(key);
+					if (remove) {
+						if (previous) roster.remove(key, previous.userId);
+						model.delete(key);
+						continue;
+					}
+					if (previous && previous.userId !== userId) continue; // a connection keeps its user
+					const next = identity({ userId, name: userId, registeredAt, updatedAt });
+					const listBefore = roster.users();
+					const change = roster.preview(key, next);
+					expect(roster.users()).toBe(listBefore);
+					expect(change.before).toEqual(roster.user(userId));
+					roster.apply(change);
+					model.set(key, next);
+					expect(change.user).toEqual(roster.user(userId));
+					const rebuilt = new Roster<string>();
+					for (const [k, tab] of model) rebuilt.add(k, tab);
+					expect(roster.users()).toEqual(rebuilt.users());
+				}
+			}),
+		);
 	});
 });

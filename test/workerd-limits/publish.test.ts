@@ -95,6 +95,23 @@ describe("server publish (PUBLISH_KEY set)", () => {
 		expect(await response.json()).toMatchObject({ error: { code: "BAD_REQUEST" } });
 	});
 
+	it.each([
+		["nested 65 levels", `{"message":${"[".repeat(65)}${"]".repeat(65)}}`, "nests deeper than 64"],
+		["nested 2,000 levels (within the size limit)", `{"message":${"[".repeat(2000)}${"]".repeat(2000)}}`, "nests"],
+		["holding 1e309", `{"message":{"n":1e309}}`, "out of range"],
+	])("refuses a message %s with 400 BAD_REQUEST, and stores and delivers nothing", async (_, body, problem) => {
+		const room = randomRoom();
+		const alice = await joinWithToken(room, "alice");
+		const response = await publish(room, body);
+		expect(response.status).toBe(400);
+		const refusal = await response.json<{ error: { code: string; message: string } }>();
+		expect(refusal.error.code).toBe("BAD_REQUEST");
+		expect(refusal.error.message).toContain(problem);
+		const ack = await alice.request("SendMessage", { message: "next" });
+		expect(ack).toMatchObject({ event: "MessageAck", data: { seq: 1 } });
+		expect(alice.received("Message")).toEqual([]);
+	});
+
 	it("refuses a body that is not UTF-8 with 400, rather than delivering replaced characters", async () => {
 		const bytes = new Uint8Array([
 			...new TextEncoder().encode('{"message":"'),

@@ -6,12 +6,12 @@
  * FUZZ_FRAMES (default 10000) and FUZZ_SEED (default 20261125) set the run; vitest.config.ts
  * reads both from the environment: `FUZZ_FRAMES=200000 npx vitest run --project workerd fuzz`.
  */
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { ServerFrame, User } from "../../src/protocol";
+import { jsonValueProblem, type MessagesPage, type ServerFrame, type User } from "../../src/protocol";
 import { type FrameOf, isProbeReply, randomRoom } from "../support/client";
 import { type FuzzFrame, fuzzFrames } from "../support/fuzz-frames";
-import { connect, join, roomStub } from "./connect";
+import { connect, join, roomStub, roomUrl } from "./connect";
 
 const FRAMES = Number(env.FUZZ_FRAMES || 10_000);
 const SEED = Number(env.FUZZ_SEED || 20_261_125);
@@ -49,6 +49,13 @@ describe("fuzz", () => {
 		for (const kind of ["Registered", "Unregistered", "MessageAck", "BAD_JSON", "BAD_REQUEST", "BAD_FRAME"]) {
 			expect(kinds[kind] ?? 0, `${kind} in ${JSON.stringify(kinds)}`).toBeGreaterThan(0);
 		}
+		// Values past the rule were refused as such, and values within it were stored.
+		for (const problem of ["nests deeper than 64", "out of range"]) {
+			const refused = replies.filter((f) => f.event === "Error" && f.data.message.includes(problem));
+			expect(refused.length, problem).toBeGreaterThan(0);
+		}
+		const deepStored = replies.filter((f, k) => f.event === "MessageAck" && depthOf(frames[k]) >= 60);
+		expect(deepStored.length).toBeGreaterThan(0);
 		for (const kind of ["UNKNOWN_EVENT", "NOT_REGISTERED", "USER_NOT_FOUND", "MESSAGE_TOO_LARGE"]) {
 			expect(kinds[kind] ?? 0, `${kind} in ${JSON.stringify(kinds)}`).toBeGreaterThan(0);
 		}
@@ -72,6 +79,19 @@ describe("fuzz", () => {
 		const expected = new Map(OBSERVERS.map((id) => [id, 1]));
 		if (model.finalUser) expected.set(model.finalUser, (expected.get(model.finalUser) ?? 0) + 1);
 		expect(new Map(users.map((u) => [u.userId, u.connections]))).toEqual(expected);
+
+		// Everything stored replays: a join, a resume from the start and the HTTP pages encode it all.
+		const late = await join(room, "late");
+		const lastSeq = fresh.length;
+		const joinedLate = late.received("Registered")[0];
+		expect(joinedLate?.data.lastSeq).toBe(lastSeq);
+		expect(joinedLate?.data.history.length).toBe(Math.min(lastSeq, 50));
+		const resumed = await late.request("Register", { userId: "late", since: Math.max(0, lastSeq - 100) });
+		expect(resumed.event === "Registered" && resumed.data.history.map((m) => m.seq).at(-1)).toBe(lastSeq || false);
+		const page = await exports.default.fetch(roomUrl(room, `messages?limit=500`));
+		expect(page.status).toBe(200);
+		for (const message of (await page.json<MessagesPage>()).messages)
+			expect(jsonValueProblem(message.message)).toBe(undefined);
 
 		// And the room still works for everyone.
 		const after = await observers[0]?.request("SendMessage", { message: "still fine" });
@@ -131,6 +151,17 @@ function describeFrame(frame: ServerFrame): string {
 		return `${frame.event} ${frame.data.user.userId}`;
 	}
 	return `unexpected ${JSON.stringify(frame)}`;
+}
+
+/** How deep an acked SendMessage frame's message nests (it parsed, or it would not have been acked). */
+function depthOf(frame: FuzzFrame | undefined): number {
+	if (typeof frame !== "string") return 0;
+	const message: unknown = JSON.parse(frame).requestData?.message;
+	let depth = 0;
+	for (let level: unknown = message; typeof level === "object" && level !== null; depth++) {
+		level = Object.values(level)[0];
+	}
+	return depth;
 }
 
 function tally(items: string[]): Record<string, number> {
