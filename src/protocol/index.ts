@@ -1,8 +1,10 @@
 /** The room protocol: one module for the server, the client library and the tests. */
 export * from "./access";
+export * from "./client-events";
 export * from "./constants";
 export * from "./frames";
 export * from "./json-value";
+export * from "./parse-frame";
 export * from "./queries";
 export * from "./schemas";
 export type * from "./types";

@@ -1,12 +1,11 @@
 /**
- * Schemas for everything a client sends, and the one function that turns a text frame
- * into a checked request or a protocol error. Every field is checked; unknown fields are
- * refused so that a typo is reported instead of silently ignored.
+ * The schemas of the fields a client sends, shared by every client event and HTTP body. Every
+ * field is checked; unknown fields are refused so that a typo is reported, not ignored.
  */
 import * as v from "valibot";
-import { CLIENT_EVENT_TYPE, ClientEvents, type ErrorCode, ErrorCodes, Limits } from "./constants";
+import { Limits } from "./constants";
 import { jsonValueProblem } from "./json-value";
-import type { ClientFrame, JsonObject } from "./types";
+import type { JsonObject } from "./types";
 
 /** UTF-8 length of a string without allocating an encoded copy. */
 export function utf8ByteLength(text: string): number {
@@ -56,7 +55,7 @@ export const jsonValue = (field: string) =>
 		if (problem) addIssue({ message: `${field} ${problem}` });
 	});
 
-const MetaSchema = v.pipe(
+export const MetaSchema = v.pipe(
 	v.custom<JsonObject>(isJsonObject, "meta must be a JSON object"),
 	v.rawCheck<JsonObject>(({ dataset, addIssue }) => {
 		if (!dataset.typed) return;
@@ -69,39 +68,12 @@ const MetaSchema = v.pipe(
 	}),
 );
 
-const SeqSchema = v.pipe(
+export const SeqSchema = v.pipe(
 	v.number("since must be a number"),
 	v.integer("since must be an integer"),
 	v.minValue(0, "since must be >= 0"),
 	v.maxValue(Number.MAX_SAFE_INTEGER, "since is too large"),
 );
-
-export const RegisterDataSchema = v.strictObject({
-	userId: v.optional(UserIdSchema),
-	name: v.optional(boundedString("name", Limits.nameMaxLength)),
-	meta: v.optional(MetaSchema),
-	since: v.optional(SeqSchema),
-});
-
-export const SendMessageDataSchema = v.strictObject({
-	message: v.pipe(v.unknown(), jsonValue("message")),
-	to: v.optional(boundedString("to", Limits.idMaxLength)),
-	clientMessageId: v.optional(boundedString("clientMessageId", Limits.idMaxLength)),
-});
-
-export const UnregisterDataSchema = v.strictObject({});
-
-const requestDataSchemas = {
-	[ClientEvents.Register]: RegisterDataSchema,
-	[ClientEvents.SendMessage]: SendMessageDataSchema,
-	[ClientEvents.Unregister]: UnregisterDataSchema,
-} as const;
-
-const ENVELOPE_KEYS = new Set(["eventType", "event", "requestId", "requestData"]);
-
-export type ParsedFrame =
-	| { ok: true; frame: ClientFrame }
-	| { ok: false; code: ErrorCode; message: string; requestId?: string };
 
 export function issueText(issues: [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]]): string {
 	const issue = issues[0];
@@ -111,81 +83,4 @@ export function issueText(issues: [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>
 		return issue.expected === "never" ? `unknown field "${key}"` : `${key} is required`;
 	}
 	return issue.message;
-}
-
-function isClientEventName(name: string): name is keyof typeof requestDataSchemas {
-	return Object.hasOwn(requestDataSchemas, name);
-}
-
-/**
- * The requestId of a frame too large to parse, when it stands near the start of the frame
- * (as clients that build frames in the contract's field order put it); otherwise undefined.
- */
-export function requestIdAtHead(text: string): string | undefined {
-	const head = /^\s*\{\s*(?:"(?:eventType|event)"\s*:\s*"[^"\\]{0,64}"\s*,\s*)*"requestId"\s*:\s*"([^"\\]{0,64})"/.exec(
-		text.slice(0, 512),
-	);
-	const candidate = head?.[1];
-	return candidate !== undefined && v.is(RequestIdSchema, candidate) ? candidate : undefined;
-}
-
-/**
- * Checks one text frame. The error names the first problem found and echoes `requestId`
- * whenever the frame carried a valid one.
- */
-export function parseClientFrame(text: string): ParsedFrame {
-	let value: unknown;
-	try {
-		value = JSON.parse(text);
-	} catch {
-		return { ok: false, code: ErrorCodes.BAD_JSON, message: "frame is not valid JSON" };
-	}
-	return parseClientValue(value);
-}
-
-export function parseClientValue(value: unknown): ParsedFrame {
-	const bad = (message: string, requestId?: string, code: ErrorCode = ErrorCodes.BAD_REQUEST): ParsedFrame =>
-		requestId === undefined ? { ok: false, code, message } : { ok: false, code, message, requestId };
-
-	if (!isJsonObject(value)) return bad("frame must be a JSON object");
-
-	let requestId: string | undefined;
-	if (value.requestId !== undefined) {
-		const checked = v.safeParse(RequestIdSchema, value.requestId);
-		if (!checked.success) return bad(issueText(checked.issues));
-		requestId = checked.output;
-	}
-	for (const key of Object.keys(value)) {
-		if (!ENVELOPE_KEYS.has(key)) return bad(`unknown field "${key}"`, requestId);
-	}
-	if (value.eventType !== CLIENT_EVENT_TYPE) return bad(`eventType must be "${CLIENT_EVENT_TYPE}"`, requestId);
-	const event = value.event;
-	if (typeof event !== "string") return bad("event must be a string", requestId);
-	if (!isClientEventName(event))
-		return bad(`unknown event "${event.slice(0, 64)}"`, requestId, ErrorCodes.UNKNOWN_EVENT);
-
-	const rawData = value.requestData === undefined ? {} : value.requestData;
-	if (!isJsonObject(rawData)) return bad("requestData must be a JSON object", requestId);
-	const frameOf = <D>(schema: v.GenericSchema<unknown, D>): { ok: true; data: D } | ParsedFrame => {
-		const checked = v.safeParse(schema, rawData);
-		return checked.success ? { ok: true, data: checked.output } : bad(issueText(checked.issues), requestId);
-	};
-	const envelope: { eventType: typeof CLIENT_EVENT_TYPE; requestId?: string } = {
-		eventType: CLIENT_EVENT_TYPE,
-		...(requestId === undefined ? {} : { requestId }),
-	};
-	switch (event) {
-		case ClientEvents.Register: {
-			const data = frameOf(RegisterDataSchema);
-			return "data" in data ? { ok: true, frame: { ...envelope, event, requestData: data.data } } : data;
-		}
-		case ClientEvents.SendMessage: {
-			const data = frameOf(SendMessageDataSchema);
-			return "data" in data ? { ok: true, frame: { ...envelope, event, requestData: data.data } } : data;
-		}
-		case ClientEvents.Unregister: {
-			const data = frameOf(UnregisterDataSchema);
-			return "data" in data ? { ok: true, frame: { ...envelope, event, requestData: {} } } : data;
-		}
-	}
 }

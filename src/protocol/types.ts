@@ -1,13 +1,5 @@
 /** The objects and frames of the room protocol, as TypeScript types. */
-import type {
-	CLIENT_EVENT_TYPE,
-	ClientEvents,
-	ErrorCode,
-	HEARTBEAT,
-	LeaveReason,
-	SERVER_EVENT_TYPE,
-	ServerEvents,
-} from "./constants";
+import type { ErrorCode, HEARTBEAT, LeaveReason, SERVER_EVENT_TYPE, ServerEvents } from "./constants";
 
 export type JsonObject = { [key: string]: unknown };
 
@@ -36,34 +28,15 @@ export interface Message {
 	to?: string;
 }
 
-// ---- client → server -------------------------------------------------------
+// ---- client → server: derived from the schema table in client-events.ts ------
 
-export interface RegisterData {
-	userId?: string;
-	name?: string;
-	meta?: JsonObject;
-	since?: number;
-}
-
-export interface SendMessageData {
-	message: unknown;
-	to?: string;
-	clientMessageId?: string;
-}
-
-export type UnregisterData = Record<string, never>;
-
-interface ClientFrameOf<E extends string, D> {
-	eventType: typeof CLIENT_EVENT_TYPE;
-	event: E;
-	requestId?: string;
-	requestData: D;
-}
-
-export type ClientFrame =
-	| ClientFrameOf<typeof ClientEvents.Register, RegisterData>
-	| ClientFrameOf<typeof ClientEvents.SendMessage, SendMessageData>
-	| ClientFrameOf<typeof ClientEvents.Unregister, UnregisterData>;
+export type {
+	ClientEventData,
+	ClientFrame,
+	RegisterData,
+	SendMessageData,
+	UnregisterData,
+} from "./client-events";
 
 // ---- server → client -------------------------------------------------------
 

@@ -3,6 +3,10 @@
  * anything, and refuses by throwing a `ProtocolError`, which the room sends back as `Error`.
  */
 import {
+	type ClientEventData,
+	type ClientEventName,
+	ClientEvents,
+	type ClientFrame,
 	type ErrorCode,
 	ErrorCodes,
 	encodeServerFrame,
@@ -166,4 +170,29 @@ function claimedIdentity(connection: Connection, data: RegisterData): { userId: 
 export function unregister(room: RoomState, connection: Connection, requestId?: string): void {
 	room.hub.leave(connection, LeaveReasons.unregister);
 	trySend(connection.socket, encodeServerFrame(ServerEvents.Unregistered, {}, requestId));
+}
+
+/** One client event's handler: checks, then changes the room and replies, or throws a `ProtocolError`. */
+export type ClientEventHandler<E extends ClientEventName> = (
+	room: RoomState,
+	connection: Connection,
+	data: ClientEventData[E],
+	requestId?: string,
+) => void;
+
+/** Every client event's handler, by name: an event without one is a type error. */
+export const clientEventHandlers: { [E in ClientEventName]: ClientEventHandler<E> } = {
+	[ClientEvents.Register]: register,
+	[ClientEvents.SendMessage]: sendMessage,
+	[ClientEvents.Unregister]: (room, connection, _data, requestId) => unregister(room, connection, requestId),
+};
+
+/** Runs a checked frame's handler. */
+export function handleClientFrame<E extends ClientEventName>(
+	room: RoomState,
+	connection: Connection,
+	frame: ClientFrame<E>,
+): void {
+	const handler: ClientEventHandler<E> = clientEventHandlers[frame.event];
+	handler(room, connection, frame.requestData, frame.requestId);
 }

@@ -24,15 +24,7 @@ import {
 } from "../protocol";
 import { type Env, type RoomSettings, readSettings } from "../settings";
 import { Connection } from "./connection";
-import {
-	ProtocolError,
-	type PublishResult,
-	publishMessage,
-	type RoomState,
-	register,
-	sendMessage,
-	unregister,
-} from "./events";
+import { handleClientFrame, ProtocolError, type PublishResult, publishMessage, type RoomState } from "./events";
 import { readVerifiedIdentity } from "./handoff";
 import { Hub, trySend } from "./hub";
 import { isIdle, lastActivity, sweepDue } from "./liveness";
@@ -129,15 +121,7 @@ export class Room extends DurableObject<Env> {
 				throw new ProtocolError(ErrorCodes.MESSAGE_TOO_LARGE, `frame exceeds ${this.#settings.maxMessageBytes} bytes`);
 			}
 			if (!parsed.ok) throw new ProtocolError(parsed.code, parsed.message);
-			const { frame } = parsed;
-			switch (frame.event) {
-				case "Register":
-					return register(this.#state, connection, frame.requestData, requestId);
-				case "SendMessage":
-					return sendMessage(this.#state, connection, frame.requestData, requestId);
-				case "Unregister":
-					return unregister(this.#state, connection, requestId);
-			}
+			handleClientFrame(this.#state, connection, parsed.frame);
 		} catch (error) {
 			if (error instanceof ProtocolError) return this.#reject(ws, error.code, error.message, requestId);
 			this.#logFailure("webSocketMessage", error);

@@ -1,0 +1,45 @@
+/**
+ * The client events, one table: each event's name maps to the schema of its `requestData`.
+ * The frame type and the parser are derived from it, and the room's handler record is keyed by
+ * the same names, so adding an event means its name (constants.ts), its schema here, its
+ * handler, and the client's side.
+ */
+import * as v from "valibot";
+import { type CLIENT_EVENT_TYPE, type ClientEventName, ClientEvents, Limits } from "./constants";
+import { boundedString, jsonValue, MetaSchema, SeqSchema, UserIdSchema } from "./schemas";
+
+export const clientEventSchemas = {
+	[ClientEvents.Register]: v.strictObject({
+		userId: v.optional(UserIdSchema),
+		name: v.optional(boundedString("name", Limits.nameMaxLength)),
+		meta: v.optional(MetaSchema),
+		since: v.optional(SeqSchema),
+	}),
+	[ClientEvents.SendMessage]: v.strictObject({
+		message: v.pipe(v.unknown(), jsonValue("message")),
+		to: v.optional(boundedString("to", Limits.idMaxLength)),
+		clientMessageId: v.optional(boundedString("clientMessageId", Limits.idMaxLength)),
+	}),
+	[ClientEvents.Unregister]: v.strictObject({}),
+} as const satisfies Record<ClientEventName, v.GenericSchema>;
+
+/** The checked `requestData` of each client event. */
+export type ClientEventData = { [E in ClientEventName]: v.InferOutput<(typeof clientEventSchemas)[E]> };
+
+export type RegisterData = ClientEventData["Register"];
+export type SendMessageData = ClientEventData["SendMessage"];
+export type UnregisterData = ClientEventData["Unregister"];
+
+/** A checked client frame; `ClientFrame<E>` is one event's, `ClientFrame` any of them. */
+export type ClientFrame<E extends ClientEventName = ClientEventName> = {
+	[K in E]: {
+		eventType: typeof CLIENT_EVENT_TYPE;
+		event: K;
+		requestId?: string;
+		requestData: ClientEventData[K];
+	};
+}[E];
+
+export function isClientEventName(name: string): name is ClientEventName {
+	return Object.hasOwn(clientEventSchemas, name);
+}
