@@ -23,6 +23,7 @@ import {
 	utf8ByteLength,
 } from "../protocol";
 import { type Env, type RoomSettings, readSettings } from "../settings";
+import { upgradeRefusal } from "./admission";
 import { Connection } from "./connection";
 import {
 	ProtocolError,
@@ -77,14 +78,10 @@ export class Room extends DurableObject<Env> {
 			}
 			// Ghosts are let go of first, so that they do not hold places in a full room.
 			this.#sweepIfDue(Date.now());
-			// Decided here, by the one owner of the room's connections, before anything is accepted.
-			if (this.#state.hub.size >= this.#settings.maxConnections) {
-				return Response.json(
-					httpErrorBody("ROOM_FULL", `this room holds at most ${this.#settings.maxConnections} connections`),
-					{ status: 503 },
-				);
-			}
 			const verified = readVerifiedIdentity(request);
+			// Synchronous from the check to the accept: no other upgrade can fall in between.
+			const refused = upgradeRefusal(this.#state.hub, this.#settings, verified);
+			if (refused) return refused;
 			const pair = new WebSocketPair();
 			const [client, server] = [pair[0], pair[1]];
 			this.ctx.acceptWebSocket(server);
