@@ -62,6 +62,7 @@ export class Room extends DurableObject<Env> {
 		this.#state = {
 			hub: new Hub(() => ctx.getWebSockets()),
 			store: new RoomStore(ctx.storage, { historyLimit: this.#settings.historyLimit }),
+			settings: this.#settings,
 		};
 		// The runtime answers heartbeats itself: a ping never wakes the object.
 		ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT.request, HEARTBEAT.response));
