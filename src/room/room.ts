@@ -83,6 +83,8 @@ export class Room extends DurableObject<Env> {
 			// Synchronous from the check to the accept: no other upgrade can fall in between.
 			const refused = upgradeRefusal(this.#state.hub, this.#settings, verified);
 			if (refused) return refused;
+			// A room with a connection is a room in use: it gets its tables (reads alone create none).
+			this.#state.store.prepare();
 			const pair = new WebSocketPair();
 			const [client, server] = [pair[0], pair[1]];
 			this.ctx.acceptWebSocket(server);
