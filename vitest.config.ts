@@ -42,6 +42,7 @@ export default defineConfig({
 								PUBLISH_KEY: "test-publish-key-0123456789abcdef",
 								ALLOWED_ORIGINS: "https://app.example, http://localhost:8787",
 								MAX_CONNECTIONS: "3",
+								MAX_CONNECTIONS_PER_USER: "2",
 								MAX_MESSAGE_BYTES: "4096",
 								IDLE_SWEEP_SECONDS: "90",
 							},

@@ -19,14 +19,16 @@ import {
 	type SendMessageData,
 	ServerEvents,
 } from "../protocol";
+import type { RoomSettings } from "../settings";
 import type { Connection } from "./connection";
 import { type Hub, trySend } from "./hub";
 import type { MessageDraft, RoomStore } from "./store";
 
-/** What the handlers work on: the live room and its durable store. */
+/** What the handlers work on: the live room, its durable store and its limits. */
 export interface RoomState {
 	hub: Hub;
 	store: RoomStore;
+	settings: RoomSettings;
 }
 
 /** A refusal the client caused: thrown by a handler before it changes anything, sent back as `Error`. */
@@ -47,6 +49,14 @@ export function register(room: RoomState, connection: Connection, data: Register
 		throw new ProtocolError(
 			ErrorCodes.ALREADY_REGISTERED,
 			`this connection is registered as "${current.userId}"; Unregister first`,
+		);
+	}
+	// A re-registration is already among the user's connections: it takes no new place.
+	const elsewhere = (room.hub.user(userId)?.connections ?? 0) - (current ? 1 : 0);
+	if (elsewhere >= room.settings.maxConnectionsPerUser) {
+		throw new ProtocolError(
+			ErrorCodes.TOO_MANY_CONNECTIONS,
+			`"${userId}" already holds ${elsewhere} connections in this room (the most one user may)`,
 		);
 	}
 	// The reply is built and encoded before anything changes, so that no failure (a history that

@@ -8,7 +8,7 @@ import { aggregateUser, type Identity, Roster, type RosterChange, userChanged } 
 
 export class Hub {
 	readonly #sockets: () => WebSocket[];
-	#cache: { live: Map<WebSocket, Connection>; roster: Roster<WebSocket> } | undefined;
+	#cache: { live: Map<WebSocket, Connection>; roster: Roster<WebSocket>; verified: Map<string, number> } | undefined;
 
 	/** `sockets` lists the object's accepted WebSockets (`ctx.getWebSockets`). */
 	constructor(sockets: () => WebSocket[]) {
@@ -26,6 +26,12 @@ export class Hub {
 
 	add(connection: Connection): void {
 		this.#state.live.set(connection.socket, connection);
+		countVerified(this.#state.verified, connection, 1);
+	}
+
+	/** How many connections (registered or not) hold a token for this user: kept, not counted per upgrade. */
+	verifiedConnections(userId: string): number {
+		return this.#state.verified.get(userId) ?? 0;
 	}
 
 	/** The connection behind a socket, unless the room has let go of it. */
@@ -83,7 +89,7 @@ export class Hub {
 	release(ws: WebSocket, reason: LeaveReason): void {
 		const connection = this.#state.live.get(ws) ?? Connection.restore(ws);
 		if (!connection || connection.closed) return;
-		this.#state.live.delete(ws);
+		if (this.#state.live.delete(ws)) countVerified(this.#state.verified, connection, -1);
 		this.leave(connection, reason);
 		connection.markClosed();
 	}
@@ -125,15 +131,26 @@ export class Hub {
 		if (this.#cache) return this.#cache;
 		const live = new Map<WebSocket, Connection>();
 		const roster = new Roster<WebSocket>();
+		const verified = new Map<string, number>();
 		for (const ws of this.#sockets()) {
 			const connection = Connection.restore(ws);
 			if (!connection || connection.closed) continue;
 			live.set(ws, connection);
+			countVerified(verified, connection, 1);
 			if (connection.identity) roster.add(ws, connection.identity);
 		}
-		this.#cache = { live, roster };
+		this.#cache = { live, roster, verified };
 		return this.#cache;
 	}
+}
+
+/** Keeps `counts` (connections per verified user) in step with the live connections. */
+function countVerified(counts: Map<string, number>, connection: Connection, change: 1 | -1): void {
+	const userId = connection.verified?.userId;
+	if (userId === undefined) return;
+	const count = (counts.get(userId) ?? 0) + change;
+	if (count > 0) counts.set(userId, count);
+	else counts.delete(userId);
 }
 
 /** Sends, reporting instead of throwing when the peer is already gone. */

@@ -1,7 +1,7 @@
 /**
  * The layout of a room's SQLite database, versioned. Each migration runs once, in order, in
- * its own transaction, inside the constructor's synchronous setup: a live room at version N
- * runs migrations N+1… on its next wake-up and keeps its data.
+ * its own transaction, synchronously: a live room at version N runs migrations N+1… on its next
+ * wake-up and keeps its data; a room that has never written gets its tables at its first write.
  */
 
 export type Migration = (sql: SqlStorage) => void;
@@ -34,6 +34,12 @@ export const MIGRATIONS: readonly Migration[] = [
 		sql.exec("CREATE UNIQUE INDEX sent_ids_by_client_id ON sent_ids (user_id, client_message_id)");
 	},
 ];
+
+/** Whether the database has ever been given a layout (a read-only look: it creates nothing). */
+export function hasLayout(storage: DurableObjectStorage): boolean {
+	const found = storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
+	return found.toArray().length > 0;
+}
 
 /** Brings the database to the latest layout; returns the version it is at. */
 export function migrate(storage: DurableObjectStorage, migrations: readonly Migration[] = MIGRATIONS): number {

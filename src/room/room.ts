@@ -23,6 +23,7 @@ import {
 	utf8ByteLength,
 } from "../protocol";
 import { type Env, type RoomSettings, readSettings } from "../settings";
+import { upgradeRefusal } from "./admission";
 import { Connection } from "./connection";
 import { handleClientFrame, ProtocolError, type PublishResult, publishMessage, type RoomState } from "./events";
 import { readVerifiedIdentity } from "./handoff";
@@ -55,6 +56,7 @@ export class Room extends DurableObject<Env> {
 			store: new RoomStore(ctx.storage, { historyLimit: this.#settings.historyLimit }, (seq, problem) =>
 				console.warn(`room "${this.#roomName}": message ${seq} left out of a history: ${problem}`),
 			),
+			settings: this.#settings,
 		};
 		// The runtime answers heartbeats itself: a ping never wakes the object.
 		ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT.request, HEARTBEAT.response));
@@ -71,14 +73,12 @@ export class Room extends DurableObject<Env> {
 			}
 			// Ghosts are let go of first, so that they do not hold places in a full room.
 			this.#sweepIfDue(Date.now());
-			// Decided here, by the one owner of the room's connections, before anything is accepted.
-			if (this.#state.hub.size >= this.#settings.maxConnections) {
-				return Response.json(
-					httpErrorBody("ROOM_FULL", `this room holds at most ${this.#settings.maxConnections} connections`),
-					{ status: 503 },
-				);
-			}
 			const verified = readVerifiedIdentity(request);
+			// Synchronous from the check to the accept: no other upgrade can fall in between.
+			const refused = upgradeRefusal(this.#state.hub, this.#settings, verified);
+			if (refused) return refused;
+			// A room with a connection is a room in use: it gets its tables (reads alone create none).
+			this.#state.store.prepare();
 			const pair = new WebSocketPair();
 			const [client, server] = [pair[0], pair[1]];
 			this.ctx.acceptWebSocket(server);

@@ -5,7 +5,7 @@
  * write is durable, so an acknowledged message is never lost.
  */
 import { jsonValueProblem, Limits, type Message, type MessageAckData } from "../protocol";
-import { migrate } from "./migrations";
+import { hasLayout, migrate } from "./migrations";
 
 /** A message before the room has numbered it. */
 export type MessageDraft = Omit<Message, "seq">;
@@ -58,19 +58,32 @@ export class RoomStore {
 	readonly #historyLimit: number;
 	readonly #dedupWindow: number;
 	readonly #reportUnreadable: UnreadableRowReport;
-	#lastSeq: number;
+	#lastSeq = 0;
+	/** Whether the tables exist (at the latest layout). Until then every read is answered empty. */
+	#ready = false;
 
+	/**
+	 * A room that has written before is brought to the latest layout now; one that never has is
+	 * left without tables, so that reading a room nobody used (anyone may ask) writes nothing.
+	 */
 	constructor(storage: DurableObjectStorage, limits: StoreLimits, reportUnreadable: UnreadableRowReport = () => {}) {
-		migrate(storage);
 		this.#storage = storage;
 		this.#sql = storage.sql;
 		this.#historyLimit = limits.historyLimit;
 		this.#reportUnreadable = reportUnreadable;
 		this.#dedupWindow = Math.max(limits.historyLimit, limits.dedupWindow ?? Limits.dedupWindow);
+		if (hasLayout(storage)) this.prepare();
+	}
+
+	/** Creates or updates the tables: before the room's first write (an accepted connection, a message). */
+	prepare(): void {
+		if (this.#ready) return;
+		migrate(this.#storage);
 		// The newest message is always kept, so its seq is the room's; a room from layout v1
 		// (no history yet) still has its counter in room_meta.
 		const newest = this.#sql.exec<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM messages").one().seq;
 		this.#lastSeq = Math.max(newest ?? 0, Number(this.#get("seq") ?? 0));
+		this.#ready = true;
 	}
 
 	/** The room's latest seq, 0 before its first message. */
@@ -83,6 +96,7 @@ export class RoomStore {
 	 * history, all in one transaction: a seq is never reused, a failed write leaves no trace.
 	 */
 	append(draft: MessageDraft, clientMessageId?: string): Message {
+		this.prepare();
 		const seq = this.#lastSeq + 1;
 		const message: Message = { ...draft, seq };
 		this.#storage.transactionSync(() => {
@@ -116,6 +130,7 @@ export class RoomStore {
 
 	/** The acknowledgement of the message this user already sent with this clientMessageId, if any. */
 	findSent(userId: string, clientMessageId: string): MessageAckData | undefined {
+		if (!this.#ready) return undefined;
 		const row = this.#sql
 			.exec<{ id: string; seq: number; sent_at: number }>(
 				"SELECT id, seq, sent_at FROM sent_ids WHERE user_id = ? AND client_message_id = ?",
@@ -131,6 +146,7 @@ export class RoomStore {
 	 * missed": pruned messages count even if they were direct messages between others.
 	 */
 	history({ since, limit, viewer, keep }: HistoryQuery): HistoryPage {
+		if (!this.#ready) return { messages: [], truncated: false };
 		const visible = viewer === undefined ? "to_user IS NULL" : "(to_user IS NULL OR to_user = ?1 OR from_user = ?1)";
 		const order = keep === "oldest" ? "ASC" : "DESC";
 		// One row past the limit tells whether the range held more. Numbered parameters, so that

@@ -42,6 +42,30 @@ describe("HTTP surface", () => {
 		expect(await response.text()).toMatch(/<html/i);
 	});
 
+	it("serves the demo page with a policy that allows only its own scripts, styles and socket, and refuses framing", async () => {
+		for (const path of ["/", "/?room=lobby&user=alice", "/demo.js", "/demo.css", "/favicon.svg"]) {
+			const response = await get(path);
+			expect(response.status, path).toBe(200);
+			const policy = parsePolicy(response.headers.get("content-security-policy") ?? "");
+			expect(policy, path).toEqual({
+				"default-src": ["'none'"],
+				"script-src": ["'self'"],
+				"style-src": ["'self'"],
+				"img-src": ["'self'"],
+				"connect-src": ["'self'"],
+				"base-uri": ["'none'"],
+				"form-action": ["'self'"],
+				"frame-ancestors": ["'none'"],
+			});
+			expect(response.headers.get("x-frame-options"), path).toBe("DENY");
+			expect(response.headers.get("x-content-type-options"), path).toBe("nosniff");
+			expect(response.headers.get("referrer-policy"), path).toBe("no-referrer");
+			await response.body?.cancel();
+		}
+		// The rules file itself is read by the asset server, never served.
+		expect((await get("/_headers")).status).toBe(404);
+	});
+
 	it("lists a room's registered users", async () => {
 		const room = randomRoom();
 		expect(await usersOf(room)).toEqual([]);
@@ -66,3 +90,13 @@ describe("HTTP surface", () => {
 		for (const user of users) expect(typeof user.joinedAt).toBe("number");
 	});
 });
+
+/** A Content-Security-Policy header as directive → sources. */
+function parsePolicy(header: string): Record<string, string[]> {
+	const policy: Record<string, string[]> = {};
+	for (const directive of header.split(";")) {
+		const [name, ...sources] = directive.trim().split(/\s+/);
+		if (name) policy[name] = sources;
+	}
+	return policy;
+}

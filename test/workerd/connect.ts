@@ -1,6 +1,7 @@
 /** Opens room sockets through the Worker's own fetch handler, as a client would, and closes them after each test. */
 import { env, exports } from "cloudflare:workers";
 import { afterEach, expect } from "vitest";
+import type { User } from "../../src/protocol";
 import { type FrameOf, TestClient } from "../support/client";
 import { roomToken } from "../support/tokens";
 
@@ -68,4 +69,14 @@ export async function joinWithToken(room: string, sub: string) {
 	const registered = await client.request("Register", {});
 	expect(registered.event).toBe("Registered");
 	return client;
+}
+
+/** The room's roster as `GET /rooms/:room/users` answers it (`query` for a token). */
+export async function usersOf(room: string, query: Record<string, string> = {}): Promise<User[]> {
+	const search = new URLSearchParams(query).toString();
+	const response = await exports.default.fetch(roomUrl(room, "users") + (search ? `?${search}` : ""));
+	expect(response.status).toBe(200);
+	const body = (await response.json()) as { room: string; users: User[] };
+	expect(body.room).toBe(room);
+	return body.users;
 }

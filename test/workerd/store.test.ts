@@ -138,8 +138,9 @@ describe("history pruning", () => {
 	});
 
 	it("looks a clientMessageId up through its index, not a scan", async () => {
-		const plan = await runInDurableObject(roomStub(randomRoom()), (_, state) =>
-			state.storage.sql
+		const plan = await runInDurableObject(roomStub(randomRoom()), (_, state) => {
+			migrate(state.storage); // an unused room has no tables yet
+			return state.storage.sql
 				.exec<{ detail: string }>(
 					"EXPLAIN QUERY PLAN SELECT id, seq, sent_at FROM sent_ids WHERE user_id = ? AND client_message_id = ?",
 					"alice",
@@ -147,8 +148,8 @@ describe("history pruning", () => {
 				)
 				.toArray()
 				.map((row) => row.detail)
-				.join("; "),
-		);
+				.join("; ");
+		});
 		expect(plan).toContain("USING INDEX sent_ids_by_client_id");
 	});
 
