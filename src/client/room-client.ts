@@ -3,21 +3,17 @@
  * jittered backoff), registers again after every reconnect and resumes from the last `seq`, sends
  * exactly once (a `clientMessageId` per send, resent until acknowledged), and keeps a live roster.
  */
-import { ClientEvents, CloseCodes, ErrorCodes, HEARTBEAT, ServerEvents } from "../protocol/constants";
+import { ClientEvents, CloseCodes, ErrorCodes, ServerEvents } from "../protocol/constants";
 import type { MessageAckData, RegisteredData, ServerFrame, User } from "../protocol/types";
-import { DEFAULT_BACKOFF } from "./backoff";
+import { resolveSettings } from "./defaults";
 import { MessageDelivery } from "./delivery";
 import { Emitter } from "./emitter";
 import { ClientErrorCodes, RoomError } from "./errors";
-import { Outbox, RATE_LIMITED_RETRY_MS } from "./outbox";
-import { DEFAULT_PACE } from "./pacer";
+import { Outbox } from "./outbox";
 import { ClientRoster } from "./roster";
 import { RoomTransport } from "./transport";
-import type { RoomClientEvents, RoomClientOptions, RoomClientState, SendOptions } from "./types";
+import type { ClientSettings, RoomClientEvents, RoomClientOptions, RoomClientState, SendOptions } from "./types";
 import { encodeClientFrame, parseServerFrame, roomSocketUrl } from "./wire";
-
-/** How long `close()` waits for `Unregistered` before it closes anyway. */
-const UNREGISTER_WAIT_MS = 2_000;
 
 type Waiter = { resolve: () => void; reject: (error: RoomError) => void };
 
@@ -29,6 +25,7 @@ export class RoomClient {
 
 	readonly room: string;
 	readonly #options: RoomClientOptions;
+	readonly #settings: ClientSettings;
 	readonly #now: () => number;
 	readonly #events = new Emitter<RoomClientEvents>();
 	readonly #roster = new ClientRoster();
@@ -53,25 +50,26 @@ export class RoomClient {
 		this.room = options.room;
 		this.#options = options;
 		this.#now = options.now ?? Date.now;
+		const settings = resolveSettings(options);
+		this.#settings = settings;
 		this.#outbox = new Outbox({
-			queueLimit: options.queueLimit ?? 100,
-			pace: options.pace ?? DEFAULT_PACE,
+			...settings,
 			now: this.#now,
 			canWrite: () => this.#state === "registered" && this.#wantRegistered && this.readyState === RoomClient.OPEN,
 			write: (frame) => this.#write(frame),
 		});
-		this.#delivery = new MessageDelivery((message, history) => this.#events.emit("message", message, { history }));
+		this.#delivery = new MessageDelivery(
+			(message, history) => this.#events.emit("message", message, { history }),
+			settings.ownIdsLimit,
+		);
 		this.#transport = new RoomTransport(
 			{
+				...settings,
 				url: async () => {
 					const { token } = options;
 					return roomSocketUrl(options.host, this.room, typeof token === "function" ? await token() : token);
 				},
-				backoff: { ...DEFAULT_BACKOFF, ...options.backoff },
 				random: options.random ?? Math.random,
-				connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
-				heartbeatMs: options.heartbeatIntervalMs ?? HEARTBEAT.intervalMs,
-				deadAfterMs: options.deadAfterMs ?? HEARTBEAT.timeoutMs,
 				now: this.#now,
 				WebSocket: options.WebSocket,
 			},
@@ -176,7 +174,7 @@ export class RoomClient {
 		if (this.#state === "registered") {
 			let timer: ReturnType<typeof setTimeout> | undefined;
 			const waited = new Promise<void>((resolve) => {
-				timer = setTimeout(resolve, UNREGISTER_WAIT_MS);
+				timer = setTimeout(resolve, this.#settings.closeWaitMs);
 			});
 			await Promise.race([this.unregister(), waited]);
 			clearTimeout(timer);
@@ -360,7 +358,7 @@ export class RoomClient {
 		this.#retryTimer = setTimeout(() => {
 			this.#retryTimer = undefined;
 			if (this.readyState === RoomClient.OPEN) action();
-		}, RATE_LIMITED_RETRY_MS);
+		}, this.#settings.rateLimitedRetryMs);
 	}
 
 	// ---- helpers --------------------------------------------------------------------------------
