@@ -7,7 +7,7 @@ import type { MessageAckData } from "../protocol/types";
 import { ClientErrorCodes, RoomError } from "./errors";
 import { SendPacer } from "./pacer";
 import { createSend, type PendingSend, SendQueue } from "./sends";
-import type { ClientSettings } from "./types";
+import type { ClientSettings } from "./settings";
 
 export interface OutboxOptions
 	extends Pick<ClientSettings, "queueLimit" | "pace" | "rateLimitedRetryMs" | "rateLimitedMaxRetries"> {

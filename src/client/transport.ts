@@ -11,7 +11,7 @@ import { CloseCodes, HEARTBEAT } from "../protocol/constants";
 import { backoffDelay } from "./backoff";
 import { LinkMonitor } from "./link-monitor";
 import { watchPage } from "./page-hooks";
-import type { ClientSettings } from "./types";
+import type { ClientSettings } from "./settings";
 
 /** WebSocket readyState values (not read from a global: there may be none). */
 const OPEN = 1;

@@ -1,6 +1,35 @@
-/** Every default of the client in one place: the value of each setting an option leaves out. */
+/** The client's tunables and, in one place, every default the client has. */
 import { HEARTBEAT } from "../protocol/constants";
-import type { ClientSettings, RoomClientOptions } from "./types";
+import type { BackoffOptions } from "./backoff";
+import type { PaceOptions } from "./pacer";
+import type { RoomClientOptions } from "./types";
+
+/** The client's tunables; `DEFAULT_OPTIONS` holds the value of each that an option leaves out. */
+export interface ClientSettings {
+	/** How often to send `ping` (the protocol's heartbeat interval). */
+	heartbeatIntervalMs: number;
+	/** Silence after which the link counts as dead and is replaced; left out, the server's announced timeout. */
+	deadAfterMs: number;
+	backoff: BackoffOptions;
+	/** Most sends waiting for an acknowledgement, offline ones included. */
+	queueLimit: number;
+	/** Client-side pacing; match the room's `RATE_LIMIT`. */
+	pace: PaceOptions;
+	/** Give up on a connection attempt after this long. */
+	connectTimeoutMs: number;
+	/** How long `close()` waits for `Unregistered` before it closes anyway. */
+	closeWaitMs: number;
+	/** How long a ping may go unanswered (after a silence, or a probe on page signals) before the link is dead. */
+	probeGraceMs: number;
+	/** How often the link is looked at, at most (never less often than the heartbeat). */
+	linkCheckMs: number;
+	/** How long a RATE_LIMITED send, Register or Unregister waits before it goes again. */
+	rateLimitedRetryMs: number;
+	/** A fresh send is given up after this many RATE_LIMITED; one the room may hold never is. */
+	rateLimitedMaxRetries: number;
+	/** Most of our acked message ids remembered ahead of `lastSeq` (more means something else is wrong). */
+	ownIdsLimit: number;
+}
 
 export const DEFAULT_OPTIONS: Readonly<ClientSettings> = Object.freeze({
 	heartbeatIntervalMs: HEARTBEAT.intervalMs,
