@@ -69,7 +69,7 @@ export class LinkMonitor {
 		if (isPong) this.#schedulePing();
 	}
 
-	/** Looks at the link now (also on the page becoming visible again). */
+	/** Looks at the link now: the check timer's tick, which a throttled tab may run late. */
 	check(): void {
 		if (this.#checkTimer === undefined) return;
 		const now = this.#options.now();

@@ -12,7 +12,7 @@ import type { ClientSettings } from "./settings";
 export interface OutboxOptions
 	extends Pick<ClientSettings, "queueLimit" | "pace" | "rateLimitedRetryMs" | "rateLimitedMaxRetries"> {
 	now: () => number;
-	/** Whether sends may be written now (registered, socket open). */
+	/** Whether sends may be written now (registered and staying, socket open). */
 	canWrite: () => boolean;
 	write: (frame: string) => void;
 }
@@ -95,7 +95,7 @@ export class Outbox {
 		return "rejected";
 	}
 
-	/** unregister(): sends never written are refused; those the room may hold stay. */
+	/** unregister(): sends waiting to be written are refused, unless the room may already hold them. */
 	refuseUnwritten(): void {
 		this.#queue.rejectWhere((entry) =>
 			entry.status === "queued" && !entry.maybeStored

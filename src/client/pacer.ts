@@ -1,5 +1,6 @@
 /**
- * Client-side pacing of sends: a token bucket matching the room's rate limit, so that a flushed offline queue is not answered with a run of RATE_LIMITED.
+ * Client-side pacing of sends: a token bucket matching the room's rate limit, so that a flushed
+ * offline queue is not answered with a run of RATE_LIMITED.
  */
 
 export interface PaceOptions {
