@@ -7,8 +7,6 @@ export interface BackoffOptions {
 	maxMs: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1_000, maxMs: 30_000 };
-
 /**
  * The delay before attempt `attempt` (0 is the first connection: no wait). Full jitter: uniform in
  * [0, min(maxMs, baseMs · 2^(attempt−1))]. After an outage every client draws its own delay, so a

@@ -24,18 +24,18 @@ interface Hold {
 
 export type Deliver = (message: Message, history: boolean) => void;
 
-/** More of our own ids than this ahead of `lastSeq` means something else is wrong; forget the oldest. */
-const OWN_IDS_MAX = 1_000;
-
 export class MessageDelivery {
 	readonly #deliver: Deliver;
+	/** More of our own ids than this ahead of `lastSeq` means something else is wrong; forget the oldest. */
+	readonly #ownIdsLimit: number;
 	#lastSeq = 0;
 	#hold: Hold | undefined;
 	/** Our acked messages' ids (with their seq) that `lastSeq` has not passed yet. */
 	readonly #own = new Map<string, number>();
 
-	constructor(deliver: Deliver) {
+	constructor(deliver: Deliver, ownIdsLimit: number) {
 		this.#deliver = deliver;
+		this.#ownIdsLimit = ownIdsLimit;
 	}
 
 	/** The last `seq` seen (delivered or acked): the `since` of the next resume. */
@@ -74,7 +74,7 @@ export class MessageDelivery {
 	/** Our send `requestId` was acked. */
 	acked(requestId: string, ack: MessageAckData): void {
 		this.#own.set(ack.id, ack.seq);
-		if (this.#own.size > OWN_IDS_MAX) this.#own.delete(this.#own.keys().next().value ?? "");
+		if (this.#own.size > this.#ownIdsLimit) this.#own.delete(this.#own.keys().next().value ?? "");
 		const hold = this.#hold;
 		if (!hold) {
 			this.#raise(ack.seq);

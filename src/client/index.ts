@@ -6,10 +6,11 @@
 export type { ErrorCode, LeaveReason } from "../protocol/constants";
 export type { JsonObject, Message, MessageAckData, User } from "../protocol/types";
 export type { BackoffOptions } from "./backoff";
-export { backoffDelay, DEFAULT_BACKOFF } from "./backoff";
+export { backoffDelay } from "./backoff";
 export { type ClientErrorCode, ClientErrorCodes, RoomError } from "./errors";
 export type { PaceOptions } from "./pacer";
 export { RoomClient } from "./room-client";
+export { type ClientSettings, DEFAULT_OPTIONS } from "./settings";
 export type {
 	PresenceChange,
 	RegisteredInfo,

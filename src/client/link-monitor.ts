@@ -13,17 +13,16 @@ export interface LinkMonitorOptions {
 	heartbeatMs: number;
 	/** Silence after which the link may be dead (the server's timeout). */
 	deadAfterMs: number;
+	/** How often the link is looked at, at most. */
+	checkMs: number;
+	/** How long a ping may go unanswered before a silent link counts as dead. */
+	probeGraceMs: number;
 	now: () => number;
 	/** Writes `ping`; only called while the socket is open. */
 	ping: () => void;
 	/** The link is dead: replace it. */
 	dead: () => void;
 }
-
-/** How often the link is looked at, at most. */
-const CHECK_MS = 5_000;
-/** How long a ping may go unanswered before a silent link counts as dead. */
-const PROBE_GRACE_MS = 5_000;
 
 export class LinkMonitor {
 	readonly #options: LinkMonitorOptions;
@@ -50,7 +49,7 @@ export class LinkMonitor {
 		const now = this.#options.now();
 		this.#lastFrameAt = now;
 		this.#lastPingAt = now;
-		this.#checkTimer = setInterval(() => this.check(), Math.min(CHECK_MS, this.#options.heartbeatMs));
+		this.#checkTimer = setInterval(() => this.check(), Math.min(this.#options.checkMs, this.#options.heartbeatMs));
 		this.#schedulePing();
 	}
 
@@ -70,12 +69,13 @@ export class LinkMonitor {
 		if (isPong) this.#schedulePing();
 	}
 
-	/** Looks at the link now (also on the page becoming visible again). */
+	/** Looks at the link now: the check timer's tick, which a throttled tab may run late. */
 	check(): void {
 		if (this.#checkTimer === undefined) return;
 		const now = this.#options.now();
 		const silent = now - this.#lastFrameAt > this.#deadAfterMs;
-		const probeUnanswered = this.#lastPingAt > this.#lastFrameAt && now - this.#lastPingAt >= PROBE_GRACE_MS;
+		const probeUnanswered =
+			this.#lastPingAt > this.#lastFrameAt && now - this.#lastPingAt >= this.#options.probeGraceMs;
 		if (silent && probeUnanswered) {
 			this.stop();
 			this.#options.dead();
@@ -100,7 +100,7 @@ export class LinkMonitor {
 				this.stop();
 				this.#options.dead();
 			}
-		}, PROBE_GRACE_MS);
+		}, this.#options.probeGraceMs);
 	}
 
 	#schedulePing(): void {

@@ -5,19 +5,14 @@
 import { ErrorCodes } from "../protocol/constants";
 import type { MessageAckData } from "../protocol/types";
 import { ClientErrorCodes, RoomError } from "./errors";
-import { type PaceOptions, SendPacer } from "./pacer";
+import { SendPacer } from "./pacer";
 import { createSend, type PendingSend, SendQueue } from "./sends";
+import type { ClientSettings } from "./settings";
 
-/** How long a RATE_LIMITED send waits before it goes again. */
-export const RATE_LIMITED_RETRY_MS = 1_000;
-/** A fresh send is given up after this many RATE_LIMITED; one the room may hold never is. */
-const RATE_LIMITED_MAX_RETRIES = 10;
-
-export interface OutboxOptions {
-	queueLimit: number;
-	pace: PaceOptions;
+export interface OutboxOptions
+	extends Pick<ClientSettings, "queueLimit" | "pace" | "rateLimitedRetryMs" | "rateLimitedMaxRetries"> {
 	now: () => number;
-	/** Whether sends may be written now (registered, socket open). */
+	/** Whether sends may be written now (registered and staying, socket open). */
 	canWrite: () => boolean;
 	write: (frame: string) => void;
 }
@@ -87,11 +82,11 @@ export class Outbox {
 		const entry = this.#queue.find(error.requestId);
 		if (!entry) return undefined;
 		const limited = error.code === ErrorCodes.RATE_LIMITED;
-		if (limited && (entry.maybeStored || entry.rateLimited < RATE_LIMITED_MAX_RETRIES)) {
+		if (limited && (entry.maybeStored || entry.rateLimited < this.#options.rateLimitedMaxRetries)) {
 			// Not stored this time: it goes again, in its place, once the room's bucket has refilled.
 			entry.rateLimited += 1;
 			entry.status = "queued";
-			entry.notBefore = this.#options.now() + RATE_LIMITED_RETRY_MS;
+			entry.notBefore = this.#options.now() + this.#options.rateLimitedRetryMs;
 			this.pump();
 			return "retry";
 		}
@@ -100,7 +95,7 @@ export class Outbox {
 		return "rejected";
 	}
 
-	/** unregister(): sends never written are refused; those the room may hold stay. */
+	/** unregister(): sends waiting to be written are refused, unless the room may already hold them. */
 	refuseUnwritten(): void {
 		this.#queue.rejectWhere((entry) =>
 			entry.status === "queued" && !entry.maybeStored

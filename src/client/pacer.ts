@@ -1,14 +1,12 @@
 /**
- * Client-side pacing of sends: a token bucket matching the room's rate limit (default 20 events/s,
- * bursts of 40), so that a flushed offline queue is not answered with a run of RATE_LIMITED.
+ * Client-side pacing of sends: a token bucket matching the room's rate limit, so that a flushed
+ * offline queue is not answered with a run of RATE_LIMITED.
  */
 
 export interface PaceOptions {
 	perSecond: number;
 	burst: number;
 }
-
-export const DEFAULT_PACE: PaceOptions = { perSecond: 20, burst: 40 };
 
 export class SendPacer {
 	readonly #options: PaceOptions;

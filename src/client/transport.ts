@@ -8,21 +8,22 @@
  */
 import ReconnectingWebSocket from "partysocket/ws";
 import { CloseCodes, HEARTBEAT } from "../protocol/constants";
-import { type BackoffOptions, backoffDelay } from "./backoff";
+import { backoffDelay } from "./backoff";
 import { LinkMonitor } from "./link-monitor";
 import { watchPage } from "./page-hooks";
+import type { ClientSettings } from "./settings";
 
 /** WebSocket readyState values (not read from a global: there may be none). */
 const OPEN = 1;
 const CLOSED = 3;
 
-export interface TransportOptions {
+export interface TransportOptions
+	extends Pick<
+		ClientSettings,
+		"backoff" | "connectTimeoutMs" | "heartbeatIntervalMs" | "deadAfterMs" | "linkCheckMs" | "probeGraceMs"
+	> {
 	url: () => Promise<string>;
-	backoff: BackoffOptions;
 	random: () => number;
-	connectTimeoutMs: number;
-	heartbeatMs: number;
-	deadAfterMs: number;
 	now: () => number;
 	WebSocket: unknown;
 }
@@ -47,8 +48,10 @@ export class RoomTransport {
 		this.#options = options;
 		this.#handlers = handlers;
 		this.#link = new LinkMonitor({
-			heartbeatMs: options.heartbeatMs,
+			heartbeatMs: options.heartbeatIntervalMs,
 			deadAfterMs: options.deadAfterMs,
+			checkMs: options.linkCheckMs,
+			probeGraceMs: options.probeGraceMs,
 			now: options.now,
 			ping: () => this.send(HEARTBEAT.request),
 			dead: () => this.#socket?.reconnect(CloseCodes.idleTimeout, "no frame from the server within its timeout"),

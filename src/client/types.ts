@@ -3,9 +3,9 @@ import type { LeaveReason } from "../protocol/constants";
 import type { JsonObject, Message, RegisteredData, User } from "../protocol/types";
 import type { BackoffOptions } from "./backoff";
 import type { RoomError } from "./errors";
-import type { PaceOptions } from "./pacer";
+import type { ClientSettings } from "./settings";
 
-export interface RoomClientOptions {
+export interface RoomClientOptions extends Partial<Omit<ClientSettings, "backoff">> {
 	room: string;
 	/** Required in development mode; with a token it may be left out (the token's `sub` is used). */
 	userId?: string;
@@ -15,17 +15,8 @@ export interface RoomClientOptions {
 	token?: string | (() => string | Promise<string>);
 	/** The service's origin, `https://rooms.example.com`; default: the page's own. */
 	host?: string;
-	/** How often to send `ping` (default 20 s, the protocol's). */
-	heartbeatIntervalMs?: number;
-	/** Silence after which the link counts as dead and is replaced (default: the server's 60 s). */
-	deadAfterMs?: number;
+	/** Merged over `DEFAULT_OPTIONS.backoff`. */
 	backoff?: Partial<BackoffOptions>;
-	/** Most sends waiting for an acknowledgement, offline ones included (default 100). */
-	queueLimit?: number;
-	/** Client-side pacing; match the room's `RATE_LIMIT` (default 20/s, bursts of 40). */
-	pace?: PaceOptions;
-	/** Give up on a connection attempt after this long (default 10 s). */
-	connectTimeoutMs?: number;
 	/** For tests and non-browser runtimes. */
 	WebSocket?: unknown;
 	random?: () => number;

@@ -94,7 +94,7 @@ function join(elements: Elements, options: JoinOptions): void {
 		client.send(text).then(
 			(ack) => {
 				row.classList.remove("pending");
-				// Our own message may already be on the page (another tab of ours sent it): keep one.
+				// One row per message id: if our own message is already on the page, this row gives way.
 				if (shown.has(ack.id)) row.remove();
 				shown.add(ack.id);
 				confirmRow(row, ack);

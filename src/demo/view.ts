@@ -82,7 +82,7 @@ export function messageText(message: unknown): string {
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
 
-/** A message row; `seq` is absent while our own send waits for its acknowledgement. */
+/** A message row; `sentAt` is undefined while our own send waits for its acknowledgement (see `confirmRow`). */
 export function messageRow(options: {
 	name: string;
 	text: string;

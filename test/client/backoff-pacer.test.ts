@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backoffDelay, DEFAULT_BACKOFF } from "../../src/client";
+import { backoffDelay, DEFAULT_OPTIONS } from "../../src/client";
 import { SendPacer } from "../../src/client/pacer";
 import { mulberry32 } from "../support/prng";
 
@@ -19,7 +19,7 @@ describe("backoffDelay: exponential with full jitter", () => {
 
 	it("spreads a crowd: 1,000 clients' first retries cover the whole window", () => {
 		const random = mulberry32(20261125);
-		const delays = Array.from({ length: 1_000 }, () => backoffDelay(1, DEFAULT_BACKOFF, random));
+		const delays = Array.from({ length: 1_000 }, () => backoffDelay(1, DEFAULT_OPTIONS.backoff, random));
 		expect(Math.min(...delays)).toBeLessThan(50);
 		expect(Math.max(...delays)).toBeGreaterThan(950);
 		expect(delays.every((delay) => delay >= 0 && delay < 1_000)).toBe(true);

@@ -1,7 +1,7 @@
 /** Builders for server frames and a client wired to FakeSocket, with its events recorded. */
 import { vi } from "vitest";
 import { type Message, RoomClient, type RoomClientOptions, type RoomError, type User } from "../../src/client";
-import type { ServerFrame } from "../../src/protocol/types";
+import type { RegisteredData, ServerFrame } from "../../src/protocol/types";
 import { FakeSocket } from "./fake-socket";
 
 export function user(userId: string, extra: Partial<User> = {}): User {
@@ -12,22 +12,32 @@ export function message(seq: number, from: string, text: string, extra: Partial<
 	return { id: `id-${seq}`, seq, from: { userId: from, name: from }, message: text, sentAt: 1_000 + seq, ...extra };
 }
 
-export function registered(
-	requestId: string | undefined,
-	data: { users?: User[]; lastSeq?: number; history?: Message[]; historyTruncated?: boolean; self?: string } = {},
-): ServerFrame {
+export type RegisteredFields = {
+	users?: User[];
+	lastSeq?: number;
+	history?: Message[];
+	historyTruncated?: boolean;
+	self?: string;
+};
+
+/** A `Registered`'s data: by default alice alone in an empty room. */
+export function registeredData(data: RegisteredFields = {}): RegisteredData {
 	const self = data.self ?? "alice";
+	return {
+		self: { ...user(self), connectionId: "c1" },
+		users: data.users ?? [user(self)],
+		lastSeq: data.lastSeq ?? 0,
+		history: data.history ?? [],
+		historyTruncated: data.historyTruncated ?? false,
+	};
+}
+
+export function registered(requestId: string | undefined, data: RegisteredFields = {}): ServerFrame {
 	return {
 		eventType: "ServerEvent",
 		event: "Registered",
 		...(requestId === undefined ? {} : { requestId }),
-		data: {
-			self: { ...user(self), connectionId: "c1" },
-			users: data.users ?? [user(self)],
-			lastSeq: data.lastSeq ?? 0,
-			history: data.history ?? [],
-			historyTruncated: data.historyTruncated ?? false,
-		},
+		data: registeredData(data),
 	};
 }
 
@@ -89,7 +99,7 @@ export async function settle(ms = 0): Promise<void> {
 }
 
 /** connect(), the socket opens, and the Register is answered. Returns the socket. */
-export async function joined(recorded: Recorded, data: Parameters<typeof registered>[1] = {}): Promise<FakeSocket> {
+export async function joined(recorded: Recorded, data: RegisteredFields = {}): Promise<FakeSocket> {
 	const connected = recorded.client.connect();
 	await settle();
 	const socket = FakeSocket.latest();
@@ -100,7 +110,7 @@ export async function joined(recorded: Recorded, data: Parameters<typeof registe
 }
 
 /** The socket after the next reconnect, opened and registered with `data`. */
-export async function rejoined(afterMs: number, data: Parameters<typeof registered>[1] = {}): Promise<FakeSocket> {
+export async function rejoined(afterMs: number, data: RegisteredFields = {}): Promise<FakeSocket> {
 	const before = FakeSocket.instances.length;
 	await settle(afterMs);
 	if (FakeSocket.instances.length === before) throw new Error(`no reconnect within ${afterMs} ms`);

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { DEFAULT_OPTIONS } from "../../src/client";
 import { LinkMonitor } from "../../src/client/link-monitor";
 import { parseServerFrame, roomSocketUrl } from "../../src/client/wire";
 
@@ -15,6 +16,8 @@ describe("LinkMonitor", () => {
 		const link = new LinkMonitor({
 			heartbeatMs: 20_000,
 			deadAfterMs: 60_000,
+			checkMs: DEFAULT_OPTIONS.linkCheckMs,
+			probeGraceMs: DEFAULT_OPTIONS.probeGraceMs,
 			now: Date.now,
 			ping: () => events.push(`ping@${Date.now() - start}`),
 			dead: () => events.push(`dead@${Date.now() - start}`),

@@ -1,4 +1,4 @@
-/** Races between reconnects, resends, rate limits and (un)registering, found in review. */
+/** Races between reconnects, resends, rate limits and (un)registering, through the whole client. */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { PresenceChange } from "../../src/client";
 import { FakeSocket } from "./fake-socket";

@@ -1,0 +1,68 @@
+/** The client's tunables and, in one place, every default the client has. */
+import { HEARTBEAT } from "../protocol/constants";
+import type { BackoffOptions } from "./backoff";
+import type { PaceOptions } from "./pacer";
+import type { RoomClientOptions } from "./types";
+
+/** The client's tunables; `DEFAULT_OPTIONS` holds the value of each that an option leaves out. */
+export interface ClientSettings {
+	/** How often to send `ping` (the protocol's heartbeat interval). */
+	heartbeatIntervalMs: number;
+	/** Silence after which the link counts as dead and is replaced; left out, the server's announced timeout. */
+	deadAfterMs: number;
+	backoff: BackoffOptions;
+	/** Most sends waiting for an acknowledgement, offline ones included. */
+	queueLimit: number;
+	/** Client-side pacing; match the room's `RATE_LIMIT`. */
+	pace: PaceOptions;
+	/** Give up on a connection attempt after this long. */
+	connectTimeoutMs: number;
+	/** How long `close()` waits for `Unregistered` before it closes anyway. */
+	closeWaitMs: number;
+	/** How long a ping may go unanswered (after a silence, or a probe on page signals) before the link is dead. */
+	probeGraceMs: number;
+	/** How often the link is looked at, at most (never less often than the heartbeat). */
+	linkCheckMs: number;
+	/** How long a RATE_LIMITED send, Register or Unregister waits before it goes again. */
+	rateLimitedRetryMs: number;
+	/** A fresh send is given up after this many RATE_LIMITED; one the room may hold never is. */
+	rateLimitedMaxRetries: number;
+	/** Most of our acked message ids remembered ahead of `lastSeq` (more means something else is wrong). */
+	ownIdsLimit: number;
+}
+
+export const DEFAULT_OPTIONS: Readonly<ClientSettings> = Object.freeze({
+	heartbeatIntervalMs: HEARTBEAT.intervalMs,
+	// Until the server announces its own timeout in ConnectionEstablished.
+	deadAfterMs: HEARTBEAT.timeoutMs,
+	backoff: Object.freeze({ baseMs: 1_000, maxMs: 30_000 }),
+	queueLimit: 100,
+	// The room's default RATE_LIMIT: 20 events/s, bursts of 40.
+	pace: Object.freeze({ perSecond: 20, burst: 40 }),
+	connectTimeoutMs: 10_000,
+	closeWaitMs: 2_000,
+	probeGraceMs: 5_000,
+	linkCheckMs: 5_000,
+	rateLimitedRetryMs: 1_000,
+	rateLimitedMaxRetries: 10,
+	ownIdsLimit: 1_000,
+});
+
+/** The settings a client runs with: each option given, else its default; `backoff` is merged. */
+export function resolveSettings(options: RoomClientOptions): ClientSettings {
+	const defaults = DEFAULT_OPTIONS;
+	return {
+		heartbeatIntervalMs: options.heartbeatIntervalMs ?? defaults.heartbeatIntervalMs,
+		deadAfterMs: options.deadAfterMs ?? defaults.deadAfterMs,
+		backoff: { ...defaults.backoff, ...options.backoff },
+		queueLimit: options.queueLimit ?? defaults.queueLimit,
+		pace: options.pace ?? defaults.pace,
+		connectTimeoutMs: options.connectTimeoutMs ?? defaults.connectTimeoutMs,
+		closeWaitMs: options.closeWaitMs ?? defaults.closeWaitMs,
+		probeGraceMs: options.probeGraceMs ?? defaults.probeGraceMs,
+		linkCheckMs: options.linkCheckMs ?? defaults.linkCheckMs,
+		rateLimitedRetryMs: options.rateLimitedRetryMs ?? defaults.rateLimitedRetryMs,
+		rateLimitedMaxRetries: options.rateLimitedMaxRetries ?? defaults.rateLimitedMaxRetries,
+		ownIdsLimit: options.ownIdsLimit ?? defaults.ownIdsLimit,
+	};
+}
