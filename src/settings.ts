@@ -1,24 +1,9 @@
 /**
- * The Worker's environment, declared once, and the room settings read from its variables.
+ * The room settings, read from the Worker's variables.
  * Reading is forgiving: a missing or malformed value falls back to the contract's default
  * (and says so in the log), so one typo in a dashboard cannot take every room down.
  */
-import type { Room } from "./room/room";
-
-export interface Env {
-	ROOMS: DurableObjectNamespace<Room>;
-	ASSETS?: Fetcher;
-	MAX_MESSAGE_BYTES?: string;
-	MAX_CONNECTIONS?: string;
-	RATE_LIMIT?: string;
-	HISTORY_LIMIT?: string;
-	IDLE_SWEEP_SECONDS?: string;
-	MAX_CONNECTIONS_PER_USER?: string;
-	MAX_BUFFERED_BYTES?: string;
-	AUTH_SECRET?: string;
-	ALLOWED_ORIGINS?: string;
-	PUBLISH_KEY?: string;
-}
+import type { Env } from "./env";
 
 export interface RoomSettings {
 	/** Largest client frame, in UTF-8 bytes; a larger one is `MESSAGE_TOO_LARGE`. */

@@ -5,6 +5,7 @@ export * from "./constants";
 export * from "./frames";
 export * from "./json-value";
 export * from "./parse-frame";
+export * from "./protocol-error";
 export * from "./queries";
 export * from "./schemas";
 export type * from "./types";

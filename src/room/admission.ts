@@ -3,7 +3,7 @@
  * synchronously and before anything is accepted, so that upgrades arriving at once cannot all
  * slip past a limit. The Worker passes a refusal back to the client unchanged.
  */
-import { type HttpErrorCode, HttpErrors, httpErrorBody } from "../protocol";
+import { httpErrorResponse } from "../protocol";
 import type { RoomSettings } from "../settings";
 import type { VerifiedIdentity } from "./handoff";
 import type { Hub } from "./hub";
@@ -19,17 +19,13 @@ export function upgradeRefusal(
 	verified: VerifiedIdentity | undefined,
 ): Response | undefined {
 	if (hub.size >= settings.maxConnections) {
-		return refusal("ROOM_FULL", `this room holds at most ${settings.maxConnections} connections`);
+		return httpErrorResponse("ROOM_FULL", `this room holds at most ${settings.maxConnections} connections`);
 	}
 	if (verified && hub.verifiedConnections(verified.userId) >= settings.maxConnectionsPerUser) {
-		return refusal(
+		return httpErrorResponse(
 			"TOO_MANY_CONNECTIONS",
 			`"${verified.userId}" already holds ${settings.maxConnectionsPerUser} connections in this room (the most one user may)`,
 		);
 	}
 	return undefined;
-}
-
-function refusal(code: HttpErrorCode, message: string): Response {
-	return Response.json(httpErrorBody(code, message), { status: HttpErrors[code] });
 }

@@ -14,10 +14,9 @@
  */
 export const SWEEP_THROTTLE_MS = 10_000;
 
-/** The last sign of life: a frame the object received, or a `ping` the runtime answered. */
-export function lastActivity(lastSeenAt: number, autoResponseAt: Date | null): number {
-	const pingAt = autoResponseAt ? autoResponseAt.getTime() : 0;
-	return Math.max(lastSeenAt, pingAt);
+/** The last sign of life: a frame the object received, or a `ping` the runtime answered (if any). */
+export function lastActivity(lastSeenAt: number, pingAnsweredAt: number | undefined): number {
+	return Math.max(lastSeenAt, pingAnsweredAt ?? 0);
 }
 
 export function isIdle(lastActiveAt: number, now: number, timeoutMs: number): boolean {

@@ -4,6 +4,8 @@
  * memory (the Hub) is a cache rebuilt from those after every wake-up.
  */
 import { DurableObject } from "cloudflare:workers";
+import { clock } from "../clock";
+import type { Env } from "../env";
 import {
 	CloseCodes,
 	type ErrorCode,
@@ -11,25 +13,29 @@ import {
 	encodeError,
 	encodeServerFrame,
 	HEARTBEAT,
-	httpErrorBody,
+	httpErrorResponse,
 	LeaveReasons,
 	type MessageSender,
 	type MessagesPage,
 	PROTOCOL_VERSION,
+	ProtocolError,
 	parseClientFrame,
 	requestIdAtHead,
 	ServerEvents,
 	type User,
 	utf8ByteLength,
 } from "../protocol";
-import { type Env, type RoomSettings, readSettings } from "../settings";
+import { type RoomSettings, readSettings } from "../settings";
 import { upgradeRefusal } from "./admission";
+import { closeReplyCode, isPeerGoneError } from "./close-reply";
 import { Connection } from "./connection";
-import { handleClientFrame, ProtocolError, type PublishResult, publishMessage, type RoomState } from "./events";
+import { type PublishResult, publishMessage } from "./deliver";
+import { handleClientFrame } from "./handlers";
 import { readVerifiedIdentity } from "./handoff";
 import { Hub, trySend } from "./hub";
 import { isIdle, lastActivity, sweepDue } from "./liveness";
 import { type RatePolicy, ratePolicy } from "./rate-limit";
+import type { RoomState } from "./room-state";
 import { RoomStore } from "./store";
 
 export class Room extends DurableObject<Env> {
@@ -67,12 +73,10 @@ export class Room extends DurableObject<Env> {
 	override async fetch(request: Request): Promise<Response> {
 		try {
 			if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
-				return Response.json(httpErrorBody("UPGRADE_REQUIRED", "this endpoint takes WebSocket upgrades only"), {
-					status: 426,
-				});
+				return httpErrorResponse("UPGRADE_REQUIRED", "this endpoint takes WebSocket upgrades only");
 			}
 			// Ghosts are let go of first, so that they do not hold places in a full room.
-			this.#sweepIfDue(Date.now());
+			this.#sweepIfDue(clock.now());
 			const verified = readVerifiedIdentity(request);
 			// Synchronous from the check to the accept: no other upgrade can fall in between.
 			const refused = upgradeRefusal(this.#state.hub, this.#settings, verified);
@@ -82,7 +86,7 @@ export class Room extends DurableObject<Env> {
 			const pair = new WebSocketPair();
 			const [client, server] = [pair[0], pair[1]];
 			this.ctx.acceptWebSocket(server);
-			const connection = Connection.open(server, Date.now(), verified);
+			const connection = Connection.open(server, clock.now(), verified);
 			this.#state.hub.add(connection);
 			server.send(
 				encodeServerFrame(ServerEvents.ConnectionEstablished, {
@@ -96,7 +100,7 @@ export class Room extends DurableObject<Env> {
 			return new Response(null, { status: 101, webSocket: client });
 		} catch (error) {
 			this.#logFailure("fetch", error);
-			return Response.json(httpErrorBody("INTERNAL", "the room failed to accept the connection"), { status: 500 });
+			return httpErrorResponse("INTERNAL", "the room failed to accept the connection");
 		}
 	}
 
@@ -105,7 +109,7 @@ export class Room extends DurableObject<Env> {
 		try {
 			const connection = this.#state.hub.get(ws);
 			if (!connection) return; // already let go of: nothing it says counts
-			const now = Date.now();
+			const now = clock.now();
 			const verdict = connection.arrive(now, this.#ratePolicy);
 			this.#sweepIfDue(now);
 			if (typeof data !== "string") {
@@ -129,17 +133,17 @@ export class Room extends DurableObject<Env> {
 		}
 	}
 
-	override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+	override async webSocketClose(ws: WebSocket, code: number, reason: string, wasClean: boolean): Promise<void> {
 		try {
 			this.#state.hub.release(ws, LeaveReasons.close);
-			this.#sweepIfDue(Date.now());
-			// Hibernatable sockets get no automatic reply to a Close (tested): complete the handshake
-			// here, guarded in case the runtime has replied. 1005/1006 describe a missing code: never sent.
-			const replyCode = code === 1005 || code === 1006 ? CloseCodes.normal : code;
-			try {
-				ws.close(replyCode, reason);
-			} catch {
-				// already closed: nothing to complete
+			this.#sweepIfDue(clock.now());
+			const reply = closeReplyCode(code, wasClean);
+			if (reply !== undefined && ws.readyState !== WebSocket.CLOSED) {
+				try {
+					ws.close(reply, reason);
+				} catch {
+					// the runtime completed the handshake itself: nothing left to answer
+				}
 			}
 			await this.#restIfEmpty();
 		} catch (error) {
@@ -148,10 +152,10 @@ export class Room extends DurableObject<Env> {
 	}
 
 	override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
-		this.#logFailure("webSocketError (socket)", error);
+		if (!isPeerGoneError(ws.readyState, error)) this.#logFailure("webSocketError (socket)", error);
 		try {
 			this.#state.hub.release(ws, LeaveReasons.close);
-			this.#sweepIfDue(Date.now());
+			this.#sweepIfDue(clock.now());
 			await this.#restIfEmpty();
 		} catch (failure) {
 			this.#logFailure("webSocketError", failure);
@@ -165,7 +169,7 @@ export class Room extends DurableObject<Env> {
 	override async alarm(): Promise<void> {
 		this.#backstopSet = false; // this run consumed it
 		try {
-			const now = Date.now();
+			const now = clock.now();
 			this.#sweep(now);
 			if (this.#state.hub.size === 0) await this.#restIfEmpty();
 			else await this.#setBackstop(now);
@@ -238,7 +242,8 @@ export class Room extends DurableObject<Env> {
 	}
 
 	#lastActiveAt(connection: Connection): number {
-		return lastActivity(connection.lastSeenAt, this.ctx.getWebSocketAutoResponseTimestamp(connection.socket));
+		const pinged = this.ctx.getWebSocketAutoResponseTimestamp(connection.socket);
+		return lastActivity(connection.lastSeenAt, pinged ? clock.fromSystemTime(pinged.getTime()) : undefined);
 	}
 
 	/**
@@ -261,7 +266,7 @@ export class Room extends DurableObject<Env> {
 	/** A room with connections keeps the backstop alarm set; storage is asked once per instance. */
 	async #ensureBackstop(): Promise<void> {
 		if (this.#backstopSet) return;
-		if ((await this.ctx.storage.getAlarm()) === null) await this.#setBackstop(Date.now());
+		if ((await this.ctx.storage.getAlarm()) === null) await this.#setBackstop(clock.now());
 		else this.#backstopSet = true;
 	}
 

@@ -3,27 +3,16 @@
  * room request goes to the room's Durable Object, found by name.
  */
 import { type Context, Hono } from "hono";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
-import {
-	type HttpErrorCode,
-	HttpErrors,
-	httpErrorBody,
-	isValidRoomName,
-	parseMessagesQuery,
-	parsePublishBody,
-} from "../protocol";
+import type { Env } from "../env";
+import { httpErrorCodeOf, httpErrorResponse, isValidRoomName, parseMessagesQuery, parsePublishBody } from "../protocol";
 import { type VerifiedIdentity, withVerifiedIdentity } from "../room/handoff";
-import { type Env, readSettings } from "../settings";
+import { readSettings } from "../settings";
 import { checkRoomToken, originAllowed, publishKeyMatches, readAccess } from "./access";
 import { readBodyText } from "./body";
 
 type AppEnv = { Bindings: Env; Variables: { room: string; identity: VerifiedIdentity | undefined } };
 
 export const app = new Hono<AppEnv>();
-
-function httpError(c: Context, code: HttpErrorCode, message: string): Response {
-	return c.json(httpErrorBody(code, message), HttpErrors[code] as ContentfulStatusCode);
-}
 
 app.get("/health", (c) => c.json({ ok: true }));
 
@@ -40,7 +29,7 @@ app.use("/rooms/*", async (c, next) => {
 		room = "";
 	}
 	if (!isValidRoomName(room)) {
-		return httpError(c, "BAD_ROOM", "room names are 1-64 of A-Z a-z 0-9 . _ -, starting with a letter or digit");
+		return httpErrorResponse("BAD_ROOM", "room names are 1-64 of A-Z a-z 0-9 . _ -, starting with a letter or digit");
 	}
 	c.set("room", room);
 	await next();
@@ -57,7 +46,7 @@ app.use("/rooms/*", async (c, next) => {
 		return next();
 	}
 	const checked = await checkRoomToken(c.req.query("token"), authSecret, c.get("room"));
-	if (!checked.ok) return httpError(c, checked.code, checked.message);
+	if (!checked.ok) return httpErrorResponse(checked.code, checked.message);
 	const { sub, name } = checked.claims;
 	c.set("identity", name === undefined ? { userId: sub } : { userId: sub, name });
 	await next();
@@ -65,11 +54,11 @@ app.use("/rooms/*", async (c, next) => {
 
 app.get("/rooms/:room/ws", async (c) => {
 	if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
-		return httpError(c, "UPGRADE_REQUIRED", "this endpoint needs a WebSocket upgrade (Upgrade: websocket)");
+		return httpErrorResponse("UPGRADE_REQUIRED", "this endpoint needs a WebSocket upgrade (Upgrade: websocket)");
 	}
 	const origin = c.req.header("Origin");
 	if (!originAllowed(origin, readAccess(c.env).allowedOrigins)) {
-		return httpError(c, "FORBIDDEN", `origin ${origin} is not allowed`);
+		return httpErrorResponse("FORBIDDEN", `origin ${origin} is not allowed`);
 	}
 	// The room decides ROOM_FULL before accepting; its answer, 101 or error, goes back unchanged.
 	return roomStub(c.env, c.get("room")).fetch(withVerifiedIdentity(c.req.raw, c.get("identity")));
@@ -83,7 +72,7 @@ app.get("/rooms/:room/users", async (c) => {
 
 app.get("/rooms/:room/messages", async (c) => {
 	const parsed = parseMessagesQuery(c.req.query());
-	if (!parsed.ok) return httpError(c, "BAD_REQUEST", parsed.message);
+	if (!parsed.ok) return httpErrorResponse("BAD_REQUEST", parsed.message);
 	const { since, limit } = parsed.query;
 	const body = await roomStub(c.env, c.get("room")).messagesPageJson(since, limit);
 	return c.body(body, 200, { "Content-Type": "application/json" });
@@ -92,35 +81,35 @@ app.get("/rooms/:room/messages", async (c) => {
 /** Server publish: a backend posts into a room with `Authorization: Bearer PUBLISH_KEY`. */
 app.post("/rooms/:room/messages", async (c) => {
 	const { publishKey } = readAccess(c.env);
-	if (publishKey === undefined) return httpError(c, "FORBIDDEN", "server publish is off: PUBLISH_KEY is not set");
+	if (publishKey === undefined) return httpErrorResponse("FORBIDDEN", "server publish is off: PUBLISH_KEY is not set");
 	if (!(await publishKeyMatches(c.req.header("Authorization"), publishKey))) {
-		return httpError(c, "UNAUTHORIZED", "Authorization: Bearer <PUBLISH_KEY> is missing or wrong");
+		return httpErrorResponse("UNAUTHORIZED", "Authorization: Bearer <PUBLISH_KEY> is missing or wrong");
 	}
 	const { maxMessageBytes } = readSettings(c.env);
 	const body = await readBodyText(c.req.raw, maxMessageBytes);
 	if (!body.ok && body.problem === "too large") {
-		return httpError(c, "MESSAGE_TOO_LARGE", `body exceeds ${maxMessageBytes} bytes`);
+		return httpErrorResponse("MESSAGE_TOO_LARGE", `body exceeds ${maxMessageBytes} bytes`);
 	}
-	if (!body.ok) return httpError(c, "BAD_REQUEST", "body is not valid UTF-8");
+	if (!body.ok) return httpErrorResponse("BAD_REQUEST", "body is not valid UTF-8");
 	let value: unknown;
 	try {
 		value = JSON.parse(body.text);
 	} catch {
-		return httpError(c, "BAD_REQUEST", "body is not valid JSON");
+		return httpErrorResponse("BAD_REQUEST", "body is not valid JSON");
 	}
 	const parsed = parsePublishBody(value);
-	if (!parsed.ok) return httpError(c, "BAD_REQUEST", parsed.message);
+	if (!parsed.ok) return httpErrorResponse("BAD_REQUEST", parsed.message);
 	const { message, from, to } = parsed.body;
 	const result = await roomStub(c.env, c.get("room")).publish(JSON.stringify(message), from, to);
-	if (!result.ok) return httpError(c, "USER_NOT_FOUND", result.message);
+	if (!result.ok) return httpErrorResponse(httpErrorCodeOf(result.code), result.message);
 	return c.json(result.ack, 201);
 });
 
-app.notFound((c) => httpError(c, "NOT_FOUND", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
+app.notFound((c) => httpErrorResponse("NOT_FOUND", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
 
 app.onError((error, c) => {
 	console.error(`worker: ${c.req.method} ${new URL(c.req.url).pathname} failed: ${error.stack ?? error.message}`);
-	return httpError(c, "INTERNAL", "internal error");
+	return httpErrorResponse("INTERNAL", "internal error");
 });
 
 function roomStub(env: Env, room: string) {

@@ -16,24 +16,24 @@ describe("SWEEP_THROTTLE_MS", () => {
 
 describe("lastActivity", () => {
 	it("is lastSeenAt when the runtime never auto-responded (null)", () => {
-		expect(lastActivity(5000, null)).toBe(5000);
+		expect(lastActivity(5000, undefined)).toBe(5000);
 	});
 
 	it("is the ping time when a ping is newer than the last frame", () => {
-		expect(lastActivity(5000, new Date(9000))).toBe(9000);
+		expect(lastActivity(5000, 9000)).toBe(9000);
 	});
 
 	it("is lastSeenAt when the last ping is older than the last frame", () => {
-		expect(lastActivity(9000, new Date(5000))).toBe(9000);
+		expect(lastActivity(9000, 5000)).toBe(9000);
 	});
 
 	it("is that time when both are equal", () => {
-		expect(lastActivity(7000, new Date(7000))).toBe(7000);
+		expect(lastActivity(7000, 7000)).toBe(7000);
 	});
 
 	it("works with real epoch times", () => {
 		const seen = Date.UTC(2025, 0, 1, 12, 0, 0);
-		const ping = new Date(seen + 20_000);
+		const ping = seen + 20_000;
 		expect(lastActivity(seen, ping)).toBe(seen + 20_000);
 	});
 });
@@ -67,7 +67,7 @@ describe("isIdle", () => {
 	it("does not count a client that pings every 20 s as idle", () => {
 		const now = 1_000_000;
 		const lastPing = now - HEARTBEAT.intervalMs;
-		expect(isIdle(lastActivity(0, new Date(lastPing)), now, TIMEOUT)).toBe(false);
+		expect(isIdle(lastActivity(0, lastPing), now, TIMEOUT)).toBe(false);
 	});
 });
 

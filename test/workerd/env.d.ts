@@ -1,4 +1,4 @@
-import type { Env as RoomsEnv } from "../../src/settings";
+import type { Env as RoomsEnv } from "../../src/env";
 
 declare global {
 	namespace Cloudflare {

@@ -1,20 +1,16 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import type { ConnectionRecord } from "../../src/room/connection";
-import { randomRoom } from "../support/client";
+import { randomRoom, type TestClient } from "../support/client";
+import { passTime, pingNow } from "./clock";
 import { type ConnectedClient, connect, join, roomStub } from "./connect";
 
-/** Moves the stored last-activity time of the given connections back, as if they had been silent. */
-async function age(room: string, connectionIds: string[], byMs: number) {
-	await runInDurableObject(roomStub(room), (_, state) => {
-		for (const ws of state.getWebSockets()) {
-			const record = ws.deserializeAttachment() as ConnectionRecord;
-			if (!connectionIds.includes(record.connectionId)) continue;
-			ws.serializeAttachment({ ...record, lastSeenAt: record.lastSeenAt - byMs });
-		}
-	});
-	// Drop the in-memory copy so the room reads the attachments again, as after a hibernation.
-	await evictDurableObject(roomStub(room));
+/**
+ * Lets `ms` pass in which only `alive` show a sign of life (a ping, which never wakes the room):
+ * everyone else has been silent that long.
+ */
+async function silentFor(ms: number, alive: TestClient[] = []) {
+	passTime(ms);
+	for (const client of alive) await pingNow(client);
 }
 
 const alarmAt = (room: string) => runInDurableObject(roomStub(room), (_, state) => state.storage.getAlarm());
@@ -34,9 +30,7 @@ async function pingedButSilent(room: string) {
 	const alice = await join(room, "alice");
 	const pinger = await join(room, "pinger");
 	await alice.next("UserJoined");
-	pinger.send("ping");
-	await vi.waitFor(() => expect(pinger.texts).toContain("pong"), { timeout: 5000 });
-	await age(room, [pinger.established.data.connectionId], 120_000);
+	await silentFor(120_000, [alice, pinger]);
 	return { alice, pinger };
 }
 
@@ -47,7 +41,9 @@ describe("idle timeout, found by the backstop alarm", () => {
 		const ghost = await join(room, "ghost");
 		const lurker = await connect(room);
 		await alice.next("UserJoined");
-		await age(room, [ghost.established.data.connectionId, lurker.established.data.connectionId], 61_000);
+		await silentFor(61_000, [alice]);
+		// After a hibernation: the room knows its connections from their attachments only.
+		await evictDurableObject(roomStub(room));
 
 		expect(await runDurableObjectAlarm(roomStub(room))).toBe(true);
 
@@ -76,7 +72,7 @@ describe("idle timeout, found by the backstop alarm", () => {
 		const tab1 = await join(room, "dana");
 		const tab2 = await join(room, "dana");
 		await watcher.next("UserJoined");
-		await age(room, [tab1.established.data.connectionId], 61_000);
+		await silentFor(61_000, [watcher, tab2]);
 		await runDurableObjectAlarm(roomStub(room));
 		expect((await tab1.waitForClose()).code).toBe(4000);
 		const update = await watcher.next("UserUpdated", (frame) => frame.data.user.connections === 1);
@@ -94,7 +90,7 @@ describe("idle timeout, found without an alarm when the room wakes anyway", () =
 		const ghost = await join(room, "ghost");
 		await alice.next("UserJoined");
 		const backstop = await alarmAt(room);
-		await age(room, [ghost.established.data.connectionId], 61_000);
+		await silentFor(61_000);
 
 		// No alarm is run: alice's message wakes the room, and the room sweeps before handling it.
 		const ack = await alice.request("SendMessage", { message: "anyone there?" });
@@ -115,7 +111,7 @@ describe("idle timeout, found without an alarm when the room wakes anyway", () =
 		const watcher = await join(room, "watcher");
 		const ghost = await join(room, "ghost");
 		await watcher.next("UserJoined");
-		await age(room, [watcher.established.data.connectionId, ghost.established.data.connectionId], 61_000);
+		await silentFor(61_000);
 
 		const newcomer = await connect(room);
 		expect((await ghost.waitForClose()).code).toBe(4000);
@@ -130,7 +126,7 @@ describe("idle timeout, found without an alarm when the room wakes anyway", () =
 		const ghost = await join(room, "ghost");
 		const leaver = await join(room, "leaver");
 		await watcher.next("UserJoined", (frame) => frame.data.user.userId === "leaver");
-		await age(room, [ghost.established.data.connectionId], 61_000);
+		await silentFor(61_000, [watcher, leaver]);
 
 		leaver.close();
 		expect((await ghost.waitForClose()).code).toBe(4000);
@@ -195,7 +191,7 @@ describe("the reaper's backstop alarm", () => {
 	it("does not come back in a room whose sockets all timed out", async () => {
 		const room = randomRoom();
 		const only = await join(room, "only");
-		await age(room, [only.established.data.connectionId], 61_000);
+		await silentFor(61_000);
 		expect(await runDurableObjectAlarm(roomStub(room))).toBe(true);
 		expect((await only.waitForClose()).code).toBe(4000);
 		expect(await alarmAt(room)).toBeNull();

@@ -6,7 +6,7 @@
  */
 
 import { Room as ProjectRoom } from "../../../src/room/room";
-import type { Env } from "../../../src/settings";
+import type { Env } from "../../../src/env";
 
 export { default } from "../../../src/index";
 
@@ -29,9 +29,9 @@ export class Room extends ProjectRoom {
 		return super.webSocketMessage(ws, data);
 	}
 
-	override webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+	override webSocketClose(ws: WebSocket, code: number, reason: string, wasClean: boolean): Promise<void> {
 		this.#wake("webSocketClose");
-		return super.webSocketClose(ws, code, reason);
+		return super.webSocketClose(ws, code, reason, wasClean);
 	}
 
 	override webSocketError(ws: WebSocket, error: unknown): Promise<void> {

@@ -1,0 +1,17 @@
+/** The Worker's environment: its bindings and variables, declared once for the Worker and the rooms. */
+import type { Room } from "./room/room";
+
+export interface Env {
+	ROOMS: DurableObjectNamespace<Room>;
+	ASSETS?: Fetcher;
+	MAX_MESSAGE_BYTES?: string;
+	MAX_CONNECTIONS?: string;
+	RATE_LIMIT?: string;
+	HISTORY_LIMIT?: string;
+	IDLE_SWEEP_SECONDS?: string;
+	MAX_CONNECTIONS_PER_USER?: string;
+	MAX_BUFFERED_BYTES?: string;
+	AUTH_SECRET?: string;
+	ALLOWED_ORIGINS?: string;
+	PUBLISH_KEY?: string;
+}

@@ -1,0 +1,49 @@
+/** Stored messages: numbered, written, then delivered; from a client or from a server publish. */
+import { clock } from "../clock";
+import {
+	type ErrorCode,
+	ErrorCodes,
+	encodeServerFrame,
+	type Message,
+	type MessageAckData,
+	type MessageSender,
+	ProtocolError,
+	ServerEvents,
+} from "../protocol";
+import type { Connection } from "./connection";
+import type { RoomState } from "./room-state";
+import type { MessageDraft } from "./store";
+
+export type PublishResult = { ok: true; ack: MessageAckData } | { ok: false; code: ErrorCode; message: string };
+
+/** A server publish: stored and delivered to every registered connection (or the `to` user's). */
+export function publishMessage(room: RoomState, message: unknown, from: MessageSender, to?: string): PublishResult {
+	const stored = deliver(room, to === undefined ? { from, message } : { from, message, to });
+	return { ok: true, ack: { id: stored.id, seq: stored.seq, sentAt: stored.sentAt } };
+}
+
+/**
+ * Numbers, stores and delivers one message: to every registered connection but the sender's,
+ * or to the `to` user's. Stored before anyone hears of it: a failed write throws and nothing
+ * goes out; the output gate holds the sends until the write is durable. `stored` runs between
+ * the write and the fan-out, so a sender's ack does not wait behind a thousand sends.
+ */
+export function deliver(
+	room: RoomState,
+	request: { from: MessageSender; message: unknown; to?: string; clientMessageId?: string },
+	sender?: Connection,
+	stored?: (message: Message) => void,
+): Message {
+	const { from, to, clientMessageId } = request;
+	if (to !== undefined && !room.hub.user(to)) {
+		throw new ProtocolError(ErrorCodes.USER_NOT_FOUND, `no user "${to}" in this room`);
+	}
+	const draft: MessageDraft = { id: crypto.randomUUID(), from, message: request.message, sentAt: clock.now() };
+	if (to !== undefined) draft.to = to;
+	const message = room.store.append(draft, clientMessageId);
+	const frame = encodeServerFrame(ServerEvents.Message, message);
+	stored?.(message);
+	if (to === undefined) room.hub.broadcast(frame, sender?.socket);
+	else room.hub.sendToUser(to, frame, sender?.socket);
+	return message;
+}

@@ -1,0 +1,36 @@
+/**
+ * Every client event's handler, by the event's name. A handler checks everything before it
+ * changes anything, and refuses by throwing a `ProtocolError`, which the room sends back as
+ * `Error`. The record's type requires one handler per event in the protocol's table.
+ */
+import { type ClientEventData, type ClientEventName, ClientEvents, type ClientFrame } from "../../protocol";
+import type { Connection } from "../connection";
+import type { RoomState } from "../room-state";
+import { register } from "./register";
+import { sendMessage } from "./send-message";
+import { unregister } from "./unregister";
+
+/** One client event's handler: checks, then changes the room and replies, or throws a `ProtocolError`. */
+export type ClientEventHandler<E extends ClientEventName> = (
+	room: RoomState,
+	connection: Connection,
+	data: ClientEventData[E],
+	requestId?: string,
+) => void;
+
+/** Every client event's handler, by name: an event without one is a type error. */
+export const clientEventHandlers: { [E in ClientEventName]: ClientEventHandler<E> } = {
+	[ClientEvents.Register]: register,
+	[ClientEvents.SendMessage]: sendMessage,
+	[ClientEvents.Unregister]: unregister,
+};
+
+/** Runs a checked frame's handler. */
+export function handleClientFrame<E extends ClientEventName>(
+	room: RoomState,
+	connection: Connection,
+	frame: ClientFrame<E>,
+): void {
+	const handler: ClientEventHandler<E> = clientEventHandlers[frame.event];
+	handler(room, connection, frame.requestData, frame.requestId);
+}

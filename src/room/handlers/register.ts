@@ -1,0 +1,89 @@
+/**
+ * `Register`: makes a connection a user of the room (or updates it), replies with the roster and
+ * the history it missed, and tells the others.
+ */
+import { clock } from "../../clock";
+import { ErrorCodes, encodeServerFrame, Limits, ProtocolError, type RegisterData, ServerEvents } from "../../protocol";
+import type { Connection } from "../connection";
+import { trySend } from "../hub";
+import type { RoomState } from "../room-state";
+
+export function register(room: RoomState, connection: Connection, data: RegisterData, requestId?: string): void {
+	const { userId, name } = claimedIdentity(connection, data);
+	const current = connection.identity;
+	if (current && current.userId !== userId) {
+		throw new ProtocolError(
+			ErrorCodes.ALREADY_REGISTERED,
+			`this connection is registered as "${current.userId}"; Unregister first`,
+		);
+	}
+	// A re-registration is already among the user's connections: it takes no new place.
+	const elsewhere = (room.hub.user(userId)?.connections ?? 0) - (current ? 1 : 0);
+	if (elsewhere >= room.settings.maxConnectionsPerUser) {
+		throw new ProtocolError(
+			ErrorCodes.TOO_MANY_CONNECTIONS,
+			`"${userId}" already holds ${elsewhere} connections in this room (the most one user may)`,
+		);
+	}
+	// The reply is built and encoded before anything changes, so that no failure (a history that
+	// cannot be read or encoded) leaves a half-registered connection. Synchronous from the read to
+	// the send: no message can fall between the history and the live stream.
+	const history = registrationHistory(room, userId, data.since);
+	const now = clock.now();
+	const change = room.hub.previewRegister(connection, {
+		userId,
+		name,
+		meta: data.meta ?? {},
+		registeredAt: current?.registeredAt ?? now,
+		updatedAt: now,
+	});
+	const registered = encodeServerFrame(
+		ServerEvents.Registered,
+		{
+			self: { ...change.user, connectionId: connection.id },
+			users: change.users,
+			lastSeq: room.store.lastSeq,
+			history: history.messages,
+			historyTruncated: history.truncated,
+		},
+		requestId,
+	);
+	room.hub.register(connection, change);
+	trySend(connection.socket, registered);
+	room.hub.announce(connection, change.user, change.before);
+}
+
+/**
+ * The history a Register gets: after `since` (the latest 100 of them), or the latest 50 without
+ * it. A `since` beyond the room's last seq cannot come from this room's past (its storage was
+ * reset, or the client mixed up rooms): it is answered as a fresh join, and `lastSeq` below the
+ * client's `since` tells it to start over.
+ */
+function registrationHistory(room: RoomState, viewer: string, since: number | undefined) {
+	const resuming = since !== undefined && since <= room.store.lastSeq;
+	return room.store.history({
+		since: resuming ? since : 0,
+		limit: resuming ? Limits.resumeHistoryMax : Limits.joinHistory,
+		viewer,
+		keep: "newest",
+	});
+}
+
+/**
+ * Who a Register makes this connection. With a verified token the identity is the token's:
+ * `userId` may be omitted or repeat it, and a name the token carries cannot be replaced.
+ */
+function claimedIdentity(connection: Connection, data: RegisterData): { userId: string; name: string } {
+	const verified = connection.verified;
+	if (!verified) {
+		if (data.userId === undefined) throw new ProtocolError(ErrorCodes.BAD_REQUEST, "userId is required");
+		return { userId: data.userId, name: data.name ?? data.userId };
+	}
+	if (data.userId !== undefined && data.userId !== verified.userId) {
+		throw new ProtocolError(ErrorCodes.UNAUTHORIZED, `this connection's token is for "${verified.userId}"`);
+	}
+	if (verified.name !== undefined && data.name !== undefined && data.name !== verified.name) {
+		throw new ProtocolError(ErrorCodes.UNAUTHORIZED, `this connection's token sets the name "${verified.name}"`);
+	}
+	return { userId: verified.userId, name: verified.name ?? data.name ?? verified.userId };
+}

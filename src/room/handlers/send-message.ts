@@ -1,0 +1,27 @@
+/** `SendMessage`: a message stored, acknowledged and delivered; a resend answered as a duplicate. */
+import { ErrorCodes, encodeServerFrame, ProtocolError, type SendMessageData, ServerEvents } from "../../protocol";
+import type { Connection } from "../connection";
+import { deliver } from "../deliver";
+import { trySend } from "../hub";
+import type { RoomState } from "../room-state";
+
+export function sendMessage(room: RoomState, connection: Connection, data: SendMessageData, requestId?: string): void {
+	const sender = connection.identity;
+	if (!sender) throw new ProtocolError(ErrorCodes.NOT_REGISTERED, "Register before sending messages");
+	// A resend is recognised before anything else is checked: its recipient may have left since.
+	if (data.clientMessageId !== undefined) {
+		const original = room.store.findSent(sender.userId, data.clientMessageId);
+		if (original) {
+			trySend(
+				connection.socket,
+				encodeServerFrame(ServerEvents.MessageAck, { ...original, duplicate: true }, requestId),
+			);
+			return;
+		}
+	}
+	const from = { userId: sender.userId, name: sender.name };
+	deliver(room, { from, ...data }, connection, (message) => {
+		const ack = { id: message.id, seq: message.seq, sentAt: message.sentAt };
+		trySend(connection.socket, encodeServerFrame(ServerEvents.MessageAck, ack, requestId));
+	});
+}
