@@ -1,11 +1,12 @@
 /**
  * Two `wrangler dev`s for the whole e2e project, started in parallel before the first test file
  * and stopped (workerd included) after the last: one in development mode, one with every
- * access control and limit on. Both get every Worker variable pinned (test/support/pinned-vars.ts).
+ * access control and limit on. Both get every Worker variable pinned (test/support/pinned-vars.ts)
+ * and read neither .dev.vars nor .env (scripts/local-server/wrangler-dev-command.ts).
  */
 import type { TestProject } from "vitest/node";
+import { startWranglerDev, type WranglerDev } from "../../scripts/local-server/wrangler-dev.ts";
 import { DEVELOPMENT_VARS, E2E_SECURED_VARS } from "../support/pinned-vars";
-import { startWranglerDev, stopWranglerDev, type WranglerDev } from "./wrangler-dev";
 
 declare module "vitest" {
 	export interface ProvidedContext {
@@ -17,13 +18,14 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+	const echo = Boolean(process.env.E2E_VERBOSE);
 	const started = await Promise.allSettled([
-		startWranglerDev({ vars: DEVELOPMENT_VARS }),
-		startWranglerDev({ vars: E2E_SECURED_VARS }),
+		startWranglerDev({ name: "e2e-open", vars: DEVELOPMENT_VARS, echo }),
+		startWranglerDev({ name: "e2e-secured", vars: E2E_SECURED_VARS, echo }),
 	]);
 	const servers = started.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
 	const stopAll = async () => {
-		await Promise.all(servers.map((dev: WranglerDev) => stopWranglerDev(dev)));
+		await Promise.all(servers.map((dev: WranglerDev) => dev.stop()));
 	};
 	const failed = started.find((result) => result.status === "rejected");
 	if (failed) {
