@@ -1,5 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { WORKERD_LIMITS_VARS, WORKERD_VARS } from "./test/support/pinned-vars";
 
 export default defineConfig({
 	test: {
@@ -13,16 +14,15 @@ export default defineConfig({
 				test: { name: "client", include: ["test/client/**/*.test.ts"] },
 			},
 			{
-				// The Worker and the Room object inside workerd, through miniflare.
+				// The Worker and the Room object inside workerd, through miniflare. Each workerd project pins
+				// every Worker variable (test/support/pinned-vars.ts), so the developer's files do not count.
 				plugins: [
 					cloudflareTest({
 						wrangler: { configPath: "./wrangler.toml" },
-						// A history small enough that tests can fill it (still above the 100 a resume returns),
-						// and no rate limit in the way of tests that send fast; test/workerd-limits covers both.
+						// These bindings win over .dev.vars, .env and wrangler.toml [vars], which wrangler's config also reads.
 						miniflare: {
 							bindings: {
-								HISTORY_LIMIT: "120",
-								RATE_LIMIT: "1000000",
+								...WORKERD_VARS,
 								FUZZ_FRAMES: process.env.FUZZ_FRAMES ?? "",
 								FUZZ_SEED: process.env.FUZZ_SEED ?? "",
 							},
@@ -32,21 +32,11 @@ export default defineConfig({
 				test: { name: "workerd", include: ["test/workerd/**/*.test.ts"] },
 			},
 			{
-				// The same, with every access control and limit switched on (the values in test/support/tokens.ts).
+				// The same, with every access control and limit switched on.
 				plugins: [
 					cloudflareTest({
 						wrangler: { configPath: "./wrangler.toml" },
-						miniflare: {
-							bindings: {
-								AUTH_SECRET: "test-secret-do-not-use-in-production-0123456789",
-								PUBLISH_KEY: "test-publish-key-0123456789abcdef",
-								ALLOWED_ORIGINS: "https://app.example, http://localhost:8787",
-								MAX_CONNECTIONS: "3",
-								MAX_CONNECTIONS_PER_USER: "2",
-								MAX_MESSAGE_BYTES: "4096",
-								IDLE_SWEEP_SECONDS: "90",
-							},
-						},
+						miniflare: { bindings: { ...WORKERD_LIMITS_VARS } },
 					}),
 				],
 				test: { name: "workerd-limits", include: ["test/workerd-limits/**/*.test.ts"] },

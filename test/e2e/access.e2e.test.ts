@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { randomRoom } from "../support/client";
-import { badTokens, roomToken, TEST_ALLOWED_ORIGIN, TEST_AUTH_SECRET, TEST_PUBLISH_KEY } from "../support/tokens";
+import { TEST_ALLOWED_ORIGIN, TEST_AUTH_SECRET, TEST_PUBLISH_KEY } from "../support/pinned-vars";
+import { badTokens, roomToken } from "../support/tokens";
 import { closeAll, connect, expectReply, get, refusedUpgrade, WAIT_MS } from "./clients";
 
 afterEach(closeAll);

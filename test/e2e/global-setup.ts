@@ -1,11 +1,12 @@
 /**
  * Two `wrangler dev`s for the whole e2e project, started in parallel before the first test file
  * and stopped (workerd included) after the last: one in development mode, one with every
- * access control and limit on (the values in test/support/tokens.ts).
+ * access control and limit on. Both get every Worker variable pinned (test/support/pinned-vars.ts)
+ * and read neither .dev.vars nor .env (scripts/local-server/wrangler-dev-command.ts).
  */
 import type { TestProject } from "vitest/node";
-import { TEST_ALLOWED_ORIGIN, TEST_AUTH_SECRET, TEST_PUBLISH_KEY } from "../support/tokens";
-import { startWranglerDev, stopWranglerDev, type WranglerDev } from "./wrangler-dev";
+import { startWranglerDev, type WranglerDev } from "../../scripts/local-server/wrangler-dev.ts";
+import { DEVELOPMENT_VARS, E2E_SECURED_VARS } from "../support/pinned-vars";
 
 declare module "vitest" {
 	export interface ProvidedContext {
@@ -16,19 +17,15 @@ declare module "vitest" {
 	}
 }
 
-/** The secured server's variables: tokens, origins, publish key, and small limits to reach. */
-export const SECURED_VARS = {
-	AUTH_SECRET: TEST_AUTH_SECRET,
-	ALLOWED_ORIGINS: TEST_ALLOWED_ORIGIN,
-	PUBLISH_KEY: TEST_PUBLISH_KEY,
-	MAX_CONNECTIONS: "3",
-};
-
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-	const started = await Promise.allSettled([startWranglerDev(), startWranglerDev({ vars: SECURED_VARS })]);
+	const echo = Boolean(process.env.E2E_VERBOSE);
+	const started = await Promise.allSettled([
+		startWranglerDev({ name: "e2e-open", vars: DEVELOPMENT_VARS, echo }),
+		startWranglerDev({ name: "e2e-secured", vars: E2E_SECURED_VARS, echo }),
+	]);
 	const servers = started.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
 	const stopAll = async () => {
-		await Promise.all(servers.map((dev: WranglerDev) => stopWranglerDev(dev)));
+		await Promise.all(servers.map((dev: WranglerDev) => dev.stop()));
 	};
 	const failed = started.find((result) => result.status === "rejected");
 	if (failed) {

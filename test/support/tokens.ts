@@ -1,10 +1,6 @@
 /** Room tokens for tests: good ones, and every kind of bad one the Worker must refuse. */
 import { sign } from "hono/jwt";
-
-/** The AUTH_SECRET of the secured test setups (workerd-limits project, secured wrangler dev). */
-export const TEST_AUTH_SECRET = "test-secret-do-not-use-in-production-0123456789";
-export const TEST_PUBLISH_KEY = "test-publish-key-0123456789abcdef";
-export const TEST_ALLOWED_ORIGIN = "https://app.example";
+import { TEST_AUTH_SECRET } from "./pinned-vars";
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 

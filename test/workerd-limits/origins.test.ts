@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { randomRoom } from "../support/client";
-import { roomToken, TEST_ALLOWED_ORIGIN } from "../support/tokens";
+import { TEST_ALLOWED_ORIGIN } from "../support/pinned-vars";
+import { roomToken } from "../support/tokens";
 import { connect, upgrade } from "../workerd/connect";
 
 describe("allowed origins (ALLOWED_ORIGINS set)", () => {

@@ -2,7 +2,8 @@ import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Message } from "../../src/protocol";
 import { randomRoom } from "../support/client";
-import { roomToken, TEST_PUBLISH_KEY } from "../support/tokens";
+import { TEST_PUBLISH_KEY } from "../support/pinned-vars";
+import { roomToken } from "../support/tokens";
 import { connect, joinWithToken, roomUrl } from "../workerd/connect";
 
 function publish(room: string, body: unknown, authorization: string | null = `Bearer ${TEST_PUBLISH_KEY}`) {

@@ -1,6 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { randomRoom } from "../support/client";
+import { TEST_PUBLISH_KEY } from "../support/pinned-vars";
 import { badTokens, roomToken } from "../support/tokens";
 import { passTime } from "../workerd/clock";
 import { connect, roomUrl, upgrade } from "../workerd/connect";
@@ -152,7 +153,7 @@ describe("room tokens (AUTH_SECRET set)", () => {
 	it("does not need a token for server publish (that has its own key)", async () => {
 		const response = await exports.default.fetch(roomUrl(randomRoom(), "messages"), {
 			method: "POST",
-			headers: { Authorization: "Bearer test-publish-key-0123456789abcdef" },
+			headers: { Authorization: `Bearer ${TEST_PUBLISH_KEY}` },
 			body: JSON.stringify({ message: "hi" }),
 		});
 		expect(response.status).toBe(201);

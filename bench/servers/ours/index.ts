@@ -5,8 +5,8 @@
  * wrangler's output. Other rooms run the Room's code with one extra call and a boolean test.
  */
 
-import { Room as ProjectRoom } from "../../../src/room/room";
 import type { Env } from "../../../src/env";
+import { Room as ProjectRoom } from "../../../src/room/room";
 
 export { default } from "../../../src/index";
 

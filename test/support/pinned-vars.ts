@@ -1,0 +1,83 @@
+/**
+ * The Worker variables each test setup pins, and the test secrets, defined once. vitest.config.ts
+ * binds them into the workerd projects; test/e2e/global-setup.ts passes them to `wrangler dev`.
+ * Every set names every variable the Worker reads (test/unit/pinned-vars.test.ts holds it to
+ * src/env.ts), so what a developer's .dev.vars, .env or shell holds never reaches a test.
+ */
+
+/** The room-token secret of the secured setups. */
+export const TEST_AUTH_SECRET = "test-secret-do-not-use-in-production-0123456789";
+/** The server publish key of the secured setups. */
+export const TEST_PUBLISH_KEY = "test-publish-key-0123456789abcdef";
+/** The browser origin the secured setups allow. */
+export const TEST_ALLOWED_ORIGIN = "https://app.example";
+
+/** Every variable the Worker reads: the string fields of `Env` in src/env.ts. */
+export const WORKER_VARIABLES = [
+	"MAX_MESSAGE_BYTES",
+	"MAX_CONNECTIONS",
+	"RATE_LIMIT",
+	"HISTORY_LIMIT",
+	"IDLE_SWEEP_SECONDS",
+	"MAX_CONNECTIONS_PER_USER",
+	"MAX_BUFFERED_BYTES",
+	"AUTH_SECRET",
+	"ALLOWED_ORIGINS",
+	"PUBLISH_KEY",
+] as const;
+
+export type WorkerVariable = (typeof WORKER_VARIABLES)[number];
+export type WorkerVars = Readonly<Record<WorkerVariable, string>>;
+
+/**
+ * Development mode at the protocol's defaults: every access check off (an empty value is unset
+ * for the Worker) and every limit as wrangler.toml ships it.
+ */
+export const DEVELOPMENT_VARS: WorkerVars = {
+	MAX_MESSAGE_BYTES: "65536",
+	MAX_CONNECTIONS: "10000",
+	RATE_LIMIT: "20",
+	HISTORY_LIMIT: "1000",
+	IDLE_SWEEP_SECONDS: "300",
+	MAX_CONNECTIONS_PER_USER: "20",
+	MAX_BUFFERED_BYTES: "1048576",
+	AUTH_SECRET: "",
+	ALLOWED_ORIGINS: "",
+	PUBLISH_KEY: "",
+};
+
+/**
+ * The workerd project: a history small enough that tests can fill it (still above the 100 a
+ * resume returns), and no rate limit in the way of tests that send fast; workerd-limits covers both.
+ */
+export const WORKERD_VARS: WorkerVars = { ...DEVELOPMENT_VARS, HISTORY_LIMIT: "120", RATE_LIMIT: "1000000" };
+
+/** The workerd-limits project: every access control on, and limits small enough to reach. */
+export const WORKERD_LIMITS_VARS: WorkerVars = {
+	...DEVELOPMENT_VARS,
+	AUTH_SECRET: TEST_AUTH_SECRET,
+	PUBLISH_KEY: TEST_PUBLISH_KEY,
+	ALLOWED_ORIGINS: `${TEST_ALLOWED_ORIGIN}, http://localhost:8787`,
+	MAX_CONNECTIONS: "3",
+	MAX_CONNECTIONS_PER_USER: "2",
+	MAX_MESSAGE_BYTES: "4096",
+	IDLE_SWEEP_SECONDS: "90",
+};
+
+/** The e2e project's secured `wrangler dev`: tokens, origins, publish key, and a room that fills at 3. */
+export const E2E_SECURED_VARS: WorkerVars = {
+	...DEVELOPMENT_VARS,
+	AUTH_SECRET: TEST_AUTH_SECRET,
+	ALLOWED_ORIGINS: TEST_ALLOWED_ORIGIN,
+	PUBLISH_KEY: TEST_PUBLISH_KEY,
+	MAX_CONNECTIONS: "3",
+};
+
+/** The Worker's variables as an environment holds them (unset ones left out), to compare with a pinned set. */
+export function workerVariablesOf(env: object): Partial<Record<WorkerVariable, unknown>> {
+	const found: Partial<Record<WorkerVariable, unknown>> = {};
+	for (const name of WORKER_VARIABLES) {
+		if (name in env) found[name] = (env as Record<string, unknown>)[name];
+	}
+	return found;
+}
