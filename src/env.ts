@@ -11,6 +11,8 @@ export interface Env {
 	IDLE_SWEEP_SECONDS?: string;
 	MAX_CONNECTIONS_PER_USER?: string;
 	MAX_BUFFERED_BYTES?: string;
+	LEAVE_GRACE_SECONDS?: string;
+	PRESENCE_BATCH_MS?: string;
 	AUTH_SECRET?: string;
 	ALLOWED_ORIGINS?: string;
 	PUBLISH_KEY?: string;

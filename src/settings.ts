@@ -23,6 +23,10 @@ export interface RoomSettings {
 	maxConnectionsPerUser: number;
 	/** Bytes that may wait for one connection to read before it is closed with 4001. */
 	maxBufferedBytes: number;
+	/** How long a closed connection's user stays present (0: version 1, leaves at once). */
+	leaveGraceSeconds: number;
+	/** The window of a `batched` connection's `Presence` frames. */
+	presenceBatchMs: number;
 }
 
 export const DEFAULT_SETTINGS: RoomSettings = {
@@ -33,6 +37,8 @@ export const DEFAULT_SETTINGS: RoomSettings = {
 	idleSweepSeconds: 300,
 	maxConnectionsPerUser: 20,
 	maxBufferedBytes: 1_048_576,
+	leaveGraceSeconds: 10,
+	presenceBatchMs: 50,
 };
 
 const VARIABLES: Record<keyof RoomSettings, keyof Env> = {
@@ -43,6 +49,8 @@ const VARIABLES: Record<keyof RoomSettings, keyof Env> = {
 	idleSweepSeconds: "IDLE_SWEEP_SECONDS",
 	maxConnectionsPerUser: "MAX_CONNECTIONS_PER_USER",
 	maxBufferedBytes: "MAX_BUFFERED_BYTES",
+	leaveGraceSeconds: "LEAVE_GRACE_SECONDS",
+	presenceBatchMs: "PRESENCE_BATCH_MS",
 };
 
 /**
@@ -53,6 +61,8 @@ const VARIABLES: Record<keyof RoomSettings, keyof Env> = {
 export const SETTING_CEILINGS: Partial<RoomSettings> = {
 	maxMessageBytes: 1_048_576,
 	maxConnections: 32_000,
+	leaveGraceSeconds: 300,
+	presenceBatchMs: 1000,
 };
 
 /**
@@ -61,7 +71,11 @@ export const SETTING_CEILINGS: Partial<RoomSettings> = {
  */
 export const SETTING_FLOORS: Partial<RoomSettings> = {
 	idleSweepSeconds: 60,
+	presenceBatchMs: 10,
 };
+
+/** Settings for which 0 means "off" rather than a mistake. */
+const ZERO_ALLOWED: ReadonlySet<keyof RoomSettings> = new Set(["leaveGraceSeconds"]);
 
 /** Parses a positive integer setting, or undefined when it is not one. */
 export function parsePositiveInt(raw: unknown): number | undefined {
@@ -80,13 +94,13 @@ export function readSettings(
 		const name = VARIABLES[key];
 		const raw = env[name];
 		if (raw === undefined || raw === "") continue;
-		const value = parsePositiveInt(raw);
+		const value = ZERO_ALLOWED.has(key) && /^\s*0+\s*$/.test(String(raw)) ? 0 : parsePositiveInt(raw);
 		const ceiling = SETTING_CEILINGS[key];
 		const floor = SETTING_FLOORS[key];
 		if (value === undefined) {
 			warn(`ignoring ${name}=${JSON.stringify(raw)}: not a positive integer; using ${settings[key]}`);
 		} else if (ceiling !== undefined && value > ceiling) {
-			warn(`${name}=${value} is above what a room can store; using ${ceiling}`);
+			warn(`${name}=${value} is above the largest allowed; using ${ceiling}`);
 			settings[key] = ceiling;
 		} else if (floor !== undefined && value < floor) {
 			warn(`${name}=${value} is below the smallest allowed; using ${floor}`);

@@ -5,8 +5,17 @@
  * handler, and the client's side.
  */
 import * as v from "valibot";
-import { type CLIENT_EVENT_TYPE, type ClientEventName, ClientEvents, Limits } from "./constants";
+import {
+	type CLIENT_EVENT_TYPE,
+	type ClientEventName,
+	ClientEvents,
+	Limits,
+	type PresenceMode,
+	PresenceModes,
+} from "./constants";
 import { boundedString, jsonValue, MetaSchema, SeqSchema, UserIdSchema } from "./schemas";
+
+const PRESENCE_MODES = Object.values(PresenceModes) as PresenceMode[];
 
 export const clientEventSchemas = {
 	[ClientEvents.Register]: v.strictObject({
@@ -14,6 +23,7 @@ export const clientEventSchemas = {
 		name: v.optional(boundedString("name", Limits.nameMaxLength)),
 		meta: v.optional(MetaSchema),
 		since: v.optional(SeqSchema),
+		presence: v.optional(v.picklist(PRESENCE_MODES, `presence must be one of ${PRESENCE_MODES.join(", ")}`)),
 	}),
 	[ClientEvents.SendMessage]: v.strictObject({
 		message: v.pipe(v.unknown(), jsonValue("message")),
@@ -21,6 +31,13 @@ export const clientEventSchemas = {
 		clientMessageId: v.optional(boundedString("clientMessageId", Limits.idMaxLength)),
 	}),
 	[ClientEvents.Unregister]: v.strictObject({}),
+	[ClientEvents.UpdateUser]: v.pipe(
+		v.strictObject({
+			name: v.optional(boundedString("name", Limits.nameMaxLength)),
+			meta: v.optional(MetaSchema),
+		}),
+		v.check((data) => data.name !== undefined || data.meta !== undefined, "UpdateUser needs name or meta"),
+	),
 } as const satisfies Record<ClientEventName, v.GenericSchema>;
 
 /** The checked `requestData` of each client event. */
@@ -29,6 +46,7 @@ export type ClientEventData = { [E in ClientEventName]: v.InferOutput<(typeof cl
 export type RegisterData = ClientEventData["Register"];
 export type SendMessageData = ClientEventData["SendMessage"];
 export type UnregisterData = ClientEventData["Unregister"];
+export type UpdateUserData = ClientEventData["UpdateUser"];
 
 /** A checked client frame; `ClientFrame<E>` is one event's, `ClientFrame` any of them. */
 export type ClientFrame<E extends ClientEventName = ClientEventName> = {

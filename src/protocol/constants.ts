@@ -1,9 +1,12 @@
 /**
- * Names and numbers of the room protocol, version 1 (../shared/PROTOCOL.md).
+ * Names and numbers of the room protocol, version 1.1 (docs/PROTOCOL.md).
  * Server, client library and tests import these; nothing here touches the runtime.
  */
 
+/** `ConnectionEstablished.protocol`: the major version, which 1.1 keeps. */
 export const PROTOCOL_VERSION = 1;
+/** `ConnectionEstablished.version`. */
+export const PROTOCOL_REVISION = "1.1";
 
 export const CLIENT_EVENT_TYPE = "ClientEvent";
 export const SERVER_EVENT_TYPE = "ServerEvent";
@@ -13,6 +16,7 @@ export const ClientEvents = {
 	Register: "Register",
 	SendMessage: "SendMessage",
 	Unregister: "Unregister",
+	UpdateUser: "UpdateUser",
 } as const;
 export type ClientEventName = (typeof ClientEvents)[keyof typeof ClientEvents];
 
@@ -24,6 +28,9 @@ export const ServerEvents = {
 	UserJoined: "UserJoined",
 	UserUpdated: "UserUpdated",
 	UserLeft: "UserLeft",
+	Updated: "Updated",
+	Presence: "Presence",
+	Occupancy: "Occupancy",
 	Message: "Message",
 	MessageAck: "MessageAck",
 	Error: "Error",
@@ -77,6 +84,17 @@ export const LeaveReasons = {
 } as const;
 export type LeaveReason = (typeof LeaveReasons)[keyof typeof LeaveReasons];
 
+/** How a registered connection hears presence (`Register.presence`). */
+export const PresenceModes = {
+	/** Every change its own frame: UserJoined, UserUpdated, UserLeft (version 1). */
+	events: "events",
+	/** One `Presence` frame per window, the same for every batched connection. */
+	batched: "batched",
+	/** No roster: `Occupancy` counts, at most once a second. */
+	count: "count",
+} as const;
+export type PresenceMode = (typeof PresenceModes)[keyof typeof PresenceModes];
+
 /** WebSocket close codes the service uses. */
 export const CloseCodes = {
 	/** Normal closure. */
@@ -115,6 +133,8 @@ export const Limits = {
 	listMessagesMax: 500,
 	/** A clientMessageId is remembered for at least this many of the room's latest messages. */
 	dedupWindow: 10_000,
+	/** `Occupancy` frames go out at most this often. */
+	occupancyIntervalMs: 1000,
 } as const;
 
 /** Room names: 1–64 of `A–Z a–z 0–9 . _ -`, starting with a letter or digit. */

@@ -36,26 +36,55 @@ export type {
 	RegisterData,
 	SendMessageData,
 	UnregisterData,
+	UpdateUserData,
 } from "./client-events";
 
 // ---- server → client -------------------------------------------------------
 
+/** A room's rate limit and frame size, by which a client paces itself. */
+export interface RoomLimits {
+	eventsPerSecond: number;
+	burst: number;
+	maxMessageBytes: number;
+}
+
 export interface ConnectionEstablishedData {
 	protocol: number;
+	version: string;
 	connectionId: string;
 	room: string;
 	heartbeat: typeof HEARTBEAT;
+	limits: RoomLimits;
+	leaveGraceMs: number;
 }
 
+/** This connection's user, as the room sees it. */
+export type SelfUser = User & { connectionId: string };
+
 export interface RegisteredData {
-	self: User & { connectionId: string };
+	self: SelfUser;
+	/** Everyone present, self included; empty in `count` mode. */
 	users: readonly User[];
+	/** How many users are present (leave grace included). */
+	userCount: number;
 	/** The room's latest seq, 0 before its first message. */
 	lastSeq: number;
 	/** Oldest first: after `since` (at most 100), or the latest 50 without it. */
 	history: Message[];
 	/** Messages after `since` (or older ones, without it) that `history` leaves out. */
 	historyTruncated: boolean;
+}
+
+export interface PresenceData {
+	joined: User[];
+	updated: User[];
+	left: { user: User; reason: LeaveReason }[];
+	userCount: number;
+}
+
+export interface OccupancyData {
+	userCount: number;
+	connectionCount: number;
 }
 
 export interface MessageAckData {
@@ -78,6 +107,9 @@ export interface ServerEventData {
 	[ServerEvents.UserJoined]: { user: User };
 	[ServerEvents.UserUpdated]: { user: User };
 	[ServerEvents.UserLeft]: { user: User; reason: LeaveReason };
+	[ServerEvents.Updated]: { self: SelfUser };
+	[ServerEvents.Presence]: PresenceData;
+	[ServerEvents.Occupancy]: OccupancyData;
 	[ServerEvents.Message]: Message;
 	[ServerEvents.MessageAck]: MessageAckData;
 	[ServerEvents.Error]: ErrorData;
@@ -91,6 +123,13 @@ export type ServerFrame = {
 		data: ServerEventData[E];
 	};
 }[keyof ServerEventData];
+
+/** `GET /rooms/:room/users`. */
+export interface UsersPage {
+	room: string;
+	users: readonly User[];
+	userCount: number;
+}
 
 /** `GET /rooms/:room/messages`. */
 export interface MessagesPage {

@@ -2,7 +2,15 @@
  * The room's live connections and its roster, kept in step, and delivery to them.
  * A cache: on first use after a wake-up it is rebuilt from the sockets' attachments.
  */
-import { CloseCodes, encodeServerFrame, type LeaveReason, LeaveReasons, ServerEvents, type User } from "../protocol";
+import {
+	CloseCodes,
+	encodeServerFrame,
+	type JsonObject,
+	type LeaveReason,
+	LeaveReasons,
+	ServerEvents,
+	type User,
+} from "../protocol";
 import { Connection } from "./connection";
 import { aggregateUser, type Identity, Roster, type RosterChange, userChanged } from "./roster";
 
@@ -57,6 +65,25 @@ export class Hub {
 	register(connection: Connection, change: RosterChange<WebSocket>): void {
 		connection.setIdentity(change.identity);
 		this.#state.roster.apply(change);
+	}
+
+	/**
+	 * Replaces name and/or meta for every registered connection of a user, so that no tab speaks
+	 * for an older version of them later. Returns the user before and after.
+	 */
+	updateUser(userId: string, fields: { name?: string; meta?: JsonObject }, now: number): { before: User; after: User } {
+		const { roster, live } = this.#state;
+		const before = roster.user(userId);
+		if (!before) throw new Error(`updateUser: "${userId}" is not registered`);
+		for (const ws of [...roster.connectionsOf(userId)]) {
+			const connection = live.get(ws);
+			const identity = connection?.identity;
+			if (!connection || !identity) continue;
+			const next = { ...identity, ...fields, updatedAt: now };
+			connection.setIdentity(next);
+			roster.add(ws, next);
+		}
+		return { before, after: roster.user(userId) as User };
 	}
 
 	/** Tells everyone else of a registration: a join, or an update of a user already present. */

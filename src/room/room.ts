@@ -17,6 +17,7 @@ import {
 	LeaveReasons,
 	type MessageSender,
 	type MessagesPage,
+	PROTOCOL_REVISION,
 	PROTOCOL_VERSION,
 	ProtocolError,
 	parseClientFrame,
@@ -91,9 +92,16 @@ export class Room extends DurableObject<Env> {
 			server.send(
 				encodeServerFrame(ServerEvents.ConnectionEstablished, {
 					protocol: PROTOCOL_VERSION,
+					version: PROTOCOL_REVISION,
 					connectionId: connection.id,
 					room: this.#roomName,
 					heartbeat: HEARTBEAT,
+					limits: {
+						eventsPerSecond: this.#ratePolicy.rate,
+						burst: this.#ratePolicy.burst,
+						maxMessageBytes: this.#settings.maxMessageBytes,
+					},
+					leaveGraceMs: this.#settings.leaveGraceSeconds * 1000,
 				}),
 			);
 			await this.#ensureBackstop();

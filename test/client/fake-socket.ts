@@ -51,9 +51,12 @@ export class FakeSocket extends EventTarget {
 			event: "ConnectionEstablished",
 			data: {
 				protocol: 1,
+				version: "1.1",
 				connectionId,
 				room: "lobby",
 				heartbeat: { request: "ping", response: "pong", intervalMs: 20000, timeoutMs: 60000 },
+				limits: { eventsPerSecond: 20, burst: 40, maxMessageBytes: 65536 },
+				leaveGraceMs: 10000,
 			},
 		});
 	}

@@ -23,9 +23,11 @@ export type RegisteredFields = {
 /** A `Registered`'s data: by default alice alone in an empty room. */
 export function registeredData(data: RegisteredFields = {}): RegisteredData {
 	const self = data.self ?? "alice";
+	const users = data.users ?? [user(self)];
 	return {
 		self: { ...user(self), connectionId: "c1" },
-		users: data.users ?? [user(self)],
+		users,
+		userCount: users.length,
 		lastSeq: data.lastSeq ?? 0,
 		history: data.history ?? [],
 		historyTruncated: data.historyTruncated ?? false,

@@ -15,6 +15,8 @@ describe("DEFAULT_SETTINGS", () => {
 			idleSweepSeconds: 300,
 			maxConnectionsPerUser: 20,
 			maxBufferedBytes: 1_048_576,
+			leaveGraceSeconds: 10,
+			presenceBatchMs: 50,
 		});
 	});
 });
@@ -97,6 +99,8 @@ describe("readSettings", () => {
 				IDLE_SWEEP_SECONDS: "600",
 				MAX_CONNECTIONS_PER_USER: "4",
 				MAX_BUFFERED_BYTES: "65536",
+				LEAVE_GRACE_SECONDS: "30",
+				PRESENCE_BATCH_MS: "100",
 			},
 			warn,
 		);
@@ -108,6 +112,8 @@ describe("readSettings", () => {
 			idleSweepSeconds: 600,
 			maxConnectionsPerUser: 4,
 			maxBufferedBytes: 65_536,
+			leaveGraceSeconds: 30,
+			presenceBatchMs: 100,
 		});
 		expect(warn).not.toHaveBeenCalled();
 	});
@@ -156,7 +162,23 @@ describe("readSettings", () => {
 			idleSweepSeconds: 300,
 			maxConnectionsPerUser: 20,
 			maxBufferedBytes: 1_048_576,
+			leaveGraceSeconds: 10,
+			presenceBatchMs: 50,
 		});
+	});
+
+	it("takes LEAVE_GRACE_SECONDS=0 (grace off) and keeps it within 0-300", () => {
+		expect(readSettings({ LEAVE_GRACE_SECONDS: "0" }, vi.fn()).leaveGraceSeconds).toBe(0);
+		const warn = vi.fn();
+		expect(readSettings({ LEAVE_GRACE_SECONDS: "301" }, warn).leaveGraceSeconds).toBe(300);
+		expect(warn).toHaveBeenCalledOnce();
+		expect(readSettings({ LEAVE_GRACE_SECONDS: "-1" }, vi.fn()).leaveGraceSeconds).toBe(10);
+	});
+
+	it("keeps PRESENCE_BATCH_MS within 10-1000", () => {
+		expect(readSettings({ PRESENCE_BATCH_MS: "5" }, vi.fn()).presenceBatchMs).toBe(10);
+		expect(readSettings({ PRESENCE_BATCH_MS: "5000" }, vi.fn()).presenceBatchMs).toBe(1000);
+		expect(readSettings({ PRESENCE_BATCH_MS: "0" }, vi.fn()).presenceBatchMs).toBe(50);
 	});
 
 	it("caps MAX_CONNECTIONS at 32000, the contract's ceiling", () => {

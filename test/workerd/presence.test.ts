@@ -3,15 +3,19 @@ import { randomRoom } from "../support/client";
 import { connect, join } from "./connect";
 
 describe("ConnectionEstablished", () => {
-	it("is sent once on open with the protocol, a connection id, the room and the heartbeat", async () => {
+	it("is sent once on open with the protocol, a connection id, the room, the heartbeat, the limits and the grace", async () => {
 		const room = randomRoom();
 		const client = await connect(room);
 		expect(client.established.requestId).toBeUndefined();
 		expect(client.established.data).toEqual({
 			protocol: 1,
+			version: "1.1",
 			connectionId: expect.any(String),
 			room,
 			heartbeat: { request: "ping", response: "pong", intervalMs: 20000, timeoutMs: 60000 },
+			// This project's RATE_LIMIT (vitest.config.ts), the default frame size and grace.
+			limits: { eventsPerSecond: 1_000_000, burst: 2_000_000, maxMessageBytes: 65536 },
+			leaveGraceMs: 10_000,
 		});
 		await client.settle();
 		expect(client.received("ConnectionEstablished")).toHaveLength(1);

@@ -9,6 +9,7 @@ import type { RoomState } from "../room-state";
 import { register } from "./register";
 import { sendMessage } from "./send-message";
 import { unregister } from "./unregister";
+import { updateUser } from "./update-user";
 
 /** One client event's handler: checks, then changes the room and replies, or throws a `ProtocolError`. */
 export type ClientEventHandler<E extends ClientEventName> = (
@@ -23,6 +24,7 @@ export const clientEventHandlers: { [E in ClientEventName]: ClientEventHandler<E
 	[ClientEvents.Register]: register,
 	[ClientEvents.SendMessage]: sendMessage,
 	[ClientEvents.Unregister]: unregister,
+	[ClientEvents.UpdateUser]: updateUser,
 };
 
 /** Runs a checked frame's handler. */

@@ -42,6 +42,7 @@ export function register(room: RoomState, connection: Connection, data: Register
 		{
 			self: { ...change.user, connectionId: connection.id },
 			users: change.users,
+			userCount: change.users.length,
 			lastSeq: room.store.lastSeq,
 			history: history.messages,
 			historyTruncated: history.truncated,
