@@ -23,11 +23,12 @@ import {
 	parseClientFrame,
 	requestIdAtHead,
 	ServerEvents,
-	type User,
+	type UsersPage,
 	utf8ByteLength,
 } from "../protocol";
 import { type RoomSettings, readSettings } from "../settings";
 import { upgradeRefusal } from "./admission";
+import { RoomAlarm } from "./alarm-plan";
 import { closeReplyCode, isPeerGoneError } from "./close-reply";
 import { Connection } from "./connection";
 import { type PublishResult, publishMessage } from "./deliver";
@@ -35,6 +36,7 @@ import { handleClientFrame } from "./handlers";
 import { readVerifiedIdentity } from "./handoff";
 import { Hub, trySend } from "./hub";
 import { isIdle, lastActivity, sweepDue } from "./liveness";
+import { PresenceStore } from "./presence/store";
 import { type RatePolicy, ratePolicy } from "./rate-limit";
 import type { RoomState } from "./room-state";
 import { RoomStore } from "./store";
@@ -51,20 +53,24 @@ export class Room extends DurableObject<Env> {
 	/** When this instance last looked for silent connections; undefined until its first sweep. */
 	#lastSweepAt: number | undefined;
 
-	/** Known to have the backstop alarm set, so that a connect need not ask storage (per instance). */
-	#backstopSet = false;
+	/** The reaper's backstop and the end of the earliest leave grace, in one alarm. */
+	readonly #alarm: RoomAlarm;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		this.#settings = readSettings(env);
 		this.#ratePolicy = ratePolicy(this.#settings.rateLimit);
-		this.#state = {
-			hub: new Hub(() => ctx.getWebSockets()),
-			store: new RoomStore(ctx.storage, { historyLimit: this.#settings.historyLimit }, (seq, problem) =>
-				console.warn(`room "${this.#roomName}": message ${seq} left out of a history: ${problem}`),
-			),
-			settings: this.#settings,
-		};
+		const store = new RoomStore(ctx.storage, { historyLimit: this.#settings.historyLimit }, (seq, problem) =>
+			console.warn(`room "${this.#roomName}": message ${seq} left out of a history: ${problem}`),
+		);
+		const hub = new Hub({
+			sockets: () => ctx.getWebSockets(),
+			store: new PresenceStore(ctx.storage.sql, () => store.prepared),
+			graceMs: this.#settings.leaveGraceSeconds * 1000,
+			batchMs: this.#settings.presenceBatchMs,
+		});
+		this.#state = { hub, store, settings: this.#settings };
+		this.#alarm = new RoomAlarm(ctx.storage);
 		// The runtime answers heartbeats itself: a ping never wakes the object.
 		ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT.request, HEARTBEAT.response));
 	}
@@ -77,7 +83,7 @@ export class Room extends DurableObject<Env> {
 				return httpErrorResponse("UPGRADE_REQUIRED", "this endpoint takes WebSocket upgrades only");
 			}
 			// Ghosts are let go of first, so that they do not hold places in a full room.
-			this.#sweepIfDue(clock.now());
+			this.#catchUp(clock.now());
 			const verified = readVerifiedIdentity(request);
 			// Synchronous from the check to the accept: no other upgrade can fall in between.
 			const refused = upgradeRefusal(this.#state.hub, this.#settings, verified);
@@ -104,7 +110,7 @@ export class Room extends DurableObject<Env> {
 					leaveGraceMs: this.#settings.leaveGraceSeconds * 1000,
 				}),
 			);
-			await this.#ensureBackstop();
+			await this.#planAlarm();
 			return new Response(null, { status: 101, webSocket: client });
 		} catch (error) {
 			this.#logFailure("fetch", error);
@@ -119,7 +125,7 @@ export class Room extends DurableObject<Env> {
 			if (!connection) return; // already let go of: nothing it says counts
 			const now = clock.now();
 			const verdict = connection.arrive(now, this.#ratePolicy);
-			this.#sweepIfDue(now);
+			this.#catchUp(now);
 			if (typeof data !== "string") {
 				if (verdict !== "admit") return this.#rateLimited(connection, verdict);
 				throw new ProtocolError(ErrorCodes.BAD_FRAME, "binary frames are not accepted; send JSON text");
@@ -139,12 +145,13 @@ export class Room extends DurableObject<Env> {
 			this.#logFailure("webSocketMessage", error);
 			this.#reject(ws, ErrorCodes.INTERNAL, "the room failed to handle this request", requestId);
 		}
+		await this.#planAlarmOrLog("webSocketMessage");
 	}
 
 	override async webSocketClose(ws: WebSocket, code: number, reason: string, wasClean: boolean): Promise<void> {
 		try {
 			this.#state.hub.release(ws, LeaveReasons.close);
-			this.#sweepIfDue(clock.now());
+			this.#catchUp(clock.now());
 			const reply = closeReplyCode(code, wasClean);
 			if (reply !== undefined && ws.readyState !== WebSocket.CLOSED) {
 				try {
@@ -153,7 +160,7 @@ export class Room extends DurableObject<Env> {
 					// the runtime completed the handshake itself: nothing left to answer
 				}
 			}
-			await this.#restIfEmpty();
+			await this.#planAlarm();
 		} catch (error) {
 			this.#logFailure("webSocketClose", error);
 		}
@@ -163,24 +170,24 @@ export class Room extends DurableObject<Env> {
 		if (!isPeerGoneError(ws.readyState, error)) this.#logFailure("webSocketError (socket)", error);
 		try {
 			this.#state.hub.release(ws, LeaveReasons.close);
-			this.#sweepIfDue(clock.now());
-			await this.#restIfEmpty();
+			this.#catchUp(clock.now());
+			await this.#planAlarm();
 		} catch (failure) {
 			this.#logFailure("webSocketError", failure);
 		}
 	}
 
 	/**
-	 * The idle reaper's backstop, for a room where nothing else happens: sweeps, and looks again
-	 * `IDLE_SWEEP_SECONDS` later while connections remain. Every event the room handles sweeps too.
+	 * The end of a leave grace, or the idle reaper's backstop for a room where nothing else
+	 * happens (every event the room handles sweeps too): then the next one is planned.
 	 */
 	override async alarm(): Promise<void> {
-		this.#backstopSet = false; // this run consumed it
+		this.#alarm.ran();
 		try {
 			const now = clock.now();
+			this.#state.hub.expireGrace(now);
 			this.#sweep(now);
-			if (this.#state.hub.size === 0) await this.#restIfEmpty();
-			else await this.#setBackstop(now);
+			await this.#planAlarm();
 		} catch (error) {
 			this.#logFailure("alarm", error);
 		}
@@ -188,9 +195,12 @@ export class Room extends DurableObject<Env> {
 
 	// ---- RPC methods ---------------------------------------------------------------
 
-	/** The registered users now, earliest joiner first. */
-	async listUsers(): Promise<readonly User[]> {
-		return this.#state.hub.users();
+	/** `GET /rooms/:room/users`: everyone present (leave grace included), earliest joiner first. */
+	async usersPage(): Promise<UsersPage> {
+		this.#catchUp(clock.now());
+		await this.#planAlarm();
+		const { hub } = this.#state;
+		return { room: this.#roomName, users: hub.users(), userCount: hub.counts().userCount };
 	}
 
 	/**
@@ -266,28 +276,32 @@ export class Room extends DurableObject<Env> {
 		}
 	}
 
-	/** The opportunistic sweep: on an event the room handles anyway, throttled. */
-	#sweepIfDue(now: number): void {
+	/**
+	 * What is due on any event the room handles anyway: graces that have ended, and (throttled)
+	 * the sweep for silent connections.
+	 */
+	#catchUp(now: number): void {
+		this.#state.hub.expireGrace(now);
 		if (sweepDue(this.#lastSweepAt, now)) this.#sweep(now);
 	}
 
-	/** A room with connections keeps the backstop alarm set; storage is asked once per instance. */
-	async #ensureBackstop(): Promise<void> {
-		if (this.#backstopSet) return;
-		if ((await this.ctx.storage.getAlarm()) === null) await this.#setBackstop(clock.now());
-		else this.#backstopSet = true;
+	/** Keeps the one alarm at the earlier of the reaper's backstop and the next grace's end. */
+	async #planAlarm(): Promise<void> {
+		const { hub } = this.#state;
+		await this.#alarm.plan({
+			live: hub.size > 0,
+			graceDeadline: hub.expireGrace(clock.now()),
+			now: clock.now(),
+			backstopMs: this.#settings.idleSweepSeconds * 1000,
+		});
 	}
 
-	async #setBackstop(now: number): Promise<void> {
-		await this.ctx.storage.setAlarm(now + this.#settings.idleSweepSeconds * 1000);
-		this.#backstopSet = true;
-	}
-
-	/** An empty room needs no reaper: without an alarm it stays asleep. */
-	async #restIfEmpty(): Promise<void> {
-		if (this.#state.hub.size !== 0) return;
-		this.#backstopSet = false;
-		await this.ctx.storage.deleteAlarm();
+	async #planAlarmOrLog(entryPoint: string): Promise<void> {
+		try {
+			await this.#planAlarm();
+		} catch (error) {
+			this.#logFailure(entryPoint, error);
+		}
 	}
 
 	#logFailure(entryPoint: string, error: unknown): void {

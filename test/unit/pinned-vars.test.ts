@@ -15,6 +15,7 @@ import {
 	E2E_SECURED_VARS,
 	WORKER_VARIABLES,
 	WORKERD_LIMITS_VARS,
+	WORKERD_PRESENCE_VARS,
 	WORKERD_VARS,
 	type WorkerVariable,
 } from "../support/pinned-vars";
@@ -32,6 +33,7 @@ function envVariablesInSource(): string[] {
 const PINNED_SETS = {
 	"workerd project": WORKERD_VARS,
 	"workerd-limits project": WORKERD_LIMITS_VARS,
+	"workerd-presence project": WORKERD_PRESENCE_VARS,
 	"e2e, development mode": DEVELOPMENT_VARS,
 	"e2e, secured": E2E_SECURED_VARS,
 };

@@ -62,7 +62,7 @@ describe("room tokens (AUTH_SECRET set)", () => {
 		const token = await roomToken();
 		const users = await exports.default.fetch(`${roomUrl(room, "users")}?token=${token}`);
 		expect(users.status).toBe(200);
-		expect(await users.json()).toEqual({ room, users: [] });
+		expect(await users.json()).toEqual({ room, users: [], userCount: 0 });
 	});
 
 	it("makes sub the connection's identity: Register may omit userId or repeat sub", async () => {
