@@ -3,16 +3,32 @@
  * A cache: on first use after a wake-up it is rebuilt from the sockets' attachments.
  */
 import { CloseCodes, encodeServerFrame, type LeaveReason, LeaveReasons, ServerEvents, type User } from "../protocol";
+import { bufferedAmountOf, overBacklog, TOO_SLOW } from "./backlog";
 import { Connection } from "./connection";
 import { aggregateUser, type Identity, Roster, userChanged } from "./roster";
 
+export interface HubOptions {
+	/** Bytes that may wait for one connection to read; past them it is closed with 4001. */
+	maxBufferedBytes: number;
+	/** Where a connection closed for not reading is reported (the room adds its name). */
+	warn: (text: string) => void;
+}
+
+/** A socket the room gives up on during a fan-out, let go of once the fan-out is over. */
+interface Casualty {
+	ws: WebSocket;
+	cause: "slow" | "failed";
+}
+
 export class Hub {
 	readonly #sockets: () => WebSocket[];
+	readonly #options: HubOptions;
 	#cache: { live: Map<WebSocket, Connection>; roster: Roster<WebSocket> } | undefined;
 
 	/** `sockets` lists the object's accepted WebSockets (`ctx.getWebSockets`). */
-	constructor(sockets: () => WebSocket[]) {
+	constructor(sockets: () => WebSocket[], options: HubOptions) {
 		this.#sockets = sockets;
+		this.#options = options;
 	}
 
 	/** How many connections the room holds (registered or not). */
@@ -88,20 +104,30 @@ export class Hub {
 
 	/** Sends one encoded frame to every registered connection but `except`. */
 	broadcast(frame: string, except?: WebSocket): void {
-		const failed: WebSocket[] = [];
+		const casualties: Casualty[] = [];
 		for (const [ws, connection] of this.#state.live) {
-			if (ws !== except && connection.identity && !trySend(ws, frame)) failed.push(ws);
+			if (ws !== except && connection.identity) this.#deliver(ws, frame, casualties);
 		}
-		this.#releaseFailed(failed);
+		this.#letGo(casualties);
 	}
 
 	/** Sends one encoded frame to every connection of one user but `except`. */
 	sendToUser(userId: string, frame: string, except?: WebSocket): void {
-		const failed: WebSocket[] = [];
+		const casualties: Casualty[] = [];
 		for (const ws of [...this.#state.roster.connectionsOf(userId)]) {
-			if (ws !== except && !trySend(ws, frame)) failed.push(ws);
+			if (ws !== except) this.#deliver(ws, frame, casualties);
 		}
-		this.#releaseFailed(failed);
+		this.#letGo(casualties);
+	}
+
+	/**
+	 * Closes a connection with 4001 when more than `maxBufferedBytes` wait for it; true if it did.
+	 * Asked before a request is handled: a peer that does not read gets no more replies.
+	 */
+	dropIfTooSlow(connection: Connection): boolean {
+		if (!this.#tooSlow(connection.socket)) return false;
+		this.#dropSlow(connection.socket);
+		return true;
 	}
 
 	/** Releases a socket and closes it from this side, for a peer the room gives up on. */
@@ -114,9 +140,34 @@ export class Hub {
 		}
 	}
 
-	/** A socket that cannot be written to is gone, whatever the runtime has reported so far. */
-	#releaseFailed(failed: WebSocket[]): void {
-		for (const ws of failed) this.drop(ws, LeaveReasons.close, CloseCodes.internalError, "send failed");
+	/** One send of a fan-out; a peer over the bound is not sent more but closed once the fan-out is over. */
+	#deliver(ws: WebSocket, frame: string, casualties: Casualty[]): void {
+		if (this.#tooSlow(ws)) casualties.push({ ws, cause: "slow" });
+		else if (!trySend(ws, frame)) casualties.push({ ws, cause: "failed" });
+	}
+
+	#tooSlow(ws: WebSocket): boolean {
+		return overBacklog(bufferedAmountOf(ws), this.#options.maxBufferedBytes);
+	}
+
+	/** After the fan-out, so that the leaves it announces do not interleave with it. */
+	#letGo(casualties: Casualty[]): void {
+		for (const { ws, cause } of casualties) {
+			// A socket that cannot be written to is gone, whatever the runtime has reported so far.
+			if (cause === "failed") this.drop(ws, LeaveReasons.close, CloseCodes.internalError, "send failed");
+			else this.#dropSlow(ws);
+		}
+	}
+
+	#dropSlow(ws: WebSocket): void {
+		const connection = this.#state.live.get(ws);
+		if (!connection) return;
+		const who = connection.identity ? `user "${connection.identity.userId}"` : "unregistered";
+		this.#options.warn(
+			`closing connection ${connection.id} (${who}) with ${TOO_SLOW.code}: ` +
+				`${String(bufferedAmountOf(ws))} bytes wait for it, more than ${this.#options.maxBufferedBytes}`,
+		);
+		this.drop(ws, LeaveReasons.close, TOO_SLOW.code, TOO_SLOW.reason);
 	}
 
 	get #state() {

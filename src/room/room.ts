@@ -59,7 +59,10 @@ export class Room extends DurableObject<Env> {
 		this.#settings = readSettings(env);
 		this.#ratePolicy = ratePolicy(this.#settings.rateLimit);
 		this.#state = {
-			hub: new Hub(() => ctx.getWebSockets()),
+			hub: new Hub(() => ctx.getWebSockets(), {
+				maxBufferedBytes: this.#settings.maxBufferedBytes,
+				warn: (text) => console.warn(`room "${this.#roomName}": ${text}`),
+			}),
 			store: new RoomStore(ctx.storage, { historyLimit: this.#settings.historyLimit }),
 		};
 		// The runtime answers heartbeats itself: a ping never wakes the object.
@@ -111,6 +114,8 @@ export class Room extends DurableObject<Env> {
 		try {
 			const connection = this.#state.hub.get(ws);
 			if (!connection) return; // already let go of: nothing it says counts
+			// A peer that does not read what it is sent gets no more: not even a reply.
+			if (this.#state.hub.dropIfTooSlow(connection)) return;
 			const now = Date.now();
 			const verdict = connection.arrive(now, this.#ratePolicy);
 			this.#sweepIfDue(now);
