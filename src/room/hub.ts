@@ -12,6 +12,7 @@ import {
 	type PresenceMode,
 	type User,
 } from "../protocol";
+import { bufferedAmountOf, overBacklog, TOO_SLOW } from "./backlog";
 import { Connection } from "./connection";
 import { PresenceFeed } from "./presence/feed";
 import { Presence } from "./presence/presence";
@@ -24,6 +25,16 @@ export interface HubOptions {
 	store: PresenceStore;
 	graceMs: number;
 	batchMs: number;
+	/** Bytes that may wait for one connection to read; past them it is closed with 4001. */
+	maxBufferedBytes: number;
+	/** Where a connection closed for not reading is reported (the room adds its name). */
+	warn: (text: string) => void;
+}
+
+/** A socket the room gives up on during a fan-out, let go of once the fan-out is over. */
+interface Casualty {
+	ws: WebSocket;
+	cause: "slow" | "failed";
 }
 
 interface HubState {
@@ -149,11 +160,11 @@ export class Hub {
 
 	/** Sends one encoded frame to every registered connection but `except`. */
 	broadcast(frame: string, except?: WebSocket): void {
-		const failed: WebSocket[] = [];
+		const casualties: Casualty[] = [];
 		for (const [ws, connection] of this.#state.live) {
-			if (ws !== except && connection.identity && !trySend(ws, frame)) failed.push(ws);
+			if (ws !== except && connection.identity) this.#deliver(ws, frame, casualties);
 		}
-		this.#releaseFailed(failed);
+		this.#letGo(casualties);
 	}
 
 	/** Sends one encoded frame to every live connection of one user but `except`. */
@@ -167,6 +178,16 @@ export class Hub {
 		this.#sendAll(sockets, frame, except);
 	}
 
+	/**
+	 * Closes a connection with 4001 when more than `maxBufferedBytes` wait for it; true if it did.
+	 * Asked before a request is handled: a peer that does not read gets no more replies.
+	 */
+	dropIfTooSlow(connection: Connection): boolean {
+		if (!this.#tooSlow(connection.socket)) return false;
+		this.#dropSlow(connection.socket);
+		return true;
+	}
+
 	/** Releases a socket and closes it from this side, for a peer the room gives up on. */
 	drop(ws: WebSocket, reason: LeaveReason, code: number, text: string): void {
 		this.release(ws, reason);
@@ -178,14 +199,39 @@ export class Hub {
 	}
 
 	#sendAll(sockets: Iterable<WebSocket>, frame: string, except?: WebSocket): void {
-		const failed: WebSocket[] = [];
-		for (const ws of sockets) if (ws !== except && !trySend(ws, frame)) failed.push(ws);
-		this.#releaseFailed(failed);
+		const casualties: Casualty[] = [];
+		for (const ws of sockets) if (ws !== except) this.#deliver(ws, frame, casualties);
+		this.#letGo(casualties);
 	}
 
-	/** A socket that cannot be written to is gone, whatever the runtime has reported so far. */
-	#releaseFailed(failed: WebSocket[]): void {
-		for (const ws of failed) this.drop(ws, LeaveReasons.close, CloseCodes.internalError, "send failed");
+	/** One send of a fan-out; a peer over the bound is not sent more but closed once the fan-out is over. */
+	#deliver(ws: WebSocket, frame: string, casualties: Casualty[]): void {
+		if (this.#tooSlow(ws)) casualties.push({ ws, cause: "slow" });
+		else if (!trySend(ws, frame)) casualties.push({ ws, cause: "failed" });
+	}
+
+	#tooSlow(ws: WebSocket): boolean {
+		return overBacklog(bufferedAmountOf(ws), this.#options.maxBufferedBytes);
+	}
+
+	/** After the fan-out, so that the leaves it announces do not interleave with it. */
+	#letGo(casualties: Casualty[]): void {
+		for (const { ws, cause } of casualties) {
+			// A socket that cannot be written to is gone, whatever the runtime has reported so far.
+			if (cause === "failed") this.drop(ws, LeaveReasons.close, CloseCodes.internalError, "send failed");
+			else this.#dropSlow(ws);
+		}
+	}
+
+	#dropSlow(ws: WebSocket): void {
+		const connection = this.#state.live.get(ws);
+		if (!connection) return;
+		const who = connection.identity ? `user "${connection.identity.userId}"` : "unregistered";
+		this.#options.warn(
+			`closing connection ${connection.id} (${who}) with ${TOO_SLOW.code}: ` +
+				`${String(bufferedAmountOf(ws))} bytes wait for it, more than ${this.#options.maxBufferedBytes}`,
+		);
+		this.drop(ws, LeaveReasons.close, TOO_SLOW.code, TOO_SLOW.reason);
 	}
 
 	get #state(): HubState {

@@ -68,6 +68,8 @@ export class Room extends DurableObject<Env> {
 			store: new PresenceStore(ctx.storage.sql, () => store.prepared),
 			graceMs: this.#settings.leaveGraceSeconds * 1000,
 			batchMs: this.#settings.presenceBatchMs,
+			maxBufferedBytes: this.#settings.maxBufferedBytes,
+			warn: (text) => console.warn(`room "${this.#roomName}": ${text}`),
 		});
 		this.#state = { hub, store, settings: this.#settings };
 		this.#alarm = new RoomAlarm(ctx.storage);
@@ -123,6 +125,8 @@ export class Room extends DurableObject<Env> {
 		try {
 			const connection = this.#state.hub.get(ws);
 			if (!connection) return; // already let go of: nothing it says counts
+			// A peer that does not read what it is sent gets no more: not even a reply.
+			if (this.#state.hub.dropIfTooSlow(connection)) return;
 			const now = clock.now();
 			const verdict = connection.arrive(now, this.#ratePolicy);
 			this.#catchUp(now);

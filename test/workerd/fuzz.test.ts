@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { jsonValueProblem, type MessagesPage, type ServerFrame, type User } from "../../src/protocol";
 import { type FrameOf, isProbeReply, randomRoom } from "../support/client";
 import { type FuzzFrame, fuzzFrames } from "../support/fuzz-frames";
-import { connect, join, roomStub, roomUrl, usersOf } from "./connect";
+import { connect, join, roomUrl, usersOf } from "./connect";
 
 const FRAMES = Number(env.FUZZ_FRAMES || 10_000);
 const SEED = Number(env.FUZZ_SEED || 20_261_125);

@@ -4,7 +4,6 @@
  */
 import { runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { User } from "../../src/protocol";
 import { randomRoom } from "../support/client";
 import { connect, join, roomStub, usersOf } from "./connect";
 import { messagesPage, seqs } from "./history-helpers";
