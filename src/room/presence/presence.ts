@@ -125,7 +125,10 @@ export class Presence {
 
 	/** A registered connection closed: it stays present for the grace (or leaves now without one). */
 	close(connectionId: string, identity: Identity, reason: LeaveReason, now: number): void {
-		if (this.#graceMs === 0) return this.leave(connectionId, identity, reason);
+		if (this.#graceMs === 0) {
+			this.leave(connectionId, identity, reason);
+			return;
+		}
 		if (!this.#roster.identityOf(connectionId, identity.userId)) return;
 		const until = now + this.#graceMs;
 		this.#grace.add({ connectionId, userId: identity.userId, until, reason, registeredAt: identity.registeredAt });
