@@ -11,20 +11,15 @@ import {
 	type ErrorCode,
 	ErrorCodes,
 	encodeError,
-	encodeServerFrame,
 	HEARTBEAT,
 	httpErrorResponse,
 	LeaveReasons,
 	type MessageSender,
 	type MessagesPage,
-	PROTOCOL_REVISION,
-	PROTOCOL_VERSION,
 	ProtocolError,
 	parseClientFrame,
 	requestIdAtHead,
-	ServerEvents,
 	type UsersPage,
-	utf8ByteLength,
 } from "../protocol";
 import { type RoomSettings, readSettings } from "../settings";
 import { upgradeRefusal } from "./admission";
@@ -35,11 +30,12 @@ import { type PublishResult, publishMessage } from "./deliver";
 import { handleClientFrame } from "./handlers";
 import { readVerifiedIdentity } from "./handoff";
 import { Hub, trySend } from "./hub";
-import { isIdle, lastActivity, sweepDue } from "./liveness";
 import { PresenceStore } from "./presence/store";
 import { type RatePolicy, ratePolicy } from "./rate-limit";
+import { IdleReaper } from "./reaper";
 import type { RoomState } from "./room-state";
 import { RoomStore } from "./store";
+import { frameTooLarge, welcomeFrame } from "./welcome";
 
 export class Room extends DurableObject<Env> {
 	// ---- config ----------------------------------------------------------------
@@ -50,8 +46,7 @@ export class Room extends DurableObject<Env> {
 	// ---- private fields ----------------------------------------------------------
 	readonly #state: RoomState;
 
-	/** When this instance last looked for silent connections; undefined until its first sweep. */
-	#lastSweepAt: number | undefined;
+	readonly #reaper: IdleReaper;
 
 	/** The reaper's backstop and the end of the earliest leave grace, in one alarm. */
 	readonly #alarm: RoomAlarm;
@@ -73,6 +68,7 @@ export class Room extends DurableObject<Env> {
 		});
 		this.#state = { hub, store, settings: this.#settings };
 		this.#alarm = new RoomAlarm(ctx.storage);
+		this.#reaper = new IdleReaper(ctx, hub);
 		// The runtime answers heartbeats itself: a ping never wakes the object.
 		ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT.request, HEARTBEAT.response));
 	}
@@ -97,21 +93,7 @@ export class Room extends DurableObject<Env> {
 			this.ctx.acceptWebSocket(server);
 			const connection = Connection.open(server, clock.now(), verified);
 			this.#state.hub.add(connection);
-			server.send(
-				encodeServerFrame(ServerEvents.ConnectionEstablished, {
-					protocol: PROTOCOL_VERSION,
-					version: PROTOCOL_REVISION,
-					connectionId: connection.id,
-					room: this.#roomName,
-					heartbeat: HEARTBEAT,
-					limits: {
-						eventsPerSecond: this.#ratePolicy.rate,
-						burst: this.#ratePolicy.burst,
-						maxMessageBytes: this.#settings.maxMessageBytes,
-					},
-					leaveGraceMs: this.#settings.leaveGraceSeconds * 1000,
-				}),
-			);
+			server.send(welcomeFrame(connection.id, this.#roomName, this.#settings, this.#ratePolicy));
 			await this.#planAlarm();
 			return new Response(null, { status: 101, webSocket: client });
 		} catch (error) {
@@ -121,34 +103,7 @@ export class Room extends DurableObject<Env> {
 	}
 
 	override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
-		let requestId: string | undefined;
-		try {
-			const connection = this.#state.hub.get(ws);
-			if (!connection) return; // already let go of: nothing it says counts
-			// A peer that does not read what it is sent gets no more: not even a reply.
-			if (this.#state.hub.dropIfTooSlow(connection)) return;
-			const now = clock.now();
-			const verdict = connection.arrive(now, this.#ratePolicy);
-			this.#catchUp(now);
-			if (typeof data !== "string") {
-				if (verdict !== "admit") return this.#rateLimited(connection, verdict);
-				throw new ProtocolError(ErrorCodes.BAD_FRAME, "binary frames are not accepted; send JSON text");
-			}
-			// An oversized frame is never parsed (shedding it must stay cheap); its requestId is
-			// looked for at its head only. A frame within the limit is parsed, if only for its requestId.
-			const parsed = this.#tooLarge(data) ? undefined : parseClientFrame(data);
-			requestId = parsed ? (parsed.ok ? parsed.frame.requestId : parsed.requestId) : requestIdAtHead(data);
-			if (verdict !== "admit") return this.#rateLimited(connection, verdict, requestId);
-			if (!parsed) {
-				throw new ProtocolError(ErrorCodes.MESSAGE_TOO_LARGE, `frame exceeds ${this.#settings.maxMessageBytes} bytes`);
-			}
-			if (!parsed.ok) throw new ProtocolError(parsed.code, parsed.message);
-			handleClientFrame(this.#state, connection, parsed.frame);
-		} catch (error) {
-			if (error instanceof ProtocolError) return this.#reject(ws, error.code, error.message, requestId);
-			this.#logFailure("webSocketMessage", error);
-			this.#reject(ws, ErrorCodes.INTERNAL, "the room failed to handle this request", requestId);
-		}
+		this.#handleFrame(ws, data);
 		await this.#planAlarmOrLog("webSocketMessage");
 	}
 
@@ -190,7 +145,7 @@ export class Room extends DurableObject<Env> {
 		try {
 			const now = clock.now();
 			this.#state.hub.expireGrace(now);
-			this.#sweep(now);
+			this.#reaper.sweep(now);
 			await this.#planAlarm();
 		} catch (error) {
 			this.#logFailure("alarm", error);
@@ -233,6 +188,38 @@ export class Room extends DurableObject<Env> {
 
 	// ---- helpers -------------------------------------------------------------------
 
+	/** One frame from a client: checked, limited, handled; any refusal goes back as `Error`. */
+	#handleFrame(ws: WebSocket, data: string | ArrayBuffer): void {
+		let requestId: string | undefined;
+		try {
+			const connection = this.#state.hub.get(ws);
+			if (!connection) return; // already let go of: nothing it says counts
+			// A peer that does not read what it is sent gets no more: not even a reply.
+			if (this.#state.hub.dropIfTooSlow(connection)) return;
+			const now = clock.now();
+			const verdict = connection.arrive(now, this.#ratePolicy);
+			this.#catchUp(now);
+			if (typeof data !== "string") {
+				if (verdict !== "admit") return this.#rateLimited(connection, verdict);
+				throw new ProtocolError(ErrorCodes.BAD_FRAME, "binary frames are not accepted; send JSON text");
+			}
+			// An oversized frame is never parsed (shedding it must stay cheap); its requestId is
+			// looked for at its head only. A frame within the limit is parsed, if only for its requestId.
+			const parsed = frameTooLarge(data, this.#settings.maxMessageBytes) ? undefined : parseClientFrame(data);
+			requestId = parsed ? (parsed.ok ? parsed.frame.requestId : parsed.requestId) : requestIdAtHead(data);
+			if (verdict !== "admit") return this.#rateLimited(connection, verdict, requestId);
+			if (!parsed) {
+				throw new ProtocolError(ErrorCodes.MESSAGE_TOO_LARGE, `frame exceeds ${this.#settings.maxMessageBytes} bytes`);
+			}
+			if (!parsed.ok) throw new ProtocolError(parsed.code, parsed.message);
+			handleClientFrame(this.#state, connection, parsed.frame);
+		} catch (error) {
+			if (error instanceof ProtocolError) return this.#reject(ws, error.code, error.message, requestId);
+			this.#logFailure("webSocketMessage", error);
+			this.#reject(ws, ErrorCodes.INTERNAL, "the room failed to handle this request", requestId);
+		}
+	}
+
 	/** An event over the rate is dropped with RATE_LIMITED; a connection that keeps going is closed with 1008. */
 	#rateLimited(connection: Connection, verdict: "drop" | "close", requestId?: string): void {
 		const { rate, burst } = this.#ratePolicy;
@@ -256,37 +243,13 @@ export class Room extends DurableObject<Env> {
 		trySend(ws, encodeError(code, message, requestId));
 	}
 
-	/** UTF-8 size over the limit; the exact count is taken only when the length leaves it open. */
-	#tooLarge(frame: string): boolean {
-		const max = this.#settings.maxMessageBytes;
-		if (frame.length > max) return true;
-		return frame.length * 3 > max && utf8ByteLength(frame) > max;
-	}
-
-	#lastActiveAt(connection: Connection): number {
-		const pinged = this.ctx.getWebSocketAutoResponseTimestamp(connection.socket);
-		return lastActivity(connection.lastSeenAt, pinged ? clock.fromSystemTime(pinged.getTime()) : undefined);
-	}
-
-	/**
-	 * Closes every connection silent for `timeoutMs` with 4000 (its user leaves with reason
-	 * `timeout`), including ghosts whose close was never reported (workerd issue 1187).
-	 */
-	#sweep(now: number): void {
-		this.#lastSweepAt = now;
-		for (const connection of [...this.#state.hub.connections()]) {
-			if (!isIdle(this.#lastActiveAt(connection), now, HEARTBEAT.timeoutMs)) continue;
-			this.#state.hub.drop(connection.socket, LeaveReasons.timeout, CloseCodes.idleTimeout, "idle timeout");
-		}
-	}
-
 	/**
 	 * What is due on any event the room handles anyway: graces that have ended, and (throttled)
 	 * the sweep for silent connections.
 	 */
 	#catchUp(now: number): void {
 		this.#state.hub.expireGrace(now);
-		if (sweepDue(this.#lastSweepAt, now)) this.#sweep(now);
+		this.#reaper.sweepIfDue(now);
 	}
 
 	/** Keeps the one alarm at the earlier of the reaper's backstop and the next grace's end. */

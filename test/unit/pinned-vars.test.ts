@@ -12,6 +12,7 @@ import { DEFAULT_SETTINGS, readSettings } from "../../src/settings";
 import { readAccess } from "../../src/worker/access";
 import {
 	DEVELOPMENT_VARS,
+	E2E_DEVELOPMENT_VARS,
 	E2E_SECURED_VARS,
 	WORKER_VARIABLES,
 	WORKERD_LIMITS_VARS,
@@ -34,7 +35,7 @@ const PINNED_SETS = {
 	"workerd project": WORKERD_VARS,
 	"workerd-limits project": WORKERD_LIMITS_VARS,
 	"workerd-presence project": WORKERD_PRESENCE_VARS,
-	"e2e, development mode": DEVELOPMENT_VARS,
+	"e2e, development mode": E2E_DEVELOPMENT_VARS,
 	"e2e, secured": E2E_SECURED_VARS,
 };
 
