@@ -110,6 +110,21 @@ describe("room tokens (AUTH_SECRET set)", () => {
 		});
 	});
 
+	it("a name in the token cannot be changed by UpdateUser either; meta can", async () => {
+		const room = randomRoom();
+		const token = await roomToken({ sub: "alice", name: "Alice Liddell" });
+		const client = await connect(room, { query: { token } });
+		await client.request("Register", {});
+		expect(await client.request("UpdateUser", { name: "The Queen" })).toMatchObject({
+			event: "Error",
+			data: { code: "UNAUTHORIZED" },
+		});
+		expect(await client.request("UpdateUser", { name: "Alice Liddell", meta: { at: "tea" } })).toMatchObject({
+			event: "Updated",
+			data: { self: { name: "Alice Liddell", meta: { at: "tea" } } },
+		});
+	});
+
 	it("ignores an identity header sent by the client: only the verified token counts", async () => {
 		const room = randomRoom();
 		const client = await connect(room, {
