@@ -189,7 +189,7 @@ export class Room extends DurableObject<Env> {
 	// ---- helpers -------------------------------------------------------------------
 
 	/** One frame from a client: checked, limited, handled; any refusal goes back as `Error`. */
-	#handleFrame(ws: WebSocket, data: string | ArrayBuffer): void {
+	#handleFrame(ws: WebSocket, data: string | ArrayBuffer) {
 		let requestId: string | undefined;
 		try {
 			const connection = this.#state.hub.get(ws);
