@@ -103,7 +103,9 @@ export class RoomStore {
 	append(draft: MessageDraft, clientMessageId?: string): Message {
 		this.prepare();
 		const seq = this.#lastSeq + 1;
-		const message: Message = { ...draft, seq };
+		// The contract's field order, the same as a history row's (toMessage): live, in history and over HTTP.
+		const message: Message = { id: draft.id, seq, from: draft.from, message: draft.message, sentAt: draft.sentAt };
+		if (draft.to !== undefined) message.to = draft.to;
 		this.#storage.transactionSync(() => {
 			this.#sql.exec(
 				"INSERT INTO messages (seq, id, from_user, from_name, body, sent_at, to_user) VALUES (?, ?, ?, ?, ?, ?, ?)",

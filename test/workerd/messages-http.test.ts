@@ -68,3 +68,20 @@ describe("GET /rooms/:room/messages", () => {
 		expect((await response.json<{ error: { code: string } }>()).error.code).toBe("BAD_ROOM");
 	});
 });
+
+describe("a Message's fields", () => {
+	it("come in the contract's order live, in a Register's history and over HTTP", async () => {
+		const room = randomRoom();
+		const alice = await join(room, "alice");
+		const bob = await join(room, "bob");
+		await alice.request("SendMessage", { message: "to all" });
+		await alice.request("SendMessage", { message: "to bob", to: "bob" });
+		const live = [await bob.next("Message"), await bob.next("Message")].map((f) => Object.keys(f.data));
+		const order = ["id", "seq", "from", "message", "sentAt"];
+		expect(live).toEqual([order, [...order, "to"]]);
+		const late = await join(room, "bob");
+		const history = late.received("Registered")[0]?.data.history ?? [];
+		expect(history.map((m) => Object.keys(m))).toEqual([order, [...order, "to"]]);
+		expect((await messagesPage(room)).messages.map((m) => Object.keys(m))).toEqual([order]);
+	});
+});
