@@ -4,17 +4,10 @@ import type { Message } from "../../src/protocol";
 import { randomRoom } from "../support/client";
 import { TEST_PUBLISH_KEY } from "../support/pinned-vars";
 import { roomToken } from "../support/tokens";
-import { connect, joinWithToken, roomUrl } from "../workerd/connect";
+import { connect, joinWithToken, roomUrl, serverPost } from "../workerd/connect";
 
-function publish(room: string, body: unknown, authorization: string | null = `Bearer ${TEST_PUBLISH_KEY}`) {
-	const headers: Record<string, string> = { "Content-Type": "application/json" };
-	if (authorization !== null) headers.Authorization = authorization;
-	return exports.default.fetch(roomUrl(room, "messages"), {
-		method: "POST",
-		headers,
-		body: typeof body === "string" ? body : JSON.stringify(body),
-	});
-}
+const publish = (room: string, body: unknown, authorization?: string | null) =>
+	serverPost(room, "messages", body, authorization);
 
 describe("server publish (PUBLISH_KEY set)", () => {
 	it("answers 201 {id, seq, sentAt} and delivers a Message from system to every registered connection", async () => {

@@ -1,22 +1,9 @@
-/**
- * Signals where every limit is on: the rate limit counts them like any client event, and server
- * signal (`POST /rooms/:room/signals`) takes the publish key and refuses what server publish does.
- */
-import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { randomRoom } from "../support/client";
-import { TEST_PUBLISH_KEY } from "../support/pinned-vars";
-import { joinWithToken, roomUrl } from "../workerd/connect";
+import { joinWithToken, serverPost } from "../workerd/connect";
 
-function postSignal(room: string, body: unknown, authorization: string | null = `Bearer ${TEST_PUBLISH_KEY}`) {
-	const headers: Record<string, string> = { "Content-Type": "application/json" };
-	if (authorization !== null) headers.Authorization = authorization;
-	return exports.default.fetch(roomUrl(room, "signals"), {
-		method: "POST",
-		headers,
-		body: typeof body === "string" ? body : JSON.stringify(body),
-	});
-}
+const postSignal = (room: string, body: unknown, authorization?: string | null) =>
+	serverPost(room, "signals", body, authorization);
 
 describe("signals under the rate limit", () => {
 	it("counts a signal flood like any event: RATE_LIMITED echoing requestId, past the burst of 40", async () => {

@@ -3,6 +3,7 @@ import { env, exports } from "cloudflare:workers";
 import { afterEach, expect } from "vitest";
 import type { User } from "../../src/protocol";
 import { type FrameOf, TestClient } from "../support/client";
+import { TEST_PUBLISH_KEY } from "../support/pinned-vars";
 import { roomToken } from "../support/tokens";
 
 const open = new Set<TestClient>();
@@ -79,4 +80,23 @@ export async function usersOf(room: string, query: Record<string, string> = {}):
 	const body = (await response.json()) as { room: string; users: User[] };
 	expect(body.room).toBe(room);
 	return body.users;
+}
+
+/**
+ * A backend's POST to a server route (`messages` or `signals`) with the test publish key, or the
+ * `authorization` given (null: none). A string body is sent as it is, anything else as JSON.
+ */
+export function serverPost(
+	room: string,
+	route: "messages" | "signals",
+	body: unknown,
+	authorization: string | null = `Bearer ${TEST_PUBLISH_KEY}`,
+): Promise<Response> {
+	const headers: Record<string, string> = { "Content-Type": "application/json" };
+	if (authorization !== null) headers.Authorization = authorization;
+	return exports.default.fetch(roomUrl(room, route), {
+		method: "POST",
+		headers,
+		body: typeof body === "string" ? body : JSON.stringify(body),
+	});
 }
