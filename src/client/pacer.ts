@@ -1,6 +1,6 @@
 /**
- * Client-side pacing of sends: a token bucket matching the room's rate limit, so that a flushed
- * offline queue is not answered with a run of RATE_LIMITED.
+ * Client-side pacing of every client event: a token bucket matching the room's rate limit, so
+ * that a flushed offline queue or a stream of updates is not answered with a run of RATE_LIMITED.
  */
 
 export interface PaceOptions {
@@ -9,7 +9,7 @@ export interface PaceOptions {
 }
 
 export class SendPacer {
-	readonly #options: PaceOptions;
+	#options: PaceOptions;
 	readonly #now: () => number;
 	#tokens: number;
 	#at: number;
@@ -25,6 +25,17 @@ export class SendPacer {
 	reset(): void {
 		this.#tokens = this.#options.burst;
 		this.#at = this.#now();
+	}
+
+	/**
+	 * Follows the rate a room announced. What this connection already spent stays spent: the
+	 * room's bucket started full at its own burst when the socket opened.
+	 */
+	adopt(pace: PaceOptions): void {
+		this.#refill();
+		const spent = Math.max(0, this.#options.burst - this.#tokens);
+		this.#options = pace;
+		this.#tokens = Math.max(0, pace.burst - spent);
 	}
 
 	/** Counts an event that goes now whatever the bucket says (Register, Unregister). */
