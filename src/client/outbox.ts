@@ -5,7 +5,7 @@
 import { ErrorCodes } from "../protocol/constants";
 import type { MessageAckData } from "../protocol/types";
 import { ClientErrorCodes, RoomError } from "./errors";
-import type { SendPacer } from "./pacer";
+import { type SendPacer, WakeUp } from "./pacer";
 import { createSend, type PendingSend, SendQueue } from "./sends";
 import type { ClientSettings } from "./settings";
 
@@ -22,7 +22,7 @@ export interface OutboxOptions
 export class Outbox {
 	readonly #options: OutboxOptions;
 	readonly #queue: SendQueue;
-	#timer: ReturnType<typeof setTimeout> | undefined;
+	readonly #wakeUp = new WakeUp(() => this.pump());
 
 	constructor(options: OutboxOptions) {
 		this.#options = options;
@@ -102,16 +102,13 @@ export class Outbox {
 
 	/** Writes queued sends in order, as fast as the pacer allows, while writing is allowed. */
 	pump(): void {
-		if (this.#timer !== undefined) return;
+		if (this.#wakeUp.waiting) return;
 		while (this.#options.canWrite()) {
 			const next = this.#queue.next(this.#options.now());
 			if (!next) return;
 			const waitMs = "waitMs" in next ? next.waitMs : this.#options.pacer.take();
 			if (waitMs > 0) {
-				this.#timer = setTimeout(() => {
-					this.#timer = undefined;
-					this.pump();
-				}, waitMs);
+				this.#wakeUp.after(waitMs);
 				return;
 			}
 			if ("entry" in next) {
@@ -123,7 +120,6 @@ export class Outbox {
 
 	/** Stops a waiting pump (the socket closed); the next `pump()` starts it again. */
 	stop(): void {
-		if (this.#timer !== undefined) clearTimeout(this.#timer);
-		this.#timer = undefined;
+		this.#wakeUp.cancel();
 	}
 }

@@ -1,6 +1,7 @@
 /**
  * Client-side pacing of every client event: a token bucket matching the room's rate limit, so
- * that a flushed offline queue or a stream of updates is not answered with a run of RATE_LIMITED.
+ * that a flushed offline queue or a stream of updates is not answered with a run of RATE_LIMITED,
+ * and the wake-up a queue waits on meanwhile.
  */
 
 export interface PaceOptions {
@@ -64,5 +65,33 @@ export class SendPacer {
 			this.#tokens = Math.min(burst, this.#tokens + (Math.max(0, now - this.#at) * perSecond) / 1000);
 		}
 		this.#at = now;
+	}
+}
+
+/** A queue's one wake-up: while it waits, asking again changes nothing. */
+export class WakeUp {
+	readonly #action: () => void;
+	#timer: ReturnType<typeof setTimeout> | undefined;
+
+	constructor(action: () => void) {
+		this.#action = action;
+	}
+
+	get waiting(): boolean {
+		return this.#timer !== undefined;
+	}
+
+	/** Runs the action after `ms`, unless a wake-up is already due. */
+	after(ms: number): void {
+		if (this.#timer !== undefined) return;
+		this.#timer = setTimeout(() => {
+			this.#timer = undefined;
+			this.#action();
+		}, ms);
+	}
+
+	cancel(): void {
+		if (this.#timer !== undefined) clearTimeout(this.#timer);
+		this.#timer = undefined;
 	}
 }

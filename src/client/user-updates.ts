@@ -7,7 +7,7 @@
 import { ClientEvents, ErrorCodes } from "../protocol/constants";
 import type { SelfUser } from "../protocol/types";
 import { ClientErrorCodes, RoomError } from "./errors";
-import type { SendPacer } from "./pacer";
+import { type SendPacer, WakeUp } from "./pacer";
 import type { ClientSettings } from "./settings";
 import type { UserFields } from "./types";
 import { encodeClientFrame } from "./wire";
@@ -51,7 +51,7 @@ export class UserUpdates {
 	#accepted: UserFields;
 	#pending: Update | undefined;
 	#inFlight: (Update & { requestId: string }) | undefined;
-	#timer: ReturnType<typeof setTimeout> | undefined;
+	readonly #wakeUp = new WakeUp(() => this.pump());
 
 	constructor(options: UserUpdatesOptions, initial: UserFields) {
 		this.#options = options;
@@ -83,14 +83,11 @@ export class UserUpdates {
 	/** Writes the pending update when nothing is on the wire and the rate allows. */
 	pump(): void {
 		const pending = this.#pending;
-		if (!pending || this.#inFlight || this.#timer !== undefined || !this.#options.canWrite()) return;
+		if (!pending || this.#inFlight || this.#wakeUp.waiting || !this.#options.canWrite()) return;
 		const now = this.#options.now();
 		const waitMs = pending.notBefore > now ? pending.notBefore - now : this.#options.pacer.take();
 		if (waitMs > 0) {
-			this.#timer = setTimeout(() => {
-				this.#timer = undefined;
-				this.pump();
-			}, waitMs);
+			this.#wakeUp.after(waitMs);
 			return;
 		}
 		const requestId = this.#options.nextRequestId();
@@ -130,7 +127,7 @@ export class UserUpdates {
 	 * changes nothing, so it goes again after the next `Registered`, unless no one waits for it.
 	 */
 	disconnected(): void {
-		this.#stopTimer();
+		this.#wakeUp.cancel();
 		const update = this.#inFlight;
 		this.#inFlight = undefined;
 		if (update && update.waiters.length > 0) {
@@ -146,7 +143,7 @@ export class UserUpdates {
 
 	/** Every waiting caller is told `reason`; nothing more goes. */
 	refuseAll(reason: RoomError): void {
-		this.#stopTimer();
+		this.#wakeUp.cancel();
 		const waiters = [...(this.#inFlight?.waiters.splice(0) ?? []), ...(this.#pending?.waiters ?? [])];
 		this.#pending = undefined;
 		for (const waiter of waiters) waiter.reject(reason);
@@ -157,11 +154,6 @@ export class UserUpdates {
 		if (!update || requestId !== update.requestId) return undefined;
 		this.#inFlight = undefined;
 		return update;
-	}
-
-	#stopTimer(): void {
-		if (this.#timer !== undefined) clearTimeout(this.#timer);
-		this.#timer = undefined;
 	}
 }
 

@@ -1,6 +1,13 @@
 /** Builders for server frames and a client wired to FakeSocket, with its events recorded. */
 import { vi } from "vitest";
-import { type Message, RoomClient, type RoomClientOptions, type RoomError, type User } from "../../src/client";
+import {
+	type Message,
+	type PresenceChange,
+	RoomClient,
+	type RoomClientOptions,
+	type RoomError,
+	type User,
+} from "../../src/client";
 import type { PresenceData, RegisteredData, RoomLimits, SelfUser, ServerFrame } from "../../src/protocol/types";
 import { DEFAULT_LIMITS, FakeSocket } from "./fake-socket";
 
@@ -66,6 +73,15 @@ export function updated(requestId: string | undefined, fields: Partial<User> = {
 	};
 }
 
+export function unregistered(requestId: string | undefined): ServerFrame {
+	return {
+		eventType: "ServerEvent",
+		event: "Unregistered",
+		...(requestId === undefined ? {} : { requestId }),
+		data: {},
+	};
+}
+
 export function live(messageData: Message): ServerFrame {
 	return { eventType: "ServerEvent", event: "Message", data: messageData };
 }
@@ -95,6 +111,7 @@ export interface Recorded {
 	history: boolean[];
 	states: string[];
 	errors: RoomError[];
+	presence: PresenceChange[];
 }
 
 /** A client on FakeSocket with a fixed jitter draw (0.5) and every event recorded. */
@@ -108,13 +125,14 @@ export function startClient(options: Partial<RoomClientOptions> = {}): Recorded 
 		random: () => 0.5,
 		...options,
 	});
-	const recorded: Recorded = { client, messages: [], history: [], states: [], errors: [] };
+	const recorded: Recorded = { client, messages: [], history: [], states: [], errors: [], presence: [] };
 	client.on("message", (received, context) => {
 		recorded.messages.push(received);
 		recorded.history.push(context.history);
 	});
 	client.on("state", (state) => recorded.states.push(state));
 	client.on("error", (failure) => recorded.errors.push(failure));
+	client.on("presence", (change) => recorded.presence.push(change));
 	return recorded;
 }
 

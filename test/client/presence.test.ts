@@ -1,9 +1,18 @@
 /** Presence 1.1 through the whole client: the mode each Register asks for, batched frames, counts. */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { PresenceChange } from "../../src/client";
 import type { RegisterData, ServerFrame } from "../../src/protocol/types";
 import type { FakeSocket } from "./fake-socket";
-import { joined, occupancy, presence, type Recorded, rejoined, settle, startClient, user } from "./harness";
+import {
+	joined,
+	occupancy,
+	presence,
+	type Recorded,
+	rejoined,
+	settle,
+	startClient,
+	unregistered,
+	user,
+} from "./harness";
 
 beforeEach(() => {
 	vi.useFakeTimers();
@@ -11,12 +20,6 @@ beforeEach(() => {
 afterEach(() => {
 	vi.useRealTimers();
 });
-
-function recordPresence(recorded: Recorded): PresenceChange[] {
-	const changes: PresenceChange[] = [];
-	recorded.client.on("presence", (change) => changes.push(change));
-	return changes;
-}
 
 const ids = (recorded: Recorded) => recorded.client.users.map((entry) => entry.userId);
 const registers = (socket: FakeSocket) =>
@@ -39,12 +42,7 @@ describe("the presence mode", () => {
 		const recorded = startClient({ presence: "count" });
 		const socket = await joined(recorded, { users: [], userCount: 3 });
 		const left = recorded.client.unregister();
-		socket.receive({
-			eventType: "ServerEvent",
-			event: "Unregistered",
-			requestId: socket.lastFrame().requestId,
-			data: {},
-		});
+		socket.receive(unregistered(socket.lastFrame().requestId));
 		await left;
 		recorded.client.register().catch(() => {});
 		expect(registers(socket).map((data) => data.presence)).toEqual(["count", "count"]);
@@ -54,7 +52,7 @@ describe("the presence mode", () => {
 describe("batched presence", () => {
 	it("applies joined, updated and left by userId, and the same frame twice changes nothing more", async () => {
 		const recorded = startClient();
-		const changes = recordPresence(recorded);
+		const changes = recorded.presence;
 		const socket = await joined(recorded, { users: [user("alice"), user("bob", { joinedAt: 500 })] });
 		expect(recorded.client.userCount).toBe(2);
 		const frame: ServerFrame = presence({
@@ -93,7 +91,7 @@ describe("batched presence", () => {
 
 	it("the roster is kept through a reconnect and replaced by the next Registered", async () => {
 		const recorded = startClient();
-		const changes = recordPresence(recorded);
+		const changes = recorded.presence;
 		const socket = await joined(recorded, { users: [user("alice"), user("bob")] });
 		socket.receive(presence({ joined: [user("carol")], userCount: 3 }));
 		socket.drop();
@@ -113,7 +111,7 @@ describe("batched presence", () => {
 describe("count presence", () => {
 	it("has no roster: users stay empty, and the counts come from Registered and Occupancy", async () => {
 		const recorded = startClient({ presence: "count" });
-		const changes = recordPresence(recorded);
+		const changes = recorded.presence;
 		const socket = await joined(recorded, { users: [], userCount: 120 });
 		expect(recorded.client.users).toEqual([]);
 		expect(recorded.client.userCount).toBe(120);
@@ -130,7 +128,7 @@ describe("count presence", () => {
 describe("events presence", () => {
 	it("counts the roster: userCount follows UserJoined and UserLeft", async () => {
 		const recorded = startClient({ presence: "events" });
-		const changes = recordPresence(recorded);
+		const changes = recorded.presence;
 		const socket = await joined(recorded, { users: [user("alice"), user("bob")] });
 		socket.receive({ eventType: "ServerEvent", event: "UserJoined", data: { user: user("carol") } });
 		expect(recorded.client.userCount).toBe(3);

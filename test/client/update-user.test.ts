@@ -1,9 +1,8 @@
 /** updateUser(): the UpdateUser frame, its answers, merging a stream of calls, and what a re-register carries. */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { PresenceChange } from "../../src/client";
 import type { RegisterData, UpdateUserData } from "../../src/protocol/types";
 import type { FakeSocket } from "./fake-socket";
-import { error, joined, type Recorded, rejoined, settle, startClient, updated, user } from "./harness";
+import { error, joined, rejoined, settle, startClient, unregistered, updated, user } from "./harness";
 
 beforeEach(() => {
 	vi.useFakeTimers();
@@ -16,16 +15,10 @@ const updates = (socket: FakeSocket) => socket.frames().filter((frame) => frame.
 const updateData = (socket: FakeSocket) => updates(socket).map((frame) => frame.requestData as UpdateUserData);
 const lastUpdateId = (socket: FakeSocket) => updates(socket).at(-1)?.requestId;
 
-function recordPresence(recorded: Recorded): PresenceChange[] {
-	const changes: PresenceChange[] = [];
-	recorded.client.on("presence", (change) => changes.push(change));
-	return changes;
-}
-
 describe("updateUser()", () => {
 	it("sends UpdateUser and resolves with the Updated self; self, the roster and a presence event follow", async () => {
 		const recorded = startClient();
-		const changes = recordPresence(recorded);
+		const changes = recorded.presence;
 		const socket = await joined(recorded, { users: [user("alice"), user("bob")] });
 		const done = recorded.client.updateUser({ name: "Alice", meta: { status: "away" } });
 		expect(updateData(socket)).toEqual([{ name: "Alice", meta: { status: "away" } }]);
@@ -56,12 +49,7 @@ describe("updateUser()", () => {
 		await expect(recorded.client.updateUser({})).rejects.toMatchObject({ code: "BAD_REQUEST" });
 		await expect(recorded.client.updateUser({ meta: cyclic })).rejects.toMatchObject({ code: "NOT_JSON" });
 		const left = recorded.client.unregister();
-		socket.receive({
-			eventType: "ServerEvent",
-			event: "Unregistered",
-			requestId: socket.lastFrame().requestId,
-			data: {},
-		});
+		socket.receive(unregistered(socket.lastFrame().requestId));
 		await left;
 		await expect(recorded.client.updateUser({ name: "Later" })).rejects.toMatchObject({ code: "UNREGISTERED" });
 		await recorded.client.close();
@@ -153,12 +141,7 @@ describe("updates and reconnects", () => {
 		await expect(onTheWire).rejects.toMatchObject({ code: "UNREGISTERED" });
 		await expect(waiting).rejects.toMatchObject({ code: "UNREGISTERED" });
 		socket.receive(updated(lastUpdateId(socket), { meta: { n: 1 } }));
-		socket.receive({
-			eventType: "ServerEvent",
-			event: "Unregistered",
-			requestId: socket.lastFrame().requestId,
-			data: {},
-		});
+		socket.receive(unregistered(socket.lastFrame().requestId));
 		await left;
 		expect(updates(socket)).toHaveLength(1);
 	});
