@@ -111,10 +111,11 @@ export class UserUpdates {
 	refused(error: RoomError): boolean {
 		const update = this.#take(error.requestId);
 		if (!update) return false;
-		if (error.code === ErrorCodes.RATE_LIMITED && update.rateLimited < this.#options.rateLimitedMaxRetries) {
-			const retry = { ...update, rateLimited: update.rateLimited + 1 };
-			retry.notBefore = this.#options.now() + this.#options.rateLimitedRetryMs;
-			this.#pending = merge(retry, this.#pending);
+		const retries = error.code === ErrorCodes.RATE_LIMITED && update.rateLimited < this.#options.rateLimitedMaxRetries;
+		// An update no one waits for any more (unregister() was called) is not tried again.
+		if (retries && update.waiters.length > 0) {
+			const notBefore = this.#options.now() + this.#options.rateLimitedRetryMs;
+			this.#pending = merge({ ...update, rateLimited: update.rateLimited + 1, notBefore }, this.#pending);
 		} else {
 			for (const waiter of update.waiters) waiter.reject(error);
 		}

@@ -69,6 +69,18 @@ describe("updateUser()", () => {
 		socket.receive(updated(lastUpdateId(socket), { meta: { cursor: 1 } }));
 		await expect(done).resolves.toMatchObject({ meta: { cursor: 1 } });
 	});
+
+	it("past rateLimitedMaxRetries, RATE_LIMITED rejects the update", async () => {
+		const recorded = startClient({ rateLimitedMaxRetries: 1 });
+		const socket = await joined(recorded);
+		const done = recorded.client.updateUser({ meta: { cursor: 1 } });
+		socket.receive(error(lastUpdateId(socket), "RATE_LIMITED"));
+		await settle(1_000);
+		socket.receive(error(lastUpdateId(socket), "RATE_LIMITED"));
+		await expect(done).rejects.toMatchObject({ code: "RATE_LIMITED" });
+		await settle(5_000);
+		expect(updates(socket)).toHaveLength(2);
+	});
 });
 
 describe("a stream of updates", () => {
