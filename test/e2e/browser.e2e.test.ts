@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vi
 import { randomRoom } from "../support/client";
 import { chromiumInstalled, collectErrors } from "./chromium";
 import { WAIT_MS } from "./clients";
-import { DemoPages, pageUrl, waitForRosterEntry, waitForState } from "./demo-pages";
+import { DemoPages, pageUrl, waitForRosterEntry, waitForState, waitForTabCount } from "./demo-pages";
 import { startTcpProxy, type TcpProxy } from "./tcp-proxy";
 
 const SCREENSHOTS = join("test-results", "browser");
@@ -182,20 +182,9 @@ describe.skipIf(!chromiumInstalled() && !process.env.CI)("the demo page in Chrom
 		await secondTab.goto(pageUrl(inject("baseUrl"), room, "bob"));
 		const thirdTab = await context.newPage();
 		await thirdTab.goto(pageUrl(inject("baseUrl"), room, "bob"));
-		await alice.page.waitForFunction(
-			() => document.querySelector('#roster [data-user-id="bob"] .tabs')?.textContent === "2 tabs",
-			undefined,
-			{ timeout: WAIT_MS },
-		);
+		await waitForTabCount(alice.page, "bob", 2);
 		await thirdTab.close();
-		await alice.page.waitForFunction(
-			() => {
-				const entry = document.querySelector('#roster [data-user-id="bob"]');
-				return entry !== null && entry.querySelector(".tabs") === null;
-			},
-			undefined,
-			{ timeout: WAIT_MS },
-		);
+		await waitForTabCount(alice.page, "bob", 1);
 	});
 
 	it("the join form works, and the page fits a phone's screen", async () => {

@@ -67,3 +67,16 @@ export async function waitForRosterEntry(
 ): Promise<void> {
 	await page.waitForSelector(`#roster [data-user-id="${userId}"]`, { state, timeout });
 }
+
+/** Waits until `userId`'s roster entry shows `tabs` tabs (a user in one tab shows no count). */
+export async function waitForTabCount(page: Page, userId: string, tabs: number, timeout = WAIT_MS): Promise<void> {
+	await page.waitForFunction(
+		([userId, tabs]) => {
+			const entry = document.querySelector(`#roster [data-user-id="${userId}"]`);
+			const shown = entry?.querySelector(".tabs")?.textContent ?? null;
+			return entry !== null && shown === (tabs > 1 ? `${tabs} tabs` : null);
+		},
+		[userId, tabs] as const,
+		{ timeout },
+	);
+}

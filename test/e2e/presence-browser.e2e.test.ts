@@ -9,7 +9,7 @@ import { randomRoom } from "../support/client";
 import { DEVELOPMENT_VARS } from "../support/pinned-vars";
 import { chromiumInstalled } from "./chromium";
 import { WAIT_MS } from "./clients";
-import { DemoPages, waitForRosterEntry, waitForState } from "./demo-pages";
+import { DemoPages, waitForRosterEntry, waitForState, waitForTabCount } from "./demo-pages";
 
 const LEAVE_GRACE_MS = Number(DEVELOPMENT_VARS.LEAVE_GRACE_SECONDS) * 1_000;
 
@@ -102,14 +102,7 @@ describe.skipIf(!chromiumInstalled() && !process.env.CI)("presence in the demo p
 		// A closed connection's grace ends after LEAVE_GRACE_MS: past it, what was replaced must not
 		// be announced as a leave, and bob is back to one tab.
 		await alice.page.waitForTimeout(LEAVE_GRACE_MS + 1_000);
-		await alice.page.waitForFunction(
-			() => {
-				const entry = document.querySelector('#roster [data-user-id="bob"]');
-				return entry !== null && entry.querySelector(".tabs") === null;
-			},
-			undefined,
-			{ timeout: WAIT_MS },
-		);
+		await waitForTabCount(alice.page, "bob", 1);
 
 		const watch = await rosterWatch(alice.page);
 		expect(watch.lapses).toEqual([]);
