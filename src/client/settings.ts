@@ -40,7 +40,7 @@ export const DEFAULT_OPTIONS: Readonly<ClientSettings> = Object.freeze({
 	backoff: Object.freeze({ baseMs: 1_000, maxMs: 30_000 }),
 	queueLimit: 100,
 	presence: PresenceModes.batched,
-	// The room's default RATE_LIMIT: 20 events/s, bursts of 40.
+	// The room's default RATE_LIMIT (20 events/s, bursts of 40), until a room announces its own.
 	pace: Object.freeze({ perSecond: 20, burst: 40 }),
 	connectTimeoutMs: 10_000,
 	closeWaitMs: 2_000,
