@@ -6,12 +6,12 @@
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { randomRoom } from "../support/client";
-import { DEVELOPMENT_VARS } from "../support/pinned-vars";
+import { E2E_DEVELOPMENT_VARS } from "../support/pinned-vars";
 import { chromiumInstalled } from "./chromium";
 import { WAIT_MS } from "./clients";
 import { DemoPages, waitForRosterEntry, waitForState, waitForTabCount } from "./demo-pages";
 
-const LEAVE_GRACE_MS = Number(DEVELOPMENT_VARS.LEAVE_GRACE_SECONDS) * 1_000;
+const LEAVE_GRACE_MS = Number(E2E_DEVELOPMENT_VARS.LEAVE_GRACE_SECONDS) * 1_000;
 
 const pages = new DemoPages();
 
