@@ -49,38 +49,48 @@ export function tokenAllowsRoom(claims: RoomTokenClaims, room: string): boolean 
 	return claims.rooms === undefined || claims.rooms.includes(room);
 }
 
-/** `POST /rooms/:room/messages` body. */
-export interface PublishBody {
-	message: unknown;
-	from?: MessageSender;
+/** `POST /rooms/:room/messages` and `POST /rooms/:room/signals`: the value, who it is from, to whom. */
+export type ServerPostField = "message" | "signal";
+
+export interface ServerPost {
+	/** The message or the signal. */
+	value: unknown;
+	from: MessageSender;
 	to?: string;
 }
 
-export const PublishBodySchema = v.strictObject({
-	message: v.pipe(v.unknown(), jsonValue("message")),
-	from: v.optional(
-		v.strictObject({
-			userId: UserIdSchema,
-			name: v.optional(boundedString("from.name", Limits.nameMaxLength)),
-		}),
-	),
-	to: v.optional(boundedString("to", Limits.idMaxLength)),
+const senderSchema = v.strictObject({
+	userId: UserIdSchema,
+	name: v.optional(boundedString("from.name", Limits.nameMaxLength)),
 });
 
-/** The sender of a server publish that names none. */
+const serverPostSchemas = {
+	message: v.strictObject({
+		message: v.pipe(v.unknown(), jsonValue("message")),
+		from: v.optional(senderSchema),
+		to: v.optional(boundedString("to", Limits.idMaxLength)),
+	}),
+	signal: v.strictObject({
+		signal: v.pipe(v.unknown(), jsonValue("signal")),
+		from: v.optional(senderSchema),
+		to: v.optional(boundedString("to", Limits.idMaxLength)),
+	}),
+} as const;
+
+/** The sender of a server publish or signal that names none. */
 export const SYSTEM_SENDER: MessageSender = { userId: "system", name: "system" };
 
-export type PublishParse =
-	| { ok: true; body: Required<Pick<PublishBody, "from">> & PublishBody }
-	| { ok: false; message: string };
+export type ServerPostParse = { ok: true; post: ServerPost } | { ok: false; message: string };
 
-/** Checks a publish body already parsed from JSON; fills in the default sender. */
-export function parsePublishBody(value: unknown): PublishParse {
+/** Checks a server route's body already parsed from JSON; fills in the default sender. */
+export function parseServerPost(value: unknown, field: ServerPostField): ServerPostParse {
 	if (!isJsonObject(value)) return { ok: false, message: "body must be a JSON object" };
-	if (!Object.hasOwn(value, "message")) return { ok: false, message: "message is required" };
-	const result = v.safeParse(PublishBodySchema, value);
+	if (!Object.hasOwn(value, field)) return { ok: false, message: `${field} is required` };
+	const result = v.safeParse(serverPostSchemas[field], value);
 	if (!result.success) return { ok: false, message: issueText(result.issues) };
-	const { message, from, to } = result.output;
+	const { from, to } = result.output;
 	const sender: MessageSender = from ? { userId: from.userId, name: from.name ?? from.userId } : SYSTEM_SENDER;
-	return { ok: true, body: to === undefined ? { message, from: sender } : { message, from: sender, to } };
+	const post: ServerPost = { value: value[field], from: sender };
+	if (to !== undefined) post.to = to;
+	return { ok: true, post };
 }

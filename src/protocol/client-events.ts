@@ -38,6 +38,10 @@ export const clientEventSchemas = {
 		}),
 		v.check((data) => data.name !== undefined || data.meta !== undefined, "UpdateUser needs name or meta"),
 	),
+	[ClientEvents.Signal]: v.strictObject({
+		signal: v.pipe(v.unknown(), jsonValue("signal")),
+		to: v.optional(boundedString("to", Limits.idMaxLength)),
+	}),
 } as const satisfies Record<ClientEventName, v.GenericSchema>;
 
 /** The checked `requestData` of each client event. */
@@ -47,6 +51,7 @@ export type RegisterData = ClientEventData["Register"];
 export type SendMessageData = ClientEventData["SendMessage"];
 export type UnregisterData = ClientEventData["Unregister"];
 export type UpdateUserData = ClientEventData["UpdateUser"];
+export type SignalRequestData = ClientEventData["Signal"];
 
 /** A checked client frame; `ClientFrame<E>` is one event's, `ClientFrame` any of them. */
 export type ClientFrame<E extends ClientEventName = ClientEventName> = {

@@ -17,6 +17,7 @@ export const ClientEvents = {
 	SendMessage: "SendMessage",
 	Unregister: "Unregister",
 	UpdateUser: "UpdateUser",
+	Signal: "Signal",
 } as const;
 export type ClientEventName = (typeof ClientEvents)[keyof typeof ClientEvents];
 
@@ -33,6 +34,7 @@ export const ServerEvents = {
 	Occupancy: "Occupancy",
 	Message: "Message",
 	MessageAck: "MessageAck",
+	Signal: "Signal",
 	Error: "Error",
 } as const;
 export type ServerEventName = (typeof ServerEvents)[keyof typeof ServerEvents];

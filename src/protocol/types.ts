@@ -35,6 +35,7 @@ export type {
 	ClientFrame,
 	RegisterData,
 	SendMessageData,
+	SignalRequestData,
 	UnregisterData,
 	UpdateUserData,
 } from "./client-events";
@@ -87,6 +88,14 @@ export interface OccupancyData {
 	connectionCount: number;
 }
 
+/** An ephemeral signal as delivered: never stored, no seq. */
+export interface SignalData {
+	from: MessageSender;
+	signal: unknown;
+	sentAt: number;
+	to?: string;
+}
+
 export interface MessageAckData {
 	id: string;
 	seq: number;
@@ -112,6 +121,7 @@ export interface ServerEventData {
 	[ServerEvents.Occupancy]: OccupancyData;
 	[ServerEvents.Message]: Message;
 	[ServerEvents.MessageAck]: MessageAckData;
+	[ServerEvents.Signal]: SignalData;
 	[ServerEvents.Error]: ErrorData;
 }
 

@@ -14,6 +14,9 @@ import type { Connection } from "./connection";
 import type { RoomState } from "./room-state";
 import type { MessageDraft } from "./store";
 
+/** What a server route's RPC answers: done, or the room's refusal (mapped to HTTP by the Worker). */
+export type ServerPostResult = { ok: true } | { ok: false; code: ErrorCode; message: string };
+
 export type PublishResult = { ok: true; ack: MessageAckData } | { ok: false; code: ErrorCode; message: string };
 
 /** A server publish: stored and delivered to every registered connection (or the `to` user's). */

@@ -26,8 +26,9 @@ import { upgradeRefusal } from "./admission";
 import { RoomAlarm } from "./alarm-plan";
 import { closeReplyCode, isPeerGoneError } from "./close-reply";
 import { Connection } from "./connection";
-import { type PublishResult, publishMessage } from "./deliver";
+import { type PublishResult, publishMessage, type ServerPostResult } from "./deliver";
 import { handleClientFrame } from "./handlers";
+import { relaySignal } from "./handlers/signal";
 import { readVerifiedIdentity } from "./handoff";
 import { Hub, trySend } from "./hub";
 import { PresenceStore } from "./presence/store";
@@ -186,10 +187,22 @@ export class Room extends DurableObject<Env> {
 		}
 	}
 
+	/** Server signal (`POST /rooms/:room/signals`): relayed like a client's, never stored. */
+	async signal(signalJson: string, from: MessageSender, to?: string): Promise<ServerPostResult> {
+		try {
+			relaySignal(this.#state, from, JSON.parse(signalJson), to);
+			return { ok: true };
+		} catch (error) {
+			if (error instanceof ProtocolError) return { ok: false, code: error.code, message: error.message };
+			this.#logFailure("signal", error);
+			throw new Error("the room failed to relay the signal");
+		}
+	}
+
 	// ---- helpers -------------------------------------------------------------------
 
 	/** One frame from a client: checked, limited, handled; any refusal goes back as `Error`. */
-	#handleFrame(ws: WebSocket, data: string | ArrayBuffer): void {
+	#handleFrame(ws: WebSocket, data: string | ArrayBuffer) {
 		let requestId: string | undefined;
 		try {
 			const connection = this.#state.hub.get(ws);

@@ -4,7 +4,16 @@
  */
 import { type Context, Hono } from "hono";
 import type { Env } from "../env";
-import { httpErrorCodeOf, httpErrorResponse, isValidRoomName, parseMessagesQuery, parsePublishBody } from "../protocol";
+import {
+	type HttpErrorCode,
+	httpErrorCodeOf,
+	httpErrorResponse,
+	isValidRoomName,
+	parseMessagesQuery,
+	parseServerPost,
+	type ServerPost,
+	type ServerPostField,
+} from "../protocol";
 import { type VerifiedIdentity, withVerifiedIdentity } from "../room/handoff";
 import { readSettings } from "../settings";
 import { checkRoomToken, originAllowed, publishKeyMatches, readAccess } from "./access";
@@ -35,13 +44,13 @@ app.use("/rooms/*", async (c, next) => {
 	await next();
 });
 
-/** Server publish has its own key; every other room request is a member's. */
-const isServerPublish = (c: Context) => c.req.method === "POST" && /^\/rooms\/[^/]+\/messages$/.test(c.req.path);
+/** Server publish and server signal have their own key; every other room request is a member's. */
+const isServerPost = (c: Context) => c.req.method === "POST" && /^\/rooms\/[^/]+\/(messages|signals)$/.test(c.req.path);
 
-/** With `AUTH_SECRET` set, room requests (all but server publish) carry `?token=`; browsers cannot set headers on a WebSocket. */
+/** With `AUTH_SECRET` set, room requests (all but the server routes) carry `?token=`; browsers cannot set headers on a WebSocket. */
 app.use("/rooms/*", async (c, next) => {
 	const { authSecret } = readAccess(c.env);
-	if (authSecret === undefined || isServerPublish(c)) {
+	if (authSecret === undefined || isServerPost(c)) {
 		c.set("identity", undefined);
 		return next();
 	}
@@ -76,32 +85,54 @@ app.get("/rooms/:room/messages", async (c) => {
 	return c.body(body, 200, { "Content-Type": "application/json" });
 });
 
-/** Server publish: a backend posts into a room with `Authorization: Bearer PUBLISH_KEY`. */
+/** Server publish: a backend posts a stored message with `Authorization: Bearer PUBLISH_KEY`. */
 app.post("/rooms/:room/messages", async (c) => {
+	const checked = await readServerPost(c, "message");
+	if (!checked.ok) return checked.response;
+	const { value, from, to } = checked.post;
+	const result = await roomStub(c.env, c.get("room")).publish(JSON.stringify(value), from, to);
+	if (!result.ok) return httpErrorResponse(httpErrorCodeOf(result.code), result.message);
+	return c.json(result.ack, 201);
+});
+
+/** Server signal: the same key, an ephemeral `Signal` delivered and never stored. */
+app.post("/rooms/:room/signals", async (c) => {
+	const checked = await readServerPost(c, "signal");
+	if (!checked.ok) return checked.response;
+	const { value, from, to } = checked.post;
+	const result = await roomStub(c.env, c.get("room")).signal(JSON.stringify(value), from, to);
+	if (!result.ok) return httpErrorResponse(httpErrorCodeOf(result.code), result.message);
+	return c.json({}, 202);
+});
+
+/** A server route's key, then its body: within MAX_MESSAGE_BYTES, UTF-8, JSON, and checked. */
+async function readServerPost(
+	c: Context<AppEnv>,
+	field: ServerPostField,
+): Promise<{ ok: true; post: ServerPost } | { ok: false; response: Response }> {
+	const refuse = (code: HttpErrorCode, message: string) => ({
+		ok: false as const,
+		response: httpErrorResponse(code, message),
+	});
 	const { publishKey } = readAccess(c.env);
-	if (publishKey === undefined) return httpErrorResponse("FORBIDDEN", "server publish is off: PUBLISH_KEY is not set");
+	if (publishKey === undefined) return refuse("FORBIDDEN", "server routes are off: PUBLISH_KEY is not set");
 	if (!(await publishKeyMatches(c.req.header("Authorization"), publishKey))) {
-		return httpErrorResponse("UNAUTHORIZED", "Authorization: Bearer <PUBLISH_KEY> is missing or wrong");
+		return refuse("UNAUTHORIZED", "Authorization: Bearer <PUBLISH_KEY> is missing or wrong");
 	}
 	const { maxMessageBytes } = readSettings(c.env);
 	const body = await readBodyText(c.req.raw, maxMessageBytes);
-	if (!body.ok && body.problem === "too large") {
-		return httpErrorResponse("MESSAGE_TOO_LARGE", `body exceeds ${maxMessageBytes} bytes`);
-	}
-	if (!body.ok) return httpErrorResponse("BAD_REQUEST", "body is not valid UTF-8");
+	if (!body.ok && body.problem === "too large")
+		return refuse("MESSAGE_TOO_LARGE", `body exceeds ${maxMessageBytes} bytes`);
+	if (!body.ok) return refuse("BAD_REQUEST", "body is not valid UTF-8");
 	let value: unknown;
 	try {
 		value = JSON.parse(body.text);
 	} catch {
-		return httpErrorResponse("BAD_REQUEST", "body is not valid JSON");
+		return refuse("BAD_REQUEST", "body is not valid JSON");
 	}
-	const parsed = parsePublishBody(value);
-	if (!parsed.ok) return httpErrorResponse("BAD_REQUEST", parsed.message);
-	const { message, from, to } = parsed.body;
-	const result = await roomStub(c.env, c.get("room")).publish(JSON.stringify(message), from, to);
-	if (!result.ok) return httpErrorResponse(httpErrorCodeOf(result.code), result.message);
-	return c.json(result.ack, 201);
-});
+	const parsed = parseServerPost(value, field);
+	return parsed.ok ? parsed : refuse("BAD_REQUEST", parsed.message);
+}
 
 app.notFound((c) => httpErrorResponse("NOT_FOUND", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
 

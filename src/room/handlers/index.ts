@@ -8,6 +8,7 @@ import type { Connection } from "../connection";
 import type { RoomState } from "../room-state";
 import { register } from "./register";
 import { sendMessage } from "./send-message";
+import { signal } from "./signal";
 import { unregister } from "./unregister";
 import { updateUser } from "./update-user";
 
@@ -25,6 +26,7 @@ export const clientEventHandlers: { [E in ClientEventName]: ClientEventHandler<E
 	[ClientEvents.SendMessage]: sendMessage,
 	[ClientEvents.Unregister]: unregister,
 	[ClientEvents.UpdateUser]: updateUser,
+	[ClientEvents.Signal]: signal,
 };
 
 /** Runs a checked frame's handler. */
