@@ -3,8 +3,8 @@
  * Protocol names come from the shared protocol module, types only from the server's side.
  */
 
-export type { ErrorCode, LeaveReason } from "../protocol/constants";
-export type { JsonObject, Message, MessageAckData, User } from "../protocol/types";
+export type { ErrorCode, LeaveReason, PresenceMode } from "../protocol/constants";
+export type { JsonObject, Message, MessageAckData, SelfUser, User } from "../protocol/types";
 export type { BackoffOptions } from "./backoff";
 export { backoffDelay } from "./backoff";
 export { type ClientErrorCode, ClientErrorCodes, RoomError } from "./errors";
@@ -12,10 +12,13 @@ export type { PaceOptions } from "./pacer";
 export { RoomClient } from "./room-client";
 export { type ClientSettings, DEFAULT_OPTIONS } from "./settings";
 export type {
+	Departure,
 	PresenceChange,
+	PresenceSnapshot,
 	RegisteredInfo,
 	RoomClientEvents,
 	RoomClientOptions,
 	RoomClientState,
 	SendOptions,
+	UserFields,
 } from "./types";

@@ -5,13 +5,15 @@
 import { ErrorCodes } from "../protocol/constants";
 import type { MessageAckData } from "../protocol/types";
 import { ClientErrorCodes, RoomError } from "./errors";
-import { SendPacer } from "./pacer";
+import { type SendPacer, WakeUp } from "./pacer";
 import { createSend, type PendingSend, SendQueue } from "./sends";
 import type { ClientSettings } from "./settings";
 
 export interface OutboxOptions
-	extends Pick<ClientSettings, "queueLimit" | "pace" | "rateLimitedRetryMs" | "rateLimitedMaxRetries"> {
+	extends Pick<ClientSettings, "queueLimit" | "rateLimitedRetryMs" | "rateLimitedMaxRetries"> {
 	now: () => number;
+	/** The connection's rate, shared with every other client event. */
+	pacer: SendPacer;
 	/** Whether sends may be written now (registered and staying, socket open). */
 	canWrite: () => boolean;
 	write: (frame: string) => void;
@@ -20,13 +22,11 @@ export interface OutboxOptions
 export class Outbox {
 	readonly #options: OutboxOptions;
 	readonly #queue: SendQueue;
-	readonly #pacer: SendPacer;
-	#timer: ReturnType<typeof setTimeout> | undefined;
+	readonly #wakeUp = new WakeUp(() => this.pump());
 
 	constructor(options: OutboxOptions) {
 		this.#options = options;
 		this.#queue = new SendQueue(options.queueLimit);
-		this.#pacer = new SendPacer(options.pace, options.now);
 	}
 
 	/** Sends waiting for an acknowledgement, offline ones included. */
@@ -50,16 +50,6 @@ export class Outbox {
 			}
 			this.pump();
 		});
-	}
-
-	/** A new connection: the room's rate bucket for it starts full. */
-	connected(): void {
-		this.#pacer.reset();
-	}
-
-	/** Register and Unregister count against the room's rate like any event. */
-	spendForControl(): void {
-		this.#pacer.spend();
 	}
 
 	/** After a `Registered`: everything unacknowledged goes again. Answers the ids the room may hold. */
@@ -112,16 +102,13 @@ export class Outbox {
 
 	/** Writes queued sends in order, as fast as the pacer allows, while writing is allowed. */
 	pump(): void {
-		if (this.#timer !== undefined) return;
+		if (this.#wakeUp.waiting) return;
 		while (this.#options.canWrite()) {
 			const next = this.#queue.next(this.#options.now());
 			if (!next) return;
-			const waitMs = "waitMs" in next ? next.waitMs : this.#pacer.take();
+			const waitMs = "waitMs" in next ? next.waitMs : this.#options.pacer.take();
 			if (waitMs > 0) {
-				this.#timer = setTimeout(() => {
-					this.#timer = undefined;
-					this.pump();
-				}, waitMs);
+				this.#wakeUp.after(waitMs);
 				return;
 			}
 			if ("entry" in next) {
@@ -133,7 +120,6 @@ export class Outbox {
 
 	/** Stops a waiting pump (the socket closed); the next `pump()` starts it again. */
 	stop(): void {
-		if (this.#timer !== undefined) clearTimeout(this.#timer);
-		this.#timer = undefined;
+		this.#wakeUp.cancel();
 	}
 }

@@ -1,6 +1,7 @@
 /**
- * Client-side pacing of sends: a token bucket matching the room's rate limit, so that a flushed
- * offline queue is not answered with a run of RATE_LIMITED.
+ * Client-side pacing of every client event: a token bucket matching the room's rate limit, so
+ * that a flushed offline queue or a stream of updates is not answered with a run of RATE_LIMITED,
+ * and the wake-up a queue waits on meanwhile.
  */
 
 export interface PaceOptions {
@@ -9,7 +10,7 @@ export interface PaceOptions {
 }
 
 export class SendPacer {
-	readonly #options: PaceOptions;
+	#options: PaceOptions;
 	readonly #now: () => number;
 	#tokens: number;
 	#at: number;
@@ -25,6 +26,17 @@ export class SendPacer {
 	reset(): void {
 		this.#tokens = this.#options.burst;
 		this.#at = this.#now();
+	}
+
+	/**
+	 * Follows the rate a room announced. What this connection already spent stays spent: the
+	 * room's bucket started full at its own burst when the socket opened.
+	 */
+	adopt(pace: PaceOptions): void {
+		this.#refill();
+		const spent = Math.max(0, this.#options.burst - this.#tokens);
+		this.#options = pace;
+		this.#tokens = Math.max(0, pace.burst - spent);
 	}
 
 	/** Counts an event that goes now whatever the bucket says (Register, Unregister). */
@@ -53,5 +65,33 @@ export class SendPacer {
 			this.#tokens = Math.min(burst, this.#tokens + (Math.max(0, now - this.#at) * perSecond) / 1000);
 		}
 		this.#at = now;
+	}
+}
+
+/** A queue's one wake-up: while it waits, asking again changes nothing. */
+export class WakeUp {
+	readonly #action: () => void;
+	#timer: ReturnType<typeof setTimeout> | undefined;
+
+	constructor(action: () => void) {
+		this.#action = action;
+	}
+
+	get waiting(): boolean {
+		return this.#timer !== undefined;
+	}
+
+	/** Runs the action after `ms`, unless a wake-up is already due. */
+	after(ms: number): void {
+		if (this.#timer !== undefined) return;
+		this.#timer = setTimeout(() => {
+			this.#timer = undefined;
+			this.#action();
+		}, ms);
+	}
+
+	cancel(): void {
+		if (this.#timer !== undefined) clearTimeout(this.#timer);
+		this.#timer = undefined;
 	}
 }

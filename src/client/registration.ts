@@ -4,7 +4,7 @@
  * RATE_LIMITED one is retried on the same socket only; any other Error answering a Register is
  * final (the room refuses who we say we are).
  */
-import { ClientEvents, ErrorCodes } from "../protocol/constants";
+import { ClientEvents, ErrorCodes, type PresenceMode } from "../protocol/constants";
 import type { RegisteredData } from "../protocol/types";
 import { ClientErrorCodes, RoomError } from "./errors";
 import type { RoomClientOptions, RoomClientState } from "./types";
@@ -32,9 +32,12 @@ export interface RegistrationHost {
 	refused(error: RoomError): void;
 }
 
+/** Who we say we are, and how we hear presence. */
+export type Identity = Pick<RoomClientOptions, "userId" | "name" | "meta"> & { presence: PresenceMode };
+
 export interface RegistrationOptions {
-	/** Who we say we are in every Register. */
-	identity: Pick<RoomClientOptions, "userId" | "name" | "meta">;
+	/** Read afresh for every Register: a name or meta changed since goes with it. */
+	identity: () => Identity;
 	/** How long a RATE_LIMITED Register or Unregister waits before it goes again. */
 	retryMs: number;
 }
@@ -96,6 +99,17 @@ export class Registration {
 		}
 		// Otherwise a Register is on its way: its Registered is answered with an Unregister.
 		return left;
+	}
+
+	/** close(): leaves the room if in it, waiting at most `waitMs` for the answer. */
+	async leaveWithin(waitMs: number): Promise<void> {
+		if (this.#host.state() !== "registered") return;
+		let timer: ReturnType<typeof setTimeout> | undefined;
+		const waited = new Promise<void>((resolve) => {
+			timer = setTimeout(resolve, waitMs);
+		});
+		await Promise.race([this.unregister(), waited]);
+		clearTimeout(timer);
 	}
 
 	/** Resolves at the next `Registered`, at once if in the room and staying; rejects once closed. */
@@ -177,11 +191,12 @@ export class Registration {
 	#sendRegister(): void {
 		if (!this.#host.isOpen()) return;
 		this.#registerId = this.#host.nextRequestId("r");
-		const { userId, name, meta } = this.#options.identity;
+		const { userId, name, meta, presence } = this.#options.identity();
 		this.#host.write(ClientEvents.Register, this.#registerId, {
 			...(userId === undefined ? {} : { userId }),
 			...(name === undefined ? {} : { name }),
 			...(meta === undefined ? {} : { meta }),
+			presence,
 			// The first join asks for the latest history; every later one resumes.
 			...(this.#everRegistered ? { since: this.#host.lastSeq() } : {}),
 		});

@@ -1,20 +1,21 @@
 /**
  * RoomClient: a browser client for one room. It keeps the socket alive (heartbeat, reconnect with
  * jittered backoff), registers again after every reconnect and resumes from the last `seq`, sends
- * exactly once (a `clientMessageId` per send, resent until acknowledged), and keeps a live roster.
+ * exactly once (a `clientMessageId` per send, resent until acknowledged), keeps a live roster and
+ * its counts, and paces every event to the room's announced rate.
  */
 import { CloseCodes, ServerEvents } from "../protocol/constants";
-import type { MessageAckData, RegisteredData, ServerFrame, User } from "../protocol/types";
+import type { MessageAckData, RegisteredData, SelfUser, ServerFrame, User } from "../protocol/types";
 import { MessageDelivery } from "./delivery";
 import { Emitter } from "./emitter";
 import { ClientErrorCodes, RoomError } from "./errors";
-import { Outbox } from "./outbox";
-import { type ControlEvent, Registration } from "./registration";
-import { ClientRoster } from "./roster";
+import { Outgoing } from "./outgoing";
+import { isPresenceFrame, RoomPresence } from "./presence";
+import { Registration } from "./registration";
 import { type ClientSettings, resolveSettings } from "./settings";
 import { RoomTransport } from "./transport";
-import type { RoomClientEvents, RoomClientOptions, RoomClientState, SendOptions } from "./types";
-import { encodeClientFrame, parseServerFrame, roomSocketUrl } from "./wire";
+import type { RoomClientEvents, RoomClientOptions, RoomClientState, SendOptions, UserFields } from "./types";
+import { encodeClientFrame, parseServerFrame, socketUrlFor } from "./wire";
 
 export class RoomClient {
 	static readonly CONNECTING = 0;
@@ -25,10 +26,9 @@ export class RoomClient {
 	readonly room: string;
 	readonly #options: RoomClientOptions;
 	readonly #settings: ClientSettings;
-	readonly #now: () => number;
 	readonly #events = new Emitter<RoomClientEvents>();
-	readonly #roster = new ClientRoster();
-	readonly #outbox: Outbox;
+	readonly #presence: RoomPresence;
+	readonly #outgoing: Outgoing;
 	readonly #delivery: MessageDelivery;
 	readonly #transport: RoomTransport;
 	readonly #registration: Registration;
@@ -40,14 +40,22 @@ export class RoomClient {
 	constructor(options: RoomClientOptions) {
 		this.room = options.room;
 		this.#options = options;
-		this.#now = options.now ?? Date.now;
+		const now = options.now ?? Date.now;
 		const settings = resolveSettings(options);
 		this.#settings = settings;
-		this.#outbox = new Outbox({
+		this.#presence = new RoomPresence(settings.presence);
+		this.#outgoing = new Outgoing({
 			...settings,
-			now: this.#now,
+			now,
+			paceFixed: options.pace !== undefined,
 			canWrite: () => this.#state === "registered" && this.#registration.wanted && this.readyState === RoomClient.OPEN,
+			wanted: () => this.#registration.wanted,
 			write: (frame) => this.#transport.send(frame),
+			nextRequestId: () => this.#nextRequestId("n"),
+			applied: (self) => this.#events.emit("presence", this.#presence.updatedSelf(self)),
+			identity: { name: options.name, meta: options.meta },
+			acked: (requestId, ack) => this.#delivery.acked(requestId, ack),
+			gaveUp: (requestId) => this.#delivery.failed(requestId),
 		});
 		this.#delivery = new MessageDelivery(
 			(message, history) => this.#events.emit("message", message, { history }),
@@ -56,12 +64,9 @@ export class RoomClient {
 		this.#transport = new RoomTransport(
 			{
 				...settings,
-				url: async () => {
-					const { token } = options;
-					return roomSocketUrl(options.host, this.room, typeof token === "function" ? await token() : token);
-				},
+				url: () => socketUrlFor(options),
 				random: options.random ?? Math.random,
-				now: this.#now,
+				now,
 				WebSocket: options.WebSocket,
 			},
 			{ open: this.#onOpen, frame: this.#onFrame, close: this.#onClose, failed: this.#onFailed },
@@ -71,15 +76,18 @@ export class RoomClient {
 				state: () => this.#state,
 				isOpen: () => this.readyState === RoomClient.OPEN,
 				nextRequestId: (prefix) => this.#nextRequestId(prefix),
-				write: (event, requestId, data) => this.#writeControl(event, requestId, data),
+				write: (event, requestId, data) => this.#outgoing.writeControl(encodeClientFrame(event, requestId, data)),
 				lastSeq: () => this.#delivery.lastSeq,
 				entered: (data) => this.#entered(data),
-				staying: () => this.#outbox.pump(),
-				leaving: () => this.#outbox.refuseUnwritten(),
+				staying: () => this.#outgoing.pump(),
+				leaving: () => this.#outgoing.leaving(),
 				left: () => this.#left(),
 				refused: (error) => this.#fail(error),
 			},
-			{ identity: options, retryMs: settings.rateLimitedRetryMs },
+			{
+				identity: () => ({ userId: options.userId, ...this.#outgoing.updates.accepted, presence: settings.presence }),
+				retryMs: settings.rateLimitedRetryMs,
+			},
 		);
 	}
 
@@ -102,17 +110,22 @@ export class RoomClient {
 	}
 
 	/** This connection's user, as the room last told it. */
-	get self(): RegisteredData["self"] | undefined {
-		return this.#roster.self;
+	get self(): SelfUser | undefined {
+		return this.#presence.self;
 	}
 
 	get connectionId(): string | undefined {
 		return this.#connectionId;
 	}
 
-	/** Everyone in the room now (earliest first). Kept while reconnecting; replaced on `Registered`. */
+	/** Everyone in the room now (earliest first); empty in "count" mode. Kept while reconnecting; replaced on `Registered`. */
 	get users(): User[] {
-		return this.#roster.list();
+		return this.#presence.users;
+	}
+
+	/** How many users are present (leave grace included), in every presence mode. */
+	get userCount(): number {
+		return this.#presence.userCount;
 	}
 
 	/** The last message `seq` seen: where a resume starts. */
@@ -122,7 +135,7 @@ export class RoomClient {
 
 	/** Sends waiting for an acknowledgement, offline ones included. */
 	get pendingSends(): number {
-		return this.#outbox.size;
+		return this.#outgoing.sends.size;
 	}
 
 	on<E extends keyof RoomClientEvents>(event: E, listener: RoomClientEvents[E]): () => void {
@@ -139,7 +152,18 @@ export class RoomClient {
 		if (this.#state === "closed" || this.#closing) {
 			return Promise.reject(new RoomError(ClientErrorCodes.CLOSED, "the client is closed", requestId));
 		}
-		return this.#outbox.add(requestId, message, options.to);
+		return this.#outgoing.sends.add(requestId, message, options.to);
+	}
+
+	/**
+	 * Changes our name and/or meta on all our connections; resolves with our user as the room now
+	 * has it. Calls made while one is on its way merge into one (each field's latest value wins).
+	 */
+	updateUser(fields: UserFields): Promise<SelfUser> {
+		if (this.#state === "closed" || this.#closing) {
+			return Promise.reject(new RoomError(ClientErrorCodes.CLOSED, "the client is closed"));
+		}
+		return this.#outgoing.updates.request(fields);
 	}
 
 	/**
@@ -162,20 +186,12 @@ export class RoomClient {
 	async close(): Promise<void> {
 		if (this.#state === "closed" || this.#closing) return;
 		this.#closing = true;
-		if (this.#state === "registered") {
-			let timer: ReturnType<typeof setTimeout> | undefined;
-			const waited = new Promise<void>((resolve) => {
-				timer = setTimeout(resolve, this.#settings.closeWaitMs);
-			});
-			await Promise.race([this.unregister(), waited]);
-			clearTimeout(timer);
-		}
+		await this.#registration.leaveWithin(this.#settings.closeWaitMs);
 		this.#shutDown(new RoomError(ClientErrorCodes.CLOSED, "the client was closed"));
 	}
 
 	#onOpen = (): void => {
-		// The room's rate bucket is per connection and starts full.
-		this.#outbox.connected();
+		this.#outgoing.opened();
 		this.#registration.opened();
 		if (!this.#registration.wanted) this.#setState("unregistered");
 	};
@@ -189,7 +205,7 @@ export class RoomClient {
 
 	#onClose = (code: number, reason: string): void => {
 		this.#delivery.disconnected();
-		this.#outbox.stop();
+		this.#outgoing.closed();
 		this.#registration.closed();
 		if (this.#state === "closed") return;
 		if (code === CloseCodes.policy) {
@@ -204,10 +220,15 @@ export class RoomClient {
 	};
 
 	#handleFrame(frame: ServerFrame): void {
+		if (isPresenceFrame(frame)) {
+			this.#events.emit("presence", this.#presence.apply(frame));
+			return;
+		}
 		switch (frame.event) {
 			case ServerEvents.ConnectionEstablished:
 				this.#connectionId = frame.data.connectionId;
 				this.#transport.deadAfterMs = this.#options.deadAfterMs ?? frame.data.heartbeat.timeoutMs;
+				this.#outgoing.established(frame.data.limits);
 				return;
 			case ServerEvents.Registered:
 				this.#registration.onRegistered(frame.requestId, frame.data);
@@ -215,57 +236,40 @@ export class RoomClient {
 			case ServerEvents.Unregistered:
 				this.#registration.onUnregistered(frame.requestId);
 				return;
-			case ServerEvents.UserJoined:
-			case ServerEvents.UserUpdated:
-			case ServerEvents.UserLeft:
-				this.#events.emit("presence", this.#roster.apply(frame));
+			case ServerEvents.Updated:
+				this.#outgoing.updates.answered(frame.requestId, frame.data.self);
 				return;
 			case ServerEvents.Message:
 				this.#delivery.live(frame.data);
 				return;
-			case ServerEvents.MessageAck: {
-				const entry = this.#outbox.acked(frame.requestId, frame.data);
-				if (entry) this.#delivery.acked(entry.requestId, frame.data);
+			case ServerEvents.MessageAck:
+				this.#outgoing.acked(frame.requestId, frame.data);
+				return;
+			case ServerEvents.Error: {
+				const error = new RoomError(frame.data.code, frame.data.message, frame.requestId);
+				if (!this.#registration.onError(error) && !this.#outgoing.refused(error)) this.#events.emit("error", error);
 				return;
 			}
-			case ServerEvents.Error:
-				this.#onError(new RoomError(frame.data.code, frame.data.message, frame.requestId));
-				return;
 		}
 	}
 
 	/** Our Register was answered: the room's roster, our identity, and its history go to the page. */
 	#entered(data: RegisteredData): void {
-		this.#roster.reset(data.users);
-		this.#roster.self = data.self;
+		const presence = this.#presence.registered(data);
 		this.#connectionId = data.self.connectionId;
 		// Everything written to an old socket goes again; the room dedups by clientMessageId.
-		const uncertain = this.#outbox.requeueAll();
+		const uncertain = this.#outgoing.sends.requeueAll();
 		const reset = this.#delivery.registered(data, uncertain);
 		this.#setState("registered");
-		this.#events.emit("presence", { type: "sync", users: this.#roster.list() });
+		this.#events.emit("presence", presence);
 		const { lastSeq, historyTruncated } = data;
 		this.#events.emit("registered", { self: data.self, lastSeq, historyTruncated, reset });
 	}
 
 	/** Out of the room: the roster is empty. */
 	#left(): void {
-		this.#roster.reset([]);
-		this.#events.emit("presence", { type: "sync", users: [] });
+		this.#events.emit("presence", this.#presence.left());
 		if (this.readyState === RoomClient.OPEN) this.#setState("unregistered");
-	}
-
-	#onError(error: RoomError): void {
-		if (this.#registration.onError(error)) return;
-		const outcome = this.#outbox.refused(error);
-		if (outcome === undefined) this.#events.emit("error", error);
-		else if (outcome === "rejected" && error.requestId !== undefined) this.#delivery.failed(error.requestId);
-	}
-
-	/** Register and Unregister count against the room's rate like any event. */
-	#writeControl(event: ControlEvent, requestId: string, data: object): void {
-		this.#outbox.spendForControl();
-		this.#transport.send(encodeClientFrame(event, requestId, data));
 	}
 
 	/** Stops for good, telling the page why. */
@@ -277,7 +281,7 @@ export class RoomClient {
 	#shutDown(reason: RoomError): void {
 		this.#setState("closed");
 		this.#transport.stop();
-		this.#outbox.refuseAll(reason);
+		this.#outgoing.refuseAll(reason);
 		this.#registration.stop(reason);
 	}
 

@@ -1,15 +1,10 @@
-/** The client's copy of the room's roster, kept from `Registered`, `UserJoined`, `UserUpdated`, `UserLeft`. */
-import { ServerEvents } from "../protocol/constants";
-import type { RegisteredData, ServerFrame, User } from "../protocol/types";
-import type { PresenceChange } from "./types";
-
-type PresenceEvent = typeof ServerEvents.UserJoined | typeof ServerEvents.UserUpdated | typeof ServerEvents.UserLeft;
-type PresenceFrame = Extract<ServerFrame, { event: PresenceEvent }>;
+/** The client's copy of the room's roster, by userId, and this connection's own user. */
+import type { SelfUser, User } from "../protocol/types";
 
 export class ClientRoster {
 	readonly #users = new Map<string, User>();
 	/** This connection's user, as the room last told it (kept while out of the room). */
-	self: RegisteredData["self"] | undefined;
+	self: SelfUser | undefined;
 
 	/** Replaces the whole roster: `Registered` is the truth after every (re)connection. */
 	reset(users: readonly User[]): void {
@@ -17,22 +12,13 @@ export class ClientRoster {
 		for (const user of users) this.#users.set(user.userId, user);
 	}
 
-	/** Applies a UserJoined, UserUpdated or UserLeft; answers the change to announce. */
-	apply(frame: PresenceFrame): Exclude<PresenceChange, { type: "sync" }> {
-		if (frame.event === ServerEvents.UserLeft) {
-			this.remove(frame.data.user.userId);
-			return { type: "left", ...frame.data, users: this.list() };
-		}
-		const { user } = frame.data;
-		this.upsert(user);
-		if (this.self?.userId === user.userId) this.self = { ...user, connectionId: this.self.connectionId };
-		return { type: frame.event === ServerEvents.UserJoined ? "joined" : "updated", user, users: this.list() };
-	}
-
+	/** A joined or updated user replaces any entry with its userId; our own keeps its connectionId. */
 	upsert(user: User): void {
 		this.#users.set(user.userId, user);
+		if (this.self?.userId === user.userId) this.self = { ...user, connectionId: this.self.connectionId };
 	}
 
+	/** A user who left; one not listed is ignored. */
 	remove(userId: string): void {
 		this.#users.delete(userId);
 	}
@@ -43,6 +29,13 @@ export class ClientRoster {
 
 	get size(): number {
 		return this.#users.size;
+	}
+
+	/** Registered connections of everyone listed. */
+	get connectionCount(): number {
+		let total = 0;
+		for (const user of this.#users.values()) total += user.connections;
+		return total;
 	}
 
 	/** Everyone online, earliest arrival first (ties by userId, so the order is stable). */

@@ -1,5 +1,5 @@
 /** The client's tunables and, in one place, every default the client has. */
-import { HEARTBEAT } from "../protocol/constants";
+import { HEARTBEAT, type PresenceMode, PresenceModes } from "../protocol/constants";
 import type { BackoffOptions } from "./backoff";
 import type { PaceOptions } from "./pacer";
 import type { RoomClientOptions } from "./types";
@@ -13,7 +13,9 @@ export interface ClientSettings {
 	backoff: BackoffOptions;
 	/** Most sends waiting for an acknowledgement, offline ones included. */
 	queueLimit: number;
-	/** Client-side pacing; match the room's `RATE_LIMIT`. */
+	/** How this connection hears presence: "batched" frames, per-change "events", or only a "count" (large rooms). */
+	presence: PresenceMode;
+	/** Client-side pacing of every client event; left out, the rate each room announces (this until it does). */
 	pace: PaceOptions;
 	/** Give up on a connection attempt after this long. */
 	connectTimeoutMs: number;
@@ -23,9 +25,9 @@ export interface ClientSettings {
 	probeGraceMs: number;
 	/** How often the link is looked at, at most (never less often than the heartbeat). */
 	linkCheckMs: number;
-	/** How long a RATE_LIMITED send, Register or Unregister waits before it goes again. */
+	/** How long a RATE_LIMITED send, Register, Unregister or UpdateUser waits before it goes again. */
 	rateLimitedRetryMs: number;
-	/** A fresh send is given up after this many RATE_LIMITED; one the room may hold never is. */
+	/** A fresh send or an update is given up after this many RATE_LIMITED; a send the room may hold never is. */
 	rateLimitedMaxRetries: number;
 	/** Most of our acked message ids remembered ahead of `lastSeq` (more means something else is wrong). */
 	ownIdsLimit: number;
@@ -37,7 +39,8 @@ export const DEFAULT_OPTIONS: Readonly<ClientSettings> = Object.freeze({
 	deadAfterMs: HEARTBEAT.timeoutMs,
 	backoff: Object.freeze({ baseMs: 1_000, maxMs: 30_000 }),
 	queueLimit: 100,
-	// The room's default RATE_LIMIT: 20 events/s, bursts of 40.
+	presence: PresenceModes.batched,
+	// The room's default RATE_LIMIT (20 events/s, bursts of 40), until a room announces its own.
 	pace: Object.freeze({ perSecond: 20, burst: 40 }),
 	connectTimeoutMs: 10_000,
 	closeWaitMs: 2_000,
@@ -56,6 +59,7 @@ export function resolveSettings(options: RoomClientOptions): ClientSettings {
 		deadAfterMs: options.deadAfterMs ?? defaults.deadAfterMs,
 		backoff: { ...defaults.backoff, ...options.backoff },
 		queueLimit: options.queueLimit ?? defaults.queueLimit,
+		presence: options.presence ?? defaults.presence,
 		pace: options.pace ?? defaults.pace,
 		connectTimeoutMs: options.connectTimeoutMs ?? defaults.connectTimeoutMs,
 		closeWaitMs: options.closeWaitMs ?? defaults.closeWaitMs,

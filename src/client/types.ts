@@ -26,10 +26,43 @@ export interface RoomClientOptions extends Partial<Omit<ClientSettings, "backoff
 /** `connecting` until the first `Registered`; `unregistered` after `unregister()`, still connected. */
 export type RoomClientState = "connecting" | "registered" | "reconnecting" | "unregistered" | "closed";
 
-export type PresenceChange =
-	| { type: "sync"; users: User[] }
-	| { type: "joined" | "updated"; user: User; users: User[] }
-	| { type: "left"; user: User; reason: LeaveReason; users: User[] };
+/** Who is present, as every `presence` event tells it. */
+export interface PresenceSnapshot {
+	/** Everyone present, earliest first (leave grace included); always empty in `count` mode. */
+	users: User[];
+	/** How many users are present, leave grace included. */
+	userCount: number;
+	/** Their registered connections: from `Occupancy` in `count` mode (unknown until the first), else summed over `users`. */
+	connectionCount: number | undefined;
+}
+
+/** A user who left, and why. */
+export interface Departure {
+	user: User;
+	reason: LeaveReason;
+}
+
+/**
+ * A change of presence: `sync` replaces everything (a `Registered`, or leaving the room), `joined`,
+ * `updated` and `left` are single changes ("events" mode, and our own `updateUser`), `batch` is
+ * one `Presence` frame ("batched" mode), `occupancy` new counts ("count" mode).
+ */
+export type PresenceChange = PresenceSnapshot &
+	(
+		| { type: "sync" }
+		| { type: "joined" | "updated"; user: User }
+		| ({ type: "left" } & Departure)
+		| { type: "batch"; joined: User[]; updated: User[]; left: Departure[] }
+		| { type: "occupancy" }
+	);
+
+/** What `updateUser()` may change; at least one of the two. */
+export interface UserFields {
+	/** 1–64 characters. */
+	name?: string;
+	/** At most 1 KiB as JSON; replaces the whole `meta`. */
+	meta?: JsonObject;
+}
 
 export interface RegisteredInfo {
 	self: RegisteredData["self"];

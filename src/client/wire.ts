@@ -1,6 +1,7 @@
 /** Frames on the wire, the socket URL and ids: the client's side of the protocol's encoding. */
 import { CLIENT_EVENT_TYPE, ServerEvents } from "../protocol/constants";
 import type { ClientFrame, ServerFrame } from "../protocol/types";
+import type { RoomClientOptions } from "./types";
 
 export function encodeClientFrame(event: ClientFrame["event"], requestId: string, requestData: object): string {
 	return JSON.stringify({ eventType: CLIENT_EVENT_TYPE, event, requestId, requestData });
@@ -36,6 +37,12 @@ export function roomSocketUrl(host: string | undefined, room: string, token: str
 	url.protocol = url.protocol === "https:" || url.protocol === "wss:" ? "wss:" : "ws:";
 	if (token !== undefined) url.searchParams.set("token", token);
 	return url.toString();
+}
+
+/** The room's socket URL, asking a token function afresh each time. */
+export async function socketUrlFor(options: Pick<RoomClientOptions, "host" | "room" | "token">): Promise<string> {
+	const { token } = options;
+	return roomSocketUrl(options.host, options.room, typeof token === "function" ? await token() : token);
 }
 
 /** 128 random bits as hex; `crypto.randomUUID` exists only on secure origins, this works on all. */

@@ -1,8 +1,8 @@
 /**
  * The demo page at `/`: pick a room and a name (or open `/?room=NAME&user=ID` to join at once),
- * then see who is online, the room's history and its live messages.
+ * then see who is online (and who is away), the room's history and its live messages.
  */
-import { type Message, RoomClient, RoomError } from "../client";
+import { ClientErrorCodes, type Message, RoomClient, RoomError } from "../client";
 import {
 	appendRow,
 	confirmRow,
@@ -11,6 +11,7 @@ import {
 	findElements,
 	messageRow,
 	messageText,
+	type PresenceStatus,
 	showNotice,
 	showRoster,
 	showState,
@@ -49,10 +50,12 @@ function join(elements: Elements, options: JoinOptions): void {
 	document.title = `${options.room} · edge-rooms`;
 	elements.roomTitle.textContent = options.room;
 	elements.roomView.hidden = false;
+	const status = (): PresenceStatus => (document.visibilityState === "hidden" ? "away" : "here");
 	const client = new RoomClient({
 		room: options.room,
 		userId: options.userId,
 		name: options.name,
+		meta: { status: status() },
 		...(options.token ? { token: options.token } : {}),
 	});
 	// For tests and curious developers: the page's client, in the console.
@@ -74,7 +77,8 @@ function join(elements: Elements, options: JoinOptions): void {
 	};
 
 	client.on("state", (state) => showState(elements, state));
-	client.on("presence", ({ users }) => showRoster(elements, users, client.self?.userId));
+	// Every presence event carries the whole picture; a reconnect keeps it until the next Registered.
+	client.on("presence", (presence) => showRoster(elements, presence, client.self?.userId));
 	client.on("message", (message) => showMessage(message));
 	client.on("registered", ({ historyTruncated, reset }) => {
 		if (reset) showNotice(elements, "The room was reset; earlier messages are gone.");
@@ -82,6 +86,15 @@ function join(elements: Elements, options: JoinOptions): void {
 		else showNotice(elements, "");
 	});
 	client.on("error", (error) => showNotice(elements, `${error.code}: ${error.message}`));
+	// Out of the room, or closed, there is no one to tell.
+	const untold = new Set<string>([ClientErrorCodes.UNREGISTERED, ClientErrorCodes.CLOSED]);
+	document.addEventListener("visibilitychange", () => {
+		// Merged with any status change still on its way: only the latest one goes.
+		client.updateUser({ meta: { status: status() } }).catch((error: unknown) => {
+			if (error instanceof RoomError && !untold.has(error.code))
+				showNotice(elements, `${error.code}: ${error.message}`);
+		});
+	});
 
 	elements.sendForm.addEventListener("submit", (event) => {
 		event.preventDefault();

@@ -1,5 +1,5 @@
 /** The demo page's DOM: everything is built with textContent, so no message can inject markup. */
-import type { Message, RoomClientState, User } from "../client";
+import type { Message, PresenceSnapshot, RoomClientState, User } from "../client";
 
 export interface Elements {
 	joinForm: HTMLFormElement;
@@ -51,24 +51,35 @@ export function showState(elements: Elements, state: RoomClientState): void {
 	elements.status.textContent = STATE_LABELS[state];
 }
 
-export function showRoster(elements: Elements, users: readonly User[], selfId: string | undefined): void {
-	const items = users.map((user) => {
-		const item = document.createElement("li");
-		item.dataset.userId = user.userId;
-		const name = document.createElement("span");
-		name.className = "name";
-		name.textContent = user.userId === selfId ? `${user.name} (you)` : user.name;
-		item.append(name);
-		if (user.connections > 1) {
-			const tabs = document.createElement("span");
-			tabs.className = "tabs";
-			tabs.textContent = `${user.connections} tabs`;
-			item.append(tabs);
-		}
-		return item;
-	});
-	elements.roster.replaceChildren(...items);
-	elements.rosterCount.textContent = String(users.length);
+/** The status a page sets in its user's meta: away while the tab is hidden. */
+export type PresenceStatus = "here" | "away";
+
+export function showRoster(elements: Elements, presence: PresenceSnapshot, selfId: string | undefined): void {
+	elements.roster.replaceChildren(...presence.users.map((user) => rosterItem(user, user.userId === selfId)));
+	// The room's count: leave grace included, and right even where no roster is kept.
+	elements.rosterCount.textContent = String(presence.userCount);
+}
+
+function rosterItem(user: User, isSelf: boolean): HTMLLIElement {
+	const item = document.createElement("li");
+	item.dataset.userId = user.userId;
+	const name = document.createElement("span");
+	name.className = "name";
+	name.textContent = isSelf ? `${user.name} (you)` : user.name;
+	item.append(name);
+	if (user.meta.status === "away") {
+		item.classList.add("away");
+		item.append(note("status", "away"));
+	}
+	if (user.connections > 1) item.append(note("tabs", `${user.connections} tabs`));
+	return item;
+}
+
+function note(className: string, text: string): HTMLSpanElement {
+	const span = document.createElement("span");
+	span.className = className;
+	span.textContent = text;
+	return span;
 }
 
 /** The text a message shows: a string as is, `{text}` as its text, anything else as JSON. */

@@ -56,6 +56,21 @@ describe("SendPacer: the room's rate, on the client", () => {
 		expect(pacer.take()).toBe(100);
 	});
 
+	it("adopting a room's rate keeps what this connection already spent", () => {
+		let now = 0;
+		const pacer = new SendPacer({ perSecond: 20, burst: 40 }, () => now);
+		pacer.spend();
+		pacer.adopt({ perSecond: 5, burst: 10 });
+		for (let i = 0; i < 9; i += 1) expect(pacer.take()).toBe(0);
+		expect(pacer.take()).toBe(200);
+		now += 200;
+		expect(pacer.take()).toBe(0);
+		// A new connection starts with the adopted burst.
+		pacer.reset();
+		for (let i = 0; i < 10; i += 1) expect(pacer.take()).toBe(0);
+		expect(pacer.take()).toBe(200);
+	});
+
 	it("never waits when pacing is off", () => {
 		const pacer = new SendPacer({ perSecond: Number.POSITIVE_INFINITY, burst: 0 }, () => 0);
 		for (let i = 0; i < 1_000; i += 1) expect(pacer.take()).toBe(0);

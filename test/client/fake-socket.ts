@@ -2,7 +2,10 @@
  * A WebSocket double for the client's unit tests: the test plays the server, opening, answering
  * and dropping the connection by hand, and reads every frame the client wrote.
  */
-import type { ClientFrame, ServerFrame } from "../../src/protocol/types";
+import type { ClientFrame, RoomLimits, ServerFrame } from "../../src/protocol/types";
+
+/** The room's default RATE_LIMIT and frame size, as ConnectionEstablished announces them. */
+export const DEFAULT_LIMITS: RoomLimits = { eventsPerSecond: 20, burst: 40, maxMessageBytes: 65536 };
 
 export class FakeSocket extends EventTarget {
 	static readonly CONNECTING = 0;
@@ -43,7 +46,7 @@ export class FakeSocket extends EventTarget {
 
 	// ---- the server's side --------------------------------------------------------------------
 
-	accept(connectionId = "c1"): void {
+	accept(connectionId = "c1", limits: RoomLimits = DEFAULT_LIMITS): void {
 		this.readyState = FakeSocket.OPEN;
 		this.dispatchEvent(new Event("open"));
 		this.receive({
@@ -55,7 +58,7 @@ export class FakeSocket extends EventTarget {
 				connectionId,
 				room: "lobby",
 				heartbeat: { request: "ping", response: "pong", intervalMs: 20000, timeoutMs: 60000 },
-				limits: { eventsPerSecond: 20, burst: 40, maxMessageBytes: 65536 },
+				limits,
 				leaveGraceMs: 10000,
 			},
 		});

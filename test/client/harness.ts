@@ -1,8 +1,15 @@
 /** Builders for server frames and a client wired to FakeSocket, with its events recorded. */
 import { vi } from "vitest";
-import { type Message, RoomClient, type RoomClientOptions, type RoomError, type User } from "../../src/client";
-import type { RegisteredData, ServerFrame } from "../../src/protocol/types";
-import { FakeSocket } from "./fake-socket";
+import {
+	type Message,
+	type PresenceChange,
+	RoomClient,
+	type RoomClientOptions,
+	type RoomError,
+	type User,
+} from "../../src/client";
+import type { PresenceData, RegisteredData, RoomLimits, SelfUser, ServerFrame } from "../../src/protocol/types";
+import { DEFAULT_LIMITS, FakeSocket } from "./fake-socket";
 
 export function user(userId: string, extra: Partial<User> = {}): User {
 	return { userId, name: userId, meta: {}, connections: 1, joinedAt: 1_000, ...extra };
@@ -18,6 +25,8 @@ export type RegisteredFields = {
 	history?: Message[];
 	historyTruncated?: boolean;
 	self?: string;
+	/** Default: how many `users` there are. */
+	userCount?: number;
 };
 
 /** A `Registered`'s data: by default alice alone in an empty room. */
@@ -27,7 +36,7 @@ export function registeredData(data: RegisteredFields = {}): RegisteredData {
 	return {
 		self: { ...user(self), connectionId: "c1" },
 		users,
-		userCount: users.length,
+		userCount: data.userCount ?? users.length,
 		lastSeq: data.lastSeq ?? 0,
 		history: data.history ?? [],
 		historyTruncated: data.historyTruncated ?? false,
@@ -40,6 +49,36 @@ export function registered(requestId: string | undefined, data: RegisteredFields
 		event: "Registered",
 		...(requestId === undefined ? {} : { requestId }),
 		data: registeredData(data),
+	};
+}
+
+/** A `Presence` frame ("batched" mode); `userCount` defaults to 0 so that tests say it. */
+export function presence(data: Partial<PresenceData>): ServerFrame {
+	const { joined = [], updated = [], left = [], userCount = 0 } = data;
+	return { eventType: "ServerEvent", event: "Presence", data: { joined, updated, left, userCount } };
+}
+
+export function occupancy(userCount: number, connectionCount: number): ServerFrame {
+	return { eventType: "ServerEvent", event: "Occupancy", data: { userCount, connectionCount } };
+}
+
+/** The `Updated` reply to an UpdateUser: alice on connection c1 with `fields`. */
+export function updated(requestId: string | undefined, fields: Partial<User> = {}): ServerFrame {
+	const self: SelfUser = { ...user("alice", fields), connectionId: "c1" };
+	return {
+		eventType: "ServerEvent",
+		event: "Updated",
+		...(requestId === undefined ? {} : { requestId }),
+		data: { self },
+	};
+}
+
+export function unregistered(requestId: string | undefined): ServerFrame {
+	return {
+		eventType: "ServerEvent",
+		event: "Unregistered",
+		...(requestId === undefined ? {} : { requestId }),
+		data: {},
 	};
 }
 
@@ -72,6 +111,7 @@ export interface Recorded {
 	history: boolean[];
 	states: string[];
 	errors: RoomError[];
+	presence: PresenceChange[];
 }
 
 /** A client on FakeSocket with a fixed jitter draw (0.5) and every event recorded. */
@@ -85,13 +125,14 @@ export function startClient(options: Partial<RoomClientOptions> = {}): Recorded 
 		random: () => 0.5,
 		...options,
 	});
-	const recorded: Recorded = { client, messages: [], history: [], states: [], errors: [] };
+	const recorded: Recorded = { client, messages: [], history: [], states: [], errors: [], presence: [] };
 	client.on("message", (received, context) => {
 		recorded.messages.push(received);
 		recorded.history.push(context.history);
 	});
 	client.on("state", (state) => recorded.states.push(state));
 	client.on("error", (failure) => recorded.errors.push(failure));
+	client.on("presence", (change) => recorded.presence.push(change));
 	return recorded;
 }
 
@@ -100,24 +141,32 @@ export async function settle(ms = 0): Promise<void> {
 	await vi.advanceTimersByTimeAsync(ms);
 }
 
-/** connect(), the socket opens, and the Register is answered. Returns the socket. */
-export async function joined(recorded: Recorded, data: RegisteredFields = {}): Promise<FakeSocket> {
+/** connect(), the socket opens (announcing `limits`), and the Register is answered. Returns the socket. */
+export async function joined(
+	recorded: Recorded,
+	data: RegisteredFields = {},
+	limits: RoomLimits = DEFAULT_LIMITS,
+): Promise<FakeSocket> {
 	const connected = recorded.client.connect();
 	await settle();
 	const socket = FakeSocket.latest();
-	socket.accept();
+	socket.accept("c1", limits);
 	socket.receive(registered(socket.lastFrame().requestId, data));
 	await connected;
 	return socket;
 }
 
 /** The socket after the next reconnect, opened and registered with `data`. */
-export async function rejoined(afterMs: number, data: RegisteredFields = {}): Promise<FakeSocket> {
+export async function rejoined(
+	afterMs: number,
+	data: RegisteredFields = {},
+	limits: RoomLimits = DEFAULT_LIMITS,
+): Promise<FakeSocket> {
 	const before = FakeSocket.instances.length;
 	await settle(afterMs);
 	if (FakeSocket.instances.length === before) throw new Error(`no reconnect within ${afterMs} ms`);
 	const socket = FakeSocket.latest();
-	socket.accept("c2");
+	socket.accept("c2", limits);
 	socket.receive(registered(socket.lastFrame().requestId, data));
 	await settle();
 	return socket;

@@ -164,7 +164,7 @@ describe("unregister() and register() at awkward moments", () => {
 		second.receive({ eventType: "ServerEvent", event: "Unregistered", requestId: unanswered(second), data: {} });
 		await left;
 		expect(recorded.client.pendingSends).toBe(1);
-		expect(changes.at(-1)).toEqual({ type: "sync", users: [] });
+		expect(changes.at(-1)).toEqual({ type: "sync", users: [], userCount: 0, connectionCount: 0 });
 		mayBeStored.catch(() => {});
 	});
 

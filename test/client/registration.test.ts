@@ -50,7 +50,7 @@ function setup(retryMs = 1_000) {
 				registration.stop(error);
 			},
 		},
-		{ identity: { userId: "alice", name: "Alice" }, retryMs },
+		{ identity: () => ({ userId: "alice", name: "Alice", presence: "batched" }), retryMs },
 	);
 	const last = (): Written => {
 		const frame = written.at(-1);
@@ -67,7 +67,11 @@ describe("register → Registered", () => {
 		const { registration, told, last } = setup();
 		const waiting = registration.whenRegistered();
 		registration.opened();
-		expect(last()).toEqual({ event: "Register", requestId: "r1", data: { userId: "alice", name: "Alice" } });
+		expect(last()).toEqual({
+			event: "Register",
+			requestId: "r1",
+			data: { userId: "alice", name: "Alice", presence: "batched" },
+		});
 		registration.onRegistered("r0", registeredData());
 		expect(told).toEqual([]);
 		registration.onRegistered("r1", registeredData({ lastSeq: 3 }));

@@ -5,38 +5,33 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { randomRoom } from "../support/client";
-import { chromiumInstalled, collectErrors, launchChromium } from "./chromium";
+import { chromiumInstalled, collectErrors } from "./chromium";
 import { WAIT_MS } from "./clients";
+import { DemoPages, pageUrl, waitForRosterEntry, waitForState, waitForTabCount } from "./demo-pages";
 import { startTcpProxy, type TcpProxy } from "./tcp-proxy";
 
 const SCREENSHOTS = join("test-results", "browser");
 
-interface RoomPage {
-	page: Page;
-	/** Console errors and uncaught exceptions so far. */
-	errors: string[];
-}
-
-let browser: Browser;
-const contexts: BrowserContext[] = [];
+const pages = new DemoPages();
+const openRoom = (room: string, user: string, origin?: string) => pages.open(room, user, origin);
 const proxies: TcpProxy[] = [];
 
 // CI installs Chromium (.ci/run); a developer without it gets a skip, not a false failure.
 describe.skipIf(!chromiumInstalled() && !process.env.CI)("the demo page in Chromium", () => {
 	beforeAll(async () => {
 		mkdirSync(SCREENSHOTS, { recursive: true });
-		browser = await launchChromium();
+		await pages.launch();
 	});
 
 	afterAll(async () => {
-		await browser?.close();
+		await pages.close();
 	});
 
 	afterEach(async () => {
-		await Promise.all(contexts.splice(0).map((context) => context.close()));
+		await pages.closePages();
 		await Promise.all(proxies.splice(0).map((proxy) => proxy.close()));
 	});
 
@@ -187,25 +182,13 @@ describe.skipIf(!chromiumInstalled() && !process.env.CI)("the demo page in Chrom
 		await secondTab.goto(pageUrl(inject("baseUrl"), room, "bob"));
 		const thirdTab = await context.newPage();
 		await thirdTab.goto(pageUrl(inject("baseUrl"), room, "bob"));
-		await alice.page.waitForFunction(
-			() => document.querySelector('#roster [data-user-id="bob"] .tabs')?.textContent === "2 tabs",
-			undefined,
-			{ timeout: WAIT_MS },
-		);
+		await waitForTabCount(alice.page, "bob", 2);
 		await thirdTab.close();
-		await alice.page.waitForFunction(
-			() => {
-				const entry = document.querySelector('#roster [data-user-id="bob"]');
-				return entry !== null && entry.querySelector(".tabs") === null;
-			},
-			undefined,
-			{ timeout: WAIT_MS },
-		);
+		await waitForTabCount(alice.page, "bob", 1);
 	});
 
 	it("the join form works, and the page fits a phone's screen", async () => {
-		const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-		contexts.push(context);
+		const context = await pages.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
 		const page = await context.newPage();
 		const errors = collectErrors(page);
 		await page.goto(`${inject("baseUrl")}/`);
@@ -225,28 +208,6 @@ describe.skipIf(!chromiumInstalled() && !process.env.CI)("the demo page in Chrom
 		expect(errors).toEqual([]);
 	});
 });
-
-function pageUrl(origin: string, room: string, user: string): string {
-	return `${origin}/?${new URLSearchParams({ room, user })}`;
-}
-
-async function openRoom(room: string, user: string, origin = inject("baseUrl")): Promise<RoomPage> {
-	const context = await browser.newContext({ viewport: { width: 1000, height: 640 } });
-	contexts.push(context);
-	const page = await context.newPage();
-	const errors = collectErrors(page);
-	await page.goto(pageUrl(origin, room, user));
-	await waitForState(page, "registered");
-	return { page, errors };
-}
-
-async function waitForState(page: Page, state: string, timeout = WAIT_MS): Promise<void> {
-	await page.waitForSelector(`#status[data-state="${state}"]`, { timeout });
-}
-
-async function waitForRosterEntry(page: Page, userId: string, state: "attached" | "detached" = "attached") {
-	await page.waitForSelector(`#roster [data-user-id="${userId}"]`, { state, timeout: WAIT_MS });
-}
 
 async function typeMessage(page: Page, text: string): Promise<void> {
 	await page.fill("#send-input", text);
