@@ -1,0 +1,92 @@
+/**
+ * The page the hooks' browser tests drive (bundled by page-server.ts with React's development
+ * build, so StrictMode really mounts every effect twice). It renders one room with `useRoom` and
+ * shows what the hooks return as DOM the tests read; `window.reactHarness` mounts and unmounts it.
+ */
+import { createElement as h, StrictMode, useEffect, useState } from "react";
+import { createRoot, type Root } from "react-dom/client";
+import { type RoomHandle, type UseRoomOptions, useRoom, useSignal } from "../../../src/react";
+
+export interface MountSettings {
+	strict: boolean;
+	/** Re-render the room component on every animation frame and on a 1 ms timer. */
+	churn: boolean;
+}
+
+export interface ReactHarness {
+	mount(options: UseRoomOptions, settings: MountSettings): void;
+	unmount(): void;
+	/** Sends through the mounted `useRoom`; resolves with the ack's seq. */
+	send(text: string): Promise<number>;
+	signal(value: unknown): void;
+}
+
+let latest: RoomHandle | undefined;
+let root: Root | undefined;
+
+function useChurn(enabled: boolean): number {
+	const [tick, setTick] = useState(0);
+	useEffect(() => {
+		if (!enabled) return;
+		let frame = requestAnimationFrame(function again() {
+			setTick((value) => value + 1);
+			frame = requestAnimationFrame(again);
+		});
+		const timer = setInterval(() => setTick((value) => value + 1), 1);
+		return () => {
+			cancelAnimationFrame(frame);
+			clearInterval(timer);
+		};
+	}, [enabled]);
+	return tick;
+}
+
+function Room({ options, churn }: { options: UseRoomOptions; churn: boolean }) {
+	const room = useRoom(options);
+	const tick = useChurn(churn);
+	const [signals, setSignals] = useState<string[]>([]);
+	useSignal(room, (signal) =>
+		setSignals((seen) => [...seen, `${signal.from.userId}:${JSON.stringify(signal.signal)}`]),
+	);
+	latest = room;
+	return h(
+		"main",
+		null,
+		h("p", { id: "state", "data-state": room.state }, room.state),
+		h("p", { id: "count" }, String(room.userCount)),
+		h("p", { id: "renders" }, String(tick)),
+		h("ul", { id: "users" }, ...room.users.map((user) => h("li", { key: user.userId }, user.userId))),
+		h(
+			"ol",
+			{ id: "messages" },
+			...room.messages.map((message) =>
+				h("li", { key: message.id, "data-id": message.id, "data-seq": message.seq }, String(message.message)),
+			),
+		),
+		h("ul", { id: "signals" }, ...signals.map((signal, index) => h("li", { key: index }, signal))),
+	);
+}
+
+const harness: ReactHarness = {
+	mount(options, { strict, churn }) {
+		const container = document.getElementById("root");
+		if (!container) throw new Error("the page has no #root");
+		root = createRoot(container);
+		const room = h(Room, { options, churn });
+		root.render(strict ? h(StrictMode, null, room) : room);
+	},
+	unmount() {
+		root?.unmount();
+		root = undefined;
+		latest = undefined;
+	},
+	async send(text) {
+		if (!latest) throw new Error("nothing is mounted");
+		return (await latest.send(text)).seq;
+	},
+	signal(value) {
+		latest?.signal(value);
+	},
+};
+
+(globalThis as { reactHarness?: ReactHarness }).reactHarness = harness;
