@@ -12,6 +12,12 @@ import { countFlicker, type Flicker, openFleet, stopFleet, waitForEach } from ".
 import { ResumingClient, type ResumingClientOptions } from "./resuming-client.ts";
 import type { PresenceMode } from "./server-frames.ts";
 
+/**
+ * The client library's default backoff (`DEFAULT_OPTIONS.backoff` in src/client/settings.ts,
+ * which the benchmark's `nodenext` project cannot import; the restart e2e test holds the two equal).
+ */
+export const LIBRARY_BACKOFF: Readonly<BackoffOptions> = Object.freeze({ baseMs: 1_000, maxMs: 30_000 });
+
 export interface DrillOptions {
 	server: RestartableWranglerDev;
 	room: string;
@@ -33,6 +39,11 @@ export interface Recovery extends RestartTimes {
 	recoveryMs: number;
 	/** From the kill to the last client's new `Registered`. */
 	outageMs: number;
+	/**
+	 * From the first client back to the last. Leave grace runs from the room's first run after the
+	 * restart (about the first client back): past the grace, leaves are announced by contract.
+	 */
+	spreadMs: number;
 	/** Connection attempts that failed, over all clients, during the outage. */
 	failedAttempts: number;
 }
@@ -77,12 +88,14 @@ export class RestartDrill {
 			this.options.timeoutMs,
 			"registered again after the restart",
 		);
-		const lastRegisteredAt = Math.max(...this.clients.map((client) => client.lastRegisteredAt));
+		const backAt = this.clients.map((client) => client.lastRegisteredAt);
+		const lastRegisteredAt = Math.max(...backAt);
 		return {
 			...times,
 			clients: this.clients.length,
 			recoveryMs: Math.max(0, lastRegisteredAt - times.healthyAt),
 			outageMs: lastRegisteredAt - times.killedAt,
+			spreadMs: lastRegisteredAt - Math.min(...backAt),
 			failedAttempts: this.#failedAttempts() - failedBefore,
 		};
 	}
