@@ -13,6 +13,7 @@
  */
 import { io, type Socket } from "socket.io-client";
 import WebSocket from "ws";
+import { closeWebSocket, inBatches, mapConcurrently } from "../../scripts/resuming-client/many-sockets.ts";
 import { isPong, type PresenceMode, serverEventOf } from "../../scripts/resuming-client/server-frames.ts";
 
 export type Protocol = "rooms" | "bare" | "socketio";
@@ -60,23 +61,8 @@ function sendFrame(key: number, sentAt: number): string {
 
 const WS_OPTIONS = { perMessageDeflate: false, handshakeTimeout: 30_000 } as const;
 
-function closeWs(ws: WebSocket, timeoutMs = 5000): Promise<void> {
-	if (ws.readyState === WebSocket.CLOSED) return Promise.resolve();
-	return new Promise((done) => {
-		const timer = setTimeout(() => {
-			ws.terminate();
-			done();
-		}, timeoutMs);
-		ws.once("close", () => {
-			clearTimeout(timer);
-			done();
-		});
-		try {
-			ws.close(1000, "bench done");
-		} catch {
-			ws.terminate();
-		}
-	});
+function closeWs(ws: WebSocket): Promise<void> {
+	return closeWebSocket(ws, 1000, "bench done");
 }
 
 /**
@@ -258,22 +244,12 @@ export interface OpenManyOptions {
 /** Opens and registers sockets with at most `concurrency` handshakes in flight. */
 export async function openMany(target: Target, room: string, options: OpenManyOptions, sink: Sink): Promise<Conn[]> {
 	const { firstIndex, count, concurrency, heartbeatMs, presence } = options;
-	const conns: Conn[] = new Array(count);
-	let next = 0;
-	const worker = async () => {
-		while (next < count) {
-			const i = next++;
-			const conn = await open(target, room, firstIndex + i, sink, presence);
-			conns[i] = heartbeatMs === undefined ? conn : keepAlive(conn, heartbeatMs);
-		}
-	};
-	await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-	return conns;
+	return mapConcurrently(count, concurrency, async (i) => {
+		const conn = await open(target, room, firstIndex + i, sink, presence);
+		return heartbeatMs === undefined ? conn : keepAlive(conn, heartbeatMs);
+	});
 }
 
-export async function closeAll(conns: readonly Conn[]): Promise<void> {
-	const batch = 100;
-	for (let i = 0; i < conns.length; i += batch) {
-		await Promise.all(conns.slice(i, i + batch).map((conn) => conn.close()));
-	}
+export function closeAll(conns: readonly Conn[]): Promise<void> {
+	return inBatches(conns, 100, (conn) => conn.close());
 }

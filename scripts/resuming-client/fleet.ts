@@ -3,6 +3,7 @@
  * on by event (each client's change is checked as it happens, never by sleeping), stopped
  * together, and what they saw of each other across a restart summed up.
  */
+import { inBatches, mapConcurrently } from "./many-sockets.ts";
 import type { ResumingClient } from "./resuming-client.ts";
 import type { PresenceObservationKind } from "./room-view.ts";
 
@@ -43,32 +44,33 @@ export function waitForEach(
 	});
 }
 
-/** Starts the clients with at most `concurrency` still unregistered at a time; resolves once all are registered. */
+/**
+ * Starts the clients with at most `concurrency` still unregistered at a time; resolves once all
+ * are registered. On a failure every client started is stopped: none is left reconnecting.
+ */
 export async function openFleet(
 	create: (index: number) => ResumingClient,
 	count: number,
 	concurrency: number,
 	timeoutMs: number,
 ): Promise<ResumingClient[]> {
-	const clients: ResumingClient[] = [];
-	let next = 0;
-	const worker = async () => {
-		while (next < count) {
-			const client = create(next++);
-			clients.push(client);
+	const started: ResumingClient[] = [];
+	try {
+		return await mapConcurrently(count, concurrency, async (index) => {
+			const client = create(index);
+			started.push(client);
 			client.start();
 			await waitForEach([client], (c) => c.registered, timeoutMs, `${client.userId} registered`);
-		}
-	};
-	await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-	return clients;
+			return client;
+		});
+	} catch (error) {
+		await stopFleet(started);
+		throw error;
+	}
 }
 
-export async function stopFleet(clients: readonly ResumingClient[]): Promise<void> {
-	const batch = 200;
-	for (let i = 0; i < clients.length; i += batch) {
-		await Promise.all(clients.slice(i, i + batch).map((client) => client.stop()));
-	}
+export function stopFleet(clients: readonly ResumingClient[]): Promise<void> {
+	return inBatches(clients, 200, (client) => client.stop());
 }
 
 export interface Flicker {

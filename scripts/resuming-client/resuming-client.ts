@@ -11,6 +11,7 @@
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
 import { type BackoffOptions, backoffDelay } from "../../src/client/backoff.ts";
+import { closeWebSocket } from "./many-sockets.ts";
 import { RoomView } from "./room-view.ts";
 import { type AckData, isPong, type PresenceMode, parseFrame, serverEventOf } from "./server-frames.ts";
 
@@ -93,20 +94,7 @@ export class ResumingClient {
 		this.#stopped = true;
 		clearTimeout(this.#retryTimer);
 		clearInterval(this.#heartbeat);
-		const socket = this.#socket;
-		if (!socket || socket.readyState === WebSocket.CLOSED) return Promise.resolve();
-		return new Promise((done) => {
-			const timer = setTimeout(() => {
-				socket.terminate();
-				done();
-			}, timeoutMs);
-			socket.once("close", () => {
-				clearTimeout(timer);
-				done();
-			});
-			if (socket.readyState === WebSocket.CONNECTING) socket.terminate();
-			else socket.close(1000, "done");
-		});
+		return this.#socket ? closeWebSocket(this.#socket, 1000, "done", timeoutMs) : Promise.resolve();
 	}
 
 	#open(): void {
