@@ -6,7 +6,8 @@
  * reach the server through wrangler's own port, the one address that survives a restart (the
  * Worker's own workerd gets a new port each time).
  *
- * Measured: when the last client was registered again, from the restart answering GET /health;
+ * Measured: when the last client was registered again, from the restarted server's first sign of
+ * life (GET /health answered, or a client registered: a reconnecting crowd can hold up the first);
  * and flicker, the other users who vanished from any client's roster and came back (a leave of a
  * user who is back at the end, or a user missing from a new `Registered` roster who was in the
  * client's roster before). Leave grace should make it 0.
@@ -20,12 +21,14 @@ import type { Settings } from "./settings.ts";
 export interface RestartResult {
 	round: number;
 	clients: number;
-	/** From the restart answering GET /health to the last client's new `Registered`. */
+	/** From the restarted server's first sign of life (GET /health, or a client registered) to the last client's new `Registered`. */
 	recoveryMs: number;
 	/** From the kill to the last client's new `Registered`. */
 	outageMs: number;
-	/** From the old group's death to the new server answering GET /health. */
+	/** From the old group's death to the new server's first sign of life. */
 	restartMs: number;
+	/** From the old group's death to the new server answering GET /health. */
+	healthyAfterMs: number;
 	/** From the first client back to the last (compare with the 10 s leave grace). */
 	spreadMs: number;
 	flicker: Flicker;
@@ -73,7 +76,8 @@ export async function runRestart(
 			clients: recovery.clients,
 			recoveryMs: recovery.recoveryMs,
 			outageMs: recovery.outageMs,
-			restartMs: recovery.healthyAt - recovery.deadAt,
+			restartMs: recovery.upAt - recovery.deadAt,
+			healthyAfterMs: recovery.healthyAt - recovery.deadAt,
 			spreadMs: recovery.spreadMs,
 			flicker: drill.flicker(),
 			failedAttempts: recovery.failedAttempts,
@@ -82,7 +86,7 @@ export async function runRestart(
 		results.push(result);
 		const { flicker } = result;
 		log(
-			`  (f) ${result.clients} clients: restart healthy ${result.restartMs.toFixed(0)} ms after the kill; last registered again ${result.recoveryMs.toFixed(0)} ms after that, ${result.spreadMs.toFixed(0)} ms after the first (${result.failedAttempts} failed attempts); flicker ${flicker.total} (left and back ${flicker.leftAndBack}, missing ${flicker.missing}, joined ${flicker.joined}, ${flicker.users} users)`,
+			`  (f) ${result.clients} clients: restart up ${result.restartMs.toFixed(0)} ms after the kill (health check ${result.healthyAfterMs.toFixed(0)} ms); last registered again ${result.recoveryMs.toFixed(0)} ms after that, ${result.spreadMs.toFixed(0)} ms after the first (${result.failedAttempts} failed attempts); flicker ${flicker.total} (left and back ${flicker.leftAndBack}, missing ${flicker.missing}, joined ${flicker.joined}, ${flicker.users} users)`,
 		);
 		return result;
 	} finally {
