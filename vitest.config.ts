@@ -1,6 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { WORKERD_LIMITS_VARS, WORKERD_VARS } from "./test/support/pinned-vars";
+import { WORKERD_LIMITS_VARS, WORKERD_PRESENCE_VARS, WORKERD_VARS } from "./test/support/pinned-vars";
 
 export default defineConfig({
 	test: {
@@ -30,6 +30,16 @@ export default defineConfig({
 					}),
 				],
 				test: { name: "workerd", include: ["test/workerd/**/*.test.ts"] },
+			},
+			{
+				// Presence 1.1 at its defaults: leave grace (moved through by the injected clock) and modes.
+				plugins: [
+					cloudflareTest({
+						wrangler: { configPath: "./wrangler.toml" },
+						miniflare: { bindings: { ...WORKERD_PRESENCE_VARS } },
+					}),
+				],
+				test: { name: "workerd-presence", include: ["test/workerd-presence/**/*.test.ts"] },
 			},
 			{
 				// The same, with every access control and limit switched on.

@@ -1,6 +1,6 @@
 /** Encoding of what the server sends: one place decides the wire shape of every event and HTTP error. */
 import { type ErrorCode, type HttpErrorCode, HttpErrors, SERVER_EVENT_TYPE, ServerEvents } from "./constants";
-import type { HttpErrorBody, ServerEventData } from "./types";
+import type { HttpErrorBody, RegisteredData, ServerEventData } from "./types";
 
 /** Encodes one server event; `requestId` appears exactly when the reply answers a request that had one. */
 export function encodeServerFrame<E extends keyof ServerEventData>(
@@ -12,6 +12,21 @@ export function encodeServerFrame<E extends keyof ServerEventData>(
 		requestId === undefined
 			? { eventType: SERVER_EVENT_TYPE, event, data }
 			: { eventType: SERVER_EVENT_TYPE, event, requestId, data },
+	);
+}
+
+/**
+ * A `Registered` frame whose `users` list is already JSON: a large room's roster is encoded once
+ * per change and spliced in, not encoded again for every joiner. The same shape as
+ * `encodeServerFrame(ServerEvents.Registered, …)`.
+ */
+export function encodeRegistered(data: Omit<RegisteredData, "users">, usersJson: string, requestId?: string): string {
+	const { self, userCount, lastSeq, history, historyTruncated } = data;
+	const head = requestId === undefined ? "" : `"requestId":${JSON.stringify(requestId)},`;
+	return (
+		`{"eventType":"${SERVER_EVENT_TYPE}","event":"${ServerEvents.Registered}",${head}"data":{` +
+		`"self":${JSON.stringify(self)},"users":${usersJson},"userCount":${userCount},"lastSeq":${lastSeq},` +
+		`"history":${JSON.stringify(history)},"historyTruncated":${historyTruncated}}}`
 	);
 }
 

@@ -1,15 +1,16 @@
 /**
  * One WebSocket's state, kept in its hibernation attachment so that it survives eviction,
  * with an in-memory copy so that reading it costs nothing on the hot path.
- * The attachment is namespaced and versioned: a later layout can read an older one.
+ * The attachment carries a layout version, so that a later layout can read an older one.
  */
+import type { PresenceMode } from "../protocol";
 import type { VerifiedIdentity } from "./handoff";
 import { fullBucket, type RateBucket, type RatePolicy, type RateVerdict, takeToken } from "./rate-limit";
 import type { Identity } from "./roster";
 
 /** What survives hibernation for one connection (well under the 16 KiB attachment limit). */
 export interface ConnectionRecord {
-	/** Namespace and layout version of this attachment. */
+	/** Layout version of this attachment. */
 	v: 1;
 	connectionId: string;
 	connectedAt: number;
@@ -17,6 +18,8 @@ export interface ConnectionRecord {
 	lastSeenAt: number;
 	/** Set while registered. */
 	identity?: Identity;
+	/** How this connection hears presence, while registered (absent: `events`). */
+	presence?: PresenceMode;
 	/** Who the connection's token says it is (never the token itself); absent in development mode. */
 	verified?: VerifiedIdentity;
 	/** The connection's rate limit, kept here so that hibernation cannot reset it. */
@@ -67,6 +70,9 @@ export class Connection {
 	get identity(): Identity | undefined {
 		return this.#record.identity;
 	}
+	get presenceMode(): PresenceMode {
+		return this.#record.presence ?? "events";
+	}
 	get verified(): VerifiedIdentity | undefined {
 		return this.#record.verified;
 	}
@@ -90,14 +96,29 @@ export class Connection {
 		return verdict;
 	}
 
-	setIdentity(identity: Identity | undefined): void {
-		if (identity) this.#record.identity = identity;
-		else delete this.#record.identity;
+	/** Registered (or registered again) as `identity`, hearing presence in `presence` mode. */
+	register(identity: Identity, presence: PresenceMode): void {
+		this.#record.identity = identity;
+		if (presence === "events") delete this.#record.presence;
+		else this.#record.presence = presence;
+		this.#save();
+	}
+
+	/** The user's name or meta changed; the registration stays as it is. */
+	rename(identity: Identity): void {
+		this.#record.identity = identity;
+		this.#save();
+	}
+
+	unregister(): void {
+		delete this.#record.identity;
+		delete this.#record.presence;
 		this.#save();
 	}
 
 	markClosed(): void {
 		delete this.#record.identity;
+		delete this.#record.presence;
 		this.#record.closed = true;
 		this.#save();
 	}

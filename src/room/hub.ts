@@ -1,26 +1,58 @@
 /**
- * The room's live connections and its roster, kept in step, and delivery to them.
- * A cache: on first use after a wake-up it is rebuilt from the sockets' attachments.
+ * The room's live connections, who is present, and delivery to them. A cache: on first use
+ * after a wake-up it is rebuilt from the sockets' attachments and the durable roster.
  */
+import { clock } from "../clock";
 import {
 	CloseCodes,
-	encodeServerFrame,
 	type JsonObject,
 	type LeaveReason,
 	LeaveReasons,
-	ServerEvents,
+	type OccupancyData,
+	type PresenceMode,
 	type User,
 } from "../protocol";
+import { bufferedAmountOf, overBacklog, TOO_SLOW } from "./backlog";
 import { Connection } from "./connection";
-import { aggregateUser, type Identity, Roster, type RosterChange, userChanged } from "./roster";
+import { PresenceFeed } from "./presence/feed";
+import { Presence } from "./presence/presence";
+import type { PresenceStore } from "./presence/store";
+import type { Identity, RosterChange } from "./roster";
+
+export interface HubOptions {
+	/** The object's accepted WebSockets (`ctx.getWebSockets`). */
+	sockets: () => WebSocket[];
+	store: PresenceStore;
+	graceMs: number;
+	batchMs: number;
+	/** Bytes that may wait for one connection to read; past them it is closed with 4001. */
+	maxBufferedBytes: number;
+	/** Where a connection closed for not reading is reported (the room adds its name). */
+	warn: (text: string) => void;
+}
+
+/** A socket the room gives up on during a fan-out, let go of once the fan-out is over. */
+interface Casualty {
+	ws: WebSocket;
+	cause: "slow" | "failed";
+}
+
+interface HubState {
+	live: Map<WebSocket, Connection>;
+	/** Live sockets by connection id: the roster knows connections by id. */
+	byId: Map<string, WebSocket>;
+	/** Live connections per verified user (a count kept, not taken per upgrade). */
+	verified: Map<string, number>;
+	presence: Presence;
+	feed: PresenceFeed;
+}
 
 export class Hub {
-	readonly #sockets: () => WebSocket[];
-	#cache: { live: Map<WebSocket, Connection>; roster: Roster<WebSocket>; verified: Map<string, number> } | undefined;
+	readonly #options: HubOptions;
+	#cache: HubState | undefined;
 
-	/** `sockets` lists the object's accepted WebSockets (`ctx.getWebSockets`). */
-	constructor(sockets: () => WebSocket[]) {
-		this.#sockets = sockets;
+	constructor(options: HubOptions) {
+		this.#options = options;
 	}
 
 	/** How many connections the room holds (registered or not). */
@@ -33,11 +65,13 @@ export class Hub {
 	}
 
 	add(connection: Connection): void {
-		this.#state.live.set(connection.socket, connection);
-		countVerified(this.#state.verified, connection, 1);
+		const state = this.#state;
+		state.live.set(connection.socket, connection);
+		state.byId.set(connection.id, connection.socket);
+		countVerified(state.verified, connection, 1);
 	}
 
-	/** How many connections (registered or not) hold a token for this user: kept, not counted per upgrade. */
+	/** How many connections (registered or not) hold a token for this user. */
 	verifiedConnections(userId: string): number {
 		return this.#state.verified.get(userId) ?? 0;
 	}
@@ -47,96 +81,111 @@ export class Hub {
 		return this.#state.live.get(ws);
 	}
 
-	/** The roster's cached list: built once per change, not once per Register. */
+	/** Everyone present (leave grace included), earliest joiner first: one list per change. */
 	users(): readonly User[] {
-		return this.#state.roster.users();
+		return this.#state.presence.users();
 	}
 
 	user(userId: string): User | undefined {
-		return this.#state.roster.user(userId);
+		return this.#state.presence.user(userId);
+	}
+
+	counts(): OccupancyData {
+		return this.#state.presence.counts();
+	}
+
+	/** Whether a new connection of `userId` would take the place of one in its leave grace. */
+	hasPlaceFor(userId: string): boolean {
+		return this.#state.presence.placeFor(userId) !== undefined;
 	}
 
 	/** What registering `connection` as `identity` would make of the roster; nothing changes yet. */
-	previewRegister(connection: Connection, identity: Identity): RosterChange<WebSocket> {
-		return this.#state.roster.preview(connection.socket, identity);
+	previewRegister(connection: Connection, identity: Identity): RosterChange<string> {
+		return this.#state.presence.preview(connection.id, identity, connection.identity !== undefined);
 	}
 
-	/** Makes a previewed registration: the connection's identity and the roster; the caller replies, then `announce`s. */
-	register(connection: Connection, change: RosterChange<WebSocket>): void {
-		connection.setIdentity(change.identity);
-		this.#state.roster.apply(change);
+	/** Makes a previewed registration; the others hear of it (the registering connection does not). */
+	register(connection: Connection, change: RosterChange<string>, mode: PresenceMode): void {
+		const { presence, feed } = this.#state;
+		connection.register(change.identity, mode);
+		presence.register(change, connection.socket);
+		feed.listen(connection.socket, mode);
 	}
 
-	/**
-	 * Replaces name and/or meta for every registered connection of a user, so that no tab speaks
-	 * for an older version of them later. Returns the user before and after.
-	 */
-	updateUser(userId: string, fields: { name?: string; meta?: JsonObject }, now: number): { before: User; after: User } {
-		const { roster, live } = this.#state;
-		const before = roster.user(userId);
-		if (!before) throw new Error(`updateUser: "${userId}" is not registered`);
-		for (const ws of [...roster.connectionsOf(userId)]) {
-			const connection = live.get(ws);
+	/** Replaces name and/or meta for every connection of a user; the others hear of a real change. */
+	updateUser(userId: string, fields: { name?: string; meta?: JsonObject }, except: WebSocket) {
+		const { presence, byId, live } = this.#state;
+		const result = presence.update(userId, fields, clock.now(), except);
+		for (const connectionId of presence.connectionsOf(userId)) {
+			const connection = live.get(byId.get(connectionId) as WebSocket);
 			const identity = connection?.identity;
-			if (!connection || !identity) continue;
-			const next = { ...identity, ...fields, updatedAt: now };
-			connection.setIdentity(next);
-			roster.add(ws, next);
+			if (connection && identity) connection.rename({ ...identity, ...fields, updatedAt: result.updatedAt });
 		}
-		return { before, after: roster.user(userId) as User };
+		return result;
 	}
 
-	/** Tells everyone else of a registration: a join, or an update of a user already present. */
-	announce(connection: Connection, user: User, before: User | undefined): void {
-		if (!before) this.broadcast(encodeServerFrame(ServerEvents.UserJoined, { user }), connection.socket);
-		else if (userChanged(before, user)) {
-			this.broadcast(encodeServerFrame(ServerEvents.UserUpdated, { user }), connection.socket);
-		}
-	}
-
-	/**
-	 * Takes a registered connection out of the roster and tells the others: `UserLeft` after a
-	 * user's last connection, otherwise `UserUpdated` with the new count. Idempotent.
-	 */
-	leave(connection: Connection, reason: LeaveReason): void {
+	/** A registered connection leaves at once (Unregister); it stays open. Idempotent. */
+	unregister(connection: Connection, reason: LeaveReason): void {
 		const identity = connection.identity;
 		if (!identity) return;
-		this.#state.roster.remove(connection.socket, identity.userId);
-		connection.setIdentity(undefined);
-		const remaining = this.#state.roster.user(identity.userId);
-		if (remaining) this.broadcast(encodeServerFrame(ServerEvents.UserUpdated, { user: remaining }));
-		else this.broadcast(encodeServerFrame(ServerEvents.UserLeft, { user: aggregateUser([], identity), reason }));
+		const { presence, feed } = this.#state;
+		feed.forget(connection.socket);
+		connection.unregister();
+		presence.leave(connection.id, identity, reason);
 	}
 
 	/**
-	 * Lets go of a socket for good: it leaves, and its attachment says so in case the socket lingers.
-	 * A socket whose close is what woke the room is no longer among the runtime's sockets when the
-	 * cache is rebuilt, so its own attachment is read to find who is leaving.
+	 * Lets go of a socket for good: its user stays present for the leave grace, and its attachment
+	 * says it is closed in case the socket lingers. A socket whose close is what woke the room is
+	 * no longer among the runtime's sockets when the cache is rebuilt: its attachment says who it was.
 	 */
 	release(ws: WebSocket, reason: LeaveReason): void {
-		const connection = this.#state.live.get(ws) ?? Connection.restore(ws);
+		const state = this.#state;
+		const connection = state.live.get(ws) ?? Connection.restore(ws);
 		if (!connection || connection.closed) return;
-		if (this.#state.live.delete(ws)) countVerified(this.#state.verified, connection, -1);
-		this.leave(connection, reason);
+		if (state.live.delete(ws)) countVerified(state.verified, connection, -1);
+		state.byId.delete(connection.id);
+		state.feed.forget(ws);
+		const identity = connection.identity;
+		if (identity) state.presence.close(connection.id, identity, reason, clock.now());
 		connection.markClosed();
+	}
+
+	/** Ends the leave graces due at `now`; returns when the next one ends, if any. */
+	expireGrace(now: number): number | undefined {
+		const { presence } = this.#state;
+		presence.expire(now);
+		return presence.nextDeadline();
 	}
 
 	/** Sends one encoded frame to every registered connection but `except`. */
 	broadcast(frame: string, except?: WebSocket): void {
-		const failed: WebSocket[] = [];
+		const casualties: Casualty[] = [];
 		for (const [ws, connection] of this.#state.live) {
-			if (ws !== except && connection.identity && !trySend(ws, frame)) failed.push(ws);
+			if (ws !== except && connection.identity) this.#deliver(ws, frame, casualties);
 		}
-		this.#releaseFailed(failed);
+		this.#letGo(casualties);
 	}
 
-	/** Sends one encoded frame to every connection of one user but `except`. */
+	/** Sends one encoded frame to every live connection of one user but `except`. */
 	sendToUser(userId: string, frame: string, except?: WebSocket): void {
-		const failed: WebSocket[] = [];
-		for (const ws of [...this.#state.roster.connectionsOf(userId)]) {
-			if (ws !== except && !trySend(ws, frame)) failed.push(ws);
+		const { presence, byId } = this.#state;
+		const sockets: WebSocket[] = [];
+		for (const connectionId of presence.connectionsOf(userId)) {
+			const ws = byId.get(connectionId);
+			if (ws) sockets.push(ws);
 		}
-		this.#releaseFailed(failed);
+		this.#sendAll(sockets, frame, except);
+	}
+
+	/**
+	 * Closes a connection with 4001 when more than `maxBufferedBytes` wait for it; true if it did.
+	 * Asked before a request is handled: a peer that does not read gets no more replies.
+	 */
+	dropIfTooSlow(connection: Connection): boolean {
+		if (!this.#tooSlow(connection.socket)) return false;
+		this.#dropSlow(connection.socket);
+		return true;
 	}
 
 	/** Releases a socket and closes it from this side, for a peer the room gives up on. */
@@ -149,24 +198,67 @@ export class Hub {
 		}
 	}
 
-	/** A socket that cannot be written to is gone, whatever the runtime has reported so far. */
-	#releaseFailed(failed: WebSocket[]): void {
-		for (const ws of failed) this.drop(ws, LeaveReasons.close, CloseCodes.internalError, "send failed");
+	#sendAll(sockets: Iterable<WebSocket>, frame: string, except?: WebSocket): void {
+		const casualties: Casualty[] = [];
+		for (const ws of sockets) if (ws !== except) this.#deliver(ws, frame, casualties);
+		this.#letGo(casualties);
 	}
 
-	get #state() {
+	/** One send of a fan-out; a peer over the bound is not sent more but closed once the fan-out is over. */
+	#deliver(ws: WebSocket, frame: string, casualties: Casualty[]): void {
+		if (this.#tooSlow(ws)) casualties.push({ ws, cause: "slow" });
+		else if (!trySend(ws, frame)) casualties.push({ ws, cause: "failed" });
+	}
+
+	#tooSlow(ws: WebSocket): boolean {
+		return overBacklog(bufferedAmountOf(ws), this.#options.maxBufferedBytes);
+	}
+
+	/** After the fan-out, so that the leaves it announces do not interleave with it. */
+	#letGo(casualties: Casualty[]): void {
+		for (const { ws, cause } of casualties) {
+			// A socket that cannot be written to is gone, whatever the runtime has reported so far.
+			if (cause === "failed") this.drop(ws, LeaveReasons.close, CloseCodes.internalError, "send failed");
+			else this.#dropSlow(ws);
+		}
+	}
+
+	#dropSlow(ws: WebSocket): void {
+		const connection = this.#state.live.get(ws);
+		if (!connection) return;
+		const who = connection.identity ? `user "${connection.identity.userId}"` : "unregistered";
+		this.#options.warn(
+			`closing connection ${connection.id} (${who}) with ${TOO_SLOW.code}: ` +
+				`${String(bufferedAmountOf(ws))} bytes wait for it, more than ${this.#options.maxBufferedBytes}`,
+		);
+		this.drop(ws, LeaveReasons.close, TOO_SLOW.code, TOO_SLOW.reason);
+	}
+
+	get #state(): HubState {
 		if (this.#cache) return this.#cache;
+		const { sockets, store, graceMs, batchMs } = this.#options;
 		const live = new Map<WebSocket, Connection>();
-		const roster = new Roster<WebSocket>();
+		const byId = new Map<string, WebSocket>();
 		const verified = new Map<string, number>();
-		for (const ws of this.#sockets()) {
+		const registered = new Map<string, Identity>();
+		const feed: PresenceFeed = new PresenceFeed({
+			batchMs,
+			send: (targets, frame, except) => this.#sendAll([...targets], frame, except),
+			counts: (): OccupancyData => presence.counts(),
+		});
+		const presence: Presence = new Presence({ store, feed, graceMs });
+		for (const ws of sockets()) {
 			const connection = Connection.restore(ws);
 			if (!connection || connection.closed) continue;
 			live.set(ws, connection);
+			byId.set(connection.id, ws);
 			countVerified(verified, connection, 1);
-			if (connection.identity) roster.add(ws, connection.identity);
+			if (!connection.identity) continue;
+			registered.set(connection.id, connection.identity);
+			feed.listen(ws, connection.presenceMode);
 		}
-		this.#cache = { live, roster, verified };
+		presence.restore(registered, store.all(), clock.now());
+		this.#cache = { live, byId, verified, presence, feed };
 		return this.#cache;
 	}
 }

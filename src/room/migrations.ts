@@ -33,6 +33,20 @@ export const MIGRATIONS: readonly Migration[] = [
 		)`);
 		sql.exec("CREATE UNIQUE INDEX sent_ids_by_client_id ON sent_ids (user_id, client_message_id)");
 	},
+	// v3: the durable roster: one row per registered connection, live or in its leave grace, so
+	// that a restart which drops every socket still knows who was present.
+	(sql) => {
+		sql.exec(`CREATE TABLE presence (
+			connection_id TEXT PRIMARY KEY,
+			user_id TEXT NOT NULL,
+			name TEXT NOT NULL,
+			meta TEXT NOT NULL,
+			registered_at INTEGER NOT NULL,
+			updated_at INTEGER NOT NULL,
+			grace_until INTEGER,
+			leave_reason TEXT
+		) WITHOUT ROWID`);
+	},
 ];
 
 /** Whether the database has ever been given a layout (a read-only look: it creates nothing). */

@@ -11,33 +11,31 @@ import {
 	type ErrorCode,
 	ErrorCodes,
 	encodeError,
-	encodeServerFrame,
 	HEARTBEAT,
 	httpErrorResponse,
 	LeaveReasons,
 	type MessageSender,
 	type MessagesPage,
-	PROTOCOL_REVISION,
-	PROTOCOL_VERSION,
 	ProtocolError,
 	parseClientFrame,
 	requestIdAtHead,
-	ServerEvents,
-	type User,
-	utf8ByteLength,
+	type UsersPage,
 } from "../protocol";
 import { type RoomSettings, readSettings } from "../settings";
 import { upgradeRefusal } from "./admission";
+import { RoomAlarm } from "./alarm-plan";
 import { closeReplyCode, isPeerGoneError } from "./close-reply";
 import { Connection } from "./connection";
 import { type PublishResult, publishMessage } from "./deliver";
 import { handleClientFrame } from "./handlers";
 import { readVerifiedIdentity } from "./handoff";
 import { Hub, trySend } from "./hub";
-import { isIdle, lastActivity, sweepDue } from "./liveness";
+import { PresenceStore } from "./presence/store";
 import { type RatePolicy, ratePolicy } from "./rate-limit";
+import { IdleReaper } from "./reaper";
 import type { RoomState } from "./room-state";
 import { RoomStore } from "./store";
+import { frameTooLarge, welcomeFrame } from "./welcome";
 
 export class Room extends DurableObject<Env> {
 	// ---- config ----------------------------------------------------------------
@@ -48,23 +46,29 @@ export class Room extends DurableObject<Env> {
 	// ---- private fields ----------------------------------------------------------
 	readonly #state: RoomState;
 
-	/** When this instance last looked for silent connections; undefined until its first sweep. */
-	#lastSweepAt: number | undefined;
+	readonly #reaper: IdleReaper;
 
-	/** Known to have the backstop alarm set, so that a connect need not ask storage (per instance). */
-	#backstopSet = false;
+	/** The reaper's backstop and the end of the earliest leave grace, in one alarm. */
+	readonly #alarm: RoomAlarm;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		this.#settings = readSettings(env);
 		this.#ratePolicy = ratePolicy(this.#settings.rateLimit);
-		this.#state = {
-			hub: new Hub(() => ctx.getWebSockets()),
-			store: new RoomStore(ctx.storage, { historyLimit: this.#settings.historyLimit }, (seq, problem) =>
-				console.warn(`room "${this.#roomName}": message ${seq} left out of a history: ${problem}`),
-			),
-			settings: this.#settings,
-		};
+		const store = new RoomStore(ctx.storage, { historyLimit: this.#settings.historyLimit }, (seq, problem) =>
+			console.warn(`room "${this.#roomName}": message ${seq} left out of a history: ${problem}`),
+		);
+		const hub = new Hub({
+			sockets: () => ctx.getWebSockets(),
+			store: new PresenceStore(ctx.storage.sql, () => store.prepared),
+			graceMs: this.#settings.leaveGraceSeconds * 1000,
+			batchMs: this.#settings.presenceBatchMs,
+			maxBufferedBytes: this.#settings.maxBufferedBytes,
+			warn: (text) => console.warn(`room "${this.#roomName}": ${text}`),
+		});
+		this.#state = { hub, store, settings: this.#settings };
+		this.#alarm = new RoomAlarm(ctx.storage);
+		this.#reaper = new IdleReaper(ctx, hub);
 		// The runtime answers heartbeats itself: a ping never wakes the object.
 		ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT.request, HEARTBEAT.response));
 	}
@@ -77,7 +81,7 @@ export class Room extends DurableObject<Env> {
 				return httpErrorResponse("UPGRADE_REQUIRED", "this endpoint takes WebSocket upgrades only");
 			}
 			// Ghosts are let go of first, so that they do not hold places in a full room.
-			this.#sweepIfDue(clock.now());
+			this.#catchUp(clock.now());
 			const verified = readVerifiedIdentity(request);
 			// Synchronous from the check to the accept: no other upgrade can fall in between.
 			const refused = upgradeRefusal(this.#state.hub, this.#settings, verified);
@@ -89,22 +93,8 @@ export class Room extends DurableObject<Env> {
 			this.ctx.acceptWebSocket(server);
 			const connection = Connection.open(server, clock.now(), verified);
 			this.#state.hub.add(connection);
-			server.send(
-				encodeServerFrame(ServerEvents.ConnectionEstablished, {
-					protocol: PROTOCOL_VERSION,
-					version: PROTOCOL_REVISION,
-					connectionId: connection.id,
-					room: this.#roomName,
-					heartbeat: HEARTBEAT,
-					limits: {
-						eventsPerSecond: this.#ratePolicy.rate,
-						burst: this.#ratePolicy.burst,
-						maxMessageBytes: this.#settings.maxMessageBytes,
-					},
-					leaveGraceMs: this.#settings.leaveGraceSeconds * 1000,
-				}),
-			);
-			await this.#ensureBackstop();
+			server.send(welcomeFrame(connection.id, this.#roomName, this.#settings, this.#ratePolicy));
+			await this.#planAlarm();
 			return new Response(null, { status: 101, webSocket: client });
 		} catch (error) {
 			this.#logFailure("fetch", error);
@@ -113,38 +103,14 @@ export class Room extends DurableObject<Env> {
 	}
 
 	override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
-		let requestId: string | undefined;
-		try {
-			const connection = this.#state.hub.get(ws);
-			if (!connection) return; // already let go of: nothing it says counts
-			const now = clock.now();
-			const verdict = connection.arrive(now, this.#ratePolicy);
-			this.#sweepIfDue(now);
-			if (typeof data !== "string") {
-				if (verdict !== "admit") return this.#rateLimited(connection, verdict);
-				throw new ProtocolError(ErrorCodes.BAD_FRAME, "binary frames are not accepted; send JSON text");
-			}
-			// An oversized frame is never parsed (shedding it must stay cheap); its requestId is
-			// looked for at its head only. A frame within the limit is parsed, if only for its requestId.
-			const parsed = this.#tooLarge(data) ? undefined : parseClientFrame(data);
-			requestId = parsed ? (parsed.ok ? parsed.frame.requestId : parsed.requestId) : requestIdAtHead(data);
-			if (verdict !== "admit") return this.#rateLimited(connection, verdict, requestId);
-			if (!parsed) {
-				throw new ProtocolError(ErrorCodes.MESSAGE_TOO_LARGE, `frame exceeds ${this.#settings.maxMessageBytes} bytes`);
-			}
-			if (!parsed.ok) throw new ProtocolError(parsed.code, parsed.message);
-			handleClientFrame(this.#state, connection, parsed.frame);
-		} catch (error) {
-			if (error instanceof ProtocolError) return this.#reject(ws, error.code, error.message, requestId);
-			this.#logFailure("webSocketMessage", error);
-			this.#reject(ws, ErrorCodes.INTERNAL, "the room failed to handle this request", requestId);
-		}
+		this.#handleFrame(ws, data);
+		await this.#planAlarmOrLog("webSocketMessage");
 	}
 
 	override async webSocketClose(ws: WebSocket, code: number, reason: string, wasClean: boolean): Promise<void> {
 		try {
 			this.#state.hub.release(ws, LeaveReasons.close);
-			this.#sweepIfDue(clock.now());
+			this.#catchUp(clock.now());
 			const reply = closeReplyCode(code, wasClean);
 			if (reply !== undefined && ws.readyState !== WebSocket.CLOSED) {
 				try {
@@ -153,7 +119,7 @@ export class Room extends DurableObject<Env> {
 					// the runtime completed the handshake itself: nothing left to answer
 				}
 			}
-			await this.#restIfEmpty();
+			await this.#planAlarm();
 		} catch (error) {
 			this.#logFailure("webSocketClose", error);
 		}
@@ -163,24 +129,24 @@ export class Room extends DurableObject<Env> {
 		if (!isPeerGoneError(ws.readyState, error)) this.#logFailure("webSocketError (socket)", error);
 		try {
 			this.#state.hub.release(ws, LeaveReasons.close);
-			this.#sweepIfDue(clock.now());
-			await this.#restIfEmpty();
+			this.#catchUp(clock.now());
+			await this.#planAlarm();
 		} catch (failure) {
 			this.#logFailure("webSocketError", failure);
 		}
 	}
 
 	/**
-	 * The idle reaper's backstop, for a room where nothing else happens: sweeps, and looks again
-	 * `IDLE_SWEEP_SECONDS` later while connections remain. Every event the room handles sweeps too.
+	 * The end of a leave grace, or the idle reaper's backstop for a room where nothing else
+	 * happens (every event the room handles sweeps too): then the next one is planned.
 	 */
 	override async alarm(): Promise<void> {
-		this.#backstopSet = false; // this run consumed it
+		this.#alarm.ran();
 		try {
 			const now = clock.now();
-			this.#sweep(now);
-			if (this.#state.hub.size === 0) await this.#restIfEmpty();
-			else await this.#setBackstop(now);
+			this.#state.hub.expireGrace(now);
+			this.#reaper.sweep(now);
+			await this.#planAlarm();
 		} catch (error) {
 			this.#logFailure("alarm", error);
 		}
@@ -188,9 +154,12 @@ export class Room extends DurableObject<Env> {
 
 	// ---- RPC methods ---------------------------------------------------------------
 
-	/** The registered users now, earliest joiner first. */
-	async listUsers(): Promise<readonly User[]> {
-		return this.#state.hub.users();
+	/** `GET /rooms/:room/users`: everyone present (leave grace included), earliest joiner first. */
+	async usersPage(): Promise<UsersPage> {
+		this.#catchUp(clock.now());
+		await this.#planAlarm();
+		const { hub } = this.#state;
+		return { room: this.#roomName, users: hub.users(), userCount: hub.counts().userCount };
 	}
 
 	/**
@@ -219,6 +188,38 @@ export class Room extends DurableObject<Env> {
 
 	// ---- helpers -------------------------------------------------------------------
 
+	/** One frame from a client: checked, limited, handled; any refusal goes back as `Error`. */
+	#handleFrame(ws: WebSocket, data: string | ArrayBuffer): void {
+		let requestId: string | undefined;
+		try {
+			const connection = this.#state.hub.get(ws);
+			if (!connection) return; // already let go of: nothing it says counts
+			// A peer that does not read what it is sent gets no more: not even a reply.
+			if (this.#state.hub.dropIfTooSlow(connection)) return;
+			const now = clock.now();
+			const verdict = connection.arrive(now, this.#ratePolicy);
+			this.#catchUp(now);
+			if (typeof data !== "string") {
+				if (verdict !== "admit") return this.#rateLimited(connection, verdict);
+				throw new ProtocolError(ErrorCodes.BAD_FRAME, "binary frames are not accepted; send JSON text");
+			}
+			// An oversized frame is never parsed (shedding it must stay cheap); its requestId is
+			// looked for at its head only. A frame within the limit is parsed, if only for its requestId.
+			const parsed = frameTooLarge(data, this.#settings.maxMessageBytes) ? undefined : parseClientFrame(data);
+			requestId = parsed ? (parsed.ok ? parsed.frame.requestId : parsed.requestId) : requestIdAtHead(data);
+			if (verdict !== "admit") return this.#rateLimited(connection, verdict, requestId);
+			if (!parsed) {
+				throw new ProtocolError(ErrorCodes.MESSAGE_TOO_LARGE, `frame exceeds ${this.#settings.maxMessageBytes} bytes`);
+			}
+			if (!parsed.ok) throw new ProtocolError(parsed.code, parsed.message);
+			handleClientFrame(this.#state, connection, parsed.frame);
+		} catch (error) {
+			if (error instanceof ProtocolError) return this.#reject(ws, error.code, error.message, requestId);
+			this.#logFailure("webSocketMessage", error);
+			this.#reject(ws, ErrorCodes.INTERNAL, "the room failed to handle this request", requestId);
+		}
+	}
+
 	/** An event over the rate is dropped with RATE_LIMITED; a connection that keeps going is closed with 1008. */
 	#rateLimited(connection: Connection, verdict: "drop" | "close", requestId?: string): void {
 		const { rate, burst } = this.#ratePolicy;
@@ -242,52 +243,32 @@ export class Room extends DurableObject<Env> {
 		trySend(ws, encodeError(code, message, requestId));
 	}
 
-	/** UTF-8 size over the limit; the exact count is taken only when the length leaves it open. */
-	#tooLarge(frame: string): boolean {
-		const max = this.#settings.maxMessageBytes;
-		if (frame.length > max) return true;
-		return frame.length * 3 > max && utf8ByteLength(frame) > max;
-	}
-
-	#lastActiveAt(connection: Connection): number {
-		const pinged = this.ctx.getWebSocketAutoResponseTimestamp(connection.socket);
-		return lastActivity(connection.lastSeenAt, pinged ? clock.fromSystemTime(pinged.getTime()) : undefined);
-	}
-
 	/**
-	 * Closes every connection silent for `timeoutMs` with 4000 (its user leaves with reason
-	 * `timeout`), including ghosts whose close was never reported (workerd issue 1187).
+	 * What is due on any event the room handles anyway: graces that have ended, and (throttled)
+	 * the sweep for silent connections.
 	 */
-	#sweep(now: number): void {
-		this.#lastSweepAt = now;
-		for (const connection of [...this.#state.hub.connections()]) {
-			if (!isIdle(this.#lastActiveAt(connection), now, HEARTBEAT.timeoutMs)) continue;
-			this.#state.hub.drop(connection.socket, LeaveReasons.timeout, CloseCodes.idleTimeout, "idle timeout");
+	#catchUp(now: number): void {
+		this.#state.hub.expireGrace(now);
+		this.#reaper.sweepIfDue(now);
+	}
+
+	/** Keeps the one alarm at the earlier of the reaper's backstop and the next grace's end. */
+	async #planAlarm(): Promise<void> {
+		const { hub } = this.#state;
+		await this.#alarm.plan({
+			live: hub.size > 0,
+			graceDeadline: hub.expireGrace(clock.now()),
+			now: clock.now(),
+			backstopMs: this.#settings.idleSweepSeconds * 1000,
+		});
+	}
+
+	async #planAlarmOrLog(entryPoint: string): Promise<void> {
+		try {
+			await this.#planAlarm();
+		} catch (error) {
+			this.#logFailure(entryPoint, error);
 		}
-	}
-
-	/** The opportunistic sweep: on an event the room handles anyway, throttled. */
-	#sweepIfDue(now: number): void {
-		if (sweepDue(this.#lastSweepAt, now)) this.#sweep(now);
-	}
-
-	/** A room with connections keeps the backstop alarm set; storage is asked once per instance. */
-	async #ensureBackstop(): Promise<void> {
-		if (this.#backstopSet) return;
-		if ((await this.ctx.storage.getAlarm()) === null) await this.#setBackstop(clock.now());
-		else this.#backstopSet = true;
-	}
-
-	async #setBackstop(now: number): Promise<void> {
-		await this.ctx.storage.setAlarm(now + this.#settings.idleSweepSeconds * 1000);
-		this.#backstopSet = true;
-	}
-
-	/** An empty room needs no reaper: without an alarm it stays asleep. */
-	async #restIfEmpty(): Promise<void> {
-		if (this.#state.hub.size !== 0) return;
-		this.#backstopSet = false;
-		await this.ctx.storage.deleteAlarm();
 	}
 
 	#logFailure(entryPoint: string, error: unknown): void {

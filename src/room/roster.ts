@@ -59,6 +59,8 @@ function rosterOrder(a: User, b: User): number {
 export interface RosterChange<K> {
 	key: K;
 	identity: Identity;
+	/** A connection of the same user whose place this one takes (it leaves the roster). */
+	replaces?: K;
 	/** The user as they would be, and as they are now (undefined when not present). */
 	user: User;
 	before: User | undefined;
@@ -72,6 +74,7 @@ export interface RosterChange<K> {
  */
 export class Roster<K> {
 	readonly #byUser = new Map<string, Map<K, Identity>>();
+	#connectionCount = 0;
 
 	/** `users()` as of the last change: every Register sends it, so it is built once per change. */
 	#users: readonly User[] | undefined;
@@ -80,10 +83,11 @@ export class Roster<K> {
 	 * The roster as `add(key, identity)` would leave it, so that a reply can be built and encoded
 	 * before anything changes. The list is the current one with one user replaced: no sort.
 	 */
-	preview(key: K, identity: Identity): RosterChange<K> {
+	preview(key: K, identity: Identity, replaces?: K): RosterChange<K> {
 		const tabs = this.#byUser.get(identity.userId);
 		const before = tabs ? aggregateUser(tabs.values()) : undefined;
 		const after = new Map(tabs);
+		if (replaces !== undefined) after.delete(replaces);
 		after.set(key, identity);
 		const user = Object.freeze(aggregateUser(after.values()));
 		const users = this.users().filter((other) => other.userId !== user.userId);
@@ -95,11 +99,14 @@ export class Roster<K> {
 			else high = middle;
 		}
 		users.splice(low, 0, user);
-		return { key, identity, user, before, users: Object.freeze(users) };
+		const change: RosterChange<K> = { key, identity, user, before, users: Object.freeze(users) };
+		if (replaces !== undefined) change.replaces = replaces;
+		return change;
 	}
 
 	/** Makes a previewed change; the roster must not have changed since the preview. */
 	apply(change: RosterChange<K>): void {
+		if (change.replaces !== undefined) this.remove(change.replaces, change.identity.userId);
 		this.add(change.key, change.identity);
 		this.#users = change.users;
 	}
@@ -111,6 +118,7 @@ export class Roster<K> {
 			tabs = new Map();
 			this.#byUser.set(identity.userId, tabs);
 		}
+		if (!tabs.has(key)) this.#connectionCount++;
 		tabs.set(key, identity);
 	}
 
@@ -118,12 +126,17 @@ export class Roster<K> {
 		const tabs = this.#byUser.get(userId);
 		if (!tabs) return;
 		this.#users = undefined;
-		tabs.delete(key);
+		if (tabs.delete(key)) this.#connectionCount--;
 		if (tabs.size === 0) this.#byUser.delete(userId);
 	}
 
 	has(userId: string): boolean {
 		return this.#byUser.has(userId);
+	}
+
+	/** The identity a connection registered with, if it is in the roster. */
+	identityOf(key: K, userId: string): Identity | undefined {
+		return this.#byUser.get(userId)?.get(key);
 	}
 
 	/** The keys of a user's registered connections (empty when absent). */
@@ -152,4 +165,34 @@ export class Roster<K> {
 	get size(): number {
 		return this.#byUser.size;
 	}
+
+	/** Registered connections, over all users. */
+	get connectionCount(): number {
+		return this.#connectionCount;
+	}
+}
+
+const userJson = new WeakMap<User, string>();
+const listJson = new WeakMap<readonly User[], string>();
+
+/**
+ * A roster list as JSON. A list from `users()` or `preview()` is a frozen array of frozen users,
+ * reused until something changes: each user is encoded once for as long as they are unchanged,
+ * and each list once, so a Register in a large room copies strings instead of encoding users.
+ */
+export function encodeUsers(users: readonly User[]): string {
+	const cached = listJson.get(users);
+	if (cached !== undefined) return cached;
+	const parts: string[] = [];
+	for (const user of users) {
+		let json = userJson.get(user);
+		if (json === undefined) {
+			json = JSON.stringify(user);
+			if (Object.isFrozen(user)) userJson.set(user, json);
+		}
+		parts.push(json);
+	}
+	const json = `[${parts.join(",")}]`;
+	if (Object.isFrozen(users)) listJson.set(users, json);
+	return json;
 }

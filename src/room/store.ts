@@ -75,6 +75,11 @@ export class RoomStore {
 		if (hasLayout(storage)) this.prepare();
 	}
 
+	/** Whether the room has its tables (it has written before). */
+	get prepared(): boolean {
+		return this.#ready;
+	}
+
 	/** Creates or updates the tables: before the room's first write (an accepted connection, a message). */
 	prepare(): void {
 		if (this.#ready) return;

@@ -65,9 +65,7 @@ app.get("/rooms/:room/ws", async (c) => {
 });
 
 app.get("/rooms/:room/users", async (c) => {
-	const room = c.get("room");
-	const users = await roomStub(c.env, room).listUsers();
-	return c.json({ room, users });
+	return c.json(await roomStub(c.env, c.get("room")).usersPage());
 });
 
 app.get("/rooms/:room/messages", async (c) => {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { RoomClient } from "../../src/client";
 import { FakeSocket } from "./fake-socket";
-import { error, joined, registered, rejoined, settle, startClient } from "./harness";
+import { error, joined, live, message, registered, rejoined, settle, startClient } from "./harness";
 
 beforeEach(() => {
 	vi.useFakeTimers();
@@ -119,6 +119,27 @@ describe("reconnecting", () => {
 		socket.drop(4000, "timeout");
 		await rejoined(1_000);
 		expect(recorded.client.state).toBe("registered");
+	});
+
+	it("reconnects after the server's too-slow close (4001) and resumes: what it missed, once, and no error", async () => {
+		const recorded = startClient();
+		const socket = await joined(recorded, { lastSeq: 4 });
+		socket.receive(live(message(5, "bob", "read before the close")));
+		socket.drop(4001, "too slow");
+		expect(recorded.client.state).toBe("reconnecting");
+		await settle(1_000);
+		const next = FakeSocket.latest();
+		expect(next).not.toBe(socket);
+		next.accept("c2");
+		const register = next.lastFrame();
+		expect(register).toMatchObject({ event: "Register", requestData: { userId: "alice", since: 5 } });
+		const missed = [message(5, "bob", "read before the close"), message(6, "bob", "b"), message(7, "carol", "c")];
+		next.receive(registered(register.requestId, { lastSeq: 7, history: missed }));
+		await settle();
+		expect(recorded.messages.map((received) => received.seq)).toEqual([5, 6, 7]);
+		expect(recorded.history).toEqual([false, true, true]);
+		expect(recorded.states).toEqual(["connecting", "registered", "reconnecting", "registered"]);
+		expect(recorded.errors).toEqual([]);
 	});
 });
 

@@ -26,6 +26,8 @@ export interface ConnectOptions {
 	query?: Record<string, string>;
 	/** Request headers, such as `Origin`. */
 	headers?: Record<string, string>;
+	/** Offer permessage-deflate (on by default, as browsers do). */
+	compression?: boolean;
 }
 
 // ---- clients -------------------------------------------------------------------------------
@@ -69,7 +71,10 @@ export function refusedUpgrade(room: string, options: ConnectOptions = {}): Prom
 
 /** Opens a real WebSocket to the room and takes its ConnectionEstablished. */
 export async function connect(room: string, options: ConnectOptions = {}): Promise<E2EClient> {
-	const ws = new WebSocket(wsUrl(room, options), { headers: options.headers ?? {} });
+	const ws = new WebSocket(wsUrl(room, options), {
+		headers: options.headers ?? {},
+		perMessageDeflate: options.compression ?? true,
+	});
 	// Listening from the start: nothing the server sends on open can be missed.
 	const client = new TestClient(ws as unknown as SocketLike) as E2EClient;
 	Object.assign(client, { ws });
@@ -106,8 +111,13 @@ export async function expectReply<E extends keyof ServerEventData>(
 }
 
 /** Connects and registers; returns the client and its Registered reply. */
-export async function join(room: string, userId: string, extra: Record<string, unknown> = {}) {
-	const client = await connect(room);
+export async function join(
+	room: string,
+	userId: string,
+	extra: Record<string, unknown> = {},
+	options: ConnectOptions = {},
+) {
+	const client = await connect(room, options);
 	const registered = await expectReply(client, "Register", { userId, ...extra }, "Registered");
 	return { client, registered };
 }

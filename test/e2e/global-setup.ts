@@ -6,7 +6,7 @@
  */
 import type { TestProject } from "vitest/node";
 import { startWranglerDev, type WranglerDev } from "../../scripts/local-server/wrangler-dev.ts";
-import { DEVELOPMENT_VARS, E2E_SECURED_VARS } from "../support/pinned-vars";
+import { E2E_DEVELOPMENT_VARS, E2E_SECURED_VARS } from "../support/pinned-vars";
 
 declare module "vitest" {
 	export interface ProvidedContext {
@@ -20,7 +20,7 @@ declare module "vitest" {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
 	const echo = Boolean(process.env.E2E_VERBOSE);
 	const started = await Promise.allSettled([
-		startWranglerDev({ name: "e2e-open", vars: DEVELOPMENT_VARS, echo }),
+		startWranglerDev({ name: "e2e-open", vars: E2E_DEVELOPMENT_VARS, echo }),
 		startWranglerDev({ name: "e2e-secured", vars: E2E_SECURED_VARS, echo }),
 	]);
 	const servers = started.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));

@@ -52,9 +52,18 @@ export const DEVELOPMENT_VARS: WorkerVars = {
 
 /**
  * The workerd project: a history small enough that tests can fill it (still above the 100 a
- * resume returns), and no rate limit in the way of tests that send fast; workerd-limits covers both.
+ * resume returns), no rate limit in the way of tests that send fast (workerd-limits covers both),
+ * and no leave grace: its tests hold the room to version 1's presence, which grace 0 gives exactly.
  */
-export const WORKERD_VARS: WorkerVars = { ...DEVELOPMENT_VARS, HISTORY_LIMIT: "120", RATE_LIMIT: "1000000" };
+export const WORKERD_VARS: WorkerVars = {
+	...DEVELOPMENT_VARS,
+	HISTORY_LIMIT: "120",
+	RATE_LIMIT: "1000000",
+	LEAVE_GRACE_SECONDS: "0",
+};
+
+/** The workerd-presence project: presence 1.1 at its defaults (leave grace 10 s, 50 ms windows). */
+export const WORKERD_PRESENCE_VARS: WorkerVars = { ...DEVELOPMENT_VARS, RATE_LIMIT: "1000000" };
 
 /** The workerd-limits project: every access control on, and limits small enough to reach. */
 export const WORKERD_LIMITS_VARS: WorkerVars = {
@@ -66,7 +75,15 @@ export const WORKERD_LIMITS_VARS: WorkerVars = {
 	MAX_CONNECTIONS_PER_USER: "2",
 	MAX_MESSAGE_BYTES: "4096",
 	IDLE_SWEEP_SECONDS: "90",
+	LEAVE_GRACE_SECONDS: "0",
 };
+
+/**
+ * The e2e project's development-mode `wrangler dev`: the defaults, with a leave grace of 2 s so
+ * that a close is seen as a leave within the tests' waits. The grace itself is tested at its
+ * default inside workerd (workerd-presence) and across a real restart (restart.e2e.test.ts).
+ */
+export const E2E_DEVELOPMENT_VARS: WorkerVars = { ...DEVELOPMENT_VARS, LEAVE_GRACE_SECONDS: "2" };
 
 /** The e2e project's secured `wrangler dev`: tokens, origins, publish key, and a room that fills at 3. */
 export const E2E_SECURED_VARS: WorkerVars = {

@@ -12,9 +12,11 @@ import { DEFAULT_SETTINGS, readSettings } from "../../src/settings";
 import { readAccess } from "../../src/worker/access";
 import {
 	DEVELOPMENT_VARS,
+	E2E_DEVELOPMENT_VARS,
 	E2E_SECURED_VARS,
 	WORKER_VARIABLES,
 	WORKERD_LIMITS_VARS,
+	WORKERD_PRESENCE_VARS,
 	WORKERD_VARS,
 	type WorkerVariable,
 } from "../support/pinned-vars";
@@ -32,7 +34,8 @@ function envVariablesInSource(): string[] {
 const PINNED_SETS = {
 	"workerd project": WORKERD_VARS,
 	"workerd-limits project": WORKERD_LIMITS_VARS,
-	"e2e, development mode": DEVELOPMENT_VARS,
+	"workerd-presence project": WORKERD_PRESENCE_VARS,
+	"e2e, development mode": E2E_DEVELOPMENT_VARS,
 	"e2e, secured": E2E_SECURED_VARS,
 };
 

@@ -62,7 +62,7 @@ describe("room tokens (AUTH_SECRET set)", () => {
 		const token = await roomToken();
 		const users = await exports.default.fetch(`${roomUrl(room, "users")}?token=${token}`);
 		expect(users.status).toBe(200);
-		expect(await users.json()).toEqual({ room, users: [] });
+		expect(await users.json()).toEqual({ room, users: [], userCount: 0 });
 	});
 
 	it("makes sub the connection's identity: Register may omit userId or repeat sub", async () => {
@@ -107,6 +107,21 @@ describe("room tokens (AUTH_SECRET set)", () => {
 		expect(await client.request("Register", { name: "The Queen" })).toMatchObject({
 			event: "Error",
 			data: { code: "UNAUTHORIZED" },
+		});
+	});
+
+	it("a name in the token cannot be changed by UpdateUser either; meta can", async () => {
+		const room = randomRoom();
+		const token = await roomToken({ sub: "alice", name: "Alice Liddell" });
+		const client = await connect(room, { query: { token } });
+		await client.request("Register", {});
+		expect(await client.request("UpdateUser", { name: "The Queen" })).toMatchObject({
+			event: "Error",
+			data: { code: "UNAUTHORIZED" },
+		});
+		expect(await client.request("UpdateUser", { name: "Alice Liddell", meta: { at: "tea" } })).toMatchObject({
+			event: "Updated",
+			data: { self: { name: "Alice Liddell", meta: { at: "tea" } } },
 		});
 	});
 

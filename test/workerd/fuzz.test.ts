@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { jsonValueProblem, type MessagesPage, type ServerFrame, type User } from "../../src/protocol";
 import { type FrameOf, isProbeReply, randomRoom } from "../support/client";
 import { type FuzzFrame, fuzzFrames } from "../support/fuzz-frames";
-import { connect, join, roomStub, roomUrl } from "./connect";
+import { connect, join, roomUrl, usersOf } from "./connect";
 
 const FRAMES = Number(env.FUZZ_FRAMES || 10_000);
 const SEED = Number(env.FUZZ_SEED || 20_261_125);
@@ -75,7 +75,7 @@ describe("fuzz", () => {
 		expect(lurker.pending()).toEqual([]);
 
 		// The roster: the observers as they were, and the fuzzer as its last reply left it.
-		const users: User[] = await roomStub(room).listUsers();
+		const users: User[] = await usersOf(room);
 		const expected = new Map(OBSERVERS.map((id) => [id, 1]));
 		if (model.finalUser) expected.set(model.finalUser, (expected.get(model.finalUser) ?? 0) + 1);
 		expect(new Map(users.map((u) => [u.userId, u.connections]))).toEqual(expected);

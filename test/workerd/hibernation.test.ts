@@ -2,7 +2,7 @@ import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { User } from "../../src/protocol";
 import { randomRoom } from "../support/client";
-import { connect, join, roomStub } from "./connect";
+import { connect, join, roomStub, usersOf } from "./connect";
 
 describe("after the object is evicted with its sockets hibernated", () => {
 	it("keeps the roster, each identity and the next seq, and still broadcasts to everyone", async () => {
@@ -15,12 +15,12 @@ describe("after the object is evicted with its sockets hibernated", () => {
 		if (first.event !== "MessageAck") throw new Error("no ack");
 		await bobTab1.next("Message");
 		await bobTab2.next("Message");
-		const rosterBefore: User[] = await roomStub(room).listUsers();
+		const rosterBefore: User[] = await usersOf(room);
 
 		await evictDurableObject(roomStub(room));
 
 		// The roster, through RPC, is exactly as it was.
-		expect(await roomStub(room).listUsers()).toEqual(rosterBefore);
+		expect(await usersOf(room)).toEqual(rosterBefore);
 		expect(rosterBefore.find((user) => user.userId === "bob")?.connections).toBe(2);
 
 		// The next seq follows on, and a broadcast still reaches every registered socket with the right identity.

@@ -46,7 +46,7 @@ describe("HTTP surface", () => {
 		for (const room of ["a", "0", `A${"b".repeat(63)}`, "a.b_c-d"]) {
 			const response = await exports.default.fetch(roomUrl(room, "users"));
 			expect(response.status, room).toBe(200);
-			expect(await jsonOf(response)).toEqual({ room, users: [] });
+			expect(await jsonOf(response)).toEqual({ room, users: [], userCount: 0 });
 		}
 	});
 

@@ -2,7 +2,7 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { describe, expect, it, vi } from "vitest";
 import { randomRoom, type TestClient } from "../support/client";
 import { passTime, pingNow } from "./clock";
-import { type ConnectedClient, connect, join, roomStub } from "./connect";
+import { type ConnectedClient, connect, join, roomStub, usersOf } from "./connect";
 
 /**
  * Lets `ms` pass in which only `alive` show a sign of life (a ping, which never wakes the room):
@@ -51,7 +51,7 @@ describe("idle timeout, found by the backstop alarm", () => {
 		expect((await lurker.waitForClose()).code).toBe(4000);
 		// The active connection stays, and the room keeps its backstop while it is there.
 		expect((await alice.request("SendMessage", { message: "still here" })).event).toBe("MessageAck");
-		expect(await roomStub(room).listUsers()).toEqual([expect.objectContaining({ userId: "alice" })]);
+		expect(await usersOf(room)).toEqual([expect.objectContaining({ userId: "alice" })]);
 		expect(await alarmAt(room)).toBeGreaterThan(Date.now() + BACKSTOP_MS - 60_000);
 		await alice.settle();
 		expect(alice.received("UserLeft")).toHaveLength(1);
@@ -98,7 +98,7 @@ describe("idle timeout, found without an alarm when the room wakes anyway", () =
 		await expectTimedOut(ghost, alice, "ghost");
 		// The ghost left before the message was delivered: it never received it.
 		expect(ghost.received("Message")).toHaveLength(0);
-		expect(await roomStub(room).listUsers()).toEqual([expect.objectContaining({ userId: "alice" })]);
+		expect(await usersOf(room)).toEqual([expect.objectContaining({ userId: "alice" })]);
 		// The backstop alarm is untouched: it did not run, and is still minutes away.
 		expect(await alarmAt(room)).toBe(backstop);
 		expect(backstop as number).toBeGreaterThan(Date.now() + BACKSTOP_MS - 60_000);
@@ -116,7 +116,7 @@ describe("idle timeout, found without an alarm when the room wakes anyway", () =
 		const newcomer = await connect(room);
 		expect((await ghost.waitForClose()).code).toBe(4000);
 		expect((await watcher.waitForClose()).code).toBe(4000);
-		expect(await roomStub(room).listUsers()).toEqual([]);
+		expect(await usersOf(room)).toEqual([]);
 		expect((await newcomer.register("newcomer")).event).toBe("Registered");
 	});
 
@@ -195,6 +195,6 @@ describe("the reaper's backstop alarm", () => {
 		expect(await runDurableObjectAlarm(roomStub(room))).toBe(true);
 		expect((await only.waitForClose()).code).toBe(4000);
 		expect(await alarmAt(room)).toBeNull();
-		expect(await roomStub(room).listUsers()).toEqual([]);
+		expect(await usersOf(room)).toEqual([]);
 	});
 });

@@ -10,7 +10,7 @@ import { describe, expect, it, vi } from "vitest";
 import type { ServerFrame, User } from "../../src/protocol";
 import { randomRoom, type TestClient } from "../support/client";
 import { mulberry32 } from "../support/prng";
-import { type ConnectedClient, connect, roomStub } from "./connect";
+import { type ConnectedClient, connect, roomStub, usersOf } from "./connect";
 
 const USERS = ["ann", "ben", "cat"];
 const ROOM_EVENTS = new Set(["UserJoined", "UserUpdated", "UserLeft", "Message"]);
@@ -107,7 +107,7 @@ async function runScenario(seed: number, steps: number) {
 		// match the model. A close reaches the room asynchronously, so both are awaited with a timeout.
 		const expected = summaryOf(expectedRoster(tabs));
 		const context = `seed ${seed}: ${log.join(" ")}`;
-		await vi.waitFor(async () => expect(summary(await stub().listUsers()), context).toEqual(expected), WAIT);
+		await vi.waitFor(async () => expect(summary(await usersOf(room)), context).toEqual(expected), WAIT);
 		await vi.waitFor(async () => {
 			for (const tab of tabs) await tab.client.settle();
 			for (const tab of tabs.filter((tab) => tab.userId)) {

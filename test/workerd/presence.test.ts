@@ -13,9 +13,9 @@ describe("ConnectionEstablished", () => {
 			connectionId: expect.any(String),
 			room,
 			heartbeat: { request: "ping", response: "pong", intervalMs: 20000, timeoutMs: 60000 },
-			// This project's RATE_LIMIT (vitest.config.ts), the default frame size and grace.
+			// This project's RATE_LIMIT and LEAVE_GRACE_SECONDS (test/support/pinned-vars.ts), the default frame size.
 			limits: { eventsPerSecond: 1_000_000, burst: 2_000_000, maxMessageBytes: 65536 },
-			leaveGraceMs: 10_000,
+			leaveGraceMs: 0,
 		});
 		await client.settle();
 		expect(client.received("ConnectionEstablished")).toHaveLength(1);

@@ -180,6 +180,7 @@ describe("migrating a live room from the previous layout (v1: seq only, no histo
 			const { sql } = state.storage;
 			sql.exec("DROP TABLE messages");
 			sql.exec("DROP TABLE sent_ids");
+			sql.exec("DROP TABLE presence");
 			sql.exec("UPDATE schema_version SET version = 1");
 			sql.exec("INSERT OR REPLACE INTO room_meta (key, value) VALUES ('seq', 7)");
 		});

@@ -4,9 +4,8 @@
  */
 import { runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { User } from "../../src/protocol";
 import { randomRoom } from "../support/client";
-import { connect, join, roomStub } from "./connect";
+import { connect, join, roomStub, usersOf } from "./connect";
 import { messagesPage, seqs } from "./history-helpers";
 
 afterEach(() => {
@@ -24,8 +23,7 @@ const rawRegister = (requestId: string, userId: string, metaJson: string) =>
 	`{"eventType":"ClientEvent","event":"Register","requestId":"${requestId}","requestData":{"userId":"${userId}","meta":${metaJson}}}`;
 
 async function userIds(room: string): Promise<string[]> {
-	const users: User[] = await roomStub(room).listUsers();
-	return users.map((user) => user.userId);
+	return (await usersOf(room)).map((user) => user.userId);
 }
 
 /** The room's stored rows, read straight from its table. */

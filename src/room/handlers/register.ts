@@ -3,10 +3,11 @@
  * the history it missed, and tells the others.
  */
 import { clock } from "../../clock";
-import { ErrorCodes, encodeServerFrame, Limits, ProtocolError, type RegisterData, ServerEvents } from "../../protocol";
+import { ErrorCodes, encodeRegistered, Limits, PresenceModes, ProtocolError, type RegisterData } from "../../protocol";
 import type { Connection } from "../connection";
 import { trySend } from "../hub";
 import type { RoomState } from "../room-state";
+import { encodeUsers } from "../roster";
 
 export function register(room: RoomState, connection: Connection, data: RegisterData, requestId?: string): void {
 	const { userId, name } = claimedIdentity(connection, data);
@@ -17,8 +18,10 @@ export function register(room: RoomState, connection: Connection, data: Register
 			`this connection is registered as "${current.userId}"; Unregister first`,
 		);
 	}
-	// A re-registration is already among the user's connections: it takes no new place.
-	const elsewhere = (room.hub.user(userId)?.connections ?? 0) - (current ? 1 : 0);
+	// A re-registration is already among the user's connections, and a connection that takes the
+	// place of one in its leave grace adds none: neither takes a new place.
+	const taking = current || room.hub.hasPlaceFor(userId) ? 1 : 0;
+	const elsewhere = (room.hub.user(userId)?.connections ?? 0) - taking;
 	if (elsewhere >= room.settings.maxConnectionsPerUser) {
 		throw new ProtocolError(
 			ErrorCodes.TOO_MANY_CONNECTIONS,
@@ -37,21 +40,20 @@ export function register(room: RoomState, connection: Connection, data: Register
 		registeredAt: current?.registeredAt ?? now,
 		updatedAt: now,
 	});
-	const registered = encodeServerFrame(
-		ServerEvents.Registered,
+	const mode = data.presence ?? PresenceModes.events;
+	const registered = encodeRegistered(
 		{
 			self: { ...change.user, connectionId: connection.id },
-			users: change.users,
 			userCount: change.users.length,
 			lastSeq: room.store.lastSeq,
 			history: history.messages,
 			historyTruncated: history.truncated,
 		},
+		mode === PresenceModes.count ? "[]" : encodeUsers(change.users),
 		requestId,
 	);
-	room.hub.register(connection, change);
+	room.hub.register(connection, change, mode);
 	trySend(connection.socket, registered);
-	room.hub.announce(connection, change.user, change.before);
 }
 
 /**

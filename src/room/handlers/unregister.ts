@@ -5,6 +5,6 @@ import { trySend } from "../hub";
 import type { RoomState } from "../room-state";
 
 export function unregister(room: RoomState, connection: Connection, _data: UnregisterData, requestId?: string): void {
-	room.hub.leave(connection, LeaveReasons.unregister);
+	room.hub.unregister(connection, LeaveReasons.unregister);
 	trySend(connection.socket, encodeServerFrame(ServerEvents.Unregistered, {}, requestId));
 }

@@ -2,12 +2,10 @@
  * `UpdateUser`: a registered user changes name and/or meta without a roster or history coming
  * back: the cheap way to change presence often. The others hear of it only when it changed.
  */
-import { clock } from "../../clock";
 import { ErrorCodes, encodeServerFrame, ProtocolError, ServerEvents, type UpdateUserData } from "../../protocol";
 import type { Connection } from "../connection";
 import { trySend } from "../hub";
 import type { RoomState } from "../room-state";
-import { userChanged } from "../roster";
 
 export function updateUser(room: RoomState, connection: Connection, data: UpdateUserData, requestId?: string): void {
 	const identity = connection.identity;
@@ -28,9 +26,6 @@ export function updateUser(room: RoomState, connection: Connection, data: Update
 		{ self: { ...current, ...fields, connectionId: connection.id } },
 		requestId,
 	);
-	const { before, after } = room.hub.updateUser(identity.userId, fields, clock.now());
+	room.hub.updateUser(identity.userId, fields, connection.socket);
 	trySend(connection.socket, reply);
-	if (userChanged(before, after)) {
-		room.hub.broadcast(encodeServerFrame(ServerEvents.UserUpdated, { user: after }), connection.socket);
-	}
 }

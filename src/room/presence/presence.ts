@@ -1,0 +1,155 @@
+/**
+ * Who is present in a room: the registered connections, and the closed ones still in their leave
+ * grace, kept in step in memory (the roster), in storage (the durable roster) and in what the
+ * others are told (the feed). Keyed by connection id, so that a closed connection, which has no
+ * socket any more, keeps its place until its grace ends or a new connection of its user takes it.
+ */
+import type { JsonObject, LeaveReason, OccupancyData, User } from "../../protocol";
+import { aggregateUser, type Identity, Roster, type RosterChange } from "../roster";
+import type { PresenceFeed } from "./feed";
+import { GraceList } from "./grace";
+import type { PresenceRow, PresenceStore } from "./store";
+
+export interface PresenceOptions {
+	store: PresenceStore;
+	feed: PresenceFeed;
+	/** `LEAVE_GRACE_SECONDS`, in ms (0: a close is a leave at once). */
+	graceMs: number;
+}
+
+export class Presence {
+	readonly #roster = new Roster<string>();
+	readonly #grace = new GraceList();
+	readonly #store: PresenceStore;
+	readonly #feed: PresenceFeed;
+	readonly #graceMs: number;
+
+	constructor(options: PresenceOptions) {
+		this.#store = options.store;
+		this.#feed = options.feed;
+		this.#graceMs = options.graceMs;
+	}
+
+	/**
+	 * Rebuilds from what survived: the live connections' identities, then the stored rows. A row
+	 * that is neither live nor in its grace belonged to a connection that closed without the room
+	 * hearing of it (a restart drops every socket without a close event): its grace starts now.
+	 */
+	restore(live: ReadonlyMap<string, Identity>, rows: readonly PresenceRow[], now: number): void {
+		for (const [connectionId, identity] of live) this.#roster.add(connectionId, identity);
+		for (const row of rows) {
+			if (live.has(row.connectionId)) continue;
+			const grace = row.grace ?? { until: now + this.#graceMs, reason: "close" as const };
+			if (!row.grace) this.#store.grace(row.connectionId, grace.until, grace.reason);
+			this.#roster.add(row.connectionId, row.identity);
+			this.#grace.add({
+				connectionId: row.connectionId,
+				userId: row.identity.userId,
+				...grace,
+				registeredAt: row.identity.registeredAt,
+			});
+		}
+	}
+
+	users(): readonly User[] {
+		return this.#roster.users();
+	}
+
+	user(userId: string): User | undefined {
+		return this.#roster.user(userId);
+	}
+
+	counts(): OccupancyData {
+		return { userCount: this.#roster.size, connectionCount: this.#roster.connectionCount };
+	}
+
+	/** Connection ids of a user's registered connections, those in grace included. */
+	connectionsOf(userId: string): Iterable<string> {
+		return this.#roster.connectionsOf(userId);
+	}
+
+	/** A closed connection of `userId` that a new one would take the place of, if any. */
+	placeFor(userId: string): string | undefined {
+		return this.#grace.placeFor(userId)?.connectionId;
+	}
+
+	/**
+	 * What registering `connectionId` as `identity` would make of the roster; nothing changes.
+	 * A new connection of a user in grace takes a closed connection's place and its `registeredAt`,
+	 * so that the others see nothing of a reconnect but what really changed.
+	 */
+	preview(connectionId: string, identity: Identity, reregistering: boolean): RosterChange<string> {
+		const place = reregistering ? undefined : this.#grace.placeFor(identity.userId);
+		if (!place) return this.#roster.preview(connectionId, identity);
+		return this.#roster.preview(connectionId, { ...identity, registeredAt: place.registeredAt }, place.connectionId);
+	}
+
+	/** Makes a previewed registration, stores it, and tells the others (but `except`). */
+	register(change: RosterChange<string>, except?: WebSocket): void {
+		if (change.replaces !== undefined) {
+			this.#grace.delete(change.replaces);
+			this.#store.delete(change.replaces);
+		}
+		this.#roster.apply(change);
+		this.#store.live(change.key, change.identity);
+		this.#feed.announce({ userId: change.user.userId, before: change.before, after: change.user }, except);
+	}
+
+	/** Replaces name and/or meta on every connection of a user (those in grace too); stored. */
+	update(userId: string, fields: { name?: string; meta?: JsonObject }, now: number, except?: WebSocket) {
+		const before = this.#roster.user(userId);
+		if (!before) throw new Error(`"${userId}" is not present`);
+		for (const connectionId of [...this.#roster.connectionsOf(userId)]) {
+			const identity = this.#roster.identityOf(connectionId, userId);
+			if (!identity) continue;
+			const next = { ...identity, ...fields, updatedAt: now };
+			this.#roster.add(connectionId, next);
+			this.#store.update(connectionId, next);
+		}
+		const after = this.#roster.user(userId) as User;
+		this.#feed.announce({ userId, before, after }, except);
+		return { before, after, updatedAt: now };
+	}
+
+	/** A connection leaves at once (Unregister, or a close with no grace). */
+	leave(connectionId: string, identity: Identity, reason: LeaveReason): void {
+		const before = this.#roster.user(identity.userId);
+		if (!before || !this.#roster.identityOf(connectionId, identity.userId)) return;
+		this.#roster.remove(connectionId, identity.userId);
+		this.#grace.delete(connectionId);
+		this.#store.delete(connectionId);
+		const after = this.#roster.user(identity.userId);
+		const change = { userId: identity.userId, before, after, reason };
+		this.#feed.announce(after ? change : { ...change, lastKnown: aggregateUser([], identity) });
+	}
+
+	/** A registered connection closed: it stays present for the grace (or leaves now without one). */
+	close(connectionId: string, identity: Identity, reason: LeaveReason, now: number): void {
+		if (this.#graceMs === 0) {
+			this.leave(connectionId, identity, reason);
+			return;
+		}
+		if (!this.#roster.identityOf(connectionId, identity.userId)) return;
+		const until = now + this.#graceMs;
+		this.#grace.add({ connectionId, userId: identity.userId, until, reason, registeredAt: identity.registeredAt });
+		this.#store.grace(connectionId, until, reason);
+	}
+
+	/** Ends every grace due at `now`: the others hear then what a close would have told them. */
+	expire(now: number): void {
+		for (const entry of this.#grace.due(now)) {
+			const identity = this.#roster.identityOf(entry.connectionId, entry.userId);
+			if (identity) this.leave(entry.connectionId, identity, entry.reason);
+			else this.#grace.delete(entry.connectionId);
+		}
+	}
+
+	/** When the next grace ends, for the room's alarm. */
+	nextDeadline(): number | undefined {
+		return this.#grace.earliest();
+	}
+
+	get inGrace(): number {
+		return this.#grace.size;
+	}
+}
