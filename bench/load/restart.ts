@@ -2,7 +2,7 @@
  * Scenario (f): a crash and restart of ours under N registered `batched` clients. Its own
  * `wrangler dev --persist-to DIR` (bench/servers/ours), killed with kill -9 of its process group
  * and started again on the same port and DIR; the clients reconnect with the client library's
- * full jitter at its default settings and resume with `since` (scripts/resuming-client). They
+ * full jitter (ceiling: `restartBackoff`) and resume with `since` (scripts/resuming-client). They
  * reach the server through wrangler's own port, the one address that survives a restart (the
  * Worker's own workerd gets a new port each time).
  *
@@ -14,7 +14,7 @@
  */
 import { startRestartableWranglerDev } from "../../scripts/local-server/restartable-wrangler-dev.ts";
 import type { Flicker } from "../../scripts/resuming-client/fleet.ts";
-import { LIBRARY_BACKOFF, RestartDrill } from "../../scripts/resuming-client/restart-drill.ts";
+import { RestartDrill } from "../../scripts/resuming-client/restart-drill.ts";
 import { sleep } from "../servers/launch.ts";
 import type { Settings } from "./settings.ts";
 
@@ -29,14 +29,18 @@ export interface RestartResult {
 	restartMs: number;
 	/** From the old group's death to the new server answering GET /health. */
 	healthyAfterMs: number;
-	/** From the first client back to the last (compare with the 10 s leave grace). */
+	/** From the first client back to the last. */
 	spreadMs: number;
+	/** Clients back later than the leave grace after the server's first sign of life: their leave is announced by contract. */
+	backAfterGrace: number;
 	flicker: Flicker;
 	failedAttempts: number;
 	errors: string[];
 }
 
 const CONFIG = "bench/servers/ours/wrangler.toml";
+/** That config's LEAVE_GRACE_SECONDS. */
+const LEAVE_GRACE_MS = 10_000;
 /**
  * A `Presence` frame goes out up to one batch window (PRESENCE_BATCH_MS, 50 ms) after the change
  * it reports: frames still on their way after the last registration are waited for this long.
@@ -62,7 +66,7 @@ export async function runRestart(
 			room: `restart-${round}`,
 			clients: settings.restartClients,
 			presence: "batched",
-			backoff: LIBRARY_BACKOFF,
+			backoff: settings.restartBackoff,
 			concurrency: settings.connectConcurrency,
 			heartbeatMs: settings.heartbeatSeconds * 1000,
 			connectTimeoutMs: 10_000,
@@ -79,6 +83,7 @@ export async function runRestart(
 			restartMs: recovery.upAt - recovery.deadAt,
 			healthyAfterMs: recovery.healthyAt - recovery.deadAt,
 			spreadMs: recovery.spreadMs,
+			backAfterGrace: drill.clients.filter((client) => client.lastRegisteredAt - recovery.upAt > LEAVE_GRACE_MS).length,
 			flicker: drill.flicker(),
 			failedAttempts: recovery.failedAttempts,
 			errors: drill.clients.flatMap((client) => client.errors).slice(0, 20),
@@ -86,7 +91,7 @@ export async function runRestart(
 		results.push(result);
 		const { flicker } = result;
 		log(
-			`  (f) ${result.clients} clients: restart up ${result.restartMs.toFixed(0)} ms after the kill (health check ${result.healthyAfterMs.toFixed(0)} ms); last registered again ${result.recoveryMs.toFixed(0)} ms after that, ${result.spreadMs.toFixed(0)} ms after the first (${result.failedAttempts} failed attempts); flicker ${flicker.total} (left and back ${flicker.leftAndBack}, missing ${flicker.missing}, joined ${flicker.joined}, ${flicker.users} users)`,
+			`  (f) ${result.clients} clients: restart up ${result.restartMs.toFixed(0)} ms after the kill (health check ${result.healthyAfterMs.toFixed(0)} ms); last registered again ${result.recoveryMs.toFixed(0)} ms after that, ${result.spreadMs.toFixed(0)} ms after the first, ${result.backAfterGrace} after the grace (${result.failedAttempts} failed attempts); flicker ${flicker.total} (left and back ${flicker.leftAndBack}, missing ${flicker.missing}, joined ${flicker.joined}, ${flicker.users} users)`,
 		);
 		return result;
 	} finally {

@@ -47,6 +47,12 @@ export interface Settings {
 	/** (f) clients registered `batched` through a crash and restart (ours only), and the bound of each wait. */
 	restartClients: number;
 	restartTimeoutMs: number;
+	/**
+	 * (f) the clients' reconnect delays: the client library's full jitter (src/client/backoff.ts)
+	 * and its first ceiling, 1 s, but a last ceiling of half the leave grace (10 s) instead of the
+	 * library's default 30 s, with which clients come back after the grace by the draw alone.
+	 */
+	restartBackoff: { baseMs: number; maxMs: number };
 }
 
 export const FULL: Settings = {
@@ -75,6 +81,7 @@ export const FULL: Settings = {
 	joinModeServers: ["ours", "bare"],
 	restartClients: 1000,
 	restartTimeoutMs: 120_000,
+	restartBackoff: { baseMs: 1_000, maxMs: 5_000 },
 };
 
 export const QUICK: Settings = {

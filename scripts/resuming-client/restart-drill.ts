@@ -12,12 +12,6 @@ import { countFlicker, type Flicker, openFleet, stopFleet, waitForEach } from ".
 import { ResumingClient, type ResumingClientOptions } from "./resuming-client.ts";
 import type { PresenceMode } from "./server-frames.ts";
 
-/**
- * The client library's default backoff (`DEFAULT_OPTIONS.backoff` in src/client/settings.ts,
- * which the benchmark's `nodenext` project cannot import; the restart e2e test holds the two equal).
- */
-export const LIBRARY_BACKOFF: Readonly<BackoffOptions> = Object.freeze({ baseMs: 1_000, maxMs: 30_000 });
-
 export interface DrillOptions {
 	server: RestartableWranglerDev;
 	room: string;

@@ -15,8 +15,7 @@ import {
 } from "../../scripts/local-server/restartable-wrangler-dev.ts";
 import { AckedSender } from "../../scripts/resuming-client/acked-sender.ts";
 import { waitForEach } from "../../scripts/resuming-client/fleet.ts";
-import { type DrillOptions, LIBRARY_BACKOFF, RestartDrill } from "../../scripts/resuming-client/restart-drill.ts";
-import { DEFAULT_OPTIONS } from "../../src/client/settings";
+import { type DrillOptions, RestartDrill } from "../../scripts/resuming-client/restart-drill.ts";
 import type { MessagesPage } from "../../src/protocol";
 import { randomRoom } from "../support/client";
 import { DEVELOPMENT_VARS } from "../support/pinned-vars";
@@ -55,10 +54,6 @@ afterAll(async () => {
 }, 60_000);
 
 describe("a crash and restart of the server", () => {
-	it("the benchmark's restart drill reconnects with the client library's default backoff", () => {
-		expect(LIBRARY_BACKOFF).toEqual(DEFAULT_OPTIONS.backoff);
-	});
-
 	it("is invisible to registered clients: no leave or join, every message once, everyone back within 10 s", async () => {
 		if (!server) throw new Error("no server");
 		const room = randomRoom();
