@@ -119,7 +119,7 @@ function rows(settings: Settings): Row[] {
 		{ label: "(d) idle: room wake-ups", get: (x) => x.idleWakes, digits: 0 },
 		{ label: "(e) memory per socket, bytes (RSS growth)", get: (x) => x.bytesPerSocket, digits: 0 },
 		{ label: `(e) memory per socket, ${batched} batched, bytes`, get: (x) => x.batchedBytesPerSocket, digits: 0 },
-		{ label: "(f) restart: last client back, ms after healthy", get: (x) => x.restartRecoveryMs, digits: 0 },
+		{ label: "(f) restart: last client back, ms after the server is up", get: (x) => x.restartRecoveryMs, digits: 0 },
 		{ label: "(f) restart: flicker (worst round)", get: (x) => x.restartFlicker, digits: 0 },
 	);
 	return list;
