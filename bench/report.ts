@@ -111,7 +111,7 @@ function rows(settings: Settings): Row[] {
 		{ label: "(b) fan-out latency max ms", get: (x) => x.fanout.max, digits: 1 },
 		{
 			label: "(b) lost / duplicated deliveries",
-			get: (x) => (x.fanout.lost ?? 0) + (x.fanout.duplicated ?? 0),
+			get: (x) => (x.fanout.lost === null ? null : x.fanout.lost + (x.fanout.duplicated ?? 0)),
 			digits: 0,
 		},
 		{ label: "(c) throughput, deliveries/s at p99 ≤ 250 ms", get: (x) => x.throughput, digits: 0 },
