@@ -84,15 +84,20 @@ export class Presence {
 		return this.#roster.preview(connectionId, { ...identity, registeredAt: place.registeredAt }, place.connectionId);
 	}
 
-	/** Makes a previewed registration, stores it, and tells the others (but `except`). */
-	register(change: RosterChange<string>, except?: WebSocket): void {
-		if (change.replaces !== undefined) {
-			this.#grace.delete(change.replaces);
-			this.#store.delete(change.replaces);
-		}
+	/**
+	 * Makes a previewed registration, tells the registering connection (`reply`) and the others
+	 * (but `except`), then stores it, in the same turn. What is sent before the write is not held
+	 * by the runtime's output gate until the write is confirmed, so a join's reply waits for no
+	 * storage round trip. A crash in that moment can only lose the row: this user, after the
+	 * restart, is a new join instead of a return; no message or acknowledgement depends on it.
+	 */
+	register(change: RosterChange<string>, reply: () => void, except?: WebSocket): void {
+		if (change.replaces !== undefined) this.#grace.delete(change.replaces);
 		this.#roster.apply(change);
-		this.#store.live(change.key, change.identity);
+		reply();
 		this.#feed.announce({ userId: change.user.userId, before: change.before, after: change.user }, except);
+		if (change.replaces !== undefined) this.#store.delete(change.replaces);
+		this.#store.live(change.key, change.identity);
 	}
 
 	/** Replaces name and/or meta on every connection of a user (those in grace too); stored. */
@@ -117,10 +122,10 @@ export class Presence {
 		if (!before || !this.#roster.identityOf(connectionId, identity.userId)) return;
 		this.#roster.remove(connectionId, identity.userId);
 		this.#grace.delete(connectionId);
-		this.#store.delete(connectionId);
 		const after = this.#roster.user(identity.userId);
 		const change = { userId: identity.userId, before, after, reason };
 		this.#feed.announce(after ? change : { ...change, lastKnown: aggregateUser([], identity) });
+		this.#store.delete(connectionId);
 	}
 
 	/** A registered connection closed: it stays present for the grace (or leaves now without one). */
