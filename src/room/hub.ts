@@ -122,7 +122,7 @@ export class Hub {
 		for (const connectionId of presence.connectionsOf(userId)) {
 			const connection = live.get(byId.get(connectionId) as WebSocket);
 			const identity = connection?.identity;
-			if (connection && identity) connection.rename({ ...identity, ...fields, updatedAt: result.updatedAt });
+			if (connection && identity) connection.rename({ ...identity, ...result.shown, updatedAt: result.updatedAt });
 		}
 		return result;
 	}

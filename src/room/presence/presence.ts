@@ -100,20 +100,25 @@ export class Presence {
 		this.#store.live(change.key, change.identity);
 	}
 
-	/** Replaces name and/or meta on every connection of a user (those in grace too); stored. */
+	/**
+	 * Replaces name and/or meta of a user; stored. Every connection (those in grace too) takes the
+	 * user's whole name and meta, not only the fields given: they all become the latest updated,
+	 * so any of them may speak for the user, and one tab's older name must not come back.
+	 */
 	update(userId: string, fields: { name?: string; meta?: JsonObject }, now: number, except?: WebSocket) {
 		const before = this.#roster.user(userId);
 		if (!before) throw new Error(`"${userId}" is not present`);
+		const shown = { name: before.name, meta: before.meta, ...fields };
 		for (const connectionId of [...this.#roster.connectionsOf(userId)]) {
 			const identity = this.#roster.identityOf(connectionId, userId);
 			if (!identity) continue;
-			const next = { ...identity, ...fields, updatedAt: now };
+			const next = { ...identity, ...shown, updatedAt: now };
 			this.#roster.add(connectionId, next);
 			this.#store.update(connectionId, next);
 		}
 		const after = this.#roster.user(userId) as User;
 		this.#feed.announce({ userId, before, after }, except);
-		return { before, after, updatedAt: now };
+		return { before, after, shown, updatedAt: now };
 	}
 
 	/** A connection leaves at once (Unregister, or a close with no grace). */
