@@ -5,17 +5,15 @@
  */
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import type { Message } from "../../src/client";
 import { TYPING_QUIET_MS } from "../../src/demo/typing";
 import { randomRoom } from "../support/client";
-import { chromiumInstalled, collectErrors } from "./chromium";
+import { chromiumInstalled } from "./chromium";
 import { get, WAIT_MS } from "./clients";
-import { DemoPages, pageUrl, type RoomPage, waitForRosterEntry, waitForState } from "./demo-pages";
+import { demoPagesForFile, PHONE, waitForRosterEntry } from "./demo-pages";
 
 const SCREENSHOTS = join("test-results", "browser");
-
-const pages = new DemoPages();
 
 /** What the page showed in `#typing` since `watchTyping`, and the signals its client received. */
 interface TypingWatch {
@@ -58,33 +56,13 @@ async function history(room: string): Promise<unknown[]> {
 	return page.messages.map((message) => [message.from.userId, message.message]);
 }
 
-/** `user`'s page on a phone-sized screen, once registered. */
-async function openPhone(room: string, user: string): Promise<RoomPage> {
-	const context = await pages.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-	const page = await context.newPage();
-	const errors = collectErrors(page);
-	await page.goto(pageUrl(inject("baseUrl"), room, user));
-	await waitForState(page, "registered");
-	return { page, errors };
-}
-
 describe.skipIf(!chromiumInstalled() && !process.env.CI)("who is typing, in the demo page (Chromium)", () => {
-	beforeAll(async () => {
-		await pages.launch();
-	});
-
-	afterAll(async () => {
-		await pages.close();
-	});
-
-	afterEach(async () => {
-		await pages.closePages();
-	});
+	const pages = demoPagesForFile();
 
 	it("typing shows a notice on the other page (a phone), which goes after a quiet spell; nothing is stored", async () => {
 		const room = randomRoom();
 		const alice = await pages.open(room, "alice");
-		const bob = await openPhone(room, "bob");
+		const bob = await pages.open(room, "bob", inject("baseUrl"), PHONE);
 		await waitForRosterEntry(alice.page, "bob");
 
 		await alice.page.locator("#send-input").pressSequentially("hel");
