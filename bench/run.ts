@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --servers ours,bare] [-- --rounds N]`
+ * `npm run bench [-- --quick] [-- --servers ours,bare] [-- --rounds N] [-- --scenarios core,joins,restart]`
  *
  * Starts each server on loopback in turn (interleaved: every round runs every server, in an order
  * rotated by one each round), drives it with the load generator in this process, prints a
@@ -12,9 +12,12 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import type { Protocol, Target } from "./load/clients.ts";
-import { FULL, QUICK, runServer, type ServerResult, type Settings } from "./load/scenarios.ts";
-import { median, ratio } from "./load/stats.ts";
-import { REPO_ROOT, type ServerKind, sleep, startServer } from "./servers/launch.ts";
+import { runJoinModes } from "./load/join-modes.ts";
+import { runRestart } from "./load/restart.ts";
+import { runServer } from "./load/scenarios.ts";
+import { FULL, QUICK, type Settings } from "./load/settings.ts";
+import { type Medians, medians, type Runs, summary, table } from "./report.ts";
+import { REPO_ROOT, type RunningServer, type ServerKind, sleep, startServer } from "./servers/launch.ts";
 
 interface ServerSpec {
 	kind: ServerKind;
@@ -56,11 +59,23 @@ const SERVERS: Record<string, ServerSpec> = {
 	},
 };
 
-function parseArgs(argv: string[]): { settings: Settings; servers: string[]; direct: boolean } {
+/** Groups of scenarios: (a)-(e) as before presence 1.1, (a) and (e) in presence modes, (f). */
+const SCENARIO_GROUPS = ["core", "joins", "restart"] as const;
+type ScenarioGroup = (typeof SCENARIO_GROUPS)[number];
+
+interface Args {
+	settings: Settings;
+	servers: string[];
+	direct: boolean;
+	groups: ReadonlySet<ScenarioGroup>;
+}
+
+function parseArgs(argv: string[]): Args {
 	let settings: Settings = FULL;
 	let direct = true;
 	let servers = Object.keys(SERVERS);
 	let rounds: number | undefined;
+	let groups = new Set<ScenarioGroup>(SCENARIO_GROUPS);
 	for (let i = 0; i < argv.length; i++) {
 		const arg = argv[i];
 		if (arg === "--quick") settings = QUICK;
@@ -68,10 +83,17 @@ function parseArgs(argv: string[]): { settings: Settings; servers: string[]; dir
 		else if (arg === "--servers") servers = (argv[++i] ?? "").split(",").filter(Boolean);
 		else if (arg === "--rounds") rounds = Number(argv[++i]);
 		else if (arg === "--via-proxy") direct = false;
-		else throw new Error(`unknown argument ${arg}; use --quick, --servers a,b, --rounds N, --via-proxy`);
+		else if (arg === "--scenarios") groups = new Set((argv[++i] ?? "").split(",").filter(isScenarioGroup));
+		else
+			throw new Error(`unknown argument ${arg}; use --quick, --servers a,b, --rounds N, --scenarios a,b, --via-proxy`);
 	}
 	for (const name of servers) if (!SERVERS[name]) throw new Error(`unknown server ${name}`);
-	return { settings: rounds ? { ...settings, rounds } : settings, servers, direct };
+	return { settings: rounds ? { ...settings, rounds } : settings, servers, direct, groups };
+}
+
+function isScenarioGroup(name: string): name is ScenarioGroup {
+	if ((SCENARIO_GROUPS as readonly string[]).includes(name)) return true;
+	throw new Error(`unknown scenario group ${name}; use ${SCENARIO_GROUPS.join(", ")}`);
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -92,86 +114,8 @@ function gitCommit(): string {
 	}
 }
 
-/** The medians over rounds of one server's numbers. */
-function medians(results: ServerResult[], settings: Settings) {
-	const largest = settings.registerCounts[settings.registerCounts.length - 1];
-	const registerBy = (n: number) => results.map((r) => r.register.find((x) => x.n === n));
-	return {
-		rounds: results.length,
-		register: Object.fromEntries(
-			settings.registerCounts.map((n) => [
-				n,
-				{
-					ms: median(registerBy(n).map((x) => x?.ms)),
-					perSecond: median(registerBy(n).map((x) => x?.perSecond)),
-				},
-			]),
-		),
-		bytesPerSocket: median(registerBy(largest as number).map((x) => x?.bytesPerSocket)),
-		fanout: {
-			p50: median(results.map((r) => r.fanout?.latencyMs.p50)),
-			p95: median(results.map((r) => r.fanout?.latencyMs.p95)),
-			p99: median(results.map((r) => r.fanout?.latencyMs.p99)),
-			max: median(results.map((r) => r.fanout?.latencyMs.max)),
-			lost: median(results.map((r) => r.fanout?.lost)),
-			duplicated: median(results.map((r) => r.fanout?.duplicated)),
-		},
-		throughput: median(results.map((r) => r.throughput?.deliveredPerSecond)),
-		throughputP99: median(results.map((r) => r.throughput?.best?.latencyMs.p99)),
-		serverCpuUsPerDelivery: median(results.map((r) => r.throughput?.best?.serverCpuUsPerDelivery)),
-		idleWakes: median(results.map((r) => r.idle?.wakes)),
-	};
-}
-type Medians = ReturnType<typeof medians>;
-
-function fmt(value: number | null | undefined, digits = 0): string {
-	if (typeof value !== "number" || !Number.isFinite(value)) return "–";
-	return value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
-
-function table(names: string[], m: Record<string, Medians>, settings: Settings): string {
-	const rows: { label: string; get: (x: Medians) => number | null; digits: number }[] = [];
-	for (const n of settings.registerCounts) {
-		rows.push({ label: `(a) connect+register ${n}: ms`, get: (x) => x.register[n]?.ms ?? null, digits: 0 });
-		rows.push({
-			label: `(a) connect+register ${n}: sockets/s`,
-			get: (x) => x.register[n]?.perSecond ?? null,
-			digits: 0,
-		});
-	}
-	rows.push(
-		{ label: "(b) fan-out latency p50 ms", get: (x) => x.fanout.p50, digits: 1 },
-		{ label: "(b) fan-out latency p95 ms", get: (x) => x.fanout.p95, digits: 1 },
-		{ label: "(b) fan-out latency p99 ms", get: (x) => x.fanout.p99, digits: 1 },
-		{ label: "(b) fan-out latency max ms", get: (x) => x.fanout.max, digits: 1 },
-		{
-			label: "(b) lost / duplicated deliveries",
-			get: (x) => (x.fanout.lost ?? 0) + (x.fanout.duplicated ?? 0),
-			digits: 0,
-		},
-		{ label: "(c) throughput, deliveries/s at p99 ≤ 250 ms", get: (x) => x.throughput, digits: 0 },
-		{ label: "(c) server CPU µs per delivery (at that step)", get: (x) => x.serverCpuUsPerDelivery, digits: 2 },
-		{ label: "(d) idle: room wake-ups", get: (x) => x.idleWakes, digits: 0 },
-		{ label: "(e) memory per socket, bytes (RSS growth)", get: (x) => x.bytesPerSocket, digits: 0 },
-	);
-	const head = ["scenario / metric (median)", ...names, "ours/bare", "ours/partyserver"];
-	const lines = [`| ${head.join(" | ")} |`, `|${head.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`];
-	for (const row of rows) {
-		const values = names.map((name) => (m[name] ? row.get(m[name]) : null));
-		const ours = m.ours ? row.get(m.ours) : null;
-		const cells = [
-			row.label,
-			...values.map((v) => fmt(v, row.digits)),
-			fmt(ratio(ours, m.bare ? row.get(m.bare) : null), 2),
-			fmt(ratio(ours, m.partyserver ? row.get(m.partyserver) : null), 2),
-		];
-		lines.push(`| ${cells.join(" | ")} |`);
-	}
-	return lines.join("\n");
-}
-
 async function main(): Promise<void> {
-	const { settings, servers, direct } = parseArgs(process.argv.slice(2));
+	const { settings, servers, direct, groups } = parseArgs(process.argv.slice(2));
 	const startedAt = new Date();
 	const machine = {
 		cpus: cpus().length,
@@ -196,51 +140,73 @@ async function main(): Promise<void> {
 			`quick mode: N=${settings.registerCounts.join("/")}, 1 round, idle ${settings.idleSeconds}s with pings every ${settings.pingEverySeconds}s for ${settings.idleServers.join("+")} only: numbers are indicative`,
 		);
 	}
-	const results: ServerResult[] = [];
+	const runs: Runs = { scenarios: [], joinModes: [], restarts: [] };
 	const failures: string[] = [];
+	/** Runs one part, logging how long it took; a failure is recorded and the run goes on. */
+	const attempt = async (label: string, part: () => Promise<void>, output?: () => string) => {
+		const started = performance.now();
+		try {
+			await part();
+		} catch (error) {
+			const text = `${label}: ${(error as Error).stack ?? error}`;
+			failures.push(text);
+			log(`FAILED ${text}`);
+			const tail = output?.().slice(-3000);
+			if (tail) log(tail);
+		}
+		log(`  ${label} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+		await sleep(500);
+	};
+	/** Starts a fresh server for one part, and stops it afterwards whatever happens. */
+	const withServer = (
+		name: string,
+		label: string,
+		part: (server: RunningServer, target: Target) => Promise<unknown>,
+	) => {
+		const spec = SERVERS[name] as ServerSpec;
+		let server: RunningServer | undefined;
+		return attempt(
+			label,
+			async () => {
+				try {
+					server = await startServer(name, spec.kind, { direct });
+					const running = server;
+					await part(running, {
+						protocol: spec.protocol,
+						origin: running.origin,
+						roomUrl: (room) => `${running.wsOrigin}${spec.path(room)}`,
+					});
+				} finally {
+					await server?.stop();
+				}
+			},
+			() => server?.output() ?? "",
+		);
+	};
 	for (let round = 0; round < settings.rounds; round++) {
 		const order = servers.map((_, i) => servers[(i + round) % servers.length] as string);
+		const at = `round ${round + 1}/${settings.rounds}`;
 		for (const name of order) {
-			const spec = SERVERS[name] as ServerSpec;
-			log(`round ${round + 1}/${settings.rounds}: ${name} (${spec.about})`);
-			const started = performance.now();
-			let server: Awaited<ReturnType<typeof startServer>> | undefined;
-			try {
-				server = await startServer(name, spec.kind, { direct });
-				const running = server;
-				const target: Target = {
-					protocol: spec.protocol,
-					origin: running.origin,
-					roomUrl: (room) => `${running.wsOrigin}${spec.path(room)}`,
-				};
-				await runServer(running, target, settings, round, log, results);
-			} catch (error) {
-				const text = `${name} round ${round + 1}: ${(error as Error).stack ?? error}`;
-				failures.push(text);
-				log(`FAILED ${text}`);
-				if (server) log(server.output().slice(-3000));
-			} finally {
-				await server?.stop();
+			log(`${at}: ${name} (${SERVERS[name]?.about})`);
+			if (groups.has("core")) {
+				await withServer(name, `${name} (a)-(e)`, (server, target) =>
+					runServer(server, target, settings, round, log, runs.scenarios),
+				);
 			}
-			log(`  ${name} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-			await sleep(500);
+			if (groups.has("joins") && settings.joinModeServers.includes(name)) {
+				await withServer(name, `${name} presence-mode joins`, (server, target) =>
+					runJoinModes(server, target, settings, round, log, runs.joinModes),
+				);
+			}
+			if (groups.has("restart") && name === "ours") {
+				await attempt(`${name} (f) restart`, () => runRestart(settings, round, log, runs.restarts).then(() => {}));
+			}
 		}
 	}
 
 	const byServer: Record<string, Medians> = {};
-	for (const name of servers) {
-		const own = results.filter((r) => r.server === name);
-		if (own.length) byServer[name] = medians(own, settings);
-	}
-	const o = byServer.ours;
-	const summary = {
-		throughputVsBare: ratio(o?.throughput, byServer.bare?.throughput),
-		throughputVsPartyserver: ratio(o?.throughput, byServer.partyserver?.throughput),
-		p99VsBare: ratio(o?.fanout.p99, byServer.bare?.fanout.p99),
-		p99Ms: o?.fanout.p99 ?? null,
-		bytesPerSocket: o?.bytesPerSocket ?? null,
-		heartbeatWakes: o?.idleWakes ?? null,
-	};
+	for (const name of servers) byServer[name] = medians(name, runs, settings);
+	const figures = summary(byServer);
 	const finishedAt = new Date();
 	const markdown = table(servers, byServer, settings);
 	const report = {
@@ -253,10 +219,10 @@ async function main(): Promise<void> {
 		workersPath: direct ? "direct to the Worker's workerd" : "through wrangler dev's proxy",
 		servers: Object.fromEntries(servers.map((name) => [name, SERVERS[name]?.about])),
 		medians: byServer,
-		summary,
+		summary: figures,
 		failures,
 		table: markdown,
-		runs: results,
+		runs,
 	};
 	mkdirSync(join(REPO_ROOT, "bench", "results"), { recursive: true });
 	writeFileSync(join(REPO_ROOT, "bench", "results", "latest.json"), `${JSON.stringify(report, null, "\t")}\n`);
@@ -272,7 +238,7 @@ async function main(): Promise<void> {
 		`\n${markdown}\n\n${note} ${path} ${machine.cpus} cores (${machine.cpuModel}), Node ${machine.node}, wrangler ${machine.wrangler}; ${report.seconds.toFixed(0)} s; written to bench/results/latest.json.`,
 	);
 	if (failures.length) console.log(`\nFailures:\n${failures.map((f) => `- ${f.split("\n")[0]}`).join("\n")}`);
-	console.log(`SUMMARY ${JSON.stringify(summary)}`);
+	console.log(`SUMMARY ${JSON.stringify(figures)}`);
 	process.exitCode = failures.length ? 1 : 0;
 }
 

@@ -13,6 +13,8 @@
  */
 import { io, type Socket } from "socket.io-client";
 import WebSocket from "ws";
+import { closeWebSocket, inBatches, mapConcurrently } from "../../scripts/resuming-client/many-sockets.ts";
+import { isPong, type PresenceMode, serverEventOf } from "../../scripts/resuming-client/server-frames.ts";
 
 export type Protocol = "rooms" | "bare" | "socketio";
 
@@ -37,7 +39,6 @@ const PAD = "x".repeat(64);
 const ROOMS_MESSAGE = Buffer.from('{"eventType":"ServerEvent","event":"Message"');
 const ROOMS_ERROR = Buffer.from('{"eventType":"ServerEvent","event":"Error"');
 const BARE_MESSAGE = Buffer.from('{"eventType":"ClientEvent","event":"SendMessage"');
-const PONG = Buffer.from("pong");
 
 function startsWith(data: Buffer, prefix: Buffer): boolean {
 	return data.length >= prefix.length && data.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
@@ -60,27 +61,16 @@ function sendFrame(key: number, sentAt: number): string {
 
 const WS_OPTIONS = { perMessageDeflate: false, handshakeTimeout: 30_000 } as const;
 
-function closeWs(ws: WebSocket, timeoutMs = 5000): Promise<void> {
-	if (ws.readyState === WebSocket.CLOSED) return Promise.resolve();
-	return new Promise((done) => {
-		const timer = setTimeout(() => {
-			ws.terminate();
-			done();
-		}, timeoutMs);
-		ws.once("close", () => {
-			clearTimeout(timer);
-			done();
-		});
-		try {
-			ws.close(1000, "bench done");
-		} catch {
-			ws.terminate();
-		}
-	});
+function closeWs(ws: WebSocket): Promise<void> {
+	return closeWebSocket(ws, 1000, "bench done");
 }
 
-/** The project's protocol: resolves once `Registered` has arrived. */
-function openRooms(url: string, index: number, userId: string, sink: Sink): Promise<Conn> {
+/**
+ * The project's protocol: resolves once `Registered` has arrived. Frames are told apart by their
+ * first bytes: a `Registered` roster or a `Presence` frame is never parsed, so that the load
+ * generator's CPU goes to what is measured.
+ */
+function openRooms(url: string, index: number, userId: string, sink: Sink, presence?: PresenceMode): Promise<Conn> {
 	return new Promise((resolve, reject) => {
 		const ws = new WebSocket(url, WS_OPTIONS);
 		let registered = false;
@@ -100,7 +90,7 @@ function openRooms(url: string, index: number, userId: string, sink: Sink): Prom
 				if (payload) sink.delivery(index, payload.key, payload.sentAt);
 				return;
 			}
-			if (data.length === 4 && data.equals(PONG)) {
+			if (isPong(data)) {
 				pongs++;
 				return;
 			}
@@ -110,10 +100,13 @@ function openRooms(url: string, index: number, userId: string, sink: Sink): Prom
 				return;
 			}
 			if (registered) return;
-			const text = data.toString();
-			if (text.includes('"event":"ConnectionEstablished"')) {
-				ws.send(`{"eventType":"ClientEvent","event":"Register","requestId":"r","requestData":{"userId":"${userId}"}}`);
-			} else if (text.includes('"event":"Registered"')) {
+			const event = serverEventOf(data);
+			if (event === "ConnectionEstablished") {
+				const mode = presence === undefined ? "" : `,"presence":"${presence}"`;
+				ws.send(
+					`{"eventType":"ClientEvent","event":"Register","requestId":"r","requestData":{"userId":"${userId}"${mode}}}`,
+				);
+			} else if (event === "Registered") {
 				registered = true;
 				resolve(conn);
 			}
@@ -137,7 +130,7 @@ function openBare(url: string, index: number, sink: Sink): Promise<Conn> {
 			if (startsWith(data, BARE_MESSAGE)) {
 				const payload = readPayload(data);
 				if (payload) sink.delivery(index, payload.key, payload.sentAt);
-			} else if (data.length === 4 && data.equals(PONG)) pongs++;
+			} else if (isPong(data)) pongs++;
 		});
 		ws.once("open", () => {
 			open = true;
@@ -207,11 +200,12 @@ export interface Target {
 	origin: string;
 }
 
-export function open(target: Target, room: string, index: number, sink: Sink): Promise<Conn> {
+/** `presence` is the `rooms` protocol's `Register.presence` (the others have no such thing). */
+export function open(target: Target, room: string, index: number, sink: Sink, presence?: PresenceMode): Promise<Conn> {
 	const userId = `u${index}`;
 	if (target.protocol === "socketio") return openSocketIo(target.origin, room, index, userId, sink);
 	if (target.protocol === "bare") return openBare(target.roomUrl(room), index, sink);
-	return openRooms(target.roomUrl(room), index, userId, sink);
+	return openRooms(target.roomUrl(room), index, userId, sink, presence);
 }
 
 /**
@@ -235,35 +229,27 @@ function keepAlive(conn: Conn, everyMs: number): Conn {
 	return conn;
 }
 
-/**
- * Opens and registers `count` sockets with at most `concurrency` handshakes in flight; with
- * `heartbeatMs`, each then pings that often until closed.
- */
-export async function openMany(
-	target: Target,
-	room: string,
-	firstIndex: number,
-	count: number,
-	concurrency: number,
-	sink: Sink,
-	heartbeatMs?: number,
-): Promise<Conn[]> {
-	const conns: Conn[] = new Array(count);
-	let next = 0;
-	const worker = async () => {
-		while (next < count) {
-			const i = next++;
-			const conn = await open(target, room, firstIndex + i, sink);
-			conns[i] = heartbeatMs === undefined ? conn : keepAlive(conn, heartbeatMs);
-		}
-	};
-	await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-	return conns;
+export interface OpenManyOptions {
+	/** The first socket's index (its user is `u<index>`). */
+	firstIndex: number;
+	count: number;
+	/** Handshakes in flight at once. */
+	concurrency: number;
+	/** Each socket then pings this often until closed. */
+	heartbeatMs?: number;
+	/** `Register.presence`; left out, the protocol's default. */
+	presence?: PresenceMode;
 }
 
-export async function closeAll(conns: readonly Conn[]): Promise<void> {
-	const batch = 100;
-	for (let i = 0; i < conns.length; i += batch) {
-		await Promise.all(conns.slice(i, i + batch).map((conn) => conn.close()));
-	}
+/** Opens and registers sockets with at most `concurrency` handshakes in flight. */
+export async function openMany(target: Target, room: string, options: OpenManyOptions, sink: Sink): Promise<Conn[]> {
+	const { firstIndex, count, concurrency, heartbeatMs, presence } = options;
+	return mapConcurrently(count, concurrency, async (i) => {
+		const conn = await open(target, room, firstIndex + i, sink, presence);
+		return heartbeatMs === undefined ? conn : keepAlive(conn, heartbeatMs);
+	});
+}
+
+export function closeAll(conns: readonly Conn[]): Promise<void> {
+	return inBatches(conns, 100, (conn) => conn.close());
 }

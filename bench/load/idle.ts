@@ -5,7 +5,7 @@
  */
 import { type RunningServer, sleep } from "../servers/launch.ts";
 import { closeAll, openMany, type Sink, type Target } from "./clients.ts";
-import type { Settings } from "./scenarios.ts";
+import type { Settings } from "./settings.ts";
 
 export interface IdleResult {
 	sockets: number;
@@ -25,7 +25,12 @@ export async function runIdle(
 	log: (line: string) => void,
 ): Promise<IdleResult> {
 	await sleep(1000);
-	const conns = await openMany(target, `idle-${round}`, 0, settings.idleSockets, settings.connectConcurrency, sink);
+	const conns = await openMany(
+		target,
+		`idle-${round}`,
+		{ firstIndex: 0, count: settings.idleSockets, concurrency: settings.connectConcurrency },
+		sink,
+	);
 	await sleep(settings.mode === "quick" ? 1000 : 2000);
 	const before = server.wakeLines().length;
 	const windowMs = settings.idleSeconds * 1000;

@@ -1,5 +1,5 @@
 /**
- * The five scenarios, run against one server at a time (see ../README.md for every setting).
+ * Scenarios (a) to (e), run against one server at a time (see ../README.md for every setting).
  * Each delivery is checked off per message and receiver, so lost and duplicated deliveries are
  * counted exactly; latency is receive time minus the send time carried in the payload.
  */
@@ -8,83 +8,9 @@ import { performance } from "node:perf_hooks";
 import { type RunningServer, sleep } from "../servers/launch.ts";
 import { type Conn, closeAll, openMany, type Sink, type Target } from "./clients.ts";
 import { type IdleResult, runIdle } from "./idle.ts";
+import { type RegisterResult, timedRegister } from "./join-modes.ts";
+import type { Settings } from "./settings.ts";
 import { type LatencySummary, Samples, summarize } from "./stats.ts";
-
-export interface Settings {
-	mode: "quick" | "full";
-	rounds: number;
-	/** (a) sockets registered in one room, one run each. */
-	registerCounts: number[];
-	/** Handshakes in flight at once while connecting. */
-	connectConcurrency: number;
-	/** (b) messages per second from the one sender, seconds of sending (receivers: the last (a) run's sockets). */
-	fanoutRate: number;
-	fanoutSeconds: number;
-	/** (c) senders (receivers: the last (a) run's sockets); the ramp of total send rates (messages per second). */
-	throughputSenders: number;
-	rampStartRate: number;
-	rampFactor: number;
-	rampMaxSteps: number;
-	bisectSteps: number;
-	rampStepSeconds: number;
-	p99LimitMs: number;
-	/** A step with more lost deliveries than this fraction fails too. */
-	maxLossFraction: number;
-	/** How long to wait for the last deliveries of a step before counting the rest as lost. */
-	drainTimeoutMs: number;
-	/**
-	 * (a)-(c): every socket sends `ping` this often, as the protocol asks of clients (without it a
-	 * room rightly closes sockets silent for 60 s, and a full run's receivers are silent longer).
-	 */
-	heartbeatSeconds: number;
-	/** (d) sockets, seconds of idling, seconds between each socket's pings, servers that run it. */
-	idleSockets: number;
-	idleSeconds: number;
-	pingEverySeconds: number;
-	idleServers: string[];
-}
-
-export const FULL: Settings = {
-	mode: "full",
-	rounds: 3,
-	registerCounts: [100, 1000],
-	connectConcurrency: 50,
-	fanoutRate: 5,
-	fanoutSeconds: 10,
-	throughputSenders: 10,
-	rampStartRate: 4,
-	rampFactor: 1.5,
-	rampMaxSteps: 12,
-	bisectSteps: 2,
-	rampStepSeconds: 4,
-	p99LimitMs: 250,
-	maxLossFraction: 0.01,
-	drainTimeoutMs: 5000,
-	heartbeatSeconds: 20,
-	idleSockets: 1000,
-	idleSeconds: 60,
-	pingEverySeconds: 20,
-	idleServers: ["ours", "bare", "partyserver"],
-};
-
-export const QUICK: Settings = {
-	...FULL,
-	mode: "quick",
-	rounds: 1,
-	registerCounts: [100, 200],
-	fanoutRate: 20,
-	fanoutSeconds: 3,
-	rampStartRate: 16,
-	rampFactor: 2,
-	rampMaxSteps: 7,
-	bisectSteps: 1,
-	rampStepSeconds: 1,
-	drainTimeoutMs: 1500,
-	idleSockets: 100,
-	idleSeconds: 10,
-	pingEverySeconds: 5,
-	idleServers: ["ours", "bare"],
-};
 
 /** Per-message bookkeeping for one phase (a fan-out run or one throughput step). */
 class Phase {
@@ -158,14 +84,6 @@ function cpuSeconds(pids: number[]): number {
 	return ticks / 100;
 }
 
-export interface RegisterResult {
-	n: number;
-	ms: number;
-	perSecond: number;
-	/** Resident memory growth of the server per registered socket (bytes). */
-	bytesPerSocket: number;
-}
-
 export interface FanoutResult {
 	receivers: number;
 	messages: number;
@@ -235,20 +153,22 @@ export async function runServer(
 	let receivers: Conn[] = [];
 	for (const [i, n] of settings.registerCounts.entries()) {
 		room = `main-${round}-${n}`;
-		const rssBefore = server.rssBytes();
-		const start = performance.now();
-		const conns = await openMany(target, room, 0, n, settings.connectConcurrency, tracker, heartbeatMs);
-		const ms = performance.now() - start;
-		await sleep(1000);
-		const bytesPerSocket = (server.rssBytes() - rssBefore) / n;
-		result.register.push({ n, ms, perSecond: (n / ms) * 1000, bytesPerSocket });
-		log(`  (a) ${n} registered in ${ms.toFixed(0)} ms; +${(bytesPerSocket / 1024).toFixed(1)} KiB RSS per socket`);
+		const { conns, result: run } = await timedRegister(server, target, room, { n, settings }, tracker);
+		result.register.push(run);
+		log(
+			`  (a) ${n} registered in ${run.ms.toFixed(0)} ms; +${(run.bytesPerSocket / 1024).toFixed(1)} KiB RSS per socket`,
+		);
 		if (i === settings.registerCounts.length - 1) receivers = conns;
 		else await closeAll(conns);
 	}
 
 	// (b) fan-out: one more socket sends a steady stream to the receivers of the last run.
-	const senders = await openMany(target, room, receivers.length, 1, 1, tracker, heartbeatMs);
+	const senders = await openMany(
+		target,
+		room,
+		{ firstIndex: receivers.length, count: 1, concurrency: 1, heartbeatMs },
+		tracker,
+	);
 	const sender = senders[0] as Conn;
 	const sockets = receivers.length + settings.throughputSenders;
 	await sleep(500);
@@ -278,7 +198,12 @@ export async function runServer(
 
 	// (c) throughput: the other senders join; the rate is raised until p99 passes the limit, then bisected.
 	senders.push(
-		...(await openMany(target, room, receivers.length + 1, settings.throughputSenders - 1, 10, tracker, heartbeatMs)),
+		...(await openMany(
+			target,
+			room,
+			{ firstIndex: receivers.length + 1, count: settings.throughputSenders - 1, concurrency: 10, heartbeatMs },
+			tracker,
+		)),
 	);
 	await sleep(500);
 	{

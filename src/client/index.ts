@@ -4,7 +4,7 @@
  */
 
 export type { ErrorCode, LeaveReason, PresenceMode } from "../protocol/constants";
-export type { JsonObject, Message, MessageAckData, SelfUser, User } from "../protocol/types";
+export type { JsonObject, Message, MessageAckData, SelfUser, SignalData, User } from "../protocol/types";
 export type { BackoffOptions } from "./backoff";
 export { backoffDelay } from "./backoff";
 export { type ClientErrorCode, ClientErrorCodes, RoomError } from "./errors";
@@ -20,5 +20,7 @@ export type {
 	RoomClientOptions,
 	RoomClientState,
 	SendOptions,
+	SignalOptions,
+	SignalOutcome,
 	UserFields,
 } from "./types";

@@ -5,7 +5,7 @@
 import { ErrorCodes } from "../protocol/constants";
 import type { MessageAckData } from "../protocol/types";
 import { ClientErrorCodes, RoomError } from "./errors";
-import { type SendPacer, WakeUp } from "./pacer";
+import { type PaceLane, type SendPacer, WakeUp } from "./pacer";
 import { createSend, type PendingSend, SendQueue } from "./sends";
 import type { ClientSettings } from "./settings";
 
@@ -23,6 +23,13 @@ export class Outbox {
 	readonly #options: OutboxOptions;
 	readonly #queue: SendQueue;
 	readonly #wakeUp = new WakeUp(() => this.pump());
+	/** Its turn at the pace: while a send is due. */
+	readonly #lane: PaceLane = {
+		wantsTurn: () => {
+			const next = this.#options.canWrite() ? this.#queue.next(this.#options.now()) : undefined;
+			return next !== undefined && "entry" in next;
+		},
+	};
 
 	constructor(options: OutboxOptions) {
 		this.#options = options;
@@ -106,7 +113,7 @@ export class Outbox {
 		while (this.#options.canWrite()) {
 			const next = this.#queue.next(this.#options.now());
 			if (!next) return;
-			const waitMs = "waitMs" in next ? next.waitMs : this.#options.pacer.take();
+			const waitMs = "waitMs" in next ? next.waitMs : this.#options.pacer.take(this.#lane);
 			if (waitMs > 0) {
 				this.#wakeUp.after(waitMs);
 				return;

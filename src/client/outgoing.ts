@@ -1,19 +1,23 @@
 /**
- * What a RoomClient asks of the room besides joining and leaving: its sends (Outbox) and its user
- * updates (UserUpdates). Every client event, Register and Unregister included, draws on one pace:
- * the room's rate limit per connection, as the room announces it unless the caller fixed `pace`.
+ * What a RoomClient asks of the room besides joining and leaving: its sends (Outbox), its user
+ * updates (UserUpdates) and its signals (Signals). Every client event, Register and Unregister
+ * included, draws on one pace: the room's rate limit per connection, as the room announces it
+ * unless the caller fixed `pace`; sends, updates and signals take turns when it is short.
  */
 import type { MessageAckData, RoomLimits } from "../protocol/types";
 import type { RoomError } from "./errors";
 import { Outbox } from "./outbox";
 import { SendPacer } from "./pacer";
 import type { ClientSettings } from "./settings";
+import { Signals } from "./signals";
 import type { UserFields } from "./types";
 import { UserUpdates, type UserUpdatesOptions } from "./user-updates";
 
 export interface OutgoingOptions
-	extends Omit<UserUpdatesOptions, "pacer">,
-		Pick<ClientSettings, "queueLimit" | "pace"> {
+	extends Omit<UserUpdatesOptions, "pacer" | "nextRequestId">,
+		Pick<ClientSettings, "queueLimit" | "pace" | "signalThrottleMs" | "signalQueueLimit"> {
+	/** A request id for an update ("n") or a signal ("s"). */
+	nextRequestId: (prefix: "n" | "s") => string;
 	/** The caller chose `pace`: the room's announced limits do not replace it. */
 	paceFixed: boolean;
 	/** A send of ours was acknowledged. */
@@ -27,6 +31,7 @@ export interface OutgoingOptions
 export class Outgoing {
 	readonly sends: Outbox;
 	readonly updates: UserUpdates;
+	readonly signals: Signals;
 	readonly #options: OutgoingOptions;
 	readonly #pacer: SendPacer;
 
@@ -35,7 +40,8 @@ export class Outgoing {
 		this.#pacer = new SendPacer(options.pace, options.now);
 		const writing = { ...options, pacer: this.#pacer };
 		this.sends = new Outbox(writing);
-		this.updates = new UserUpdates(writing, options.identity);
+		this.updates = new UserUpdates({ ...writing, nextRequestId: () => options.nextRequestId("n") }, options.identity);
+		this.signals = new Signals({ ...writing, nextRequestId: () => options.nextRequestId("s") });
 	}
 
 	/** A socket opened: the room's rate bucket for it starts full. */
@@ -60,9 +66,12 @@ export class Outgoing {
 		if (entry) this.#options.acked(entry.requestId, ack);
 	}
 
-	/** An `Error` frame; answers whether it answered a send or an update of ours (RATE_LIMITED ones go again). */
+	/**
+	 * An `Error` frame; answers whether it is handled: it answered a send or an update of ours
+	 * (RATE_LIMITED ones go again), or was a RATE_LIMITED signal of ours (dropped).
+	 */
 	refused(error: RoomError): boolean {
-		if (this.updates.refused(error)) return true;
+		if (this.signals.refused(error) || this.updates.refused(error)) return true;
 		const outcome = this.sends.refused(error);
 		if (outcome === "rejected" && error.requestId !== undefined) this.#options.gaveUp(error.requestId);
 		return outcome !== undefined;
@@ -72,23 +81,27 @@ export class Outgoing {
 	pump(): void {
 		this.updates.pump();
 		this.sends.pump();
+		this.signals.pump();
 	}
 
 	/** unregister(): what was not written goes no further. */
 	leaving(): void {
 		this.sends.refuseUnwritten();
 		this.updates.leaving();
+		this.signals.clear();
 	}
 
 	/** The socket closed: what was on it goes again after the next `Registered`. */
 	closed(): void {
 		this.sends.stop();
 		this.updates.disconnected();
+		this.signals.clear();
 	}
 
 	/** The client is closed: everything waiting is refused with `reason`'s code. */
 	refuseAll(reason: RoomError): void {
 		this.sends.refuseAll(reason);
 		this.updates.refuseAll(reason);
+		this.signals.clear();
 	}
 }

@@ -1,7 +1,8 @@
 /**
  * Client-side pacing of every client event: a token bucket matching the room's rate limit, so
  * that a flushed offline queue or a stream of updates is not answered with a run of RATE_LIMITED,
- * and the wake-up a queue waits on meanwhile.
+ * and the wake-up a queue waits on meanwhile. When tokens are short, the queues drawing on the
+ * bucket (its lanes) take turns, so that no stream of one kind starves another.
  */
 
 export interface PaceOptions {
@@ -9,11 +10,19 @@ export interface PaceOptions {
 	burst: number;
 }
 
+/** A queue that draws on the pacer. */
+export interface PaceLane {
+	/** Whether it has something to write now, but for the pace: a lane that no longer does loses its turn. */
+	wantsTurn(): boolean;
+}
+
 export class SendPacer {
 	#options: PaceOptions;
 	readonly #now: () => number;
 	#tokens: number;
 	#at: number;
+	/** Lanes refused a token, in the order they asked: the next tokens are theirs, one each. */
+	#turns: PaceLane[] = [];
 
 	constructor(options: PaceOptions, now: () => number) {
 		this.#options = options;
@@ -45,16 +54,30 @@ export class SendPacer {
 		this.#tokens = Math.max(0, this.#tokens - 1);
 	}
 
-	/** Takes a token and answers 0, or answers how many ms until one is free (taking none). */
-	take(): number {
+	/** The room answered RATE_LIMITED: its bucket is empty, so ours is too. */
+	drain(): void {
+		this.#refill();
+		this.#tokens = 0;
+	}
+
+	/**
+	 * Takes a token for `lane` and answers 0, or answers how many ms until its turn (taking none).
+	 * Lanes refused earlier go first, one token each, unless there are tokens enough for all.
+	 */
+	take(lane: PaceLane): number {
 		const { perSecond } = this.#options;
 		if (!Number.isFinite(perSecond)) return 0;
 		this.#refill();
-		if (this.#tokens >= 1) {
+		this.#turns = this.#turns.filter((waiting) => waiting === lane || waiting.wantsTurn());
+		const position = this.#turns.indexOf(lane);
+		const ahead = position < 0 ? this.#turns.length : position;
+		if (this.#tokens >= ahead + 1) {
 			this.#tokens -= 1;
+			if (position >= 0) this.#turns.splice(position, 1);
 			return 0;
 		}
-		return Math.ceil(((1 - this.#tokens) * 1000) / perSecond);
+		if (position < 0) this.#turns.push(lane);
+		return Math.ceil(((ahead + 1 - this.#tokens) * 1000) / perSecond);
 	}
 
 	#refill(): void {
@@ -71,10 +94,13 @@ export class SendPacer {
 /** A queue's one wake-up: while it waits, asking again changes nothing. */
 export class WakeUp {
 	readonly #action: () => void;
+	readonly #now: () => number;
 	#timer: ReturnType<typeof setTimeout> | undefined;
+	#dueAt = 0;
 
-	constructor(action: () => void) {
+	constructor(action: () => void, now: () => number = Date.now) {
 		this.#action = action;
+		this.#now = now;
 	}
 
 	get waiting(): boolean {
@@ -84,10 +110,18 @@ export class WakeUp {
 	/** Runs the action after `ms`, unless a wake-up is already due. */
 	after(ms: number): void {
 		if (this.#timer !== undefined) return;
+		this.#dueAt = this.#now() + ms;
 		this.#timer = setTimeout(() => {
 			this.#timer = undefined;
 			this.#action();
 		}, ms);
+	}
+
+	/** Runs the action after `ms`, or at the wake-up already due if that is sooner. */
+	within(ms: number): void {
+		if (this.#timer !== undefined && this.#dueAt <= this.#now() + ms) return;
+		this.cancel();
+		this.after(ms);
 	}
 
 	cancel(): void {

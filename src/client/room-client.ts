@@ -2,20 +2,29 @@
  * RoomClient: a browser client for one room. It keeps the socket alive (heartbeat, reconnect with
  * jittered backoff), registers again after every reconnect and resumes from the last `seq`, sends
  * exactly once (a `clientMessageId` per send, resent until acknowledged), keeps a live roster and
- * its counts, and paces every event to the room's announced rate.
+ * its counts, relays signals, and paces every event to the room's announced rate.
  */
-import { CloseCodes, ServerEvents } from "../protocol/constants";
-import type { MessageAckData, RegisteredData, SelfUser, ServerFrame, User } from "../protocol/types";
+import { CloseCodes } from "../protocol/constants";
+import type { ConnectionEstablishedData, MessageAckData, RegisteredData, SelfUser, User } from "../protocol/types";
 import { MessageDelivery } from "./delivery";
 import { Emitter } from "./emitter";
 import { ClientErrorCodes, RoomError } from "./errors";
+import { type FrameTargets, routeServerFrame } from "./frame-router";
 import { Outgoing } from "./outgoing";
-import { isPresenceFrame, RoomPresence } from "./presence";
+import { RoomPresence } from "./presence";
 import { Registration } from "./registration";
 import { type ClientSettings, resolveSettings } from "./settings";
 import { RoomTransport } from "./transport";
-import type { RoomClientEvents, RoomClientOptions, RoomClientState, SendOptions, UserFields } from "./types";
-import { encodeClientFrame, parseServerFrame, socketUrlFor } from "./wire";
+import type {
+	RoomClientEvents,
+	RoomClientOptions,
+	RoomClientState,
+	SendOptions,
+	SignalOptions,
+	SignalOutcome,
+	UserFields,
+} from "./types";
+import { encodeClientFrame, socketUrlFor } from "./wire";
 
 export class RoomClient {
 	static readonly CONNECTING = 0;
@@ -32,6 +41,7 @@ export class RoomClient {
 	readonly #delivery: MessageDelivery;
 	readonly #transport: RoomTransport;
 	readonly #registration: Registration;
+	readonly #frameTargets: FrameTargets;
 	#state: RoomClientState = "closed";
 	#closing = false;
 	#connectionId: string | undefined;
@@ -51,7 +61,7 @@ export class RoomClient {
 			canWrite: () => this.#state === "registered" && this.#registration.wanted && this.readyState === RoomClient.OPEN,
 			wanted: () => this.#registration.wanted,
 			write: (frame) => this.#transport.send(frame),
-			nextRequestId: () => this.#nextRequestId("n"),
+			nextRequestId: (prefix) => this.#nextRequestId(prefix),
 			applied: (self) => this.#events.emit("presence", this.#presence.updatedSelf(self)),
 			identity: { name: options.name, meta: options.meta },
 			acked: (requestId, ack) => this.#delivery.acked(requestId, ack),
@@ -89,6 +99,14 @@ export class RoomClient {
 				retryMs: settings.rateLimitedRetryMs,
 			},
 		);
+		this.#frameTargets = {
+			events: this.#events,
+			presence: this.#presence,
+			registration: this.#registration,
+			outgoing: this.#outgoing,
+			delivery: this.#delivery,
+			established: (data) => this.#established(data),
+		};
 	}
 
 	/** Connects and registers; resolves at the first `Registered`. Reconnects on its own after that. */
@@ -167,6 +185,14 @@ export class RoomClient {
 	}
 
 	/**
+	 * An ephemeral signal (typing, a cursor) to the others in the room, or `to` one user: never
+	 * stored, never answered, dropped while not in the room. See `SignalOptions` and `SignalOutcome`.
+	 */
+	signal(value: unknown, options: SignalOptions = {}): SignalOutcome {
+		return this.#outgoing.signals.send(value, options);
+	}
+
+	/**
 	 * Leaves the room (`UserLeft` for the others) but keeps the connection; `register()` rejoins.
 	 * Sends not yet written are refused with UNREGISTERED; those the room may hold stay pending.
 	 */
@@ -197,10 +223,7 @@ export class RoomClient {
 	};
 
 	#onFrame = (data: unknown): void => {
-		const frame = parseServerFrame(data);
-		if (frame) this.#handleFrame(frame);
-		else
-			this.#events.emit("error", new RoomError(ClientErrorCodes.BAD_SERVER_FRAME, "a frame that is not the protocol"));
+		routeServerFrame(data, this.#frameTargets);
 	};
 
 	#onClose = (code: number, reason: string): void => {
@@ -219,38 +242,11 @@ export class RoomClient {
 		this.#events.emit("error", new RoomError(ClientErrorCodes.CONNECTION_FAILED, `${detail}; retrying`));
 	};
 
-	#handleFrame(frame: ServerFrame): void {
-		if (isPresenceFrame(frame)) {
-			this.#events.emit("presence", this.#presence.apply(frame));
-			return;
-		}
-		switch (frame.event) {
-			case ServerEvents.ConnectionEstablished:
-				this.#connectionId = frame.data.connectionId;
-				this.#transport.deadAfterMs = this.#options.deadAfterMs ?? frame.data.heartbeat.timeoutMs;
-				this.#outgoing.established(frame.data.limits);
-				return;
-			case ServerEvents.Registered:
-				this.#registration.onRegistered(frame.requestId, frame.data);
-				return;
-			case ServerEvents.Unregistered:
-				this.#registration.onUnregistered(frame.requestId);
-				return;
-			case ServerEvents.Updated:
-				this.#outgoing.updates.answered(frame.requestId, frame.data.self);
-				return;
-			case ServerEvents.Message:
-				this.#delivery.live(frame.data);
-				return;
-			case ServerEvents.MessageAck:
-				this.#outgoing.acked(frame.requestId, frame.data);
-				return;
-			case ServerEvents.Error: {
-				const error = new RoomError(frame.data.code, frame.data.message, frame.requestId);
-				if (!this.#registration.onError(error) && !this.#outgoing.refused(error)) this.#events.emit("error", error);
-				return;
-			}
-		}
+	/** The room's welcome: our connection's id, the heartbeat's timeout and the room's rate. */
+	#established(data: ConnectionEstablishedData): void {
+		this.#connectionId = data.connectionId;
+		this.#transport.deadAfterMs = this.#options.deadAfterMs ?? data.heartbeat.timeoutMs;
+		this.#outgoing.established(data.limits);
 	}
 
 	/** Our Register was answered: the room's roster, our identity, and its history go to the page. */

@@ -31,6 +31,10 @@ export interface ClientSettings {
 	rateLimitedMaxRetries: number;
 	/** Most of our acked message ids remembered ahead of `lastSeq` (more means something else is wrong). */
 	ownIdsLimit: number;
+	/** A keyed signal goes at most once per this many ms (the latest value wins); `signal()`'s `throttleMs` overrides it. */
+	signalThrottleMs: number;
+	/** Most unkeyed signals waiting for the pace; `signal()` drops one past it. */
+	signalQueueLimit: number;
 }
 
 export const DEFAULT_OPTIONS: Readonly<ClientSettings> = Object.freeze({
@@ -49,6 +53,9 @@ export const DEFAULT_OPTIONS: Readonly<ClientSettings> = Object.freeze({
 	rateLimitedRetryMs: 1_000,
 	rateLimitedMaxRetries: 10,
 	ownIdsLimit: 1_000,
+	signalThrottleMs: 50,
+	// One second of the room's default rate: older than that, a signal is stale.
+	signalQueueLimit: 20,
 });
 
 /** The settings a client runs with: each option given, else its default; `backoff` is merged. */
@@ -68,5 +75,7 @@ export function resolveSettings(options: RoomClientOptions): ClientSettings {
 		rateLimitedRetryMs: options.rateLimitedRetryMs ?? defaults.rateLimitedRetryMs,
 		rateLimitedMaxRetries: options.rateLimitedMaxRetries ?? defaults.rateLimitedMaxRetries,
 		ownIdsLimit: options.ownIdsLimit ?? defaults.ownIdsLimit,
+		signalThrottleMs: options.signalThrottleMs ?? defaults.signalThrottleMs,
+		signalQueueLimit: options.signalQueueLimit ?? defaults.signalQueueLimit,
 	};
 }

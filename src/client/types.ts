@@ -1,6 +1,6 @@
 /** The client library's public types: options, states and the events it emits. */
 import type { LeaveReason } from "../protocol/constants";
-import type { JsonObject, Message, RegisteredData, User } from "../protocol/types";
+import type { JsonObject, Message, RegisteredData, SignalData, User } from "../protocol/types";
 import type { BackoffOptions } from "./backoff";
 import type { RoomError } from "./errors";
 import type { ClientSettings } from "./settings";
@@ -78,6 +78,8 @@ export type RoomClientEvents = {
 	presence: (change: PresenceChange) => void;
 	state: (state: RoomClientState, previous: RoomClientState) => void;
 	registered: (info: RegisteredInfo) => void;
+	/** Another connection's signal (never our own): `from`, `signal`, `sentAt`, and `to` when it was for us alone. */
+	signal: (signal: SignalData) => void;
 	error: (error: RoomError) => void;
 };
 
@@ -85,3 +87,23 @@ export interface SendOptions {
 	/** A userId: a direct message to that user's connections only. */
 	to?: string;
 }
+
+export interface SignalOptions {
+	/** A userId: only that user's connections get it. */
+	to?: string;
+	/**
+	 * Names a stream of signals (typing, a cursor): calls with the same key are coalesced, at most
+	 * one per `throttleMs` goes, the latest value (and `to`) wins, and the last one always goes.
+	 */
+	key?: string;
+	/** For a keyed signal; default `DEFAULT_OPTIONS.signalThrottleMs` (50). */
+	throttleMs?: number;
+}
+
+/**
+ * What `signal()` did: "sent" is written to the socket; "queued" waits for its key's throttle or
+ * for the pace, and goes unless a later call with its key replaces it or the client leaves the
+ * room first; "dropped" is not sent at all, because the client is not in the room (offline,
+ * reconnecting, unregistered, closed) or `signalQueueLimit` unkeyed signals already wait.
+ */
+export type SignalOutcome = "sent" | "queued" | "dropped";

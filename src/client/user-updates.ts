@@ -7,7 +7,7 @@
 import { ClientEvents, ErrorCodes } from "../protocol/constants";
 import type { SelfUser } from "../protocol/types";
 import { ClientErrorCodes, RoomError } from "./errors";
-import { type SendPacer, WakeUp } from "./pacer";
+import { type PaceLane, type SendPacer, WakeUp } from "./pacer";
 import type { ClientSettings } from "./settings";
 import type { UserFields } from "./types";
 import { encodeClientFrame } from "./wire";
@@ -52,6 +52,15 @@ export class UserUpdates {
 	#pending: Update | undefined;
 	#inFlight: (Update & { requestId: string }) | undefined;
 	readonly #wakeUp = new WakeUp(() => this.pump());
+	/** Its turn at the pace: while an update may be written. */
+	readonly #lane: PaceLane = {
+		wantsTurn: () => {
+			const pending = this.#pending;
+			return (
+				pending !== undefined && !this.#inFlight && pending.notBefore <= this.#options.now() && this.#options.canWrite()
+			);
+		},
+	};
 
 	constructor(options: UserUpdatesOptions, initial: UserFields) {
 		this.#options = options;
@@ -85,7 +94,7 @@ export class UserUpdates {
 		const pending = this.#pending;
 		if (!pending || this.#inFlight || this.#wakeUp.waiting || !this.#options.canWrite()) return;
 		const now = this.#options.now();
-		const waitMs = pending.notBefore > now ? pending.notBefore - now : this.#options.pacer.take();
+		const waitMs = pending.notBefore > now ? pending.notBefore - now : this.#options.pacer.take(this.#lane);
 		if (waitMs > 0) {
 			this.#wakeUp.after(waitMs);
 			return;

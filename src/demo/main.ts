@@ -1,8 +1,9 @@
 /**
  * The demo page at `/`: pick a room and a name (or open `/?room=NAME&user=ID` to join at once),
- * then see who is online (and who is away), the room's history and its live messages.
+ * then see who is online (and who is away), who is typing, the room's history and its live messages.
  */
 import { ClientErrorCodes, type Message, RoomClient, RoomError } from "../client";
+import { signalTyping, TypingNotice } from "./typing";
 import {
 	appendRow,
 	confirmRow,
@@ -61,8 +62,10 @@ function join(elements: Elements, options: JoinOptions): void {
 	// For tests and curious developers: the page's client, in the console.
 	(globalThis as { roomClient?: RoomClient }).roomClient = client;
 	const shown = new Set<string>();
+	const typing = new TypingNotice(elements.typing, options.userId);
 
 	const showMessage = (message: Message) => {
+		typing.stopped(message.from.userId);
 		if (shown.has(message.id)) return;
 		shown.add(message.id);
 		const row = messageRow({
@@ -80,6 +83,7 @@ function join(elements: Elements, options: JoinOptions): void {
 	// Every presence event carries the whole picture; a reconnect keeps it until the next Registered.
 	client.on("presence", (presence) => showRoster(elements, presence, client.self?.userId));
 	client.on("message", (message) => showMessage(message));
+	client.on("signal", ({ from, signal }) => typing.signaled(from, signal));
 	client.on("registered", ({ historyTruncated, reset }) => {
 		if (reset) showNotice(elements, "The room was reset; earlier messages are gone.");
 		else if (historyTruncated) showNotice(elements, "Older messages are not shown.");
@@ -96,6 +100,9 @@ function join(elements: Elements, options: JoinOptions): void {
 		});
 	});
 
+	// Typing, or clearing what was typed; a sent message says "stopped" below.
+	elements.input.addEventListener("input", () => signalTyping(client, elements.input.value.trim() !== ""));
+
 	elements.sendForm.addEventListener("submit", (event) => {
 		event.preventDefault();
 		const text = elements.input.value;
@@ -104,7 +111,10 @@ function join(elements: Elements, options: JoinOptions): void {
 		const row = messageRow({ name: options.name, text, sentAt: undefined, mine: true });
 		row.classList.add("pending");
 		appendRow(elements, row);
-		client.send(text).then(
+		const sent = client.send(text);
+		// Replaces a "typing" still waiting for its window: the others' notice must not outlive the message.
+		signalTyping(client, false);
+		sent.then(
 			(ack) => {
 				row.classList.remove("pending");
 				// One row per message id: if our own message is already on the page, this row gives way.

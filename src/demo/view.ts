@@ -14,6 +14,7 @@ export interface Elements {
 	sendForm: HTMLFormElement;
 	input: HTMLInputElement;
 	notice: HTMLElement;
+	typing: HTMLElement;
 }
 
 export function findElements(doc: Document): Elements {
@@ -35,6 +36,7 @@ export function findElements(doc: Document): Elements {
 		sendForm: get("send", HTMLFormElement),
 		input: get("send-input", HTMLInputElement),
 		notice: get("notice", HTMLElement),
+		typing: get("typing", HTMLElement),
 	};
 }
 

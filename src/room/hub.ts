@@ -104,11 +104,14 @@ export class Hub {
 		return this.#state.presence.preview(connection.id, identity, connection.identity !== undefined);
 	}
 
-	/** Makes a previewed registration; the others hear of it (the registering connection does not). */
-	register(connection: Connection, change: RosterChange<string>, mode: PresenceMode): void {
+	/**
+	 * Makes a previewed registration and sends the connection its `Registered` (encoded before
+	 * anything changed); the others hear of it, the registering connection does not.
+	 */
+	register(connection: Connection, change: RosterChange<string>, mode: PresenceMode, registered: string): void {
 		const { presence, feed } = this.#state;
 		connection.register(change.identity, mode);
-		presence.register(change, connection.socket);
+		presence.register(change, () => trySend(connection.socket, registered), connection.socket);
 		feed.listen(connection.socket, mode);
 	}
 
@@ -119,7 +122,7 @@ export class Hub {
 		for (const connectionId of presence.connectionsOf(userId)) {
 			const connection = live.get(byId.get(connectionId) as WebSocket);
 			const identity = connection?.identity;
-			if (connection && identity) connection.rename({ ...identity, ...fields, updatedAt: result.updatedAt });
+			if (connection && identity) connection.rename({ ...identity, ...result.shown, updatedAt: result.updatedAt });
 		}
 		return result;
 	}

@@ -1,7 +1,8 @@
 /**
  * The Room Durable Object: the one owner of a room's state. Sockets are hibernatable, each
- * connection's identity lives in its attachment, the message counter in SQLite; what is in
- * memory (the Hub) is a cache rebuilt from those after every wake-up.
+ * connection's identity lives in its attachment; messages, their counter and who is present
+ * (live or in leave grace) live in SQLite; what is in memory (the Hub) is a cache rebuilt from
+ * those after every wake-up, and the one alarm wakes the room for what is due.
  */
 import { DurableObject } from "cloudflare:workers";
 import { clock } from "../clock";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { backoffDelay, DEFAULT_OPTIONS } from "../../src/client";
-import { SendPacer } from "../../src/client/pacer";
+import { type PaceLane, SendPacer } from "../../src/client/pacer";
 import { mulberry32 } from "../support/prng";
 
 describe("backoffDelay: exponential with full jitter", () => {
@@ -34,26 +34,29 @@ describe("backoffDelay: exponential with full jitter", () => {
 	});
 });
 
+/** A queue that always has something to write. */
+const lane: PaceLane = { wantsTurn: () => true };
+
 describe("SendPacer: the room's rate, on the client", () => {
 	it("lets a burst through, then one send per interval", () => {
 		let now = 0;
 		const pacer = new SendPacer({ perSecond: 20, burst: 40 }, () => now);
-		for (let i = 0; i < 40; i += 1) expect(pacer.take()).toBe(0);
-		expect(pacer.take()).toBe(50);
+		for (let i = 0; i < 40; i += 1) expect(pacer.take(lane)).toBe(0);
+		expect(pacer.take(lane)).toBe(50);
 		now += 50;
-		expect(pacer.take()).toBe(0);
-		expect(pacer.take()).toBe(50);
+		expect(pacer.take(lane)).toBe(0);
+		expect(pacer.take(lane)).toBe(50);
 	});
 
 	it("refills up to the burst only, and a clock going backwards refills nothing", () => {
 		let now = 1_000_000;
 		const pacer = new SendPacer({ perSecond: 10, burst: 3 }, () => now);
-		for (let i = 0; i < 3; i += 1) pacer.take();
+		for (let i = 0; i < 3; i += 1) pacer.take(lane);
 		now += 60_000;
-		for (let i = 0; i < 3; i += 1) expect(pacer.take()).toBe(0);
-		expect(pacer.take()).toBeGreaterThan(0);
+		for (let i = 0; i < 3; i += 1) expect(pacer.take(lane)).toBe(0);
+		expect(pacer.take(lane)).toBeGreaterThan(0);
 		now -= 5_000;
-		expect(pacer.take()).toBe(100);
+		expect(pacer.take(lane)).toBe(100);
 	});
 
 	it("adopting a room's rate keeps what this connection already spent", () => {
@@ -61,18 +64,53 @@ describe("SendPacer: the room's rate, on the client", () => {
 		const pacer = new SendPacer({ perSecond: 20, burst: 40 }, () => now);
 		pacer.spend();
 		pacer.adopt({ perSecond: 5, burst: 10 });
-		for (let i = 0; i < 9; i += 1) expect(pacer.take()).toBe(0);
-		expect(pacer.take()).toBe(200);
+		for (let i = 0; i < 9; i += 1) expect(pacer.take(lane)).toBe(0);
+		expect(pacer.take(lane)).toBe(200);
 		now += 200;
-		expect(pacer.take()).toBe(0);
+		expect(pacer.take(lane)).toBe(0);
 		// A new connection starts with the adopted burst.
 		pacer.reset();
-		for (let i = 0; i < 10; i += 1) expect(pacer.take()).toBe(0);
-		expect(pacer.take()).toBe(200);
+		for (let i = 0; i < 10; i += 1) expect(pacer.take(lane)).toBe(0);
+		expect(pacer.take(lane)).toBe(200);
 	});
 
 	it("never waits when pacing is off", () => {
 		const pacer = new SendPacer({ perSecond: Number.POSITIVE_INFINITY, burst: 0 }, () => 0);
-		for (let i = 0; i < 1_000; i += 1) expect(pacer.take()).toBe(0);
+		for (let i = 0; i < 1_000; i += 1) expect(pacer.take(lane)).toBe(0);
+	});
+
+	it("lanes refused a token take turns: the next token goes to the one that asked first", () => {
+		let now = 0;
+		const pacer = new SendPacer({ perSecond: 10, burst: 1 }, () => now);
+		const first: PaceLane = { wantsTurn: () => true };
+		const second: PaceLane = { wantsTurn: () => true };
+		expect(pacer.take(first)).toBe(0);
+		expect(pacer.take(first)).toBe(100);
+		expect(pacer.take(second)).toBe(200);
+		now += 100;
+		// The token is first's: second, asking at once, waits behind it.
+		expect(pacer.take(second)).toBe(100);
+		expect(pacer.take(first)).toBe(0);
+		expect(pacer.take(first)).toBe(200);
+		now += 100;
+		expect(pacer.take(second)).toBe(0);
+	});
+
+	it("a lane with nothing to write any more loses its turn", () => {
+		let now = 0;
+		const pacer = new SendPacer({ perSecond: 10, burst: 1 }, () => now);
+		let waiting = true;
+		const gone: PaceLane = { wantsTurn: () => waiting };
+		pacer.take(lane);
+		expect(pacer.take(gone)).toBe(100);
+		waiting = false;
+		now += 100;
+		expect(pacer.take(lane)).toBe(0);
+	});
+
+	it("a RATE_LIMITED drains the bucket", () => {
+		const pacer = new SendPacer({ perSecond: 10, burst: 5 }, () => 0);
+		pacer.drain();
+		expect(pacer.take(lane)).toBe(100);
 	});
 });

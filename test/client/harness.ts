@@ -8,7 +8,14 @@ import {
 	type RoomError,
 	type User,
 } from "../../src/client";
-import type { PresenceData, RegisteredData, RoomLimits, SelfUser, ServerFrame } from "../../src/protocol/types";
+import type {
+	PresenceData,
+	RegisteredData,
+	RoomLimits,
+	SelfUser,
+	ServerFrame,
+	SignalData,
+} from "../../src/protocol/types";
 import { DEFAULT_LIMITS, FakeSocket } from "./fake-socket";
 
 export function user(userId: string, extra: Partial<User> = {}): User {
@@ -86,6 +93,17 @@ export function live(messageData: Message): ServerFrame {
 	return { eventType: "ServerEvent", event: "Message", data: messageData };
 }
 
+/** Another user's `Signal`, as the room relays it. */
+export function signalFrame(from: string, signal: unknown, to?: string): ServerFrame {
+	const data: SignalData = {
+		from: { userId: from, name: from },
+		signal,
+		sentAt: 2_000,
+		...(to === undefined ? {} : { to }),
+	};
+	return { eventType: "ServerEvent", event: "Signal", data };
+}
+
 export function ack(requestId: string, seq: number, extra: { id?: string; duplicate?: true } = {}): ServerFrame {
 	const { id = `id-${seq}`, duplicate } = extra;
 	return {
@@ -112,6 +130,7 @@ export interface Recorded {
 	states: string[];
 	errors: RoomError[];
 	presence: PresenceChange[];
+	signals: SignalData[];
 }
 
 /** A client on FakeSocket with a fixed jitter draw (0.5) and every event recorded. */
@@ -125,7 +144,7 @@ export function startClient(options: Partial<RoomClientOptions> = {}): Recorded 
 		random: () => 0.5,
 		...options,
 	});
-	const recorded: Recorded = { client, messages: [], history: [], states: [], errors: [], presence: [] };
+	const recorded: Recorded = { client, messages: [], history: [], states: [], errors: [], presence: [], signals: [] };
 	client.on("message", (received, context) => {
 		recorded.messages.push(received);
 		recorded.history.push(context.history);
@@ -133,6 +152,7 @@ export function startClient(options: Partial<RoomClientOptions> = {}): Recorded 
 	client.on("state", (state) => recorded.states.push(state));
 	client.on("error", (failure) => recorded.errors.push(failure));
 	client.on("presence", (change) => recorded.presence.push(change));
+	client.on("signal", (signal) => recorded.signals.push(signal));
 	return recorded;
 }
 

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vi
 import { randomRoom } from "../support/client";
 import { chromiumInstalled, collectErrors } from "./chromium";
 import { WAIT_MS } from "./clients";
-import { DemoPages, pageUrl, waitForRosterEntry, waitForState, waitForTabCount } from "./demo-pages";
+import { DemoPages, PHONE, pageUrl, waitForRosterEntry, waitForState, waitForTabCount } from "./demo-pages";
 import { startTcpProxy, type TcpProxy } from "./tcp-proxy";
 
 const SCREENSHOTS = join("test-results", "browser");
@@ -188,7 +188,7 @@ describe.skipIf(!chromiumInstalled() && !process.env.CI)("the demo page in Chrom
 	});
 
 	it("the join form works, and the page fits a phone's screen", async () => {
-		const context = await pages.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+		const context = await pages.newContext(PHONE);
 		const page = await context.newPage();
 		const errors = collectErrors(page);
 		await page.goto(`${inject("baseUrl")}/`);

@@ -3,9 +3,12 @@
  * profile) per page, all closed after each test, and bounded waits on what a page shows.
  */
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from "playwright-core";
-import { inject } from "vitest";
+import { afterAll, afterEach, beforeAll, inject } from "vitest";
 import { collectErrors, launchChromium } from "./chromium";
 import { WAIT_MS } from "./clients";
+
+/** A phone's screen, as the phone-layout tests use it. */
+export const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
 
 export interface RoomPage {
 	page: Page;
@@ -31,9 +34,14 @@ export class DemoPages {
 		return context;
 	}
 
-	/** `/?room=ROOM&user=USER` in a context of its own, once it shows itself registered. */
-	async open(room: string, user: string, origin = inject("baseUrl")): Promise<RoomPage> {
-		const context = await this.newContext();
+	/** `/?room=ROOM&user=USER` in a context of its own (a desktop window by default), once it shows itself registered. */
+	async open(
+		room: string,
+		user: string,
+		origin = inject("baseUrl"),
+		contextOptions?: BrowserContextOptions,
+	): Promise<RoomPage> {
+		const context = await this.newContext(contextOptions);
 		const page = await context.newPage();
 		const errors = collectErrors(page);
 		await page.goto(pageUrl(origin, room, user));
@@ -49,6 +57,15 @@ export class DemoPages {
 	async close(): Promise<void> {
 		await this.#browser?.close();
 	}
+}
+
+/** DemoPages for a test file: the browser for the whole file, every page closed after each test. */
+export function demoPagesForFile(): DemoPages {
+	const pages = new DemoPages();
+	beforeAll(() => pages.launch());
+	afterAll(() => pages.close());
+	afterEach(() => pages.closePages());
+	return pages;
 }
 
 export function pageUrl(origin: string, room: string, user: string): string {

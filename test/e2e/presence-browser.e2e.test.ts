@@ -4,16 +4,14 @@
  * the online count is the room's, and a hidden tab shows as away.
  */
 import type { Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { randomRoom } from "../support/client";
 import { E2E_DEVELOPMENT_VARS } from "../support/pinned-vars";
 import { chromiumInstalled } from "./chromium";
 import { WAIT_MS } from "./clients";
-import { DemoPages, waitForRosterEntry, waitForState, waitForTabCount } from "./demo-pages";
+import { demoPagesForFile, waitForRosterEntry, waitForState, waitForTabCount } from "./demo-pages";
 
 const LEAVE_GRACE_MS = Number(E2E_DEVELOPMENT_VARS.LEAVE_GRACE_SECONDS) * 1_000;
-
-const pages = new DemoPages();
 
 /** What a page's roster watch saw: every moment `userId` was missing, or the count was not `count`. */
 interface RosterWatch {
@@ -71,17 +69,7 @@ async function setHidden(page: Page, hidden: boolean): Promise<void> {
 }
 
 describe.skipIf(!chromiumInstalled() && !process.env.CI)("presence in the demo page (Chromium)", () => {
-	beforeAll(async () => {
-		await pages.launch();
-	});
-
-	afterAll(async () => {
-		await pages.close();
-	});
-
-	afterEach(async () => {
-		await pages.closePages();
-	});
+	const pages = demoPagesForFile();
 
 	it("a page that reloads three times never vanishes from another page's roster, and the count stays 2", async () => {
 		const room = randomRoom();

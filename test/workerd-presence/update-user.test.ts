@@ -47,6 +47,19 @@ describe("UpdateUser", () => {
 		expect((await usersOf(room)).find((u) => u.userId === "alice")?.name).toBe("Alice L.");
 	});
 
+	it("keeps the name the user shows when only meta changes, whatever name each tab registered with", async () => {
+		const room = randomRoom();
+		const { alice, bob } = await aliceWatchedByBob(room);
+		await join(room, "alice", { name: "Alice (phone)" });
+		await alice.request("Register", { userId: "alice", name: "Alice (laptop)" });
+		const shown = (await bob.next("UserUpdated", (f) => f.data.user.name === "Alice (laptop)")).data.user;
+		const reply = await alice.request("UpdateUser", { meta: { status: "away" } });
+		expect(reply.event === "Updated" && reply.data.self.name).toBe("Alice (laptop)");
+		const update = await bob.next("UserUpdated", (f) => f.data.user.meta.status === "away");
+		expect(update.data.user).toEqual({ ...shown, meta: { status: "away" } });
+		expect((await usersOf(room)).find((u) => u.userId === "alice")).toEqual(update.data.user);
+	});
+
 	it("tells nobody when nothing changed", async () => {
 		const room = randomRoom();
 		const { alice, bob } = await aliceWatchedByBob(room);

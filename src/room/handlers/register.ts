@@ -5,7 +5,6 @@
 import { clock } from "../../clock";
 import { ErrorCodes, encodeRegistered, Limits, PresenceModes, ProtocolError, type RegisterData } from "../../protocol";
 import type { Connection } from "../connection";
-import { trySend } from "../hub";
 import type { RoomState } from "../room-state";
 import { encodeUsers } from "../roster";
 
@@ -52,8 +51,7 @@ export function register(room: RoomState, connection: Connection, data: Register
 		mode === PresenceModes.count ? "[]" : encodeUsers(change.users),
 		requestId,
 	);
-	room.hub.register(connection, change, mode);
-	trySend(connection.socket, registered);
+	room.hub.register(connection, change, mode, registered);
 }
 
 /**

@@ -19,8 +19,12 @@ export class GraceList {
 	readonly #byId = new Map<string, GraceEntry>();
 	/** The same entries by user: a room of 10,000 coming back after a restart looks up by user. */
 	readonly #byUser = new Map<string, Map<string, GraceEntry>>();
-	/** Cached `earliest()`; undefined when it must be looked for again. */
+	/**
+	 * Cached `earliest()`, and how many entries end then: a restart puts a whole room in grace at
+	 * one time, and a reconnect taking its place must not make the next event scan all the others.
+	 */
 	#earliest: number | undefined;
+	#atEarliest = 0;
 	#earliestKnown = true;
 
 	get size(): number {
@@ -36,9 +40,11 @@ export class GraceList {
 			this.#byUser.set(entry.userId, ofUser);
 		}
 		ofUser.set(entry.connectionId, entry);
-		if (this.#earliestKnown && (this.#earliest === undefined || entry.until < this.#earliest)) {
+		if (!this.#earliestKnown) return;
+		if (this.#earliest === undefined || entry.until < this.#earliest) {
 			this.#earliest = entry.until;
-		}
+			this.#atEarliest = 1;
+		} else if (entry.until === this.#earliest) this.#atEarliest++;
 	}
 
 	has(connectionId: string): boolean {
@@ -52,7 +58,10 @@ export class GraceList {
 		const ofUser = this.#byUser.get(entry.userId);
 		ofUser?.delete(connectionId);
 		if (ofUser?.size === 0) this.#byUser.delete(entry.userId);
-		if (entry.until === this.#earliest) this.#earliestKnown = false;
+		if (this.#earliestKnown && entry.until === this.#earliest) {
+			this.#atEarliest--;
+			if (this.#atEarliest === 0) this.#earliestKnown = false;
+		}
 		return entry;
 	}
 
@@ -84,8 +93,12 @@ export class GraceList {
 	earliest(): number | undefined {
 		if (!this.#earliestKnown) {
 			this.#earliest = undefined;
+			this.#atEarliest = 0;
 			for (const entry of this.#byId.values()) {
-				if (this.#earliest === undefined || entry.until < this.#earliest) this.#earliest = entry.until;
+				if (this.#earliest === undefined || entry.until < this.#earliest) {
+					this.#earliest = entry.until;
+					this.#atEarliest = 1;
+				} else if (entry.until === this.#earliest) this.#atEarliest++;
 			}
 			this.#earliestKnown = true;
 		}

@@ -84,31 +84,41 @@ export class Presence {
 		return this.#roster.preview(connectionId, { ...identity, registeredAt: place.registeredAt }, place.connectionId);
 	}
 
-	/** Makes a previewed registration, stores it, and tells the others (but `except`). */
-	register(change: RosterChange<string>, except?: WebSocket): void {
-		if (change.replaces !== undefined) {
-			this.#grace.delete(change.replaces);
-			this.#store.delete(change.replaces);
-		}
+	/**
+	 * Makes a previewed registration, tells the registering connection (`reply`) and the others
+	 * (but `except`), then stores it, in the same turn. What is sent before the write is not held
+	 * by the runtime's output gate until the write is confirmed, so a join's reply waits for no
+	 * storage round trip. A crash in that moment can only lose the row: this user, after the
+	 * restart, is a new join instead of a return; no message or acknowledgement depends on it.
+	 */
+	register(change: RosterChange<string>, reply: () => void, except?: WebSocket): void {
+		if (change.replaces !== undefined) this.#grace.delete(change.replaces);
 		this.#roster.apply(change);
-		this.#store.live(change.key, change.identity);
+		reply();
 		this.#feed.announce({ userId: change.user.userId, before: change.before, after: change.user }, except);
+		if (change.replaces !== undefined) this.#store.delete(change.replaces);
+		this.#store.live(change.key, change.identity);
 	}
 
-	/** Replaces name and/or meta on every connection of a user (those in grace too); stored. */
+	/**
+	 * Replaces name and/or meta of a user; stored. Every connection (those in grace too) takes the
+	 * user's whole name and meta, not only the fields given: they all become the latest updated,
+	 * so any of them may speak for the user, and one tab's older name must not come back.
+	 */
 	update(userId: string, fields: { name?: string; meta?: JsonObject }, now: number, except?: WebSocket) {
 		const before = this.#roster.user(userId);
 		if (!before) throw new Error(`"${userId}" is not present`);
+		const shown = { name: before.name, meta: before.meta, ...fields };
 		for (const connectionId of [...this.#roster.connectionsOf(userId)]) {
 			const identity = this.#roster.identityOf(connectionId, userId);
 			if (!identity) continue;
-			const next = { ...identity, ...fields, updatedAt: now };
+			const next = { ...identity, ...shown, updatedAt: now };
 			this.#roster.add(connectionId, next);
 			this.#store.update(connectionId, next);
 		}
 		const after = this.#roster.user(userId) as User;
 		this.#feed.announce({ userId, before, after }, except);
-		return { before, after, updatedAt: now };
+		return { before, after, shown, updatedAt: now };
 	}
 
 	/** A connection leaves at once (Unregister, or a close with no grace). */
@@ -117,10 +127,10 @@ export class Presence {
 		if (!before || !this.#roster.identityOf(connectionId, identity.userId)) return;
 		this.#roster.remove(connectionId, identity.userId);
 		this.#grace.delete(connectionId);
-		this.#store.delete(connectionId);
 		const after = this.#roster.user(identity.userId);
 		const change = { userId: identity.userId, before, after, reason };
 		this.#feed.announce(after ? change : { ...change, lastKnown: aggregateUser([], identity) });
+		this.#store.delete(connectionId);
 	}
 
 	/** A registered connection closed: it stays present for the grace (or leaves now without one). */

@@ -1,0 +1,98 @@
+/**
+ * Connecting and registering N sockets in one new room, timed, with the server's memory growth;
+ * and scenario (a) in the presence modes of docs/PROTOCOL.md 1.1, in a fresh server process:
+ * N sockets registered `batched` (each `Registered` carries the roster, and joins reach the others
+ * as one `Presence` frame per window; their memory is (e)'s batched figure), then, in a new room,
+ * N' sockets registered `count` (no roster at all: `Occupancy` counts once a second). bare
+ * connects the same numbers: its open is its registration, so its time is the connections' own.
+ */
+import { performance } from "node:perf_hooks";
+import type { PresenceMode } from "../../scripts/resuming-client/server-frames.ts";
+import { type RunningServer, sleep } from "../servers/launch.ts";
+import { type Conn, closeAll, openMany, type Sink, type Target } from "./clients.ts";
+import type { Settings } from "./settings.ts";
+
+export interface RegisterResult {
+	n: number;
+	ms: number;
+	perSecond: number;
+	/** Resident memory growth of the server per registered socket (bytes), 1 s after the last `Registered`. */
+	bytesPerSocket: number;
+}
+
+/** How long after the last `Registered` the server's memory is read (late frames, buffers settling). */
+const SETTLE_MS = 1000;
+
+/** Opens and registers `n` sockets in `room` and measures it; the sockets stay open. */
+export async function timedRegister(
+	server: RunningServer,
+	target: Target,
+	room: string,
+	options: { n: number; settings: Settings; presence?: PresenceMode },
+	sink: Sink,
+): Promise<{ conns: Conn[]; result: RegisterResult }> {
+	const { n, settings, presence } = options;
+	const rssBefore = server.rssBytes();
+	const start = performance.now();
+	const conns = await openMany(
+		target,
+		room,
+		{
+			firstIndex: 0,
+			count: n,
+			concurrency: settings.connectConcurrency,
+			heartbeatMs: settings.heartbeatSeconds * 1000,
+			presence,
+		},
+		sink,
+	);
+	const ms = performance.now() - start;
+	await sleep(SETTLE_MS);
+	const bytesPerSocket = (server.rssBytes() - rssBefore) / n;
+	return { conns, result: { n, ms, perSecond: (n / ms) * 1000, bytesPerSocket } };
+}
+
+export interface JoinModesResult {
+	server: string;
+	round: number;
+	batched: RegisterResult | null;
+	count: RegisterResult | null;
+	errors: string[];
+}
+
+/** Counts errors; these sockets receive no messages. */
+class ErrorSink implements Sink {
+	readonly errors: string[] = [];
+	delivery(): void {}
+	error(_receiver: number, text: string): void {
+		if (this.errors.length < 20) this.errors.push(text);
+	}
+}
+
+/** Runs both presence-mode joins; `result` is pushed to `results` first, so a failure keeps what was measured. */
+export async function runJoinModes(
+	server: RunningServer,
+	target: Target,
+	settings: Settings,
+	round: number,
+	log: (line: string) => void,
+	results: JoinModesResult[],
+): Promise<JoinModesResult> {
+	const sink = new ErrorSink();
+	const result: JoinModesResult = { server: server.name, round, batched: null, count: null, errors: sink.errors };
+	results.push(result);
+	const runs: { mode: "batched" | "count"; n: number }[] = [
+		{ mode: "batched", n: settings.batchedJoinSockets },
+		{ mode: "count", n: settings.countJoinSockets },
+	];
+	for (const { mode, n } of runs) {
+		const room = `join-${mode}-${round}-${n}`;
+		const { conns, result: run } = await timedRegister(server, target, room, { n, settings, presence: mode }, sink);
+		result[mode] = run;
+		log(
+			`  (a) ${n} registered ${mode} in ${run.ms.toFixed(0)} ms; +${(run.bytesPerSocket / 1024).toFixed(1)} KiB RSS per socket`,
+		);
+		await closeAll(conns);
+	}
+	return result;
+}

@@ -1,0 +1,108 @@
+/**
+ * Every setting of the benchmark's scenarios, full and quick (bench/README.md has them as a
+ * table). Scenarios (a)-(e) run in scenarios.ts, (a) in presence modes in join-modes.ts, (d) in
+ * idle.ts, (f) in restart.ts.
+ */
+
+export interface Settings {
+	mode: "quick" | "full";
+	rounds: number;
+	/** (a) sockets registered in one room, one run each. */
+	registerCounts: number[];
+	/** Handshakes in flight at once while connecting. */
+	connectConcurrency: number;
+	/** (b) messages per second from the one sender, seconds of sending (receivers: the last (a) run's sockets). */
+	fanoutRate: number;
+	fanoutSeconds: number;
+	/** (c) senders (receivers: the last (a) run's sockets); the ramp of total send rates (messages per second). */
+	throughputSenders: number;
+	rampStartRate: number;
+	rampFactor: number;
+	rampMaxSteps: number;
+	bisectSteps: number;
+	rampStepSeconds: number;
+	p99LimitMs: number;
+	/** A step with more lost deliveries than this fraction fails too. */
+	maxLossFraction: number;
+	/** How long to wait for the last deliveries of a step before counting the rest as lost. */
+	drainTimeoutMs: number;
+	/**
+	 * (a)-(c): every socket sends `ping` this often, as the protocol asks of clients (without it a
+	 * room rightly closes sockets silent for 60 s, and a full run's receivers are silent longer).
+	 */
+	heartbeatSeconds: number;
+	/** (d) sockets, seconds of idling, seconds between each socket's pings, servers that run it. */
+	idleSockets: number;
+	idleSeconds: number;
+	pingEverySeconds: number;
+	idleServers: string[];
+	/**
+	 * (a) in presence modes (docs/PROTOCOL.md 1.1), each in a fresh server process: sockets
+	 * registered `batched` (their memory is (e)'s batched figure), then in a new room `count`.
+	 * bare connects the same numbers (its open is its registration).
+	 */
+	batchedJoinSockets: number;
+	countJoinSockets: number;
+	joinModeServers: string[];
+	/** (f) clients registered `batched` through a crash and restart (ours only), and the bound of each wait. */
+	restartClients: number;
+	restartTimeoutMs: number;
+	/**
+	 * (f) the clients' reconnect delays: the client library's full jitter (src/client/backoff.ts)
+	 * and its first ceiling, 1 s, but a last ceiling of half the leave grace (10 s) instead of the
+	 * library's default 30 s, with which clients come back after the grace by the draw alone.
+	 */
+	restartBackoff: { baseMs: number; maxMs: number };
+}
+
+export const FULL: Settings = {
+	mode: "full",
+	rounds: 3,
+	registerCounts: [100, 1000],
+	connectConcurrency: 50,
+	fanoutRate: 5,
+	fanoutSeconds: 10,
+	throughputSenders: 10,
+	rampStartRate: 4,
+	rampFactor: 1.5,
+	rampMaxSteps: 12,
+	bisectSteps: 2,
+	rampStepSeconds: 4,
+	p99LimitMs: 250,
+	maxLossFraction: 0.01,
+	drainTimeoutMs: 5000,
+	heartbeatSeconds: 20,
+	idleSockets: 1000,
+	idleSeconds: 60,
+	pingEverySeconds: 20,
+	idleServers: ["ours", "bare", "partyserver"],
+	batchedJoinSockets: 1000,
+	countJoinSockets: 5000,
+	joinModeServers: ["ours", "bare"],
+	restartClients: 1000,
+	restartTimeoutMs: 120_000,
+	restartBackoff: { baseMs: 1_000, maxMs: 5_000 },
+};
+
+export const QUICK: Settings = {
+	...FULL,
+	mode: "quick",
+	rounds: 1,
+	registerCounts: [100, 200],
+	fanoutRate: 20,
+	fanoutSeconds: 3,
+	rampStartRate: 16,
+	rampFactor: 2,
+	rampMaxSteps: 7,
+	bisectSteps: 1,
+	rampStepSeconds: 1,
+	drainTimeoutMs: 1500,
+	idleSockets: 100,
+	idleSeconds: 10,
+	pingEverySeconds: 5,
+	idleServers: ["ours", "bare"],
+	batchedJoinSockets: 200,
+	countJoinSockets: 1000,
+	restartClients: 200,
+	restartTimeoutMs: 60_000,
+};

@@ -1,0 +1,143 @@
+/**
+ * The benchmark's report: each server's medians over rounds, the Markdown table with the ratios
+ * ours/bare and ours/partyserver, and the `SUMMARY` figures.
+ */
+import type { JoinModesResult } from "./load/join-modes.ts";
+import type { RestartResult } from "./load/restart.ts";
+import type { ServerResult } from "./load/scenarios.ts";
+import type { Settings } from "./load/settings.ts";
+import { median, ratio } from "./load/stats.ts";
+
+/** Everything measured, by scenario file. */
+export interface Runs {
+	scenarios: ServerResult[];
+	joinModes: JoinModesResult[];
+	/** Ours only. */
+	restarts: RestartResult[];
+}
+
+/** The medians over rounds of one server's numbers (`null` where it did not run). */
+export function medians(name: string, runs: Runs, settings: Settings) {
+	const results = runs.scenarios.filter((r) => r.server === name);
+	const joins = runs.joinModes.filter((r) => r.server === name);
+	const restarts = name === "ours" ? runs.restarts : [];
+	const largest = settings.registerCounts[settings.registerCounts.length - 1];
+	const registerBy = (n: number) => results.map((r) => r.register.find((x) => x.n === n));
+	const worst = (values: number[]) => (values.length ? Math.max(...values) : null);
+	return {
+		rounds: results.length,
+		register: Object.fromEntries(
+			settings.registerCounts.map((n) => [
+				n,
+				{
+					ms: median(registerBy(n).map((x) => x?.ms)),
+					perSecond: median(registerBy(n).map((x) => x?.perSecond)),
+				},
+			]),
+		),
+		bytesPerSocket: median(registerBy(largest as number).map((x) => x?.bytesPerSocket)),
+		batchedJoinMs: median(joins.map((r) => r.batched?.ms)),
+		batchedBytesPerSocket: median(joins.map((r) => r.batched?.bytesPerSocket)),
+		countJoinMs: median(joins.map((r) => r.count?.ms)),
+		fanout: {
+			p50: median(results.map((r) => r.fanout?.latencyMs.p50)),
+			p95: median(results.map((r) => r.fanout?.latencyMs.p95)),
+			p99: median(results.map((r) => r.fanout?.latencyMs.p99)),
+			max: median(results.map((r) => r.fanout?.latencyMs.max)),
+			lost: median(results.map((r) => r.fanout?.lost)),
+			duplicated: median(results.map((r) => r.fanout?.duplicated)),
+		},
+		throughput: median(results.map((r) => r.throughput?.deliveredPerSecond)),
+		throughputP99: median(results.map((r) => r.throughput?.best?.latencyMs.p99)),
+		serverCpuUsPerDelivery: median(results.map((r) => r.throughput?.best?.serverCpuUsPerDelivery)),
+		idleWakes: median(results.map((r) => r.idle?.wakes)),
+		restartRecoveryMs: median(restarts.map((r) => r.recoveryMs)),
+		/** The worst round: one flicker anywhere is one too many. */
+		restartFlicker: worst(restarts.map((r) => r.flicker.total)),
+	};
+}
+export type Medians = ReturnType<typeof medians>;
+
+/** The `SUMMARY` line's figures (the first six as before presence 1.1). */
+export function summary(m: Record<string, Medians>) {
+	const { ours, bare, partyserver } = m;
+	return {
+		throughputVsBare: ratio(ours?.throughput, bare?.throughput),
+		throughputVsPartyserver: ratio(ours?.throughput, partyserver?.throughput),
+		p99VsBare: ratio(ours?.fanout.p99, bare?.fanout.p99),
+		p99Ms: ours?.fanout.p99 ?? null,
+		bytesPerSocket: ours?.bytesPerSocket ?? null,
+		heartbeatWakes: ours?.idleWakes ?? null,
+		joinVsBare: ratio(ours?.batchedJoinMs, bare?.batchedJoinMs),
+		countJoinVsBare: ratio(ours?.countJoinMs, bare?.countJoinMs),
+		bytesPerSocketVsBare: ratio(ours?.batchedBytesPerSocket, bare?.batchedBytesPerSocket),
+		restartRecoveryMs: ours?.restartRecoveryMs ?? null,
+		restartFlicker: ours?.restartFlicker ?? null,
+	};
+}
+
+function fmt(value: number | null | undefined, digits = 0): string {
+	if (typeof value !== "number" || !Number.isFinite(value)) return "–";
+	return value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+interface Row {
+	label: string;
+	get: (x: Medians) => number | null;
+	digits: number;
+}
+
+function rows(settings: Settings): Row[] {
+	const list: Row[] = [];
+	for (const n of settings.registerCounts) {
+		list.push({ label: `(a) connect+register ${n}: ms`, get: (x) => x.register[n]?.ms ?? null, digits: 0 });
+		list.push({
+			label: `(a) connect+register ${n}: sockets/s`,
+			get: (x) => x.register[n]?.perSecond ?? null,
+			digits: 0,
+		});
+	}
+	const batched = settings.batchedJoinSockets;
+	list.push(
+		{ label: `(a) connect+register ${batched}, batched presence: ms`, get: (x) => x.batchedJoinMs, digits: 0 },
+		{
+			label: `(a) connect+register ${settings.countJoinSockets}, count presence: ms`,
+			get: (x) => x.countJoinMs,
+			digits: 0,
+		},
+		{ label: "(b) fan-out latency p50 ms", get: (x) => x.fanout.p50, digits: 1 },
+		{ label: "(b) fan-out latency p95 ms", get: (x) => x.fanout.p95, digits: 1 },
+		{ label: "(b) fan-out latency p99 ms", get: (x) => x.fanout.p99, digits: 1 },
+		{ label: "(b) fan-out latency max ms", get: (x) => x.fanout.max, digits: 1 },
+		{
+			label: "(b) lost / duplicated deliveries",
+			get: (x) => (x.fanout.lost === null ? null : x.fanout.lost + (x.fanout.duplicated ?? 0)),
+			digits: 0,
+		},
+		{ label: "(c) throughput, deliveries/s at p99 ≤ 250 ms", get: (x) => x.throughput, digits: 0 },
+		{ label: "(c) server CPU µs per delivery (at that step)", get: (x) => x.serverCpuUsPerDelivery, digits: 2 },
+		{ label: "(d) idle: room wake-ups", get: (x) => x.idleWakes, digits: 0 },
+		{ label: "(e) memory per socket, bytes (RSS growth)", get: (x) => x.bytesPerSocket, digits: 0 },
+		{ label: `(e) memory per socket, ${batched} batched, bytes`, get: (x) => x.batchedBytesPerSocket, digits: 0 },
+		{ label: "(f) restart: last client back, ms after the server is up", get: (x) => x.restartRecoveryMs, digits: 0 },
+		{ label: "(f) restart: flicker (worst round)", get: (x) => x.restartFlicker, digits: 0 },
+	);
+	return list;
+}
+
+export function table(names: string[], m: Record<string, Medians>, settings: Settings): string {
+	const head = ["scenario / metric (median)", ...names, "ours/bare", "ours/partyserver"];
+	const lines = [`| ${head.join(" | ")} |`, `|${head.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`];
+	for (const row of rows(settings)) {
+		const values = names.map((name) => (m[name] ? row.get(m[name]) : null));
+		const ours = m.ours ? row.get(m.ours) : null;
+		const cells = [
+			row.label,
+			...values.map((v) => fmt(v, row.digits)),
+			fmt(ratio(ours, m.bare ? row.get(m.bare) : null), 2),
+			fmt(ratio(ours, m.partyserver ? row.get(m.partyserver) : null), 2),
+		];
+		lines.push(`| ${cells.join(" | ")} |`);
+	}
+	return lines.join("\n");
+}
