@@ -1,5 +1,5 @@
 /** The error a `send()`, `connect()` or the `error` event carries. */
-import type { ErrorCode } from "../protocol/constants";
+import type { ErrorCode, HttpErrorCode } from "../protocol/constants";
 
 /** Codes the client adds to the protocol's own. */
 export const ClientErrorCodes = {
@@ -18,12 +18,15 @@ export const ClientErrorCodes = {
 } as const;
 export type ClientErrorCode = (typeof ClientErrorCodes)[keyof typeof ClientErrorCodes];
 
+/** A refusal that only HTTP carries: the token does not grant this room (the room's users page says so). */
+export type RefusalCode = Extract<HttpErrorCode, "FORBIDDEN">;
+
 export class RoomError extends Error {
 	override readonly name = "RoomError";
-	readonly code: ErrorCode | ClientErrorCode;
+	readonly code: ErrorCode | RefusalCode | ClientErrorCode;
 	readonly requestId: string | undefined;
 
-	constructor(code: ErrorCode | ClientErrorCode, message: string, requestId?: string) {
+	constructor(code: ErrorCode | RefusalCode | ClientErrorCode, message: string, requestId?: string) {
 		super(message);
 		this.code = code;
 		this.requestId = requestId;

@@ -7,7 +7,7 @@ export type { ErrorCode, LeaveReason, PresenceMode } from "../protocol/constants
 export type { JsonObject, Message, MessageAckData, SelfUser, SignalData, User } from "../protocol/types";
 export type { BackoffOptions } from "./backoff";
 export { backoffDelay } from "./backoff";
-export { type ClientErrorCode, ClientErrorCodes, RoomError } from "./errors";
+export { type ClientErrorCode, ClientErrorCodes, type RefusalCode, RoomError } from "./errors";
 export type { PaceOptions } from "./pacer";
 export { RoomClient } from "./room-client";
 export { type ClientSettings, DEFAULT_OPTIONS } from "./settings";

@@ -7,12 +7,12 @@
  * `TOO_MANY_CONNECTIONS`, an origin not allowed) answer 200 there: those stay retried.
  */
 import { type ErrorCode, ErrorCodes } from "../protocol/constants";
-import { RoomError } from "./errors";
+import { type RefusalCode, RoomError } from "./errors";
 
 /** Statuses that mean "not with this token": the same request will never pass. */
-const FINAL_STATUSES: ReadonlyMap<number, ErrorCode> = new Map([
+const FINAL_STATUSES: ReadonlyMap<number, ErrorCode | RefusalCode> = new Map<number, ErrorCode | RefusalCode>([
 	[401, ErrorCodes.UNAUTHORIZED],
-	[403, ErrorCodes.FORBIDDEN],
+	[403, "FORBIDDEN"],
 ]);
 const ASK_TIMEOUT_MS = 5_000;
 
@@ -37,7 +37,8 @@ export async function askWhyRefused(socketUrl: string, fetchUrl: FetchLike): Pro
 	const code = FINAL_STATUSES.get(response.status);
 	if (code === undefined) return undefined;
 	const body = (await response.json().catch(() => undefined)) as { error?: { message?: unknown } } | undefined;
-	const message = typeof body?.error?.message === "string" ? body.error.message : `the room answered ${response.status}`;
+	const message =
+		typeof body?.error?.message === "string" ? body.error.message : `the room answered ${response.status}`;
 	return new RoomError(code, message);
 }
 

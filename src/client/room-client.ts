@@ -78,8 +78,9 @@ export class RoomClient {
 				random: options.random ?? Math.random,
 				now,
 				WebSocket: options.WebSocket,
+				fetch: options.fetch === undefined ? globalThis.fetch?.bind(globalThis) : (options.fetch ?? undefined),
 			},
-			{ open: this.#onOpen, frame: this.#onFrame, close: this.#onClose, failed: this.#onFailed },
+			{ open: this.#onOpen, frame: this.#onFrame, close: this.#onClose, failed: this.#onFailed, refused: this.#fail },
 		);
 		this.#registration = new Registration(
 			{
@@ -269,10 +270,10 @@ export class RoomClient {
 	}
 
 	/** Stops for good, telling the page why. */
-	#fail(error: RoomError): void {
+	#fail = (error: RoomError): void => {
 		this.#events.emit("error", error);
 		this.#shutDown(error);
-	}
+	};
 
 	#shutDown(reason: RoomError): void {
 		this.#setState("closed");

@@ -3,14 +3,19 @@
  * (LinkMonitor) and the page's own signals. It knows nothing of rooms: it hands up frames other
  * than `pong`, opens and closes, and is replaced when dead.
  *
+ * A failed attempt is also looked into (refusal-check.ts): a room that refuses us for good stops
+ * the retries through the `refused` handler.
+ *
  * partysocket's own delay has no jitter; its base delay is read on every retry, so the transport
  * supplies a full-jitter delay there and makes growth and ceiling neutral.
  */
 import ReconnectingWebSocket from "partysocket/ws";
 import { CloseCodes, HEARTBEAT } from "../protocol/constants";
 import { backoffDelay } from "./backoff";
+import type { RoomError } from "./errors";
 import { LinkMonitor } from "./link-monitor";
 import { watchPage } from "./page-hooks";
+import { type FetchLike, RefusalCheck } from "./refusal-check";
 import type { ClientSettings } from "./settings";
 
 /** WebSocket readyState values (not read from a global: there may be none). */
@@ -26,6 +31,8 @@ export interface TransportOptions
 	random: () => number;
 	now: () => number;
 	WebSocket: unknown;
+	/** Asks the room why attempts fail; none, no asking. */
+	fetch: FetchLike | undefined;
 }
 
 export interface TransportHandlers {
@@ -35,18 +42,22 @@ export interface TransportHandlers {
 	close: (code: number, reason: string) => void;
 	/** A connection attempt failed; it is retried. */
 	failed: (detail: string) => void;
+	/** The room refuses us for good (401, 403): retrying cannot help. */
+	refused: (error: RoomError) => void;
 }
 
 export class RoomTransport {
 	readonly #options: TransportOptions;
 	readonly #handlers: TransportHandlers;
 	readonly #link: LinkMonitor;
+	readonly #refusals: RefusalCheck;
 	#socket: ReconnectingWebSocket | undefined;
 	#unwatchPage: (() => void) | undefined;
 
 	constructor(options: TransportOptions, handlers: TransportHandlers) {
 		this.#options = options;
 		this.#handlers = handlers;
+		this.#refusals = new RefusalCheck(options.fetch);
 		this.#link = new LinkMonitor({
 			heartbeatMs: options.heartbeatIntervalMs,
 			deadAfterMs: options.deadAfterMs,
@@ -101,7 +112,7 @@ export class RoomTransport {
 		// Set once the constructor returns; the constructor's own first attempt waits for nothing.
 		let created: ReconnectingWebSocket | undefined;
 		const { backoff, random } = this.#options;
-		const socket = new ReconnectingWebSocket(this.#options.url, undefined, {
+		const socket = new ReconnectingWebSocket(() => this.#refusals.track(this.#options.url()), undefined, {
 			WebSocket: this.#options.WebSocket,
 			get minReconnectionDelay() {
 				return backoffDelay(created?.retryCount ?? 0, backoff, random);
@@ -134,6 +145,7 @@ export class RoomTransport {
 	}
 
 	#onOpen = (): void => {
+		this.#refusals.opened();
 		this.#link.start();
 		this.#handlers.open();
 	};
@@ -153,5 +165,10 @@ export class RoomTransport {
 		this.#handlers.failed(
 			"message" in event && typeof event.message === "string" ? event.message : "connection failed",
 		);
+		const socket = this.#socket;
+		void this.#refusals.failed().then((refusal) => {
+			// Unless the socket was replaced or stopped meanwhile.
+			if (refusal && socket !== undefined && this.#socket === socket) this.#handlers.refused(refusal);
+		});
 	};
 }

@@ -3,6 +3,7 @@ import type { LeaveReason } from "../protocol/constants";
 import type { JsonObject, Message, RegisteredData, SignalData, User } from "../protocol/types";
 import type { BackoffOptions } from "./backoff";
 import type { RoomError } from "./errors";
+import type { FetchLike } from "./refusal-check";
 import type { ClientSettings } from "./settings";
 
 export interface RoomClientOptions extends Partial<Omit<ClientSettings, "backoff">> {
@@ -19,6 +20,8 @@ export interface RoomClientOptions extends Partial<Omit<ClientSettings, "backoff
 	backoff?: Partial<BackoffOptions>;
 	/** For tests and non-browser runtimes. */
 	WebSocket?: unknown;
+	/** Asks the room's users page why connecting fails (default: the global `fetch`; `null`: never ask). */
+	fetch?: FetchLike | null;
 	random?: () => number;
 	now?: () => number;
 }

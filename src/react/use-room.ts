@@ -6,12 +6,11 @@
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from "react";
 import { ClientErrorCodes, RoomError } from "../client/errors";
 import { RoomClient } from "../client/room-client";
-import type { RoomClientOptions, SendOptions, UserFields } from "../client/types";
+import type { RoomClientOptions, SendOptions, SignalOptions, SignalOutcome, UserFields } from "../client/types";
 import type { MessageAckData, SelfUser } from "../protocol/types";
 import { optionsKey } from "./options-key";
 import { StoreRegistry } from "./registry";
 import { INITIAL_SNAPSHOT, type RoomSnapshot, RoomStore } from "./room-store";
-import type { SignalingClient, SignalOptions } from "./signal-api";
 
 export interface UseRoomOptions extends RoomClientOptions {
 	/** How many messages `messages` keeps, the latest (default 500). */
@@ -21,8 +20,8 @@ export interface UseRoomOptions extends RoomClientOptions {
 export interface RoomHandle extends RoomSnapshot {
 	/** Resolves with the ack once the room has stored it; the message then joins `messages`. */
 	send: (message: unknown, options?: SendOptions) => Promise<MessageAckData>;
-	/** Something ephemeral (typing, a cursor) to the others, or `to` one user: never stored. */
-	signal: (value: unknown, options?: SignalOptions) => void;
+	/** Something ephemeral (typing, a cursor) to the others, or `to` one user: never stored ("dropped" before the client exists). */
+	signal: (value: unknown, options?: SignalOptions) => SignalOutcome;
 	updateUser: (fields: UserFields) => Promise<SelfUser>;
 	/** The client itself, once created (after the first render). */
 	client: RoomClient | undefined;
@@ -66,8 +65,8 @@ export function useRoom(options: UseRoomOptions): RoomHandle {
 		[store],
 	);
 	const signal = useCallback(
-		(value: unknown, signalOptions?: SignalOptions) =>
-			(store?.client as SignalingClient | undefined)?.signal(value, signalOptions),
+		(value: unknown, signalOptions?: SignalOptions): SignalOutcome =>
+			store ? store.client.signal(value, signalOptions) : "dropped",
 		[store],
 	);
 	const updateUser = useCallback((fields: UserFields) => (store ? store.client.updateUser(fields) : notYet()), [store]);

@@ -4,7 +4,6 @@
  */
 import { useEffect, useRef } from "react";
 import type { SignalData } from "../protocol/types";
-import type { SignalingClient } from "./signal-api";
 import type { RoomHandle } from "./use-room";
 
 export function useSignal(room: Pick<RoomHandle, "client">, handler: (signal: SignalData) => void): void {
@@ -12,6 +11,6 @@ export function useSignal(room: Pick<RoomHandle, "client">, handler: (signal: Si
 	useEffect(() => {
 		latest.current = handler;
 	});
-	const client = room.client as SignalingClient | undefined;
+	const client = room.client;
 	useEffect(() => client?.on("signal", (signal) => latest.current(signal)), [client]);
 }

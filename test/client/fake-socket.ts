@@ -75,6 +75,13 @@ export class FakeSocket extends EventTarget {
 		this.dispatchEvent(new CloseEvent("close", { code, reason }));
 	}
 
+	/** The upgrade is refused (a 401, a full room): browsers tell only an error, then a 1006 close. */
+	refuse(): void {
+		this.readyState = FakeSocket.CLOSED;
+		this.dispatchEvent(new Event("error"));
+		this.dispatchEvent(new CloseEvent("close", { code: 1006, reason: "" }));
+	}
+
 	/** The protocol frames written so far (heartbeats left out). */
 	frames(): ClientFrame[] {
 		return this.written.filter((data) => data !== "ping").map((data) => JSON.parse(data) as ClientFrame);

@@ -142,6 +142,8 @@ export function startClient(options: Partial<RoomClientOptions> = {}): Recorded 
 		host: "http://rooms.test",
 		WebSocket: FakeSocket,
 		random: () => 0.5,
+		// No HTTP here unless a test gives its own fetch (refusals.test.ts).
+		fetch: null,
 		...options,
 	});
 	const recorded: Recorded = { client, messages: [], history: [], states: [], errors: [], presence: [], signals: [] };
