@@ -14,6 +14,7 @@ import {
 	messageText,
 	type PresenceStatus,
 	showNotice,
+	showProblem,
 	showRoster,
 	showState,
 } from "./view";
@@ -89,7 +90,7 @@ function join(elements: Elements, options: JoinOptions): void {
 		else if (historyTruncated) showNotice(elements, "Older messages are not shown.");
 		else showNotice(elements, "");
 	});
-	client.on("error", (error) => showNotice(elements, `${error.code}: ${error.message}`));
+	client.on("error", (error) => showProblem(elements, error));
 	// Out of the room, or closed, there is no one to tell.
 	const untold = new Set<string>([ClientErrorCodes.UNREGISTERED, ClientErrorCodes.CLOSED]);
 	document.addEventListener("visibilitychange", () => {
@@ -128,7 +129,8 @@ function join(elements: Elements, options: JoinOptions): void {
 
 	showState(elements, client.state);
 	client.connect().catch((error: unknown) => {
-		showNotice(elements, error instanceof RoomError ? `${error.code}: ${error.message}` : "could not join");
+		if (error instanceof RoomError) showProblem(elements, error);
+		else showNotice(elements, "could not join");
 	});
 	elements.input.focus();
 }
