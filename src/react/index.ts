@@ -2,8 +2,6 @@
  * React bindings for the room client: `import { useRoom, useSignal } from "edge-rooms/react"`.
  * React (18 or later, for `useSyncExternalStore`) is an optional peer dependency of the package.
  */
-
 export type { Message, SignalData, SignalOptions, SignalOutcome, User } from "../client";
+export { type RoomHandle, type UseRoomOptions, useRoom, useSignal } from "./hooks";
 export type { RoomSnapshot } from "./room-store";
-export { type RoomHandle, type UseRoomOptions, useRoom } from "./use-room";
-export { useSignal } from "./use-signal";

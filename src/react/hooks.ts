@@ -1,15 +1,15 @@
 /**
- * `useRoom(options)`: a room's live state for a React component. One RoomClient per distinct
- * options (see options-key.ts), created and connected in an effect (never during render), shared
- * by every component that passes the same options, and closed when the last of them unmounts.
+ * The hooks. `useRoom(options)`: a room's live state for a React component. One RoomClient per
+ * distinct options (compared by value, see registry.ts), created and connected in an effect
+ * (never during render), shared by every component that passes the same options, and closed when
+ * the last of them unmounts. `useSignal(room, handler)`: the signals the room relays to us.
  */
-import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import { ClientErrorCodes, RoomError } from "../client/errors";
 import { RoomClient } from "../client/room-client";
 import type { RoomClientOptions, SendOptions, SignalOptions, SignalOutcome, UserFields } from "../client/types";
-import type { MessageAckData, SelfUser } from "../protocol/types";
-import { optionsKey } from "./options-key";
-import { StoreRegistry } from "./registry";
+import type { MessageAckData, SelfUser, SignalData } from "../protocol/types";
+import { optionsKey, StoreRegistry } from "./registry";
 import { INITIAL_SNAPSHOT, type RoomSnapshot, RoomStore } from "./room-store";
 
 export interface UseRoomOptions extends RoomClientOptions {
@@ -74,4 +74,17 @@ export function useRoom(options: UseRoomOptions): RoomHandle {
 		() => ({ ...snapshot, send, signal, updateUser, client: store?.client }),
 		[snapshot, send, signal, updateUser, store],
 	);
+}
+
+/**
+ * `useSignal(room, handler)`: calls `handler` with every signal the room relays to us. The handler
+ * may be a new function on every render: the latest one is called, and nothing resubscribes.
+ */
+export function useSignal(room: Pick<RoomHandle, "client">, handler: (signal: SignalData) => void): void {
+	const latest = useRef(handler);
+	useEffect(() => {
+		latest.current = handler;
+	});
+	const client = room.client;
+	useEffect(() => client?.on("signal", (signal) => latest.current(signal)), [client]);
 }
