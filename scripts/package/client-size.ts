@@ -5,7 +5,7 @@
  *
  *   npm run build:client && npm run size
  */
-import { resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 
@@ -46,7 +46,7 @@ function kilobytes(bytes: number): string {
 }
 
 export function describeSize(size: BundleSize): string {
-	return `${size.entry}: ${kilobytes(size.minifiedBytes)} minified, ${kilobytes(size.gzippedBytes)} gzipped (${size.inputs.length} files)`;
+	return `${relative(process.cwd(), size.entry)}: ${kilobytes(size.minifiedBytes)} minified, ${kilobytes(size.gzippedBytes)} gzipped (${size.inputs.length} files)`;
 }
 
 async function main(): Promise<void> {
