@@ -16,7 +16,14 @@ const FINAL_STATUSES: ReadonlyMap<number, ErrorCode | RefusalCode> = new Map<num
 ]);
 const ASK_TIMEOUT_MS = 5_000;
 
-export type FetchLike = (url: string, init: { signal: AbortSignal }) => Promise<Pick<Response, "status" | "json">>;
+/** What the check reads of an HTTP answer (a `Response` has it). */
+export interface HttpAnswer {
+	status: number;
+	json(): Promise<unknown>;
+}
+
+/** The global `fetch`, or a stand-in; typed without DOM types, so that the package needs none. */
+export type FetchLike = (url: string) => Promise<HttpAnswer>;
 
 /** `ws(s)://host/rooms/ROOM/ws?token=…` → `http(s)://host/rooms/ROOM/users?token=…` */
 export function usersUrlFor(socketUrl: string): string {
@@ -28,12 +35,21 @@ export function usersUrlFor(socketUrl: string): string {
 
 /** The room's answer as a RoomError when it refuses us for good; undefined when it does not, or cannot be asked. */
 export async function askWhyRefused(socketUrl: string, fetchUrl: FetchLike): Promise<RoomError | undefined> {
-	let response: Pick<Response, "status" | "json">;
+	let stopTimer = () => {};
+	const timedOut = new Promise<undefined>((resolve) => {
+		const timer = setTimeout(resolve, ASK_TIMEOUT_MS);
+		stopTimer = () => clearTimeout(timer);
+	});
+	let response: HttpAnswer | undefined;
 	try {
-		response = await fetchUrl(usersUrlFor(socketUrl), { signal: AbortSignal.timeout(ASK_TIMEOUT_MS) });
+		// A room that does not answer soon tells nothing; the request is left to the runtime.
+		response = await Promise.race([fetchUrl(usersUrlFor(socketUrl)), timedOut]);
 	} catch {
 		return undefined;
+	} finally {
+		stopTimer();
 	}
+	if (response === undefined) return undefined;
 	const code = FINAL_STATUSES.get(response.status);
 	if (code === undefined) return undefined;
 	const body = (await response.json().catch(() => undefined)) as { error?: { message?: unknown } } | undefined;
