@@ -88,6 +88,10 @@ describe.skipIf(!chromiumInstalled())("useRoom in Chromium", () => {
 			timeout: WAIT_MS,
 		});
 		expect(sockets).toHaveLength(1);
+		// StrictMode mounted the effect twice; the second mount got the first one's client back.
+		expect(
+			await page.evaluate(() => (globalThis as unknown as { reactHarness: ReactHarness }).reactHarness.connects()),
+		).toBe(1);
 		const alice = (await usersOf(room)).find((user) => user.userId === "alice");
 		expect(alice?.connections).toBe(1);
 		await sendAll(bob, ["hello"]);

@@ -5,6 +5,7 @@
  */
 import { createElement as h, StrictMode, useEffect, useState } from "react";
 import { createRoot, type Root } from "react-dom/client";
+import { RoomClient } from "../../../src/client";
 import { type RoomHandle, type UseRoomOptions, useRoom, useSignal } from "../../../src/react";
 
 export interface MountSettings {
@@ -19,7 +20,17 @@ export interface ReactHarness {
 	/** Sends through the mounted `useRoom`; resolves with the ack's seq. */
 	send(text: string): Promise<number>;
 	signal(value: unknown): void;
+	/** How many times any RoomClient was told to connect: one per client the hooks made. */
+	connects(): number;
 }
+
+// Counted here, not by sockets: a client closed at once may never get as far as opening one.
+let connects = 0;
+const connect = RoomClient.prototype.connect;
+RoomClient.prototype.connect = function counted(this: RoomClient) {
+	connects += 1;
+	return connect.call(this);
+};
 
 let latest: RoomHandle | undefined;
 let root: Root | undefined;
@@ -87,6 +98,7 @@ const harness: ReactHarness = {
 	signal(value) {
 		latest?.signal(value);
 	},
+	connects: () => connects,
 };
 
 (globalThis as { reactHarness?: ReactHarness }).reactHarness = harness;
