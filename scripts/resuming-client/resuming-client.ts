@@ -10,7 +10,7 @@
  */
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
-import { type BackoffOptions, backoffDelay } from "../../src/client/backoff.ts";
+import { type BackoffOptions, backoffDelay, backoffWithinGrace } from "../../src/client/backoff.ts";
 import { closeWebSocket } from "./many-sockets.ts";
 import { RoomView } from "./room-view.ts";
 import { type AckData, isPong, type PresenceMode, parseFrame, serverEventOf } from "./server-frames.ts";
@@ -52,6 +52,9 @@ export class ResumingClient {
 	#registered = false;
 	#stopped = false;
 	#attempt = 0;
+	/** The room's leave grace, from its ConnectionEstablished, and when the link last dropped. */
+	#leaveGraceMs = 0;
+	#droppedAt: number | undefined;
 	#requestCounter = 0;
 	#retryTimer: NodeJS.Timeout | undefined;
 	#heartbeat: NodeJS.Timeout | undefined;
@@ -121,6 +124,8 @@ export class ResumingClient {
 		const event = serverEventOf(data);
 		const now = performance.now();
 		if (event === "ConnectionEstablished") {
+			this.#leaveGraceMs = leaveGraceOf(data);
+			this.#droppedAt = undefined;
 			this.#register();
 		} else if (event === "Registered") {
 			this.view.keep(data, now);
@@ -168,7 +173,14 @@ export class ResumingClient {
 		this.#socket = undefined;
 		if (!this.#stopped) {
 			this.#attempt += 1;
-			const delay = backoffDelay(this.#attempt, this.#options.backoff, this.#options.random);
+			// As the client library does: while the room holds our place, land within its grace.
+			this.#droppedAt ??= performance.now();
+			const backoff = backoffWithinGrace(
+				this.#options.backoff,
+				this.#leaveGraceMs,
+				performance.now() - this.#droppedAt,
+			);
+			const delay = backoffDelay(this.#attempt, backoff, this.#options.random);
 			this.#retryTimer = setTimeout(() => this.#open(), delay);
 		}
 		this.#changed();
@@ -177,4 +189,10 @@ export class ResumingClient {
 	#changed(): void {
 		for (const listener of this.#listeners) listener(this);
 	}
+}
+
+/** `ConnectionEstablished.leaveGraceMs`, read only when that frame arrives (once per connection). */
+function leaveGraceOf(data: Buffer): number {
+	const grace: unknown = (JSON.parse(data.toString()) as { data?: { leaveGraceMs?: unknown } }).data?.leaveGraceMs;
+	return typeof grace === "number" ? grace : 0;
 }

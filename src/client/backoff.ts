@@ -17,3 +17,18 @@ export function backoffDelay(attempt: number, options: BackoffOptions, random: (
 	const ceiling = Math.min(options.maxMs, options.baseMs * 2 ** Math.min(attempt - 1, 30));
 	return Math.floor(random() * ceiling);
 }
+
+/** The smallest ceiling a held place allows: reconnects still spread over a quarter second. */
+const HELD_PLACE_FLOOR_MS = 250;
+
+/**
+ * The backoff while the room still holds our place. Its leave grace keeps a dropped user present
+ * for `graceMs` after the drop, so until then the ceiling is half of what is left of it (at least
+ * a quarter second): a reconnect lands within the grace and the others see nobody leave, even
+ * when a deploy drops every client at once. Once the grace is over, the usual backoff.
+ */
+export function backoffWithinGrace(options: BackoffOptions, graceMs: number, sinceDropMs: number): BackoffOptions {
+	const left = graceMs - sinceDropMs;
+	if (graceMs <= 0 || left <= 0) return options;
+	return { baseMs: options.baseMs, maxMs: Math.min(options.maxMs, Math.max(HELD_PLACE_FLOOR_MS, left / 2)) };
+}

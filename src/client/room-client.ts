@@ -247,6 +247,7 @@ export class RoomClient {
 	#established(data: ConnectionEstablishedData): void {
 		this.#connectionId = data.connectionId;
 		this.#transport.deadAfterMs = this.#options.deadAfterMs ?? data.heartbeat.timeoutMs;
+		this.#transport.leaveGraceMs = data.leaveGraceMs;
 		this.#outgoing.established(data.limits);
 	}
 

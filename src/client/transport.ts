@@ -11,7 +11,7 @@
  */
 import ReconnectingWebSocket from "partysocket/ws";
 import { CloseCodes, HEARTBEAT } from "../protocol/constants";
-import { backoffDelay } from "./backoff";
+import { backoffDelay, backoffWithinGrace } from "./backoff";
 import type { RoomError } from "./errors";
 import { LinkMonitor } from "./link-monitor";
 import { watchPage } from "./page-hooks";
@@ -53,6 +53,9 @@ export class RoomTransport {
 	readonly #refusals: RefusalCheck;
 	#socket: ReconnectingWebSocket | undefined;
 	#unwatchPage: (() => void) | undefined;
+	/** The room's leave grace (`ConnectionEstablished`), and when the link last dropped. */
+	#leaveGraceMs = 0;
+	#droppedAt: number | undefined;
 
 	constructor(options: TransportOptions, handlers: TransportHandlers) {
 		this.#options = options;
@@ -80,6 +83,11 @@ export class RoomTransport {
 	/** The server announced its own timeout (`ConnectionEstablished`). */
 	set deadAfterMs(ms: number) {
 		this.#link.deadAfterMs = ms;
+	}
+
+	/** The room announced its leave grace: reconnects after a drop aim to land within it. */
+	set leaveGraceMs(ms: number) {
+		this.#leaveGraceMs = ms;
 	}
 
 	start(): void {
@@ -111,11 +119,15 @@ export class RoomTransport {
 		this.#discardSocket();
 		// Set once the constructor returns; the constructor's own first attempt waits for nothing.
 		let created: ReconnectingWebSocket | undefined;
-		const { backoff, random } = this.#options;
+		const { backoff, random, now } = this.#options;
+		const delay = () => {
+			const sinceDrop = this.#droppedAt === undefined ? Number.POSITIVE_INFINITY : now() - this.#droppedAt;
+			return backoffDelay(created?.retryCount ?? 0, backoffWithinGrace(backoff, this.#leaveGraceMs, sinceDrop), random);
+		};
 		const socket = new ReconnectingWebSocket(() => this.#refusals.track(this.#options.url()), undefined, {
 			WebSocket: this.#options.WebSocket,
 			get minReconnectionDelay() {
-				return backoffDelay(created?.retryCount ?? 0, backoff, random);
+				return delay();
 			},
 			reconnectionDelayGrowFactor: 1,
 			maxReconnectionDelay: Number.POSITIVE_INFINITY,
@@ -146,6 +158,7 @@ export class RoomTransport {
 
 	#onOpen = (): void => {
 		this.#refusals.opened();
+		this.#droppedAt = undefined;
 		this.#link.start();
 		this.#handlers.open();
 	};
@@ -157,6 +170,8 @@ export class RoomTransport {
 	};
 
 	#onClose = (event: CloseEvent): void => {
+		// The first close after an open is the drop the room's grace counts from; failed retries are not.
+		this.#droppedAt ??= this.#options.now();
 		this.#link.stop();
 		this.#handlers.close(event.code, event.reason);
 	};

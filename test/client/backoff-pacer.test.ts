@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { backoffDelay, DEFAULT_OPTIONS } from "../../src/client";
+import { backoffWithinGrace } from "../../src/client/backoff";
 import { type PaceLane, SendPacer } from "../../src/client/pacer";
 import { mulberry32 } from "../support/prng";
 
@@ -112,5 +113,25 @@ describe("SendPacer: the room's rate, on the client", () => {
 		const pacer = new SendPacer({ perSecond: 10, burst: 5 }, () => 0);
 		pacer.drain();
 		expect(pacer.take(lane)).toBe(100);
+	});
+});
+
+describe("backoffWithinGrace: reconnects land while the room holds our place", () => {
+	const backoff = { baseMs: 1000, maxMs: 30_000 };
+
+	it("caps the ceiling at half of what is left of the grace", () => {
+		expect(backoffWithinGrace(backoff, 10_000, 0)).toEqual({ baseMs: 1000, maxMs: 5000 });
+		expect(backoffWithinGrace(backoff, 10_000, 6000)).toEqual({ baseMs: 1000, maxMs: 2000 });
+	});
+
+	it("never below a quarter second, and never above the usual ceiling", () => {
+		expect(backoffWithinGrace(backoff, 10_000, 9900).maxMs).toBe(250);
+		expect(backoffWithinGrace({ baseMs: 100, maxMs: 1000 }, 10_000, 0).maxMs).toBe(1000);
+	});
+
+	it("is the usual backoff without a grace, or once it is over", () => {
+		expect(backoffWithinGrace(backoff, 0, 0)).toBe(backoff);
+		expect(backoffWithinGrace(backoff, 10_000, 10_000)).toBe(backoff);
+		expect(backoffWithinGrace(backoff, 10_000, Number.POSITIVE_INFINITY)).toBe(backoff);
 	});
 });

@@ -101,6 +101,23 @@ describe("reconnecting", () => {
 		expect(times[2]).toBeLessThan(2_020);
 	});
 
+	it("keeps retrying within the room's leave grace (10 s here) after a drop, even with the longest draws", async () => {
+		const recorded = startClient({ random: () => 0.999 });
+		const socket = await joined(recorded);
+		const droppedAt = Date.now();
+		socket.drop(1006);
+		const attempts: number[] = [];
+		for (let attempt = 0; attempt < 6; attempt += 1) {
+			const before = FakeSocket.instances.length;
+			while (FakeSocket.instances.length === before) await settle(10);
+			attempts.push(Date.now() - droppedAt);
+			FakeSocket.latest().drop();
+		}
+		// Without the grace the ceilings 1, 2, 4, 8, 16, 30 s would put the fourth attempt at ~15 s.
+		expect(attempts.every((at) => at < 10_000)).toBe(true);
+		expect(attempts).toEqual([...attempts].sort((a, b) => a - b));
+	});
+
 	it("does not reconnect after a policy close (1008): closed, with an error", async () => {
 		const recorded = startClient();
 		const socket = await joined(recorded);
