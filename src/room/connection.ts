@@ -40,6 +40,8 @@ function isConnectionRecord(value: unknown): value is ConnectionRecord {
 export class Connection {
 	readonly socket: WebSocket;
 	#record: ConnectionRecord;
+	/** The record has changed since the attachment was written (`arrive` leaves that to `settle`). */
+	#unsaved = false;
 
 	private constructor(socket: WebSocket, record: ConnectionRecord) {
 		this.socket = socket;
@@ -82,7 +84,9 @@ export class Connection {
 
 	/**
 	 * Records one inbound frame: the activity the idle reaper reads, and the rate limit's verdict
-	 * on it. One attachment write for both, so the reaper and the limit are right after a wake-up.
+	 * on it, so that the reaper and the limit are right after a wake-up. Written by `settle()` once
+	 * the frame is handled, with whatever the frame changed: one attachment write per frame (a
+	 * Register's identity and this in one).
 	 */
 	arrive(now: number, policy: RatePolicy): RateVerdict {
 		const { bucket, verdict } = takeToken(
@@ -92,8 +96,13 @@ export class Connection {
 		);
 		this.#record.lastSeenAt = now;
 		this.#record.rate = bucket;
-		this.#save();
+		this.#unsaved = true;
 		return verdict;
+	}
+
+	/** Writes the attachment if the record changed since it was last written. */
+	settle(): void {
+		if (this.#unsaved) this.#save();
 	}
 
 	/** Registered (or registered again) as `identity`, hearing presence in `presence` mode. */
@@ -125,5 +134,6 @@ export class Connection {
 
 	#save(): void {
 		this.socket.serializeAttachment(this.#record);
+		this.#unsaved = false;
 	}
 }

@@ -86,6 +86,11 @@ export class Hub {
 		return this.#state.presence.users();
 	}
 
+	/** The users list as JSON, as a previewed registration would leave it. */
+	usersJsonAfter(change: RosterChange<string>): string {
+		return this.#state.presence.usersJson(change);
+	}
+
 	user(userId: string): User | undefined {
 		return this.#state.presence.user(userId);
 	}

@@ -205,8 +205,9 @@ export class Room extends DurableObject<Env> {
 	/** One frame from a client: checked, limited, handled; any refusal goes back as `Error`. */
 	#handleFrame(ws: WebSocket, data: string | ArrayBuffer) {
 		let requestId: string | undefined;
+		let connection: Connection | undefined;
 		try {
-			const connection = this.#state.hub.get(ws);
+			connection = this.#state.hub.get(ws);
 			if (!connection) return; // already let go of: nothing it says counts
 			// A peer that does not read what it is sent gets no more: not even a reply.
 			if (this.#state.hub.dropIfTooSlow(connection)) return;
@@ -231,6 +232,17 @@ export class Room extends DurableObject<Env> {
 			if (error instanceof ProtocolError) return this.#reject(ws, error.code, error.message, requestId);
 			this.#logFailure("webSocketMessage", error);
 			this.#reject(ws, ErrorCodes.INTERNAL, "the room failed to handle this request", requestId);
+		} finally {
+			this.#settle(connection);
+		}
+	}
+
+	/** The frame's attachment write, whatever became of the frame. */
+	#settle(connection: Connection | undefined): void {
+		try {
+			connection?.settle();
+		} catch (error) {
+			this.#logFailure("webSocketMessage (attachment)", error);
 		}
 	}
 

@@ -3,6 +3,7 @@
  * all of their registered connections (tabs) in the room. No runtime needed to test it.
  */
 import type { JsonObject, User } from "../protocol";
+import { UserList } from "./user-list";
 
 /** What one registered connection says about its user. */
 export interface Identity {
@@ -50,11 +51,6 @@ export function userChanged(before: User, after: User): boolean {
 	);
 }
 
-/** A roster's order: earliest joiner first, then by userId. */
-function rosterOrder(a: User, b: User): number {
-	return a.joinedAt - b.joinedAt || (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0);
-}
-
 /** What `add(key, identity)` would make of a roster, computed without changing it. */
 export interface RosterChange<K> {
 	key: K;
@@ -64,8 +60,8 @@ export interface RosterChange<K> {
 	/** The user as they would be, and as they are now (undefined when not present). */
 	user: User;
 	before: User | undefined;
-	/** `users()` as it would be. */
-	users: readonly User[];
+	/** How many users the roster would hold. */
+	userCount: number;
 }
 
 /**
@@ -74,60 +70,51 @@ export interface RosterChange<K> {
  */
 export class Roster<K> {
 	readonly #byUser = new Map<string, Map<K, Identity>>();
+	/** Each present user, aggregated when one of their connections changes: the objects the list holds. */
+	readonly #users = new Map<string, User>();
+	readonly #list = new UserList();
 	#connectionCount = 0;
-
-	/** `users()` as of the last change: every Register sends it, so it is built once per change. */
-	#users: readonly User[] | undefined;
 
 	/**
 	 * The roster as `add(key, identity)` would leave it, so that a reply can be built and encoded
-	 * before anything changes. The list is the current one with one user replaced: no sort.
+	 * before anything changes. Costs the user's own connections, not the room's: the list as it
+	 * would be is `usersJson(change)`, asked for only by a reply that carries it.
 	 */
 	preview(key: K, identity: Identity, replaces?: K): RosterChange<K> {
-		const tabs = this.#byUser.get(identity.userId);
-		const before = tabs ? aggregateUser(tabs.values()) : undefined;
-		const after = new Map(tabs);
-		if (replaces !== undefined) after.delete(replaces);
-		after.set(key, identity);
-		const user = Object.freeze(aggregateUser(after.values()));
-		const users = this.users().filter((other) => other.userId !== user.userId);
-		let low = 0;
-		let high = users.length;
-		while (low < high) {
-			const middle = (low + high) >>> 1;
-			if (rosterOrder(users[middle] as User, user) < 0) low = middle + 1;
-			else high = middle;
-		}
-		users.splice(low, 0, user);
-		const change: RosterChange<K> = { key, identity, user, before, users: Object.freeze(users) };
+		const tabs = new Map(this.#byUser.get(identity.userId));
+		if (replaces !== undefined) tabs.delete(replaces);
+		tabs.set(key, identity);
+		const user = Object.freeze(aggregateUser(tabs.values()));
+		const before = this.#users.get(identity.userId);
+		const change: RosterChange<K> = { key, identity, user, before, userCount: this.#users.size + (before ? 0 : 1) };
 		if (replaces !== undefined) change.replaces = replaces;
 		return change;
 	}
 
+	/** The list as JSON, as it is or as a previewed `change` would leave it. */
+	usersJson(change?: RosterChange<K>): string {
+		return change ? this.#list.jsonWith(change.before, change.user) : this.#list.json();
+	}
+
 	/** Makes a previewed change; the roster must not have changed since the preview. */
 	apply(change: RosterChange<K>): void {
-		if (change.replaces !== undefined) this.remove(change.replaces, change.identity.userId);
-		this.add(change.key, change.identity);
-		this.#users = change.users;
+		const { userId } = change.identity;
+		if (change.replaces !== undefined && this.#tabsOf(userId).delete(change.replaces)) this.#connectionCount--;
+		this.#setTab(change.key, change.identity);
+		this.#setUser(userId, change.user);
 	}
 
 	add(key: K, identity: Identity): void {
-		this.#users = undefined;
-		let tabs = this.#byUser.get(identity.userId);
-		if (!tabs) {
-			tabs = new Map();
-			this.#byUser.set(identity.userId, tabs);
-		}
-		if (!tabs.has(key)) this.#connectionCount++;
-		tabs.set(key, identity);
+		this.#setTab(key, identity);
+		this.#refresh(identity.userId);
 	}
 
 	remove(key: K, userId: string): void {
 		const tabs = this.#byUser.get(userId);
-		if (!tabs) return;
-		this.#users = undefined;
-		if (tabs.delete(key)) this.#connectionCount--;
+		if (!tabs?.delete(key)) return;
+		this.#connectionCount--;
 		if (tabs.size === 0) this.#byUser.delete(userId);
+		this.#refresh(userId);
 	}
 
 	has(userId: string): boolean {
@@ -144,55 +131,53 @@ export class Roster<K> {
 		return this.#byUser.get(userId)?.keys() ?? [];
 	}
 
+	/** A present user (frozen), or undefined. */
 	user(userId: string): User | undefined {
-		const tabs = this.#byUser.get(userId);
-		return tabs ? aggregateUser(tabs.values()) : undefined;
+		return this.#users.get(userId);
 	}
 
 	/**
 	 * Every registered user, earliest joiner first, so a roster reads in arrival order. The same
-	 * frozen list until the roster changes (`add` or `remove`).
+	 * frozen list of frozen users until the roster changes (`add` or `remove`).
 	 */
 	users(): readonly User[] {
-		if (this.#users) return this.#users;
-		const users: User[] = [];
-		for (const tabs of this.#byUser.values()) users.push(Object.freeze(aggregateUser(tabs.values())));
-		users.sort(rosterOrder);
-		this.#users = Object.freeze(users);
-		return this.#users;
+		return this.#list.snapshot();
 	}
 
 	get size(): number {
-		return this.#byUser.size;
+		return this.#users.size;
 	}
 
 	/** Registered connections, over all users. */
 	get connectionCount(): number {
 		return this.#connectionCount;
 	}
-}
 
-const userJson = new WeakMap<User, string>();
-const listJson = new WeakMap<readonly User[], string>();
-
-/**
- * A roster list as JSON. A list from `users()` or `preview()` is a frozen array of frozen users,
- * reused until something changes: each user is encoded once for as long as they are unchanged,
- * and each list once, so a Register in a large room copies strings instead of encoding users.
- */
-export function encodeUsers(users: readonly User[]): string {
-	const cached = listJson.get(users);
-	if (cached !== undefined) return cached;
-	const parts: string[] = [];
-	for (const user of users) {
-		let json = userJson.get(user);
-		if (json === undefined) {
-			json = JSON.stringify(user);
-			if (Object.isFrozen(user)) userJson.set(user, json);
+	#tabsOf(userId: string): Map<K, Identity> {
+		let tabs = this.#byUser.get(userId);
+		if (!tabs) {
+			tabs = new Map();
+			this.#byUser.set(userId, tabs);
 		}
-		parts.push(json);
+		return tabs;
 	}
-	const json = `[${parts.join(",")}]`;
-	if (Object.isFrozen(users)) listJson.set(users, json);
-	return json;
+
+	#setTab(key: K, identity: Identity): void {
+		const tabs = this.#tabsOf(identity.userId);
+		if (!tabs.has(key)) this.#connectionCount++;
+		tabs.set(key, identity);
+	}
+
+	/** Aggregates a user again after one of their connections changed. */
+	#refresh(userId: string): void {
+		const tabs = this.#byUser.get(userId);
+		this.#setUser(userId, tabs ? Object.freeze(aggregateUser(tabs.values())) : undefined);
+	}
+
+	#setUser(userId: string, user: User | undefined): void {
+		const before = this.#users.get(userId);
+		if (user) this.#users.set(userId, user);
+		else this.#users.delete(userId);
+		this.#list.replace(before, user);
+	}
 }

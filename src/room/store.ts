@@ -153,7 +153,8 @@ export class RoomStore {
 	 * missed": pruned messages count even if they were direct messages between others.
 	 */
 	history({ since, limit, viewer, keep }: HistoryQuery): HistoryPage {
-		if (!this.#ready) return { messages: [], truncated: false };
+		// Nothing after `since` (a join into a quiet room, a resume that missed nothing): no query.
+		if (!this.#ready || since >= this.#lastSeq) return { messages: [], truncated: false };
 		const visible = viewer === undefined ? "to_user IS NULL" : "(to_user IS NULL OR to_user = ?1 OR from_user = ?1)";
 		const order = keep === "oldest" ? "ASC" : "DESC";
 		// One row past the limit tells whether the range held more. Numbered parameters, so that

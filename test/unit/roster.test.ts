@@ -342,7 +342,9 @@ describe("Roster.preview", () => {
 					const next = identity({ userId, name: userId, registeredAt, updatedAt });
 					const listBefore = roster.users();
 					const change = roster.preview(key, next);
+					const foretold = roster.usersJson(change);
 					expect(roster.users()).toBe(listBefore);
+					expect(roster.usersJson()).toBe(JSON.stringify(listBefore));
 					expect(change.before).toEqual(roster.user(userId));
 					roster.apply(change);
 					model.set(key, next);
@@ -350,6 +352,8 @@ describe("Roster.preview", () => {
 					const rebuilt = new Roster<string>();
 					for (const [k, tab] of model) rebuilt.add(k, tab);
 					expect(roster.users()).toEqual(rebuilt.users());
+					expect(foretold).toBe(JSON.stringify(rebuilt.users()));
+					expect(change.userCount).toBe(rebuilt.size);
 				}
 			}),
 		);

@@ -20,12 +20,13 @@ describe("signals under the rate limit", () => {
 		await alice.settle();
 		const elapsedMs = Date.now() - started;
 		await bob.settle();
-		// The burst, plus whatever refilled while the flood was being sent; each refused one was answered.
+		// The burst less alice's Register (an event too), plus whatever refilled since she connected;
+		// each refused one was answered.
 		const heard = bob.received("Signal").length;
 		const refused = alice
 			.received("Error")
 			.filter((f) => f.data.code === "RATE_LIMITED" && f.requestId?.startsWith("s")).length;
-		expect(heard).toBeGreaterThanOrEqual(40);
+		expect(heard).toBeGreaterThanOrEqual(39);
 		expect(heard).toBeLessThanOrEqual(40 + Math.ceil((elapsedMs * 20) / 1000) + 1);
 		expect(heard + refused).toBe(90);
 	});

@@ -134,6 +134,8 @@ describe("a stored row that breaks the value rule (written before the rule was e
 	it("a Register whose reply cannot be built is refused with INTERNAL and changes nothing", async () => {
 		const room = randomRoom();
 		const alice = await join(room, "alice");
+		// A room with a message: a join reads the history (a quiet room's join reads nothing).
+		await alice.request("SendMessage", { message: "one" });
 		const rename = (from: string, to: string) =>
 			runInDurableObject(roomStub(room), (_, state) => {
 				state.storage.sql.exec(`ALTER TABLE ${from} RENAME TO ${to}`);

@@ -6,7 +6,6 @@ import { clock } from "../../clock";
 import { ErrorCodes, encodeRegistered, Limits, PresenceModes, ProtocolError, type RegisterData } from "../../protocol";
 import type { Connection } from "../connection";
 import type { RoomState } from "../room-state";
-import { encodeUsers } from "../roster";
 
 export function register(room: RoomState, connection: Connection, data: RegisterData, requestId?: string): void {
 	const { userId, name } = claimedIdentity(connection, data);
@@ -43,12 +42,12 @@ export function register(room: RoomState, connection: Connection, data: Register
 	const registered = encodeRegistered(
 		{
 			self: { ...change.user, connectionId: connection.id },
-			userCount: change.users.length,
+			userCount: change.userCount,
 			lastSeq: room.store.lastSeq,
 			history: history.messages,
 			historyTruncated: history.truncated,
 		},
-		mode === PresenceModes.count ? "[]" : encodeUsers(change.users),
+		mode === PresenceModes.count ? "[]" : room.hub.usersJsonAfter(change),
 		requestId,
 	);
 	room.hub.register(connection, change, mode, registered);

@@ -55,6 +55,11 @@ export class Presence {
 		return this.#roster.users();
 	}
 
+	/** The users list as JSON, as it is or as a previewed registration would leave it. */
+	usersJson(change?: RosterChange<string>): string {
+		return this.#roster.usersJson(change);
+	}
+
 	user(userId: string): User | undefined {
 		return this.#roster.user(userId);
 	}
