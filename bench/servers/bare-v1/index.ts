@@ -1,0 +1,70 @@
+/**
+ * The runtime's limit: a Durable Object that accepts hibernatable sockets and relays each frame
+ * to every other socket with `send()`. No parsing, no roster, no storage. Heartbeats are answered
+ * by the runtime (`setWebSocketAutoResponse`), as in the real Room.
+ *
+ * In rooms whose name starts with `idle-` it prints one `BENCH_WAKE` line each time its code runs
+ * (constructor or entry point), which the benchmark counts from wrangler's output.
+ */
+import { DurableObject } from "cloudflare:workers";
+
+interface Env {
+	BARE: DurableObjectNamespace<Bare>;
+}
+
+export class Bare extends DurableObject<Env> {
+	readonly #traced: boolean;
+
+	constructor(ctx: DurableObjectState, env: Env) {
+		super(ctx, env);
+		this.#traced = ctx.id.name?.startsWith("idle-") === true;
+		this.#wake("constructor");
+		ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
+	}
+
+	override async fetch(_request: Request): Promise<Response> {
+		this.#wake("fetch");
+		const pair = new WebSocketPair();
+		this.ctx.acceptWebSocket(pair[1]);
+		return new Response(null, { status: 101, webSocket: pair[0] });
+	}
+
+	override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+		this.#wake("webSocketMessage");
+		for (const other of this.ctx.getWebSockets()) {
+			if (other === ws) continue;
+			try {
+				other.send(data);
+			} catch {
+				// gone: its close is reported separately
+			}
+		}
+	}
+
+	override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+		this.#wake("webSocketClose");
+		try {
+			ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+		} catch {
+			// already closed
+		}
+	}
+
+	override async webSocketError(): Promise<void> {
+		this.#wake("webSocketError");
+	}
+
+	#wake(entryPoint: string): void {
+		if (this.#traced) console.log(`BENCH_WAKE ${this.ctx.id.name} ${entryPoint}`);
+	}
+}
+
+export default {
+	async fetch(request: Request, env: Env): Promise<Response> {
+		const path = new URL(request.url).pathname;
+		if (path === "/health") return Response.json({ ok: true });
+		const match = /^\/rooms\/([^/]+)\/ws$/.exec(path);
+		if (!match?.[1]) return new Response("not found", { status: 404 });
+		return env.BARE.get(env.BARE.idFromName(match[1])).fetch(request);
+	},
+} satisfies ExportedHandler<Env>;
