@@ -50,6 +50,11 @@ export function medians(name: string, runs: Runs, settings: Settings) {
 		throughput: median(results.map((r) => r.throughput?.deliveredPerSecond)),
 		throughputP99: median(results.map((r) => r.throughput?.best?.latencyMs.p99)),
 		serverCpuUsPerDelivery: median(results.map((r) => r.throughput?.best?.serverCpuUsPerDelivery)),
+		fixedCpuUsPerDelivery: median(results.map((r) => r.throughput?.fixed.serverCpuUsPerDelivery)),
+		fixedP99: median(results.map((r) => r.throughput?.fixed.latencyMs.p99)),
+		signalThroughput: median(results.map((r) => r.signalThroughput?.deliveredPerSecond)),
+		signalFixedP99: median(results.map((r) => r.signalThroughput?.fixed.latencyMs.p99)),
+		signalFixedCpuUsPerDelivery: median(results.map((r) => r.signalThroughput?.fixed.serverCpuUsPerDelivery)),
 		idleWakes: median(results.map((r) => r.idle?.wakes)),
 		restartRecoveryMs: median(restarts.map((r) => r.recoveryMs)),
 		/** The worst round: one flicker anywhere is one too many. */
@@ -58,7 +63,7 @@ export function medians(name: string, runs: Runs, settings: Settings) {
 }
 export type Medians = ReturnType<typeof medians>;
 
-/** The `SUMMARY` line's figures (the first six as before presence 1.1). */
+/** The `SUMMARY` line's figures (the first six as before presence 1.1, the last three since signals). */
 export function summary(m: Record<string, Medians>) {
 	const { ours, bare, partyserver } = m;
 	return {
@@ -73,6 +78,9 @@ export function summary(m: Record<string, Medians>) {
 		bytesPerSocketVsBare: ratio(ours?.batchedBytesPerSocket, bare?.batchedBytesPerSocket),
 		restartRecoveryMs: ours?.restartRecoveryMs ?? null,
 		restartFlicker: ours?.restartFlicker ?? null,
+		signalThroughputVsBare: ratio(ours?.signalThroughput, bare?.signalThroughput),
+		signalP99VsBare: ratio(ours?.signalFixedP99, bare?.signalFixedP99),
+		cpuPerDeliveryVsBare: ratio(ours?.fixedCpuUsPerDelivery, bare?.fixedCpuUsPerDelivery),
 	};
 }
 
@@ -98,6 +106,7 @@ function rows(settings: Settings): Row[] {
 		});
 	}
 	const batched = settings.batchedJoinSockets;
+	const fixed = `${settings.fixedRate} msg/s`;
 	list.push(
 		{ label: `(a) connect+register ${batched}, batched presence: ms`, get: (x) => x.batchedJoinMs, digits: 0 },
 		{
@@ -114,8 +123,17 @@ function rows(settings: Settings): Row[] {
 			get: (x) => (x.fanout.lost === null ? null : x.fanout.lost + (x.fanout.duplicated ?? 0)),
 			digits: 0,
 		},
+		{ label: `(c) at ${fixed}: server CPU µs per delivery`, get: (x) => x.fixedCpuUsPerDelivery, digits: 2 },
+		{ label: `(c) at ${fixed}: p99 ms`, get: (x) => x.fixedP99, digits: 1 },
 		{ label: "(c) throughput, deliveries/s at p99 ≤ 250 ms", get: (x) => x.throughput, digits: 0 },
 		{ label: "(c) server CPU µs per delivery (at that step)", get: (x) => x.serverCpuUsPerDelivery, digits: 2 },
+		{
+			label: `(g) signals at ${fixed}: server CPU µs per delivery`,
+			get: (x) => x.signalFixedCpuUsPerDelivery,
+			digits: 2,
+		},
+		{ label: `(g) signals at ${fixed}: p99 ms`, get: (x) => x.signalFixedP99, digits: 1 },
+		{ label: "(g) signal throughput, deliveries/s at p99 ≤ 250 ms", get: (x) => x.signalThroughput, digits: 0 },
 		{ label: "(d) idle: room wake-ups", get: (x) => x.idleWakes, digits: 0 },
 		{ label: "(e) memory per socket, bytes (RSS growth)", get: (x) => x.bytesPerSocket, digits: 0 },
 		{ label: `(e) memory per socket, ${batched} batched, bytes`, get: (x) => x.batchedBytesPerSocket, digits: 0 },

@@ -14,12 +14,18 @@ export interface Settings {
 	/** (b) messages per second from the one sender, seconds of sending (receivers: the last (a) run's sockets). */
 	fanoutRate: number;
 	fanoutSeconds: number;
-	/** (c) senders (receivers: the last (a) run's sockets); the ramp of total send rates (messages per second). */
+	/**
+	 * (c) and (g) senders (receivers: the last (a) run's sockets). First a step at a fixed total
+	 * rate (messages per second), under every server's limit, for CPU per delivery and p99 at the
+	 * same load; then the ramp of total rates, bisected until failing/passing ≤ `rampResolution`.
+	 */
 	throughputSenders: number;
+	fixedRate: number;
+	fixedSeconds: number;
 	rampStartRate: number;
 	rampFactor: number;
 	rampMaxSteps: number;
-	bisectSteps: number;
+	rampResolution: number;
 	rampStepSeconds: number;
 	p99LimitMs: number;
 	/** A step with more lost deliveries than this fraction fails too. */
@@ -63,10 +69,12 @@ export const FULL: Settings = {
 	fanoutRate: 5,
 	fanoutSeconds: 10,
 	throughputSenders: 10,
+	fixedRate: 8,
+	fixedSeconds: 5,
 	rampStartRate: 4,
 	rampFactor: 1.5,
 	rampMaxSteps: 12,
-	bisectSteps: 2,
+	rampResolution: 1.05,
 	rampStepSeconds: 4,
 	p99LimitMs: 250,
 	maxLossFraction: 0.01,
@@ -91,10 +99,12 @@ export const QUICK: Settings = {
 	registerCounts: [100, 200],
 	fanoutRate: 20,
 	fanoutSeconds: 3,
+	fixedRate: 40,
+	fixedSeconds: 2,
 	rampStartRate: 16,
 	rampFactor: 2,
 	rampMaxSteps: 7,
-	bisectSteps: 1,
+	rampResolution: 1.1,
 	rampStepSeconds: 1,
 	drainTimeoutMs: 1500,
 	idleSockets: 100,
