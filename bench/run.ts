@@ -143,7 +143,7 @@ async function main(): Promise<void> {
 	);
 	if (settings.mode === "quick") {
 		log(
-			`quick mode: N=${settings.registerCounts.join("/")}, 1 round, idle ${settings.idleSeconds}s with pings every ${settings.pingEverySeconds}s for ${settings.idleServers.join("+")} only: numbers are indicative`,
+			`quick mode: N=${settings.registerCounts.join("/")}, ${settings.rounds} round(s), idle ${settings.idleSeconds}s with pings every ${settings.pingEverySeconds}s for ${settings.idleServers.join("+")} only: numbers are indicative`,
 		);
 	}
 	const runs: Runs = { scenarios: [], joinModes: [], restarts: [] };
@@ -235,7 +235,7 @@ async function main(): Promise<void> {
 
 	const note =
 		settings.mode === "quick"
-			? `Quick mode (indicative only): N=${settings.registerCounts.join("/")}, 1 round, idle ${settings.idleSeconds} s with pings every ${settings.pingEverySeconds} s for ${settings.idleServers.join(" and ")} only.`
+			? `Quick mode (indicative only): N=${settings.registerCounts.join("/")}, ${settings.rounds} round(s), idle ${settings.idleSeconds} s with pings every ${settings.pingEverySeconds} s for ${settings.idleServers.join(" and ")} only.`
 			: `Full mode: ${settings.rounds} rounds, medians.`;
 	const path = direct
 		? "Workers servers reached directly on their workerd (not through wrangler dev's proxy)."

@@ -119,10 +119,9 @@ export async function runServer(
 	);
 	await sleep(500);
 	const load = { server, tracker, senders, sockets, settings, log };
-	result.throughput = await runThroughput(load, "message", settings.rampStartRate, "(c)");
+	result.throughput = await runThroughput(load, "message", "(c)");
 	// Signals cost no more than messages: (g) starts where (c) passed, to spend its steps near the limit.
-	const signalStart = result.throughput.best?.rate ?? settings.rampStartRate;
-	result.signalThroughput = await runThroughput(load, "signal", signalStart, "(g)");
+	result.signalThroughput = await runThroughput(load, "signal", "(g)", result.throughput.best?.rate);
 	await closeAll([...receivers, ...senders]);
 
 	// (d) idle: the room's code should not run at all while sockets only send `ping`.

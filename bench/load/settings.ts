@@ -17,12 +17,11 @@ export interface Settings {
 	/**
 	 * (c) and (g) senders (receivers: the last (a) run's sockets). First a step at a fixed total
 	 * rate (messages per second), under every server's limit, for CPU per delivery and p99 at the
-	 * same load; then the ramp of total rates, bisected until failing/passing ≤ `rampResolution`.
+	 * same load; then the ramp of total rates from there, bisected until failing/passing ≤ `rampResolution`.
 	 */
 	throughputSenders: number;
 	fixedRate: number;
 	fixedSeconds: number;
-	rampStartRate: number;
 	rampFactor: number;
 	rampMaxSteps: number;
 	rampResolution: number;
@@ -71,7 +70,6 @@ export const FULL: Settings = {
 	throughputSenders: 10,
 	fixedRate: 8,
 	fixedSeconds: 5,
-	rampStartRate: 4,
 	rampFactor: 1.5,
 	rampMaxSteps: 12,
 	rampResolution: 1.05,
@@ -100,16 +98,15 @@ export const QUICK: Settings = {
 	fanoutRate: 20,
 	fanoutSeconds: 3,
 	fixedRate: 40,
-	fixedSeconds: 2,
-	rampStartRate: 16,
+	fixedSeconds: 1.5,
 	rampFactor: 2,
 	rampMaxSteps: 7,
 	rampResolution: 1.1,
 	rampStepSeconds: 1,
 	drainTimeoutMs: 1500,
 	idleSockets: 100,
-	idleSeconds: 10,
-	pingEverySeconds: 5,
+	idleSeconds: 6,
+	pingEverySeconds: 3,
 	idleServers: ["ours", "bare"],
 	batchedJoinSockets: 200,
 	countJoinSockets: 1000,

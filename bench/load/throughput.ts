@@ -3,7 +3,8 @@
  * at a fixed offered rate, the same for every server (its server CPU per delivery and p99 compare
  * like with like); then a ramp: the rate is multiplied until a step fails (p99 over the limit, or
  * too many lost), and bisected until the failing rate is within `rampResolution` of the passing
- * one. The result is the highest delivered rate of a passing step.
+ * one. The result is the highest delivered rate of a passing step: with a fine bracket that is
+ * the server's capacity, since a step a little over it still passes and delivers at capacity.
  */
 import { performance } from "node:perf_hooks";
 import { type RunningServer, sleep } from "../servers/launch.ts";
@@ -87,45 +88,38 @@ async function step(load: Load, traffic: Traffic, rate: number, seconds: number,
 	load.log(
 		`  ${label} ${rate.toFixed(0)} msg/s: ${r.deliveredPerSecond.toFixed(0)} deliveries/s, p99 ${latencyMs.p99.toFixed(1)} ms, lost ${lost}, server ${r.serverCpuCores.toFixed(2)} cores (${r.serverCpuUsPerDelivery.toFixed(2)} µs/delivery), client ${r.clientCpuCores.toFixed(2)} cores ${r.pass ? "pass" : "FAIL"}`,
 	);
-	await sleep(300);
+	await sleep(150);
 	return r;
 }
 
 /**
- * The fixed step, then the ramp from `startRate` (up by `rampFactor` while steps pass, down while
- * they fail), then bisection until the bracket is within `rampResolution`.
+ * The fixed step, then the ramp: up by `rampFactor` while steps pass, down while they fail, from
+ * `startRate` (by default one factor away from the fixed step, which counts as the ramp's first
+ * step), then bisection until the bracket is within `rampResolution`.
  */
 export async function runThroughput(
 	load: Load,
 	traffic: Traffic,
-	startRate: number,
 	label: string,
+	startRate?: number,
 ): Promise<ThroughputResult> {
 	const { settings } = load;
 	const fixed = await step(load, traffic, settings.fixedRate, settings.fixedSeconds, `${label} fixed`);
-	const steps: StepResult[] = [];
+	const steps: StepResult[] = [fixed];
+	let passRate = fixed.pass ? fixed.rate : 0;
+	let failRate = fixed.pass ? 0 : fixed.rate;
 	const at = async (rate: number) => {
 		const r = await step(load, traffic, rate, settings.rampStepSeconds, label);
 		steps.push(r);
+		if (r.pass) passRate = Math.max(passRate, rate);
+		else failRate = failRate ? Math.min(failRate, rate) : rate;
 		return r.pass;
 	};
-	let passRate = 0;
-	let failRate = 0;
-	let rate = startRate;
+	let rate = startRate ?? (fixed.pass ? fixed.rate * settings.rampFactor : fixed.rate / settings.rampFactor);
 	for (let i = 0; i < settings.rampMaxSteps && (passRate === 0 || failRate === 0); i++) {
-		if (await at(rate)) {
-			passRate = rate;
-			rate *= settings.rampFactor;
-		} else {
-			failRate = rate;
-			rate /= settings.rampFactor;
-		}
+		rate = (await at(rate)) ? passRate * settings.rampFactor : failRate / settings.rampFactor;
 	}
-	while (passRate > 0 && failRate > 0 && failRate / passRate > settings.rampResolution) {
-		const mid = Math.sqrt(passRate * failRate);
-		if (await at(mid)) passRate = mid;
-		else failRate = mid;
-	}
+	while (passRate > 0 && failRate / passRate > settings.rampResolution) await at(Math.sqrt(passRate * failRate));
 	const best = steps
 		.filter((s) => s.pass)
 		.reduce<StepResult | null>((a, s) => (a === null || s.deliveredPerSecond > a.deliveredPerSecond ? s : a), null);
