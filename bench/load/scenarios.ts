@@ -1,6 +1,7 @@
 /**
- * Scenarios (a) to (e) and (g), run against one server at a time (see ../README.md for every
- * setting): (a) and (e) through join-modes.ts, (c) and (g) through throughput.ts, (d) idle.ts.
+ * Scenarios (a) to (e) and (g) on one server's room (see ../README.md for every setting), in three
+ * parts so that a round can run the throughput steps of all its servers in turn (core-round.ts):
+ * (a), (e) and (b) in `openRoom`; (c) and (g) (throughput.ts) in `runThroughputs`; (d) in `closeRoom`.
  */
 import { performance } from "node:perf_hooks";
 import { type RunningServer, sleep } from "../servers/launch.ts";
@@ -9,7 +10,7 @@ import { type IdleResult, runIdle } from "./idle.ts";
 import { type RegisterResult, timedRegister } from "./join-modes.ts";
 import type { Settings } from "./settings.ts";
 import { type LatencySummary, summarize } from "./stats.ts";
-import { runThroughput, type ThroughputResult } from "./throughput.ts";
+import { type Load, runThroughput, type ThroughputResult, type Turns } from "./throughput.ts";
 import { Tracker } from "./tracker.ts";
 
 export interface FanoutResult {
@@ -36,15 +37,27 @@ export interface ServerResult {
 
 type Log = (line: string) => void;
 
-/** Runs every scenario; `result` is pushed to `results` first, so a later failure keeps what was measured. */
-export async function runServer(
+/** A server's room after (a) and (b): its receivers and senders still open for (c) and (g). */
+export interface OpenRoom {
+	server: RunningServer;
+	target: Target;
+	result: ServerResult;
+	tracker: Tracker;
+	conns: Conn[];
+	load: Load;
+}
+
+/**
+ * Runs (a), (e) and (b), and opens the senders of (c) and (g); `result` is pushed to `results`
+ * first, so a later failure keeps what was measured.
+ */
+export async function openRoom(
 	server: RunningServer,
 	target: Target,
-	settings: Settings,
-	round: number,
-	log: Log,
+	context: { settings: Settings; round: number; log: Log; turns: Turns },
 	results: ServerResult[],
-): Promise<ServerResult> {
+): Promise<OpenRoom> {
+	const { settings, round, log } = context;
 	const tracker = new Tracker();
 	const result: ServerResult = {
 		server: server.name,
@@ -108,7 +121,7 @@ export async function runServer(
 		);
 	}
 
-	// (c) throughput of messages, then (g) of signals, from the same senders to the same receivers.
+	// The other senders of (c) and (g) join.
 	senders.push(
 		...(await openMany(
 			target,
@@ -118,16 +131,34 @@ export async function runServer(
 		)),
 	);
 	await sleep(500);
-	const load = { server, tracker, senders, sockets, settings, log };
-	result.throughput = await runThroughput(load, "message", "(c)");
-	// Signals cost no more than messages: (g) starts where (c) passed, to spend its steps near the limit.
-	result.signalThroughput = await runThroughput(load, "signal", "(g)", result.throughput.best?.rate);
-	await closeAll([...receivers, ...senders]);
+	const load: Load = {
+		server,
+		tracker,
+		senders,
+		sockets,
+		settings,
+		log: (line) => log(`${server.name} ${line.trim()}`),
+		turns: context.turns,
+	};
+	return { server, target, result, tracker, conns: [...receivers, ...senders], load };
+}
 
-	// (d) idle: the room's code should not run at all while sockets only send `ping`.
-	if (settings.idleServers.includes(server.name) && target.protocol !== "socketio") {
-		result.idle = await runIdle(server, target, settings, round, tracker, log);
+/** (c) throughput of messages, then (g) of signals, from the same senders to the same receivers. */
+export async function runThroughputs(room: OpenRoom): Promise<void> {
+	room.result.throughput = await runThroughput(room.load, "message", "(c)");
+	// Signals cost no more than messages: (g) starts where (c) passed, to spend its steps near the limit.
+	room.result.signalThroughput = await runThroughput(room.load, "signal", "(g)", room.result.throughput.best?.rate);
+}
+
+/** Closes the room's sockets, then (d) idle: the room's code should not run while sockets only `ping`. */
+export async function closeRoom(
+	room: OpenRoom,
+	context: { settings: Settings; round: number; log: Log },
+): Promise<void> {
+	const { server, target, result, tracker } = room;
+	await closeAll(room.conns);
+	if (context.settings.idleServers.includes(server.name) && target.protocol !== "socketio") {
+		result.idle = await runIdle(server, target, context.settings, context.round, tracker, context.log);
 	}
 	result.unknownDeliveries = tracker.unknown;
-	return result;
 }

@@ -45,6 +45,22 @@ export interface Load {
 	sockets: number;
 	settings: Settings;
 	log: (line: string) => void;
+	/** Shared by the servers of a round: one step at a time, theirs in turn. */
+	turns: Turns;
+}
+
+/**
+ * One step at a time across the servers of a round, first come first served: two ramps running
+ * together alternate step by step, so the machine's other load falls on both alike.
+ */
+export class Turns {
+	#tail: Promise<unknown> = Promise.resolve();
+
+	take<T>(run: () => Promise<T>): Promise<T> {
+		const next = this.#tail.then(run);
+		this.#tail = next.catch(() => {});
+		return next;
+	}
 }
 
 /** Sends `rate` messages per second for `seconds`, waits for the deliveries and measures the step. */
@@ -104,12 +120,14 @@ export async function runThroughput(
 	startRate?: number,
 ): Promise<ThroughputResult> {
 	const { settings } = load;
-	const fixed = await step(load, traffic, settings.fixedRate, settings.fixedSeconds, `${label} fixed`);
+	const fixed = await load.turns.take(() =>
+		step(load, traffic, settings.fixedRate, settings.fixedSeconds, `${label} fixed`),
+	);
 	const steps: StepResult[] = [fixed];
 	let passRate = fixed.pass ? fixed.rate : 0;
 	let failRate = fixed.pass ? 0 : fixed.rate;
 	const at = async (rate: number) => {
-		const r = await step(load, traffic, rate, settings.rampStepSeconds, label);
+		const r = await load.turns.take(() => step(load, traffic, rate, settings.rampStepSeconds, label));
 		steps.push(r);
 		if (r.pass) passRate = Math.max(passRate, rate);
 		else failRate = failRate ? Math.min(failRate, rate) : rate;
