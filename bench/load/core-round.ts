@@ -1,13 +1,13 @@
 /**
  * One round of scenarios (a)-(e) and (g) over several servers. Each server gets a fresh process
- * and its own room. (a), (e) and (b) run one server after the other; then the throughput ramps
- * of (c) and (g) of all the servers run together, one step at a time in turn (`Turns`), so
- * that servers compared by a ratio meet the machine's other load within seconds of each other,
- * not minutes; then each room closes and (d) runs. Every server stays up until the round ends.
+ * and its own room. (a) and (e) run one server after the other; then the steps of (b), (c) and
+ * (g) of all the servers run together, one step at a time in turn (`Turns`), so that servers
+ * compared by a ratio meet the machine's other load within seconds of each other, not minutes;
+ * then each room closes and (d) runs. Every server stays up until the round ends.
  */
 import type { RunningServer } from "../servers/launch.ts";
 import type { Target } from "./clients.ts";
-import { closeRoom, type OpenRoom, openRoom, runThroughputs, type ServerResult } from "./scenarios.ts";
+import { closeRoom, type OpenRoom, openRoom, runDeliveries, type ServerResult } from "./scenarios.ts";
 import type { Settings } from "./settings.ts";
 import { Turns } from "./throughput.ts";
 
@@ -40,20 +40,20 @@ export async function runCoreRound(names: string[], context: CoreRoundContext, r
 	};
 	try {
 		for (const name of names) {
-			log(`${name}: (a), (e), (b)`);
+			log(`${name}: (a), (e)`);
 			const up = await part(`${name} start`, () => context.start(name));
 			if (!up) continue;
 			started.push(up.server);
 			const room = await part(
-				`${name} (a)-(b)`,
+				`${name} (a)`,
 				() => openRoom(up.server, up.target, { ...context, turns }, results),
 				up.server,
 			);
 			if (room) rooms.push(room);
 		}
-		log(`(c) and (g), steps in turn: ${rooms.map((room) => room.server.name).join(", ")}`);
+		log(`(b), (c) and (g), steps in turn: ${rooms.map((room) => room.server.name).join(", ")}`);
 		await Promise.all(
-			rooms.map((room) => part(`${room.server.name} (c), (g)`, () => runThroughputs(room), room.server)),
+			rooms.map((room) => part(`${room.server.name} (b), (c), (g)`, () => runDeliveries(room), room.server)),
 		);
 		for (const room of rooms) {
 			await part(`${room.server.name} (d)`, () => closeRoom(room, context), room.server);

@@ -1,7 +1,7 @@
 /**
  * Scenarios (a) to (e) and (g) on one server's room (see ../README.md for every setting), in three
- * parts so that a round can run the throughput steps of all its servers in turn (core-round.ts):
- * (a), (e) and (b) in `openRoom`; (c) and (g) (throughput.ts) in `runThroughputs`; (d) in `closeRoom`.
+ * parts so that a round can run the delivery steps of all its servers in turn (core-round.ts):
+ * (a) and (e) in `openRoom`; (b), (c) and (g) (throughput.ts) in `runDeliveries`; (d) in `closeRoom`.
  */
 import { performance } from "node:perf_hooks";
 import { type RunningServer, sleep } from "../servers/launch.ts";
@@ -37,7 +37,7 @@ export interface ServerResult {
 
 type Log = (line: string) => void;
 
-/** A server's room after (a) and (b): its receivers and senders still open for (c) and (g). */
+/** A server's room after (a): its receivers and senders open for (b), (c) and (g). */
 export interface OpenRoom {
 	server: RunningServer;
 	target: Target;
@@ -48,7 +48,7 @@ export interface OpenRoom {
 }
 
 /**
- * Runs (a), (e) and (b), and opens the senders of (c) and (g); `result` is pushed to `results`
+ * Runs (a) and (e), and opens the senders of (b), (c) and (g); `result` is pushed to `results`
  * first, so a later failure keeps what was measured.
  */
 export async function openRoom(
@@ -72,7 +72,7 @@ export async function openRoom(
 	};
 	results.push(result);
 
-	// (a) connect and register; the largest run's sockets stay for (b) and (c), and its memory is (e).
+	// (a) connect and register; the largest run's sockets stay for (b), (c) and (g), and its memory is (e).
 	const heartbeatMs = settings.heartbeatSeconds * 1000;
 	let room = "";
 	let receivers: Conn[] = [];
@@ -87,49 +87,14 @@ export async function openRoom(
 		else await closeAll(conns);
 	}
 
-	// (b) fan-out: one more socket sends a steady stream to the receivers of the last run.
+	// The senders of (b), (c) and (g) join.
 	const senders = await openMany(
 		target,
 		room,
-		{ firstIndex: receivers.length, count: 1, concurrency: 1, heartbeatMs },
+		{ firstIndex: receivers.length, count: settings.throughputSenders, concurrency: 10, heartbeatMs },
 		tracker,
 	);
-	const sender = senders[0] as Conn;
-	const sockets = receivers.length + settings.throughputSenders;
-	await sleep(500);
-	{
-		const fanoutExpected = receivers.length;
-		const phase = tracker.begin();
-		const total = Math.round(settings.fanoutRate * settings.fanoutSeconds);
-		const start = performance.now();
-		for (let sent = 0; sent < total; ) {
-			const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * settings.fanoutRate) + 1);
-			for (; sent < due; sent++) sender.send("message", tracker.next(sockets, fanoutExpected), performance.now());
-			await sleep(5);
-		}
-		await tracker.drain(phase, settings.drainTimeoutMs);
-		result.fanout = {
-			receivers: fanoutExpected,
-			messages: total,
-			latencyMs: summarize(phase.latencies),
-			lost: phase.expected - phase.delivered,
-			duplicated: phase.duplicated,
-		};
-		const l = result.fanout.latencyMs;
-		log(
-			`  (b) fan-out to ${fanoutExpected}: p50 ${l.p50.toFixed(1)} p99 ${l.p99.toFixed(1)} max ${l.max.toFixed(1)} ms, lost ${result.fanout.lost}, dup ${result.fanout.duplicated}`,
-		);
-	}
-
-	// The other senders of (c) and (g) join.
-	senders.push(
-		...(await openMany(
-			target,
-			room,
-			{ firstIndex: receivers.length + 1, count: settings.throughputSenders - 1, concurrency: 10, heartbeatMs },
-			tracker,
-		)),
-	);
+	const sockets = receivers.length + senders.length;
 	await sleep(500);
 	const load: Load = {
 		server,
@@ -143,11 +108,39 @@ export async function openRoom(
 	return { server, target, result, tracker, conns: [...receivers, ...senders], load };
 }
 
-/** (c) throughput of messages, then (g) of signals, from the same senders to the same receivers. */
-export async function runThroughputs(room: OpenRoom): Promise<void> {
+/** (b) fan-out, (c) throughput of messages, then (g) of signals, each step in its turn. */
+export async function runDeliveries(room: OpenRoom): Promise<void> {
+	room.result.fanout = await room.load.turns.take(() => fanout(room.load));
 	room.result.throughput = await runThroughput(room.load, "message", "(c)");
-	// Signals cost no more than messages: (g) starts where (c) passed, to spend its steps near the limit.
-	room.result.signalThroughput = await runThroughput(room.load, "signal", "(g)", room.result.throughput.best?.rate);
+	room.result.signalThroughput = await runThroughput(room.load, "signal", "(g)");
+}
+
+/** (b): the first sender sends a steady stream; every other socket of the room receives it. */
+async function fanout(load: Load): Promise<FanoutResult> {
+	const { tracker, senders, sockets, settings } = load;
+	const sender = senders[0] as Conn;
+	const expected = sockets - 1;
+	const phase = tracker.begin();
+	const total = Math.round(settings.fanoutRate * settings.fanoutSeconds);
+	const start = performance.now();
+	for (let sent = 0; sent < total; ) {
+		const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * settings.fanoutRate) + 1);
+		for (; sent < due; sent++) sender.send("message", tracker.next(sockets, expected), performance.now());
+		await sleep(5);
+	}
+	await tracker.drain(phase, settings.drainTimeoutMs);
+	const result: FanoutResult = {
+		receivers: expected,
+		messages: total,
+		latencyMs: summarize(phase.latencies),
+		lost: phase.expected - phase.delivered,
+		duplicated: phase.duplicated,
+	};
+	const l = result.latencyMs;
+	load.log(
+		`(b) fan-out to ${expected}: p50 ${l.p50.toFixed(1)} p99 ${l.p99.toFixed(1)} max ${l.max.toFixed(1)} ms, lost ${result.lost}, dup ${result.duplicated}`,
+	);
+	return result;
 }
 
 /** Closes the room's sockets, then (d) idle: the room's code should not run while sockets only `ping`. */

@@ -15,20 +15,16 @@ export interface Settings {
 	fanoutRate: number;
 	fanoutSeconds: number;
 	/**
-	 * (c) and (g) senders (receivers: the last (a) run's sockets). First a step at a fixed total
-	 * rate (messages per second), under every server's limit, for CPU per delivery and p99 at the
-	 * same load; then the ramp of total rates from there, bisected until failing/passing ≤ `rampResolution`.
+	 * (c) and (g) senders (receivers: the last (a) run's sockets, and the other senders). `samples`
+	 * times: a step at a fixed total rate (messages per second), under every server's limit, for
+	 * CPU per delivery and p99 at the same load; then a step with `saturationWindow` deliveries
+	 * outstanding, whose delivered rate is the throughput. Each step lasts `stepSeconds`.
 	 */
 	throughputSenders: number;
 	fixedRate: number;
-	fixedSeconds: number;
-	rampFactor: number;
-	rampMaxSteps: number;
-	rampResolution: number;
-	rampStepSeconds: number;
-	p99LimitMs: number;
-	/** A step with more lost deliveries than this fraction fails too. */
-	maxLossFraction: number;
+	saturationWindow: number;
+	samples: number;
+	stepSeconds: number;
 	/** How long to wait for the last deliveries of a step before counting the rest as lost. */
 	drainTimeoutMs: number;
 	/**
@@ -68,14 +64,10 @@ export const FULL: Settings = {
 	fanoutRate: 5,
 	fanoutSeconds: 10,
 	throughputSenders: 10,
-	fixedRate: 8,
-	fixedSeconds: 5,
-	rampFactor: 1.5,
-	rampMaxSteps: 12,
-	rampResolution: 1.05,
-	rampStepSeconds: 4,
-	p99LimitMs: 250,
-	maxLossFraction: 0.01,
+	fixedRate: 4,
+	saturationWindow: 3000,
+	samples: 3,
+	stepSeconds: 3,
 	drainTimeoutMs: 5000,
 	heartbeatSeconds: 20,
 	idleSockets: 1000,
@@ -97,12 +89,9 @@ export const QUICK: Settings = {
 	registerCounts: [100, 200],
 	fanoutRate: 20,
 	fanoutSeconds: 3,
-	fixedRate: 40,
-	fixedSeconds: 1.5,
-	rampFactor: 2,
-	rampMaxSteps: 7,
-	rampResolution: 1.1,
-	rampStepSeconds: 1,
+	fixedRate: 20,
+	samples: 2,
+	stepSeconds: 1,
 	drainTimeoutMs: 1500,
 	idleSockets: 100,
 	idleSeconds: 6,

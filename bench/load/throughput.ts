@@ -1,26 +1,29 @@
 /**
- * Scenarios (c) and (g): several senders, every other socket of the room receiving. First one step
- * at a fixed offered rate, the same for every server (its server CPU per delivery and p99 compare
- * like with like); then a ramp: the rate is multiplied until a step fails (p99 over the limit, or
- * too many lost), and bisected until the failing rate is within `rampResolution` of the passing
- * one. The result is the highest delivered rate of a passing step: with a fine bracket that is
- * the server's capacity, since a step a little over it still passes and delivers at capacity.
+ * Scenarios (c) and (g): several senders, every other socket of the room receiving, in two kinds
+ * of step, `samples` times each, alternated:
+ *
+ * - fixed: a fixed offered rate, the same for every server and under every server's limit, so
+ *   its server CPU per delivery and its p99 compare like with like;
+ * - saturated: a fixed amount of work in flight (the senders send whenever fewer than
+ *   `saturationWindow` deliveries are outstanding), so the server is never idle and never
+ *   flooded: the delivered rate is its capacity on this machine at that moment.
+ *
+ * Each step takes a turn (`Turns`), so the steps of the servers of a round alternate.
  */
 import { performance } from "node:perf_hooks";
 import { type RunningServer, sleep } from "../servers/launch.ts";
 import type { Conn, Traffic } from "./clients.ts";
 import type { Settings } from "./settings.ts";
-import { type LatencySummary, summarize } from "./stats.ts";
-import { cpuSeconds, type Tracker } from "./tracker.ts";
+import { type LatencySummary, median, summarize } from "./stats.ts";
+import { cpuSeconds, type Phase, type Tracker } from "./tracker.ts";
 
 export interface StepResult {
-	rate: number;
+	kind: "fixed" | "saturated";
 	sentPerSecond: number;
 	deliveredPerSecond: number;
 	latencyMs: LatencySummary;
 	lost: number;
 	duplicated: number;
-	pass: boolean;
 	/** Server CPU time per delivery (µs): the cost of one delivery, whoever is the bottleneck. */
 	serverCpuUsPerDelivery: number;
 	serverCpuCores: number;
@@ -29,11 +32,13 @@ export interface StepResult {
 
 export interface ThroughputResult {
 	traffic: Traffic;
-	/** The step at `settings.fixedRate`, the same offered load for every server. */
-	fixed: StepResult;
-	deliveredPerSecond: number;
-	best: StepResult | null;
 	steps: StepResult[];
+	/** Medians over the saturated steps. */
+	deliveredPerSecond: number | null;
+	saturatedP99: number | null;
+	/** Medians over the fixed steps. */
+	fixedCpuUsPerDelivery: number | null;
+	fixedP99: number | null;
 }
 
 /** A room's sockets ready to send: `senders` send in turn, every other socket receives. */
@@ -50,8 +55,8 @@ export interface Load {
 }
 
 /**
- * One step at a time across the servers of a round, first come first served: two ramps running
- * together alternate step by step, so the machine's other load falls on both alike.
+ * One step at a time across the servers of a round, first come first served: servers measured
+ * together alternate step by step, so the machine's other load falls on all of them alike.
  */
 export class Turns {
 	#tail: Promise<unknown> = Promise.resolve();
@@ -63,83 +68,76 @@ export class Turns {
 	}
 }
 
-/** Sends `rate` messages per second for `seconds`, waits for the deliveries and measures the step. */
-async function step(load: Load, traffic: Traffic, rate: number, seconds: number, label: string): Promise<StepResult> {
-	const { server, tracker, senders, sockets, settings } = load;
-	const expectedPer = sockets - 1;
+/** Sends for `stepSeconds`: on a rate schedule, or whenever the outstanding deliveries fall under the window. */
+async function send(load: Load, traffic: Traffic, kind: StepResult["kind"], phase: Phase): Promise<number> {
+	const { tracker, senders, sockets, settings } = load;
+	const start = performance.now();
+	const end = start + settings.stepSeconds * 1000;
+	let sent = 0;
+	const one = () => {
+		(senders[sent % senders.length] as Conn).send(traffic, tracker.next(sockets, sockets - 1), performance.now());
+		sent++;
+	};
+	while (performance.now() < end) {
+		if (kind === "fixed") {
+			const due = Math.floor(((performance.now() - start) / 1000) * settings.fixedRate) + 1;
+			while (sent < due) one();
+			await sleep(2);
+		} else {
+			while (phase.expected - phase.delivered < settings.saturationWindow) one();
+			await sleep(1);
+		}
+	}
+	return sent;
+}
+
+async function step(load: Load, traffic: Traffic, kind: StepResult["kind"], label: string): Promise<StepResult> {
+	const { server, tracker, settings } = load;
 	const phase = tracker.begin();
-	const total = Math.max(1, Math.round(rate * seconds));
 	const pids = server.workPids();
 	const serverCpu0 = cpuSeconds(pids);
 	const clientCpu0 = process.cpuUsage();
 	const start = performance.now();
-	let sent = 0;
-	while (sent < total) {
-		const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate) + 1);
-		for (; sent < due; sent++) {
-			(senders[sent % senders.length] as Conn).send(traffic, tracker.next(sockets, expectedPer), performance.now());
-		}
-		await sleep(2);
-	}
+	const sent = await send(load, traffic, kind, phase);
 	const sendEnd = performance.now();
 	await tracker.drain(phase, settings.drainTimeoutMs);
-	const end = Math.max(sendEnd, phase.lastDeliveryAt);
-	const elapsed = (end - start) / 1000;
+	const elapsed = (Math.max(sendEnd, phase.lastDeliveryAt) - start) / 1000;
 	const serverCpu = cpuSeconds(pids) - serverCpu0;
 	const clientCpu = process.cpuUsage(clientCpu0);
-	const latencyMs = summarize(phase.latencies);
-	const lost = phase.expected - phase.delivered;
 	const r: StepResult = {
-		rate,
-		sentPerSecond: total / ((sendEnd - start) / 1000),
+		kind,
+		sentPerSecond: sent / ((sendEnd - start) / 1000),
 		deliveredPerSecond: phase.delivered / elapsed,
-		latencyMs,
-		lost,
+		latencyMs: summarize(phase.latencies),
+		lost: phase.expected - phase.delivered,
 		duplicated: phase.duplicated,
-		pass: latencyMs.p99 <= settings.p99LimitMs && lost <= phase.expected * settings.maxLossFraction,
 		serverCpuUsPerDelivery: phase.delivered ? (serverCpu * 1e6) / phase.delivered : Number.NaN,
 		serverCpuCores: serverCpu / elapsed,
 		clientCpuCores: (clientCpu.user + clientCpu.system) / 1e6 / elapsed,
 	};
 	load.log(
-		`  ${label} ${rate.toFixed(0)} msg/s: ${r.deliveredPerSecond.toFixed(0)} deliveries/s, p99 ${latencyMs.p99.toFixed(1)} ms, lost ${lost}, server ${r.serverCpuCores.toFixed(2)} cores (${r.serverCpuUsPerDelivery.toFixed(2)} µs/delivery), client ${r.clientCpuCores.toFixed(2)} cores ${r.pass ? "pass" : "FAIL"}`,
+		`${label} ${kind} (${r.sentPerSecond.toFixed(0)} msg/s): ${r.deliveredPerSecond.toFixed(0)} deliveries/s, p99 ${r.latencyMs.p99.toFixed(1)} ms, lost ${r.lost}, server ${r.serverCpuCores.toFixed(2)} cores (${r.serverCpuUsPerDelivery.toFixed(2)} µs/delivery), client ${r.clientCpuCores.toFixed(2)} cores`,
 	);
 	await sleep(150);
 	return r;
 }
 
-/**
- * The fixed step, then the ramp: up by `rampFactor` while steps pass, down while they fail, from
- * `startRate` (by default one factor away from the fixed step, which counts as the ramp's first
- * step), then bisection until the bracket is within `rampResolution`.
- */
-export async function runThroughput(
-	load: Load,
-	traffic: Traffic,
-	label: string,
-	startRate?: number,
-): Promise<ThroughputResult> {
-	const { settings } = load;
-	const fixed = await load.turns.take(() =>
-		step(load, traffic, settings.fixedRate, settings.fixedSeconds, `${label} fixed`),
-	);
-	const steps: StepResult[] = [fixed];
-	let passRate = fixed.pass ? fixed.rate : 0;
-	let failRate = fixed.pass ? 0 : fixed.rate;
-	const at = async (rate: number) => {
-		const r = await load.turns.take(() => step(load, traffic, rate, settings.rampStepSeconds, label));
-		steps.push(r);
-		if (r.pass) passRate = Math.max(passRate, rate);
-		else failRate = failRate ? Math.min(failRate, rate) : rate;
-		return r.pass;
-	};
-	let rate = startRate ?? (fixed.pass ? fixed.rate * settings.rampFactor : fixed.rate / settings.rampFactor);
-	for (let i = 0; i < settings.rampMaxSteps && (passRate === 0 || failRate === 0); i++) {
-		rate = (await at(rate)) ? passRate * settings.rampFactor : failRate / settings.rampFactor;
+/** `samples` fixed and saturated steps, alternated, each in its turn; the result is their medians. */
+export async function runThroughput(load: Load, traffic: Traffic, label: string): Promise<ThroughputResult> {
+	const steps: StepResult[] = [];
+	for (let i = 0; i < load.settings.samples; i++) {
+		for (const kind of ["fixed", "saturated"] as const) {
+			steps.push(await load.turns.take(() => step(load, traffic, kind, label)));
+		}
 	}
-	while (passRate > 0 && failRate / passRate > settings.rampResolution) await at(Math.sqrt(passRate * failRate));
-	const best = steps
-		.filter((s) => s.pass)
-		.reduce<StepResult | null>((a, s) => (a === null || s.deliveredPerSecond > a.deliveredPerSecond ? s : a), null);
-	return { traffic, fixed, deliveredPerSecond: best?.deliveredPerSecond ?? 0, best, steps };
+	const of = (kind: StepResult["kind"], get: (s: StepResult) => number) =>
+		median(steps.filter((s) => s.kind === kind).map(get));
+	return {
+		traffic,
+		steps,
+		deliveredPerSecond: of("saturated", (s) => s.deliveredPerSecond),
+		saturatedP99: of("saturated", (s) => s.latencyMs.p99),
+		fixedCpuUsPerDelivery: of("fixed", (s) => s.serverCpuUsPerDelivery),
+		fixedP99: of("fixed", (s) => s.latencyMs.p99),
+	};
 }
