@@ -13,14 +13,19 @@
 import { performance } from "node:perf_hooks";
 import { type RunningServer, sleep } from "../servers/launch.ts";
 import type { Conn, Traffic } from "./clients.ts";
+import { busiestThreadWait, cpuSeconds, threadTimes } from "./proc-times.ts";
 import type { Settings } from "./settings.ts";
 import { type LatencySummary, median, summarize } from "./stats.ts";
-import { cpuSeconds, type Phase, type Tracker } from "./tracker.ts";
+import type { Phase, Tracker } from "./tracker.ts";
 
 export interface StepResult {
 	kind: "fixed" | "saturated";
 	sentPerSecond: number;
 	deliveredPerSecond: number;
+	/** Deliveries per second of the time the server had: the step's length less its busiest thread's run-queue wait. */
+	deliveredPerServerSecond: number;
+	/** That wait, in seconds: the time other processes on the machine took from the server. */
+	serverWaitSeconds: number;
 	latencyMs: LatencySummary;
 	lost: number;
 	duplicated: number;
@@ -33,7 +38,8 @@ export interface StepResult {
 export interface ThroughputResult {
 	traffic: Traffic;
 	steps: StepResult[];
-	/** Medians over the saturated steps. */
+	/** Medians over the saturated steps: throughput in the time the server had, and by the wall clock. */
+	deliveredPerServerSecond: number | null;
 	deliveredPerSecond: number | null;
 	saturatedP99: number | null;
 	/** Medians over the fixed steps. */
@@ -96,6 +102,7 @@ async function step(load: Load, traffic: Traffic, kind: StepResult["kind"], labe
 	const phase = tracker.begin();
 	const pids = server.workPids();
 	const serverCpu0 = cpuSeconds(pids);
+	const threads0 = threadTimes(pids);
 	const clientCpu0 = process.cpuUsage();
 	const start = performance.now();
 	const sent = await send(load, traffic, kind, phase);
@@ -103,11 +110,14 @@ async function step(load: Load, traffic: Traffic, kind: StepResult["kind"], labe
 	await tracker.drain(phase, settings.drainTimeoutMs);
 	const elapsed = (Math.max(sendEnd, phase.lastDeliveryAt) - start) / 1000;
 	const serverCpu = cpuSeconds(pids) - serverCpu0;
+	const serverWaitSeconds = busiestThreadWait(threads0, threadTimes(pids));
 	const clientCpu = process.cpuUsage(clientCpu0);
 	const r: StepResult = {
 		kind,
 		sentPerSecond: sent / ((sendEnd - start) / 1000),
 		deliveredPerSecond: phase.delivered / elapsed,
+		deliveredPerServerSecond: phase.delivered / Math.max(elapsed - serverWaitSeconds, elapsed * 0.05),
+		serverWaitSeconds,
 		latencyMs: summarize(phase.latencies),
 		lost: phase.expected - phase.delivered,
 		duplicated: phase.duplicated,
@@ -116,7 +126,7 @@ async function step(load: Load, traffic: Traffic, kind: StepResult["kind"], labe
 		clientCpuCores: (clientCpu.user + clientCpu.system) / 1e6 / elapsed,
 	};
 	load.log(
-		`${label} ${kind} (${r.sentPerSecond.toFixed(0)} msg/s): ${r.deliveredPerSecond.toFixed(0)} deliveries/s, p99 ${r.latencyMs.p99.toFixed(1)} ms, lost ${r.lost}, server ${r.serverCpuCores.toFixed(2)} cores (${r.serverCpuUsPerDelivery.toFixed(2)} µs/delivery), client ${r.clientCpuCores.toFixed(2)} cores`,
+		`${label} ${kind} (${r.sentPerSecond.toFixed(0)} msg/s): ${r.deliveredPerSecond.toFixed(0)} deliveries/s (${r.deliveredPerServerSecond.toFixed(0)} per server second; waited ${serverWaitSeconds.toFixed(2)} s), p99 ${r.latencyMs.p99.toFixed(1)} ms, lost ${r.lost}, server ${r.serverCpuCores.toFixed(2)} cores (${r.serverCpuUsPerDelivery.toFixed(2)} µs/delivery), client ${r.clientCpuCores.toFixed(2)} cores`,
 	);
 	await sleep(150);
 	return r;
@@ -135,6 +145,7 @@ export async function runThroughput(load: Load, traffic: Traffic, label: string)
 	return {
 		traffic,
 		steps,
+		deliveredPerServerSecond: of("saturated", (s) => s.deliveredPerServerSecond),
 		deliveredPerSecond: of("saturated", (s) => s.deliveredPerSecond),
 		saturatedP99: of("saturated", (s) => s.latencyMs.p99),
 		fixedCpuUsPerDelivery: of("fixed", (s) => s.serverCpuUsPerDelivery),

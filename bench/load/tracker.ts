@@ -3,7 +3,6 @@
  * message number, so that lost and duplicated deliveries are counted exactly; latency is receive
  * time minus the send time carried in the payload (one process, one clock).
  */
-import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { sleep } from "../servers/launch.ts";
 import type { Sink } from "./clients.ts";
@@ -64,19 +63,4 @@ export class Tracker implements Sink {
 		const deadline = performance.now() + timeoutMs;
 		while (phase.delivered < phase.expected && performance.now() < deadline) await sleep(20);
 	}
-}
-
-/** CPU seconds used so far by some processes (utime + stime from /proc/PID/stat, 10 ms ticks). */
-export function cpuSeconds(pids: number[]): number {
-	let ticks = 0;
-	for (const pid of pids) {
-		try {
-			const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-			const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-			ticks += Number(fields[11]) + Number(fields[12]);
-		} catch {
-			// gone
-		}
-	}
-	return ticks / 100;
 }
