@@ -15,11 +15,16 @@ import { type RunningServer, sleep } from "../servers/launch.ts";
 import type { Conn, Traffic } from "./clients.ts";
 import { busiestThreadWait, cpuSeconds, threadTimes } from "./proc-times.ts";
 import type { Settings } from "./settings.ts";
-import { type LatencySummary, median, summarize } from "./stats.ts";
+import { type LatencySummary, Samples, summarize } from "./stats.ts";
 import type { Phase, Tracker } from "./tracker.ts";
 
 export interface StepResult {
 	kind: "fixed" | "saturated";
+	delivered: number;
+	/** The step's length, from the first send to the last delivery, and the part of it the server had. */
+	seconds: number;
+	serverSeconds: number;
+	serverCpuSeconds: number;
 	sentPerSecond: number;
 	deliveredPerSecond: number;
 	/** Deliveries per second of the time the server had: the step's length less its busiest thread's run-queue wait. */
@@ -38,13 +43,13 @@ export interface StepResult {
 export interface ThroughputResult {
 	traffic: Traffic;
 	steps: StepResult[];
-	/** Medians over the saturated steps: throughput in the time the server had, and by the wall clock. */
-	deliveredPerServerSecond: number | null;
-	deliveredPerSecond: number | null;
-	saturatedP99: number | null;
-	/** Medians over the fixed steps. */
-	fixedCpuUsPerDelivery: number | null;
-	fixedP99: number | null;
+	/** Over all saturated steps together: throughput in the time the server had, and by the wall clock. */
+	deliveredPerServerSecond: number;
+	deliveredPerSecond: number;
+	saturatedP99: number;
+	/** Over all fixed steps together. */
+	fixedCpuUsPerDelivery: number;
+	fixedP99: number;
 }
 
 /** A room's sockets ready to send: `senders` send in turn, every other socket receives. */
@@ -97,7 +102,14 @@ async function send(load: Load, traffic: Traffic, kind: StepResult["kind"], phas
 	return sent;
 }
 
-async function step(load: Load, traffic: Traffic, kind: StepResult["kind"], label: string): Promise<StepResult> {
+/** One step; its latencies are added to `pool`; `label` names the scenario in the log. */
+async function step(
+	load: Load,
+	traffic: Traffic,
+	kind: StepResult["kind"],
+	pool: Samples,
+	label: string,
+): Promise<StepResult> {
 	const { server, tracker, settings } = load;
 	const phase = tracker.begin();
 	const pids = server.workPids();
@@ -112,11 +124,18 @@ async function step(load: Load, traffic: Traffic, kind: StepResult["kind"], labe
 	const serverCpu = cpuSeconds(pids) - serverCpu0;
 	const serverWaitSeconds = busiestThreadWait(threads0, threadTimes(pids));
 	const clientCpu = process.cpuUsage(clientCpu0);
+	// a server that waited nearly the whole step would give a meaningless rate: bounded at 20× the wall clock's
+	const serverSeconds = Math.max(elapsed - serverWaitSeconds, elapsed / 20);
+	pool.add(phase.latencies);
 	const r: StepResult = {
 		kind,
+		delivered: phase.delivered,
+		seconds: elapsed,
+		serverSeconds,
+		serverCpuSeconds: serverCpu,
 		sentPerSecond: sent / ((sendEnd - start) / 1000),
 		deliveredPerSecond: phase.delivered / elapsed,
-		deliveredPerServerSecond: phase.delivered / Math.max(elapsed - serverWaitSeconds, elapsed * 0.05),
+		deliveredPerServerSecond: phase.delivered / serverSeconds,
 		serverWaitSeconds,
 		latencyMs: summarize(phase.latencies),
 		lost: phase.expected - phase.delivered,
@@ -132,23 +151,27 @@ async function step(load: Load, traffic: Traffic, kind: StepResult["kind"], labe
 	return r;
 }
 
-/** `samples` fixed and saturated steps, alternated, each in its turn; the result is their medians. */
+/**
+ * `samples` fixed and saturated steps, alternated, each in its turn. Each kind's figures are over
+ * its steps together (all deliveries, all CPU time, all latencies), steadier than a median of few.
+ */
 export async function runThroughput(load: Load, traffic: Traffic, label: string): Promise<ThroughputResult> {
 	const steps: StepResult[] = [];
+	const fixedLatencies = new Samples();
+	const saturatedLatencies = new Samples();
 	for (let i = 0; i < load.settings.samples; i++) {
-		for (const kind of ["fixed", "saturated"] as const) {
-			steps.push(await load.turns.take(() => step(load, traffic, kind, label)));
-		}
+		steps.push(await load.turns.take(() => step(load, traffic, "fixed", fixedLatencies, label)));
+		steps.push(await load.turns.take(() => step(load, traffic, "saturated", saturatedLatencies, label)));
 	}
-	const of = (kind: StepResult["kind"], get: (s: StepResult) => number) =>
-		median(steps.filter((s) => s.kind === kind).map(get));
+	const sum = (kind: StepResult["kind"], get: (s: StepResult) => number) =>
+		steps.filter((s) => s.kind === kind).reduce((total, s) => total + get(s), 0);
 	return {
 		traffic,
 		steps,
-		deliveredPerServerSecond: of("saturated", (s) => s.deliveredPerServerSecond),
-		deliveredPerSecond: of("saturated", (s) => s.deliveredPerSecond),
-		saturatedP99: of("saturated", (s) => s.latencyMs.p99),
-		fixedCpuUsPerDelivery: of("fixed", (s) => s.serverCpuUsPerDelivery),
-		fixedP99: of("fixed", (s) => s.latencyMs.p99),
+		deliveredPerServerSecond: sum("saturated", (s) => s.delivered) / sum("saturated", (s) => s.serverSeconds),
+		deliveredPerSecond: sum("saturated", (s) => s.delivered) / sum("saturated", (s) => s.seconds),
+		saturatedP99: summarize(saturatedLatencies).p99,
+		fixedCpuUsPerDelivery: (sum("fixed", (s) => s.serverCpuSeconds) * 1e6) / sum("fixed", (s) => s.delivered),
+		fixedP99: summarize(fixedLatencies).p99,
 	};
 }
