@@ -39,12 +39,6 @@ const SERVERS: Record<string, ServerSpec> = {
 		path: (room) => `/rooms/${room}/ws`,
 		about: "a Durable Object relaying frames with send() to a cached socket list, nothing else",
 	},
-	"bare-v1": {
-		kind: { type: "wrangler", config: "bench/servers/bare-v1/wrangler.toml" },
-		protocol: "bare",
-		path: (room) => `/rooms/${room}/ws`,
-		about: "the first bare relay: ctx.getWebSockets() for every frame (only when named)",
-	},
 	partyserver: {
 		kind: { type: "wrangler", config: "bench/servers/partyserver/wrangler.toml" },
 		protocol: "rooms",
@@ -79,7 +73,7 @@ interface Args {
 function parseArgs(argv: string[]): Args {
 	let settings: Settings = FULL;
 	let direct = true;
-	let servers = Object.keys(SERVERS).filter((name) => name !== "bare-v1");
+	let servers = Object.keys(SERVERS);
 	let rounds: number | undefined;
 	let groups = new Set<ScenarioGroup>(SCENARIO_GROUPS);
 	for (let i = 0; i < argv.length; i++) {
