@@ -74,26 +74,20 @@ export class PartyRoom extends Server {
 			this.broadcast(serverFrame(joined ? "UserJoined" : "UserUpdated", { user }), [connection.id]);
 			return;
 		}
-		if (frame.event === "SendMessage") {
+		if (frame.event === "SendMessage" || frame.event === "Signal") {
 			const sender = connection.state;
 			if (!sender) {
 				connection.send(serverFrame("Error", { code: "NOT_REGISTERED", message: "Register first" }, requestId));
 				return;
 			}
 			const from = { userId: sender.userId, name: sender.name };
+			if (frame.event === "Signal") {
+				this.broadcast(signalFrame(from, requestData.signal), [connection.id]);
+				return;
+			}
 			const out = messageFrames(this.#roster, from, requestData.message, requestId, crypto.randomUUID());
 			connection.send(out.ack);
 			this.broadcast(out.frame, [connection.id]);
-			return;
-		}
-		if (frame.event === "Signal") {
-			const sender = connection.state;
-			if (!sender) {
-				connection.send(serverFrame("Error", { code: "NOT_REGISTERED", message: "Register first" }, requestId));
-				return;
-			}
-			const from = { userId: sender.userId, name: sender.name };
-			this.broadcast(signalFrame(from, requestData.signal), [connection.id]);
 			return;
 		}
 		connection.send(serverFrame("Error", { code: "UNKNOWN_EVENT", message: frame.event }, requestId));
