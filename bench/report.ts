@@ -7,6 +7,7 @@ import type { RestartResult } from "./load/restart.ts";
 import type { ServerResult } from "./load/scenarios.ts";
 import type { Settings } from "./load/settings.ts";
 import { median, ratio } from "./load/stats.ts";
+import type { ThroughputResult } from "./load/throughput.ts";
 
 /** Everything measured, by scenario file. */
 export interface Runs {
@@ -47,9 +48,8 @@ export function medians(name: string, runs: Runs, settings: Settings) {
 			lost: median(results.map((r) => r.fanout?.lost)),
 			duplicated: median(results.map((r) => r.fanout?.duplicated)),
 		},
-		throughput: median(results.map((r) => r.throughput?.deliveredPerSecond)),
-		throughputP99: median(results.map((r) => r.throughput?.best?.latencyMs.p99)),
-		serverCpuUsPerDelivery: median(results.map((r) => r.throughput?.best?.serverCpuUsPerDelivery)),
+		throughput: throughputMedians(results.map((r) => r.throughput)),
+		signal: throughputMedians(results.map((r) => r.signalThroughput)),
 		idleWakes: median(results.map((r) => r.idle?.wakes)),
 		restartRecoveryMs: median(restarts.map((r) => r.recoveryMs)),
 		/** The worst round: one flicker anywhere is one too many. */
@@ -58,12 +58,24 @@ export function medians(name: string, runs: Runs, settings: Settings) {
 }
 export type Medians = ReturnType<typeof medians>;
 
-/** The `SUMMARY` line's figures (the first six as before presence 1.1). */
+/** (c) or (g) over rounds. */
+function throughputMedians(rounds: (ThroughputResult | null)[]) {
+	const of = (get: (t: ThroughputResult) => number) => median(rounds.map((t) => (t ? get(t) : null)));
+	return {
+		fixedCpuUsPerDelivery: of((t) => t.fixedCpuUsPerDelivery),
+		fixedP99: of((t) => t.fixedP99),
+		perServerSecond: of((t) => t.deliveredPerServerSecond),
+		perSecond: of((t) => t.deliveredPerSecond),
+		saturatedP99: of((t) => t.saturatedP99),
+	};
+}
+
+/** The `SUMMARY` line's figures (the first six as before presence 1.1, the last three since signals). */
 export function summary(m: Record<string, Medians>) {
 	const { ours, bare, partyserver } = m;
 	return {
-		throughputVsBare: ratio(ours?.throughput, bare?.throughput),
-		throughputVsPartyserver: ratio(ours?.throughput, partyserver?.throughput),
+		throughputVsBare: ratio(ours?.throughput.perServerSecond, bare?.throughput.perServerSecond),
+		throughputVsPartyserver: ratio(ours?.throughput.perServerSecond, partyserver?.throughput.perServerSecond),
 		p99VsBare: ratio(ours?.fanout.p99, bare?.fanout.p99),
 		p99Ms: ours?.fanout.p99 ?? null,
 		bytesPerSocket: ours?.bytesPerSocket ?? null,
@@ -73,6 +85,9 @@ export function summary(m: Record<string, Medians>) {
 		bytesPerSocketVsBare: ratio(ours?.batchedBytesPerSocket, bare?.batchedBytesPerSocket),
 		restartRecoveryMs: ours?.restartRecoveryMs ?? null,
 		restartFlicker: ours?.restartFlicker ?? null,
+		signalThroughputVsBare: ratio(ours?.signal.perServerSecond, bare?.signal.perServerSecond),
+		signalP99VsBare: ratio(ours?.signal.fixedP99, bare?.signal.fixedP99),
+		cpuPerDeliveryVsBare: ratio(ours?.throughput.fixedCpuUsPerDelivery, bare?.throughput.fixedCpuUsPerDelivery),
 	};
 }
 
@@ -98,6 +113,7 @@ function rows(settings: Settings): Row[] {
 		});
 	}
 	const batched = settings.batchedJoinSockets;
+	const fixed = `${settings.fixedRate} msg/s`;
 	list.push(
 		{ label: `(a) connect+register ${batched}, batched presence: ms`, get: (x) => x.batchedJoinMs, digits: 0 },
 		{
@@ -114,8 +130,28 @@ function rows(settings: Settings): Row[] {
 			get: (x) => (x.fanout.lost === null ? null : x.fanout.lost + (x.fanout.duplicated ?? 0)),
 			digits: 0,
 		},
-		{ label: "(c) throughput, deliveries/s at p99 ≤ 250 ms", get: (x) => x.throughput, digits: 0 },
-		{ label: "(c) server CPU µs per delivery (at that step)", get: (x) => x.serverCpuUsPerDelivery, digits: 2 },
+		{ label: `(c) at ${fixed}: server CPU µs per delivery`, get: (x) => x.throughput.fixedCpuUsPerDelivery, digits: 2 },
+		{ label: `(c) at ${fixed}: p99 ms`, get: (x) => x.throughput.fixedP99, digits: 1 },
+		{
+			label: "(c) throughput, saturated: deliveries per server second",
+			get: (x) => x.throughput.perServerSecond,
+			digits: 0,
+		},
+		{ label: "(c) throughput, saturated: deliveries/s (wall clock)", get: (x) => x.throughput.perSecond, digits: 0 },
+		{ label: "(c) saturated: p99 ms", get: (x) => x.throughput.saturatedP99, digits: 1 },
+		{
+			label: `(g) signals at ${fixed}: server CPU µs per delivery`,
+			get: (x) => x.signal.fixedCpuUsPerDelivery,
+			digits: 2,
+		},
+		{ label: `(g) signals at ${fixed}: p99 ms`, get: (x) => x.signal.fixedP99, digits: 1 },
+		{
+			label: "(g) throughput, saturated: deliveries per server second",
+			get: (x) => x.signal.perServerSecond,
+			digits: 0,
+		},
+		{ label: "(g) throughput, saturated: deliveries/s (wall clock)", get: (x) => x.signal.perSecond, digits: 0 },
+		{ label: "(g) saturated: p99 ms", get: (x) => x.signal.saturatedP99, digits: 1 },
 		{ label: "(d) idle: room wake-ups", get: (x) => x.idleWakes, digits: 0 },
 		{ label: "(e) memory per socket, bytes (RSS growth)", get: (x) => x.bytesPerSocket, digits: 0 },
 		{ label: `(e) memory per socket, ${batched} batched, bytes`, get: (x) => x.batchedBytesPerSocket, digits: 0 },

@@ -12,9 +12,9 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import type { Protocol, Target } from "./load/clients.ts";
+import { runCoreRound } from "./load/core-round.ts";
 import { runJoinModes } from "./load/join-modes.ts";
 import { runRestart } from "./load/restart.ts";
-import { runServer } from "./load/scenarios.ts";
 import { FULL, QUICK, type Settings } from "./load/settings.ts";
 import { type Medians, medians, type Runs, summary, table } from "./report.ts";
 import { REPO_ROOT, type RunningServer, type ServerKind, sleep, startServer } from "./servers/launch.ts";
@@ -37,7 +37,7 @@ const SERVERS: Record<string, ServerSpec> = {
 		kind: { type: "wrangler", config: "bench/servers/bare/wrangler.toml" },
 		protocol: "bare",
 		path: (room) => `/rooms/${room}/ws`,
-		about: "a Durable Object relaying frames with send(), nothing else",
+		about: "a Durable Object relaying frames with send() to a cached socket list, nothing else",
 	},
 	partyserver: {
 		kind: { type: "wrangler", config: "bench/servers/partyserver/wrangler.toml" },
@@ -137,22 +137,35 @@ async function main(): Promise<void> {
 	);
 	if (settings.mode === "quick") {
 		log(
-			`quick mode: N=${settings.registerCounts.join("/")}, 1 round, idle ${settings.idleSeconds}s with pings every ${settings.pingEverySeconds}s for ${settings.idleServers.join("+")} only: numbers are indicative`,
+			`quick mode: N=${settings.registerCounts.join("/")}, ${settings.rounds} round(s), idle ${settings.idleSeconds}s with pings every ${settings.pingEverySeconds}s for ${settings.idleServers.join("+")} only: numbers are indicative`,
 		);
 	}
 	const runs: Runs = { scenarios: [], joinModes: [], restarts: [] };
 	const failures: string[] = [];
+	const failed = (label: string, error: unknown, output?: () => string) => {
+		const text = `${label}: ${(error as Error).stack ?? error}`;
+		failures.push(text);
+		log(`FAILED ${text}`);
+		const tail = output?.().slice(-3000);
+		if (tail) log(tail);
+	};
+	const start = async (name: string) => {
+		const spec = SERVERS[name] as ServerSpec;
+		const server = await startServer(name, spec.kind, { direct });
+		const target: Target = {
+			protocol: spec.protocol,
+			origin: server.origin,
+			roomUrl: (room) => `${server.wsOrigin}${spec.path(room)}`,
+		};
+		return { server, target };
+	};
 	/** Runs one part, logging how long it took; a failure is recorded and the run goes on. */
 	const attempt = async (label: string, part: () => Promise<void>, output?: () => string) => {
 		const started = performance.now();
 		try {
 			await part();
 		} catch (error) {
-			const text = `${label}: ${(error as Error).stack ?? error}`;
-			failures.push(text);
-			log(`FAILED ${text}`);
-			const tail = output?.().slice(-3000);
-			if (tail) log(tail);
+			failed(label, error, output);
 		}
 		log(`  ${label} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 		await sleep(500);
@@ -163,19 +176,14 @@ async function main(): Promise<void> {
 		label: string,
 		part: (server: RunningServer, target: Target) => Promise<unknown>,
 	) => {
-		const spec = SERVERS[name] as ServerSpec;
 		let server: RunningServer | undefined;
 		return attempt(
 			label,
 			async () => {
 				try {
-					server = await startServer(name, spec.kind, { direct });
-					const running = server;
-					await part(running, {
-						protocol: spec.protocol,
-						origin: running.origin,
-						roomUrl: (room) => `${running.wsOrigin}${spec.path(room)}`,
-					});
+					const up = await start(name);
+					server = up.server;
+					await part(up.server, up.target);
 				} finally {
 					await server?.stop();
 				}
@@ -186,14 +194,17 @@ async function main(): Promise<void> {
 	for (let round = 0; round < settings.rounds; round++) {
 		const order = servers.map((_, i) => servers[(i + round) % servers.length] as string);
 		const at = `round ${round + 1}/${settings.rounds}`;
+		if (groups.has("core")) {
+			log(`${at}: (a)-(e), (g) on ${order.join(", ")}`);
+			await runCoreRound(
+				order,
+				{ settings, round, log, start, failed: (label, error, server) => failed(label, error, server?.output) },
+				runs.scenarios,
+			);
+		}
 		for (const name of order) {
-			log(`${at}: ${name} (${SERVERS[name]?.about})`);
-			if (groups.has("core")) {
-				await withServer(name, `${name} (a)-(e)`, (server, target) =>
-					runServer(server, target, settings, round, log, runs.scenarios),
-				);
-			}
 			if (groups.has("joins") && settings.joinModeServers.includes(name)) {
+				log(`${at}: ${name} (${SERVERS[name]?.about})`);
 				await withServer(name, `${name} presence-mode joins`, (server, target) =>
 					runJoinModes(server, target, settings, round, log, runs.joinModes),
 				);
@@ -229,7 +240,7 @@ async function main(): Promise<void> {
 
 	const note =
 		settings.mode === "quick"
-			? `Quick mode (indicative only): N=${settings.registerCounts.join("/")}, 1 round, idle ${settings.idleSeconds} s with pings every ${settings.pingEverySeconds} s for ${settings.idleServers.join(" and ")} only.`
+			? `Quick mode (indicative only): N=${settings.registerCounts.join("/")}, ${settings.rounds} round(s), idle ${settings.idleSeconds} s with pings every ${settings.pingEverySeconds} s for ${settings.idleServers.join(" and ")} only.`
 			: `Full mode: ${settings.rounds} rounds, medians.`;
 	const path = direct
 		? "Workers servers reached directly on their workerd (not through wrangler dev's proxy)."

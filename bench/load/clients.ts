@@ -4,9 +4,9 @@
  * (`performance.now()`).
  *
  * - `rooms`: the project's protocol (ours, partyserver, Node `ws`): ConnectionEstablished, then
- *   Register → Registered; SendMessage → Message to the others.
- * - `bare`: the bare relay: open is registered; the SendMessage frame itself is relayed.
- * - `socketio`: Socket.IO events with acknowledgements.
+ *   Register → Registered; SendMessage → Message to the others, Signal → Signal to the others.
+ * - `bare`: the bare relay: open is registered; the SendMessage or Signal frame itself is relayed.
+ * - `socketio`: Socket.IO events (SendMessage with an acknowledgement, Signal without).
  *
  * Each payload is `{"k": message number, "t": send time in ms, "p": padding}`; a receiver reads
  * `k` and `t` without parsing the whole frame (same cost for every server).
@@ -18,6 +18,9 @@ import { isPong, type PresenceMode, serverEventOf } from "../../scripts/resuming
 
 export type Protocol = "rooms" | "bare" | "socketio";
 
+/** What a sender sends: a stored, acknowledged `SendMessage`, or an ephemeral `Signal`. */
+export type Traffic = "message" | "signal";
+
 /** Where deliveries go: receiver index, message number, send time from the payload. */
 export interface Sink {
 	delivery(receiver: number, key: number, sentAt: number): void;
@@ -26,7 +29,7 @@ export interface Sink {
 
 export interface Conn {
 	readonly index: number;
-	sendMessage(key: number, sentAt: number): void;
+	send(traffic: Traffic, key: number, sentAt: number): void;
 	/** A heartbeat `ping` (not for Socket.IO, which has its own). */
 	ping(): void;
 	readonly pongs: number;
@@ -37,8 +40,10 @@ export interface Conn {
 const PAD = "x".repeat(64);
 
 const ROOMS_MESSAGE = Buffer.from('{"eventType":"ServerEvent","event":"Message"');
+const ROOMS_SIGNAL = Buffer.from('{"eventType":"ServerEvent","event":"Signal"');
 const ROOMS_ERROR = Buffer.from('{"eventType":"ServerEvent","event":"Error"');
 const BARE_MESSAGE = Buffer.from('{"eventType":"ClientEvent","event":"SendMessage"');
+const BARE_SIGNAL = Buffer.from('{"eventType":"ClientEvent","event":"Signal"');
 
 function startsWith(data: Buffer, prefix: Buffer): boolean {
 	return data.length >= prefix.length && data.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
@@ -55,8 +60,12 @@ function readPayload(data: Buffer): { key: number; sentAt: number } | undefined 
 	return { key: Number(text.slice(k + 4, kEnd)), sentAt: Number(text.slice(t + 4, tEnd)) };
 }
 
-function sendFrame(key: number, sentAt: number): string {
-	return `{"eventType":"ClientEvent","event":"SendMessage","requestId":"m${key}","requestData":{"message":{"k":${key},"t":${sentAt},"p":"${PAD}"}}}`;
+/** A `SendMessage` or `Signal` frame; both carry a request id so that an error names the frame. */
+function sendFrame(traffic: Traffic, key: number, sentAt: number): string {
+	const payload = `{"k":${key},"t":${sentAt},"p":"${PAD}"}`;
+	return traffic === "message"
+		? `{"eventType":"ClientEvent","event":"SendMessage","requestId":"m${key}","requestData":{"message":${payload}}}`
+		: `{"eventType":"ClientEvent","event":"Signal","requestId":"s${key}","requestData":{"signal":${payload}}}`;
 }
 
 const WS_OPTIONS = { perMessageDeflate: false, handshakeTimeout: 30_000 } as const;
@@ -77,7 +86,7 @@ function openRooms(url: string, index: number, userId: string, sink: Sink, prese
 		let pongs = 0;
 		const conn: Conn = {
 			index,
-			sendMessage: (key, sentAt) => ws.send(sendFrame(key, sentAt)),
+			send: (traffic, key, sentAt) => ws.send(sendFrame(traffic, key, sentAt)),
 			ping: () => ws.send("ping"),
 			get pongs() {
 				return pongs;
@@ -85,7 +94,7 @@ function openRooms(url: string, index: number, userId: string, sink: Sink, prese
 			close: () => closeWs(ws),
 		};
 		ws.on("message", (data: Buffer) => {
-			if (startsWith(data, ROOMS_MESSAGE)) {
+			if (startsWith(data, ROOMS_MESSAGE) || startsWith(data, ROOMS_SIGNAL)) {
 				const payload = readPayload(data);
 				if (payload) sink.delivery(index, payload.key, payload.sentAt);
 				return;
@@ -127,7 +136,7 @@ function openBare(url: string, index: number, sink: Sink): Promise<Conn> {
 		let pongs = 0;
 		let open = false;
 		ws.on("message", (data: Buffer) => {
-			if (startsWith(data, BARE_MESSAGE)) {
+			if (startsWith(data, BARE_MESSAGE) || startsWith(data, BARE_SIGNAL)) {
 				const payload = readPayload(data);
 				if (payload) sink.delivery(index, payload.key, payload.sentAt);
 			} else if (isPong(data)) pongs++;
@@ -136,7 +145,7 @@ function openBare(url: string, index: number, sink: Sink): Promise<Conn> {
 			open = true;
 			resolve({
 				index,
-				sendMessage: (key, sentAt) => ws.send(sendFrame(key, sentAt)),
+				send: (traffic, key, sentAt) => ws.send(sendFrame(traffic, key, sentAt)),
 				ping: () => ws.send("ping"),
 				get pongs() {
 					return pongs;
@@ -160,12 +169,13 @@ function openSocketIo(origin: string, room: string, index: number, userId: strin
 			timeout: 30_000,
 		});
 		const noop = () => {};
-		socket.on("Message", (message: { message?: { k?: number; t?: number } }) => {
-			const payload = message.message;
+		const deliver = (payload: { k?: number; t?: number } | undefined) => {
 			if (payload && typeof payload.k === "number" && typeof payload.t === "number") {
 				sink.delivery(index, payload.k, payload.t);
 			}
-		});
+		};
+		socket.on("Message", (message: { message?: { k?: number; t?: number } }) => deliver(message.message));
+		socket.on("Signal", (signal: { signal?: { k?: number; t?: number } }) => deliver(signal.signal));
 		socket.once("connect_error", (error) => reject(error));
 		socket.once("connect", () => {
 			socket.emit("Register", { userId }, (reply: { error?: unknown }) => {
@@ -175,7 +185,11 @@ function openSocketIo(origin: string, room: string, index: number, userId: strin
 				}
 				resolve({
 					index,
-					sendMessage: (key, sentAt) => socket.emit("SendMessage", { message: { k: key, t: sentAt, p: PAD } }, noop),
+					send: (traffic, key, sentAt) => {
+						const payload = { k: key, t: sentAt, p: PAD };
+						if (traffic === "message") socket.emit("SendMessage", { message: payload }, noop);
+						else socket.emit("Signal", { signal: payload });
+					},
 					ping: () => {},
 					pongs: 0,
 					close: () =>

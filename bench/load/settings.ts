@@ -14,16 +14,17 @@ export interface Settings {
 	/** (b) messages per second from the one sender, seconds of sending (receivers: the last (a) run's sockets). */
 	fanoutRate: number;
 	fanoutSeconds: number;
-	/** (c) senders (receivers: the last (a) run's sockets); the ramp of total send rates (messages per second). */
+	/**
+	 * (c) and (g) senders (receivers: the last (a) run's sockets, and the other senders). `samples`
+	 * times: a step at a fixed total rate (messages per second), under every server's limit, for
+	 * CPU per delivery and p99 at the same load; then a step with `saturationWindow` deliveries
+	 * outstanding, whose delivered rate is the throughput. Each step lasts `stepSeconds`.
+	 */
 	throughputSenders: number;
-	rampStartRate: number;
-	rampFactor: number;
-	rampMaxSteps: number;
-	bisectSteps: number;
-	rampStepSeconds: number;
-	p99LimitMs: number;
-	/** A step with more lost deliveries than this fraction fails too. */
-	maxLossFraction: number;
+	fixedRate: number;
+	saturationWindow: number;
+	samples: number;
+	stepSeconds: number;
 	/** How long to wait for the last deliveries of a step before counting the rest as lost. */
 	drainTimeoutMs: number;
 	/**
@@ -63,13 +64,10 @@ export const FULL: Settings = {
 	fanoutRate: 5,
 	fanoutSeconds: 10,
 	throughputSenders: 10,
-	rampStartRate: 4,
-	rampFactor: 1.5,
-	rampMaxSteps: 12,
-	bisectSteps: 2,
-	rampStepSeconds: 4,
-	p99LimitMs: 250,
-	maxLossFraction: 0.01,
+	fixedRate: 4,
+	saturationWindow: 3000,
+	samples: 3,
+	stepSeconds: 3,
 	drainTimeoutMs: 5000,
 	heartbeatSeconds: 20,
 	idleSockets: 1000,
@@ -91,15 +89,13 @@ export const QUICK: Settings = {
 	registerCounts: [100, 200],
 	fanoutRate: 20,
 	fanoutSeconds: 3,
-	rampStartRate: 16,
-	rampFactor: 2,
-	rampMaxSteps: 7,
-	bisectSteps: 1,
-	rampStepSeconds: 1,
+	fixedRate: 20,
+	samples: 2,
+	stepSeconds: 1,
 	drainTimeoutMs: 1500,
 	idleSockets: 100,
-	idleSeconds: 10,
-	pingEverySeconds: 5,
+	idleSeconds: 6,
+	pingEverySeconds: 3,
 	idleServers: ["ours", "bare"],
 	batchedJoinSockets: 200,
 	countJoinSockets: 1000,

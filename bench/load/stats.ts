@@ -14,6 +14,11 @@ export class Samples {
 		this.#data[this.#length++] = value;
 	}
 
+	/** Appends all of another's samples. */
+	add(other: Samples): void {
+		for (const value of other.sorted()) this.push(value);
+	}
+
 	get length(): number {
 		return this.#length;
 	}

@@ -1,7 +1,7 @@
 /**
  * The room job that the peers (partyserver, Node `ws`, Socket.IO) do in the benchmark: a roster of
  * registered users (with tab counts) and a message sequence, answering the same frames as the
- * project's protocol for the events the benchmark uses (Register, SendMessage, close).
+ * project's protocol for the events the benchmark uses (Register, SendMessage, Signal, close).
  * What a typical peer implementation keeps: everything in memory, no storage, light validation.
  * Pure: no runtime APIs, so it runs in workerd and in Node alike.
  */
@@ -102,4 +102,9 @@ export function messageFrames(
 		frame: serverFrame("Message", { id, seq, from, message, sentAt }),
 		ack: serverFrame("MessageAck", { id, seq, sentAt }, requestId),
 	};
+}
+
+/** The `Signal` frame for a signal, encoded once: no seq, nothing kept, no reply. */
+export function signalFrame(from: { userId: string; name: string }, signal: unknown): string {
+	return serverFrame("Signal", { from, signal, sentAt: Date.now() });
 }

@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import { WebSocket, WebSocketServer } from "ws";
-import { MiniRoster, messageFrames, parseFrame, serverFrame } from "../mini-room.ts";
+import { MiniRoster, messageFrames, parseFrame, serverFrame, signalFrame } from "../mini-room.ts";
 
 interface Member {
 	connectionId: string;
@@ -112,6 +112,15 @@ function handle(room: NodeRoom, ws: WebSocket, member: Member, text: string): vo
 		const out = messageFrames(room.roster, sender, requestData.message, requestId, randomUUID());
 		ws.send(out.ack);
 		broadcast(room, out.frame, ws);
+		return;
+	}
+	if (frame.event === "Signal") {
+		const sender = member.identity;
+		if (!sender) {
+			ws.send(serverFrame("Error", { code: "NOT_REGISTERED", message: "Register first" }, requestId));
+			return;
+		}
+		broadcast(room, signalFrame(sender, requestData.signal), ws);
 		return;
 	}
 	ws.send(serverFrame("Error", { code: "UNKNOWN_EVENT", message: frame.event }, requestId));

@@ -2,14 +2,15 @@
  * The partyserver peer: a room built the way partyserver's README shows (a hibernating `Server`,
  * `onConnect`/`onMessage`/`onClose`, `this.broadcast`), doing the same job as the real Room for
  * the benchmark's events: Register (roster, `Registered`, `UserJoined`), SendMessage (`MessageAck`
- * to the sender, `Message` to the others) and close (`UserLeft`). Each connection's identity is
+ * to the sender, `Message` to the others), Signal (`Signal` to the others, nothing kept, no reply)
+ * and close (`UserLeft`). Each connection's identity is
  * its partyserver state (kept in the hibernation attachment); the roster is rebuilt in `onStart`.
  * Heartbeats are answered by the runtime, as in the real Room.
  *
  * In rooms whose name starts with `idle-` it prints one `BENCH_WAKE` line each time its code runs.
  */
 import { type Connection, routePartykitRequest, Server } from "partyserver";
-import { MiniRoster, messageFrames, parseFrame, serverFrame } from "../mini-room.ts";
+import { MiniRoster, messageFrames, parseFrame, serverFrame, signalFrame } from "../mini-room.ts";
 
 interface Identity {
 	userId: string;
@@ -73,13 +74,17 @@ export class PartyRoom extends Server {
 			this.broadcast(serverFrame(joined ? "UserJoined" : "UserUpdated", { user }), [connection.id]);
 			return;
 		}
-		if (frame.event === "SendMessage") {
+		if (frame.event === "SendMessage" || frame.event === "Signal") {
 			const sender = connection.state;
 			if (!sender) {
 				connection.send(serverFrame("Error", { code: "NOT_REGISTERED", message: "Register first" }, requestId));
 				return;
 			}
 			const from = { userId: sender.userId, name: sender.name };
+			if (frame.event === "Signal") {
+				this.broadcast(signalFrame(from, requestData.signal), [connection.id]);
+				return;
+			}
 			const out = messageFrames(this.#roster, from, requestData.message, requestId, crypto.randomUUID());
 			connection.send(out.ack);
 			this.broadcast(out.frame, [connection.id]);

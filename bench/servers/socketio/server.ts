@@ -2,7 +2,8 @@
  * The Socket.IO peer: one process, Socket.IO rooms (`socket.join`, `socket.to(room).emit`), the
  * same job as the real Room for the benchmark's events, as Socket.IO events with acknowledgements
  * instead of request ids: `Register {userId}` → ack `{self, users}` and `UserJoined` to the room;
- * `SendMessage {message}` → ack `{id, seq, sentAt}` and `Message` to the room; disconnect → `UserLeft`.
+ * `SendMessage {message}` → ack `{id, seq, sentAt}` and `Message` to the room; `Signal {signal}` →
+ * `Signal` to the room, nothing kept, no acknowledgement; disconnect → `UserLeft`.
  * WebSocket transport only, no compression. Listens on 127.0.0.1:PORT (argv[2]), prints `LISTENING`.
  */
 import { randomUUID } from "node:crypto";
@@ -63,6 +64,13 @@ io.on("connection", (socket) => {
 		};
 		ack({ id: message.id, seq: message.seq, sentAt: message.sentAt });
 		socket.to(room).emit("Message", message);
+	});
+
+	socket.on("Signal", (data: { signal?: unknown }) => {
+		// unregistered: dropped, as there is no acknowledgement to carry the error
+		if (!identity) return;
+		const from = { userId: identity.userId, name: identity.name };
+		socket.to(room).emit("Signal", { from, signal: data?.signal, sentAt: Date.now() });
 	});
 
 	socket.on("disconnect", () => {

@@ -1,0 +1,62 @@
+/**
+ * What the kernel says a server process did during a step: its CPU time (utime + stime from
+ * /proc/PID/stat, 10 ms ticks), and how long its busiest thread waited for a CPU while it could
+ * have run (the run-queue wait in /proc/PID/task/TID/schedstat, in ns). On a machine shared with
+ * other work, the second is the time the server lost to the others: subtracting it from a step's
+ * length leaves the time the server had, whatever it did with it (ran, waited for storage or for
+ * input), so a rate over that time does not move with the machine's other load.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+
+/** CPU seconds used so far by some processes (all threads). */
+export function cpuSeconds(pids: number[]): number {
+	let ticks = 0;
+	for (const pid of pids) {
+		try {
+			const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+			const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+			ticks += Number(fields[11]) + Number(fields[12]);
+		} catch {
+			// gone
+		}
+	}
+	return ticks / 100;
+}
+
+/** Per thread: nanoseconds run and waited on a run queue so far. */
+export type ThreadTimes = Map<string, { runNs: number; waitNs: number }>;
+
+export function threadTimes(pids: number[]): ThreadTimes {
+	const times: ThreadTimes = new Map();
+	for (const pid of pids) {
+		let tids: string[];
+		try {
+			tids = readdirSync(`/proc/${pid}/task`);
+		} catch {
+			continue;
+		}
+		for (const tid of tids) {
+			try {
+				const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ");
+				times.set(`${pid}/${tid}`, { runNs: Number(run), waitNs: Number(wait) });
+			} catch {
+				// the thread ended
+			}
+		}
+	}
+	return times;
+}
+
+/** Between two readings: the run-queue wait (s) of the thread that ran the most. */
+export function busiestThreadWait(before: ThreadTimes, after: ThreadTimes): number {
+	let most = -1;
+	let waitNs = 0;
+	for (const [tid, end] of after) {
+		const start = before.get(tid) ?? { runNs: 0, waitNs: 0 };
+		if (end.runNs - start.runNs > most) {
+			most = end.runNs - start.runNs;
+			waitNs = end.waitNs - start.waitNs;
+		}
+	}
+	return waitNs / 1e9;
+}

@@ -1,0 +1,66 @@
+/**
+ * Per-message bookkeeping of the load generator: every message sent and every delivery, by
+ * message number, so that lost and duplicated deliveries are counted exactly; latency is receive
+ * time minus the send time carried in the payload (one process, one clock).
+ */
+import { performance } from "node:perf_hooks";
+import { sleep } from "../servers/launch.ts";
+import type { Sink } from "./clients.ts";
+import { Samples } from "./stats.ts";
+
+/** One phase's deliveries (a fan-out run or one throughput step). */
+export class Phase {
+	readonly latencies = new Samples();
+	delivered = 0;
+	duplicated = 0;
+	expected = 0;
+	lastDeliveryAt = 0;
+}
+
+/** Tracks every message sent and every delivery, by message number. */
+export class Tracker implements Sink {
+	readonly #messages: { phase: Phase; seen: Uint8Array }[] = [];
+	#phase = new Phase();
+	unknown = 0;
+	errors: string[] = [];
+
+	begin(): Phase {
+		this.#phase = new Phase();
+		return this.#phase;
+	}
+
+	/** A new message that `receivers` sockets (indices below `sockets`) should get. */
+	next(sockets: number, receivers: number): number {
+		this.#phase.expected += receivers;
+		this.#messages.push({ phase: this.#phase, seen: new Uint8Array(sockets) });
+		return this.#messages.length - 1;
+	}
+
+	delivery(receiver: number, key: number, sentAt: number): void {
+		const now = performance.now();
+		const message = this.#messages[key];
+		if (!message) {
+			this.unknown++;
+			return;
+		}
+		const { phase, seen } = message;
+		if (seen[receiver]) {
+			phase.duplicated++;
+			return;
+		}
+		seen[receiver] = 1;
+		phase.delivered++;
+		phase.latencies.push(now - sentAt);
+		phase.lastDeliveryAt = now;
+	}
+
+	error(_receiver: number, text: string): void {
+		if (this.errors.length < 20) this.errors.push(text);
+	}
+
+	/** Waits until every expected delivery of the phase has arrived, or the timeout. */
+	async drain(phase: Phase, timeoutMs: number): Promise<void> {
+		const deadline = performance.now() + timeoutMs;
+		while (phase.delivered < phase.expected && performance.now() < deadline) await sleep(20);
+	}
+}
