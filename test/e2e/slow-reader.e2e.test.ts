@@ -82,7 +82,11 @@ describe("a peer that does not read", () => {
 		tcp(slow).resume();
 		expect(await slow.waitForClose(WAIT_MS)).toEqual({ code: CloseCodes.tooSlow, reason: "too slow" });
 
-		// Nothing broadcast after its leave reached it, and it never heard of its own leave.
+		// Nothing broadcast after its leave reached it, and it never heard of its own leave: one more
+		// message after the leave makes that check hold something whatever the flood's timing.
+		const after = await senders[0]?.request("SendMessage", { message: "after the leave" }, WAIT_MS);
+		expect(after?.event).toBe("MessageAck");
+		await observer.next("Message", (frame) => frame.data.message === "after the leave", WAIT_MS);
 		await observer.settle(WAIT_MS);
 		const afterLeave = observer.frames.slice(observer.frames.indexOf(left) + 1);
 		const sentAfter = seqsOf(afterLeave.filter((frame): frame is FrameOf<"Message"> => frame.event === "Message"));
