@@ -39,10 +39,12 @@ export function parseClientFrame(text: string): ParsedFrame {
 	return parseClientValue(value);
 }
 
-export function parseClientValue(value: unknown): ParsedFrame {
-	const bad = (message: string, requestId?: string, code: ErrorCode = ErrorCodes.BAD_REQUEST): ParsedFrame =>
-		requestId === undefined ? { ok: false, code, message } : { ok: false, code, message, requestId };
+/** A refusal, echoing `requestId` when the frame carried a valid one. Module level: every frame passes here. */
+function bad(message: string, requestId?: string, code: ErrorCode = ErrorCodes.BAD_REQUEST): ParsedFrame {
+	return requestId === undefined ? { ok: false, code, message } : { ok: false, code, message, requestId };
+}
 
+export function parseClientValue(value: unknown): ParsedFrame {
 	if (!isJsonObject(value)) return bad("frame must be a JSON object");
 
 	let requestId: string | undefined;

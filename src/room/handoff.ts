@@ -27,6 +27,8 @@ const VerifiedIdentitySchema = v.strictObject({
  * is taken out of the URL; the room never needs it.
  */
 export function withVerifiedIdentity(request: Request, identity: VerifiedIdentity | undefined): Request {
+	// Nothing to take out and nothing to add (no query, no such header): no copy per upgrade.
+	if (!identity && !request.url.includes("?") && !request.headers.has(VERIFIED_IDENTITY_HEADER)) return request;
 	const url = new URL(request.url);
 	url.searchParams.delete("token");
 	const forwarded = new Request(url, request);
