@@ -106,7 +106,7 @@ export class Room extends DurableObject<Env> {
 
 	override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
 		this.#handleFrame(ws, data);
-		await this.#planAlarmOrLog("webSocketMessage");
+		await this.#planAlarm().catch((error: unknown) => this.#logFailure("webSocketMessage", error));
 	}
 
 	override async webSocketClose(ws: WebSocket, code: number, reason: string, wasClean: boolean): Promise<void> {
@@ -287,14 +287,6 @@ export class Room extends DurableObject<Env> {
 			now: clock.now(),
 			backstopMs: this.#settings.idleSweepSeconds * 1000,
 		});
-	}
-
-	async #planAlarmOrLog(entryPoint: string): Promise<void> {
-		try {
-			await this.#planAlarm();
-		} catch (error) {
-			this.#logFailure(entryPoint, error);
-		}
 	}
 
 	#logFailure(entryPoint: string, error: unknown): void {
