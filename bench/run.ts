@@ -1,8 +1,9 @@
 /**
  * `npm run bench [-- --quick] [-- --servers ours,bare] [-- --rounds N] [-- --scenarios core,joins,restart]`
  *
- * Starts each server on loopback in turn (interleaved: every round runs every server, in an order
- * rotated by one each round), drives it with the load generator in this process, prints a
+ * Starts the servers on loopback (every round runs every server, in an order rotated by one each
+ * round; within a round the delivery steps of all servers take turns, see load/core-round.ts),
+ * drives them with the load generator in this process, prints a
  * Markdown table of medians with the ratios ours/bare and ours/partyserver, writes
  * bench/results/latest.json, and ends stdout with one `SUMMARY {...}` line.
  * Progress goes to stderr. See bench/README.md for the scenarios and every setting.
