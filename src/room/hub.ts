@@ -159,11 +159,14 @@ export class Hub {
 		connection.markClosed();
 	}
 
-	/** Ends the leave graces due at `now`; returns when the next one ends, if any. */
-	expireGrace(now: number): number | undefined {
-		const { presence } = this.#state;
-		presence.expire(now);
-		return presence.nextDeadline();
+	/** Ends the leave graces due at `now`: the others hear then what a close would have told them. */
+	expireGrace(now: number): void {
+		this.#state.presence.expire(now);
+	}
+
+	/** When the next leave grace ends, if any: what the room's alarm waits for. */
+	nextGraceDeadline(): number | undefined {
+		return this.#state.presence.nextDeadline();
 	}
 
 	/** Sends one encoded frame to every registered connection but `except`. */

@@ -281,9 +281,10 @@ export class Room extends DurableObject<Env> {
 	/** Keeps the one alarm at the earlier of the reaper's backstop and the next grace's end. */
 	async #planAlarm(): Promise<void> {
 		const { hub } = this.#state;
+		// Every caller has just ended the graces that were due (catchUp, or the alarm itself).
 		await this.#alarm.plan({
 			live: hub.size > 0,
-			graceDeadline: hub.expireGrace(clock.now()),
+			graceDeadline: hub.nextGraceDeadline(),
 			now: clock.now(),
 			backstopMs: this.#settings.idleSweepSeconds * 1000,
 		});
