@@ -18,7 +18,7 @@ export const ClientErrorCodes = {
 } as const;
 export type ClientErrorCode = (typeof ClientErrorCodes)[keyof typeof ClientErrorCodes];
 
-/** A refusal that only HTTP carries: the token does not grant this room (the room's users page says so). */
+/** A refusal that only HTTP carries: the token does not grant this room, or the page's origin is not allowed. */
 export type RefusalCode = Extract<HttpErrorCode, "FORBIDDEN">;
 
 export class RoomError extends Error {

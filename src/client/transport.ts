@@ -40,8 +40,10 @@ export interface TransportHandlers {
 	/** A frame other than `pong`. */
 	frame: (data: unknown) => void;
 	close: (code: number, reason: string) => void;
-	/** A connection attempt failed; it is retried. */
-	failed: (detail: string) => void;
+	/** A connection attempt failed; it is retried. `reason`: why the room last said it turns us away for now. */
+	failed: (detail: string, reason: RoomError | undefined) => void;
+	/** The room says why it turns us away for now (full, too many connections): retried. */
+	turnedAway: (reason: RoomError) => void;
 	/** The room refuses us for good (401, 403): retrying cannot help. */
 	refused: (error: RoomError) => void;
 }
@@ -177,13 +179,18 @@ export class RoomTransport {
 	};
 
 	#onError = (event: Event): void => {
+		const known = this.#refusals.passing;
 		this.#handlers.failed(
 			"message" in event && typeof event.message === "string" ? event.message : "connection failed",
+			known,
 		);
 		const socket = this.#socket;
 		void this.#refusals.failed().then((refusal) => {
 			// Unless the socket was replaced or stopped meanwhile.
-			if (refusal && socket !== undefined && this.#socket === socket) this.#handlers.refused(refusal);
+			if (!refusal || socket === undefined || this.#socket !== socket) return;
+			if (refusal.final) this.#handlers.refused(refusal.error);
+			// This attempt was already reported with the reason known then; a new reason is news.
+			else if (refusal.error.code !== known?.code) this.#handlers.turnedAway(refusal.error);
 		});
 	};
 }

@@ -79,15 +79,16 @@ export class Room extends DurableObject<Env> {
 
 	override async fetch(request: Request): Promise<Response> {
 		try {
-			if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
-				return httpErrorResponse("UPGRADE_REQUIRED", "this endpoint takes WebSocket upgrades only");
-			}
 			// Ghosts are let go of first, so that they do not hold places in a full room.
 			this.#catchUp(clock.now());
 			const verified = readVerifiedIdentity(request);
 			// Synchronous from the check to the accept: no other upgrade can fall in between.
 			const refused = upgradeRefusal(this.#state.hub, this.#settings, verified);
 			if (refused) return refused;
+			// Asked without an upgrade (the client library asking why it is refused): nothing refuses it now.
+			if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+				return httpErrorResponse("UPGRADE_REQUIRED", "this endpoint takes WebSocket upgrades only");
+			}
 			// A room with a connection is a room in use: it gets its tables (reads alone create none).
 			this.#state.store.prepare();
 			const pair = new WebSocketPair();

@@ -25,6 +25,16 @@ export const app = new Hono<AppEnv>();
 
 app.get("/health", (c) => c.json({ ok: true }));
 
+const isUpgrade = (c: Context) => c.req.header("Upgrade")?.toLowerCase() === "websocket";
+
+/** A page on another origin may read why its socket is refused: an error body, nothing of the room's. */
+app.use("/rooms/:room/ws", async (c, next) => {
+	await next();
+	if (isUpgrade(c)) return;
+	c.res = new Response(c.res.body, c.res);
+	c.res.headers.set("Access-Control-Allow-Origin", "*");
+});
+
 /**
  * Every room route: the name is checked before anything reaches a room. Read from the path
  * itself so that an empty or undecodable name is a BAD_ROOM, not a missing route.
@@ -61,15 +71,17 @@ app.use("/rooms/*", async (c, next) => {
 	await next();
 });
 
+/**
+ * The upgrade. Without `Upgrade: websocket` the same checks run and the first refusal an upgrade
+ * would get is the answer (`426` only when there is none): a browser's WebSocket hides the
+ * upgrade's status, so the client library asks this way why its attempts fail.
+ */
 app.get("/rooms/:room/ws", async (c) => {
-	if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
-		return httpErrorResponse("UPGRADE_REQUIRED", "this endpoint needs a WebSocket upgrade (Upgrade: websocket)");
-	}
 	const origin = c.req.header("Origin");
 	if (!originAllowed(origin, readAccess(c.env).allowedOrigins)) {
 		return httpErrorResponse("FORBIDDEN", `origin ${origin} is not allowed`);
 	}
-	// The room decides ROOM_FULL before accepting; its answer, 101 or error, goes back unchanged.
+	// The room decides ROOM_FULL and TOO_MANY_CONNECTIONS; its answer, 101 or error, goes back unchanged.
 	return roomStub(c.env, c.get("room")).fetch(withVerifiedIdentity(c.req.raw, c.get("identity")));
 });
 

@@ -1,10 +1,10 @@
 /**
- * A room that keeps refusing the socket: the client asks its users page why (refusal-check.ts),
- * stops for good on 401 and 403 with the room's own code, and keeps retrying otherwise, asking
- * again only now and then.
+ * A room that keeps refusing the socket: the client asks the socket's URL over HTTP why
+ * (refusal-check.ts), stops for good on 401 and 403 with the room's own code, reports a full room
+ * or too many connections as such while it keeps retrying, and asks again only now and then.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { usersUrlFor } from "../../src/client/refusal-check";
+import { askUrlFor } from "../../src/client/refusal-check";
 import { FakeSocket } from "./fake-socket";
 import { settle, startClient } from "./harness";
 
@@ -22,7 +22,7 @@ function roomAnswering(status: number, code = "UNAUTHORIZED") {
 		urls.push(url);
 		return {
 			status,
-			json: async () => (status === 200 ? { users: [] } : { error: { code, message: `the room says ${code}` } }),
+			json: async () => ({ error: { code, message: `the room says ${code}` } }),
 		};
 	};
 	return { urls, fetch };
@@ -41,14 +41,14 @@ describe("a refused socket", () => {
 		await expect(connected).rejects.toMatchObject({ code, message: `the room says ${code}` });
 		expect(recorded.errors.map((error) => error.code)).toEqual(["CONNECTION_FAILED", code]);
 		expect(recorded.client.state).toBe("closed");
-		expect(room.urls).toEqual(["http://rooms.test/rooms/lobby/users?token=t0k"]);
+		expect(room.urls).toEqual(["http://rooms.test/rooms/lobby/ws?token=t0k"]);
 		const sockets = FakeSocket.instances.length;
 		await settle(60_000);
 		expect(FakeSocket.instances.length).toBe(sockets);
 	});
 
-	it("is retried while the room answers over HTTP (full, too many connections, an origin), asking now and then", async () => {
-		const room = roomAnswering(200);
+	it("is retried while the room admits us over HTTP (426: the network failed), asking now and then", async () => {
+		const room = roomAnswering(426, "UPGRADE_REQUIRED");
 		const recorded = startClient({ fetch: room.fetch, backoff: { baseMs: 100, maxMs: 100 } });
 		recorded.client.connect().catch(() => {});
 		for (let attempt = 1; attempt <= 6; attempt++) {
@@ -57,12 +57,42 @@ describe("a refused socket", () => {
 			await settle(100);
 		}
 		expect(recorded.client.state).toBe("connecting");
-		expect(recorded.errors.every((error) => error.code === "CONNECTION_FAILED")).toBe(true);
+		expect(recorded.errors.map((error) => error.code)).toEqual(Array(6).fill("CONNECTION_FAILED"));
 		// After the first failure, then every third.
 		expect(room.urls).toHaveLength(3);
 		FakeSocket.latest().accept();
 		await recorded.client.close();
 	});
+
+	it.each([
+		[503, "ROOM_FULL"],
+		[429, "TOO_MANY_CONNECTIONS"],
+	])(
+		"answered %i is reported as %s on every failed attempt, retried, and forgotten once a socket opens",
+		async (status, code) => {
+			const room = roomAnswering(status, code);
+			const recorded = startClient({ fetch: room.fetch, backoff: { baseMs: 100, maxMs: 100 } });
+			recorded.client.connect().catch(() => {});
+			for (let attempt = 1; attempt <= 4; attempt++) {
+				await settle();
+				FakeSocket.latest().refuse();
+				await settle(100);
+			}
+			expect(recorded.client.state).toBe("connecting");
+			// The first failure before the room was asked; then its reason, once per attempt.
+			expect(recorded.errors.map((error) => error.code)).toEqual(["CONNECTION_FAILED", code, code, code, code]);
+			expect(recorded.errors.at(-1)?.message).toBe(`the room says ${code}; retrying`);
+			FakeSocket.latest().accept();
+			await settle();
+			// A later drop and failed attempt is the network's again until the room is asked.
+			const errorsBefore = recorded.errors.length;
+			FakeSocket.latest().drop();
+			await settle(100);
+			FakeSocket.latest().refuse();
+			expect(recorded.errors[errorsBefore]?.code).toBe("CONNECTION_FAILED");
+			await recorded.client.close().catch(() => {});
+		},
+	);
 
 	it("is not asked about when the network fails too", async () => {
 		const recorded = startClient({
@@ -79,11 +109,11 @@ describe("a refused socket", () => {
 	});
 });
 
-describe("the users page of a socket URL", () => {
-	it("keeps the host, the room and the token", () => {
-		expect(usersUrlFor("wss://rooms.example.com/rooms/a.b/ws?token=x")).toBe(
-			"https://rooms.example.com/rooms/a.b/users?token=x",
+describe("the URL asked over HTTP", () => {
+	it("is the socket's, over http(s), with the host, the room and the token", () => {
+		expect(askUrlFor("wss://rooms.example.com/rooms/a.b/ws?token=x")).toBe(
+			"https://rooms.example.com/rooms/a.b/ws?token=x",
 		);
-		expect(usersUrlFor("ws://127.0.0.1:8787/rooms/lobby/ws")).toBe("http://127.0.0.1:8787/rooms/lobby/users");
+		expect(askUrlFor("ws://127.0.0.1:8787/rooms/lobby/ws")).toBe("http://127.0.0.1:8787/rooms/lobby/ws");
 	});
 });

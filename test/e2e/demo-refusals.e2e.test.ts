@@ -1,29 +1,32 @@
 /**
  * The demo page against the secured `wrangler dev`, when the room refuses it: without a token it
  * says the room needs one, with a token for another room that the token does not allow it, and
- * then it stops trying. A refusal only the upgrade knows (here: the page's origin is not in
- * ALLOWED_ORIGINS) cannot be told apart by a browser; the page keeps trying and says so.
+ * then it stops trying; in a full room it says the room is full, keeps trying, and gets in once a
+ * place frees. The page's own origin outside ALLOWED_ORIGINS cannot be asked about (a same-origin
+ * GET carries no `Origin`): the page keeps trying and says it cannot reach the room.
  */
 import type { Page } from "playwright-core";
 import { describe, expect, inject, it } from "vitest";
 import { randomRoom } from "../support/client";
 import { roomToken } from "../support/tokens";
 import { chromiumInstalled } from "./chromium";
-import { WAIT_MS } from "./clients";
+import { connect, WAIT_MS } from "./clients";
 import { demoPagesForFile, waitForState } from "./demo-pages";
 
 const pages = demoPagesForFile();
 
 /** The demo page of the secured server, as alice in a fresh room, and every socket it opens. */
-async function openSecured(token: string | undefined): Promise<{ page: Page; sockets: () => number; room: string }> {
-	const room = randomRoom();
+async function openSecured(
+	token: string | undefined,
+	{ room = randomRoom(), origin = inject("securedUrl") } = {},
+): Promise<{ page: Page; sockets: () => number; room: string }> {
 	const page = await (await pages.newContext()).newPage();
 	let opened = 0;
 	page.on("websocket", () => {
 		opened += 1;
 	});
 	const query = new URLSearchParams({ room, user: "alice", ...(token ? { token } : {}) });
-	await page.goto(`${inject("securedUrl")}/?${query}`);
+	await page.goto(`${origin}/?${query}`);
 	return { page, sockets: () => opened, room };
 }
 
@@ -48,7 +51,26 @@ describe.skipIf(!chromiumInstalled())("the demo page, refused", () => {
 		await waitForState(page, "closed");
 	});
 
-	it("keeps trying when only the upgrade refuses it (an origin not allowed), and says it cannot reach the room", async () => {
+	it("in a full room says that it is full, keeps trying, and gets in once a place frees", async () => {
+		const room = randomRoom();
+		const asUser = async (sub: string) => ({ server: "secured" as const, query: { token: await roomToken({ sub }) } });
+		const [bob] = await Promise.all([connect(room, await asUser("bob")), connect(room, await asUser("carol"))]);
+		await connect(room, await asUser("dave"));
+		const { page, sockets } = await openSecured(await roomToken({ sub: "alice" }), {
+			room,
+			origin: inject("securedAllowedUrl"),
+		});
+		expect(await noticeFor(page, "ROOM_FULL")).toMatch(/^The room is full; trying again/);
+		await expect.poll(sockets, { timeout: WAIT_MS }).toBeGreaterThan(1);
+		expect(await page.getAttribute("#status", "data-state")).toBe("connecting");
+
+		bob?.ws.close(1000, "making room");
+		// The next attempt comes after the client's backoff (1 s, doubling, jittered).
+		await waitForState(page, "registered", 3 * WAIT_MS);
+		expect(await page.getAttribute("#notice", "data-code")).toBe("");
+	});
+
+	it("keeps trying when only the upgrade refuses it (its own origin not allowed), and says it cannot reach the room", async () => {
 		const { page, sockets } = await openSecured(await roomToken({ sub: "alice" }));
 		expect(await noticeFor(page, "CONNECTION_FAILED")).toMatch(/^Cannot reach the room; trying again/);
 		await expect.poll(sockets, { timeout: WAIT_MS }).toBeGreaterThan(1);
