@@ -2,7 +2,9 @@
  * `useRoom` in Chromium against the real `wrangler dev`: StrictMode's double mount keeps one
  * socket, unmounting closes it (and leaves the room), a cut link reconnects and resumes, and
  * messages arriving while the component re-renders constantly show once each, in `seq` order,
- * after the room's history. The page is page.ts, served by page-server.ts.
+ * after the room's history. Under a `RoomProvider`, `useRoom()` and `useSignal(handler)` in
+ * different children share its one socket; outside one, `useRoom()` throws. The page is page.ts,
+ * served by page-server.ts.
  */
 import type { Page, WebSocket as PageSocket } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
@@ -26,20 +28,41 @@ interface MountedRoom {
 	sockets: PageSocket[];
 }
 
-async function mountRoom(options: UseRoomOptions, settings: MountSettings): Promise<MountedRoom> {
+/** The page, loaded, with nothing mounted yet. */
+async function openPage(): Promise<MountedRoom> {
 	const context = await pages.newContext();
 	const page = await context.newPage();
 	const errors = collectErrors(page);
 	const sockets: PageSocket[] = [];
 	page.on("websocket", (socket) => sockets.push(socket));
 	await page.goto(server.url);
-	await page.evaluate(
+	return { page, errors, sockets };
+}
+
+async function mountRoom(options: UseRoomOptions, settings: MountSettings): Promise<MountedRoom> {
+	const mounted = await openPage();
+	await mounted.page.evaluate(
 		([options, settings]) =>
 			(globalThis as unknown as { reactHarness: ReactHarness }).reactHarness.mount(options, settings),
 		[options, settings] as const,
 	);
-	await waitForRoomState(page, "registered");
-	return { page, errors, sockets };
+	await waitForRoomState(mounted.page, "registered");
+	return mounted;
+}
+
+/** A `RoomProvider` under StrictMode, its children reading its room with `useRoom()` and `useSignal(handler)`. */
+async function mountProvider(options: UseRoomOptions): Promise<MountedRoom> {
+	const mounted = await openPage();
+	await mounted.page.evaluate(
+		(options) => (globalThis as unknown as { reactHarness: ReactHarness }).reactHarness.mountProvider(options, true),
+		options,
+	);
+	await waitForRoomState(mounted.page, "registered");
+	return mounted;
+}
+
+function connects(page: Page): Promise<number> {
+	return page.evaluate(() => (globalThis as unknown as { reactHarness: ReactHarness }).reactHarness.connects());
 }
 
 function waitForRoomState(page: Page, state: string): Promise<unknown> {
@@ -89,9 +112,7 @@ describe.skipIf(!chromiumInstalled())("useRoom in Chromium", () => {
 		});
 		expect(sockets).toHaveLength(1);
 		// StrictMode mounted the effect twice; the second mount got the first one's client back.
-		expect(
-			await page.evaluate(() => (globalThis as unknown as { reactHarness: ReactHarness }).reactHarness.connects()),
-		).toBe(1);
+		expect(await connects(page)).toBe(1);
 		const alice = (await usersOf(room)).find((user) => user.userId === "alice");
 		expect(alice?.connections).toBe(1);
 		await sendAll(bob, ["hello"]);
@@ -164,5 +185,43 @@ describe.skipIf(!chromiumInstalled())("useRoom in Chromium", () => {
 		expect(shown.map((message) => message.seq)).toEqual(shown.map((_, index) => index + 1));
 		expect(new Set(shown.map((message) => message.id)).size).toBe(shown.length);
 		expect(errors).toEqual([]);
+	});
+
+	it("shares a RoomProvider's one socket between a useRoom() child and a useSignal(handler) child", async () => {
+		const room = randomRoom();
+		const { page, errors, sockets } = await mountProvider(options(room));
+		const { client: bob } = await join(room, "bob");
+		// The useRoom() child shows the provider's roster...
+		await page.waitForFunction(() => document.querySelector("#count")?.textContent === "2", undefined, {
+			timeout: WAIT_MS,
+		});
+		// ...the useSignal(handler) child hears the provider's signals...
+		bob.send({ eventType: "ClientEvent", event: "Signal", requestData: { signal: { typing: true } } });
+		await page.waitForSelector("#signals li", { timeout: WAIT_MS });
+		expect(await page.$$eval("#signals li", (items) => items.map((item) => item.textContent))).toEqual([
+			'bob:{"typing":true}',
+		]);
+		// ...and the useRoom() child's signal() leaves through the same client.
+		await page.evaluate(() =>
+			(globalThis as unknown as { reactHarness: ReactHarness }).reactHarness.signal({ typing: false }),
+		);
+		const relayed = await bob.next("Signal", undefined, WAIT_MS);
+		expect(relayed.data).toMatchObject({ from: { userId: "alice" }, signal: { typing: false } });
+		expect(sockets).toHaveLength(1);
+		expect(await connects(page)).toBe(1);
+		const alice = (await usersOf(room)).find((user) => user.userId === "alice");
+		expect(alice?.connections).toBe(1);
+		expect(errors).toEqual([]);
+	});
+
+	it("throws from useRoom() outside every RoomProvider, naming it, and opens nothing", async () => {
+		const { page, sockets } = await openPage();
+		await page.evaluate(() =>
+			(globalThis as unknown as { reactHarness: ReactHarness }).reactHarness.mountWithoutProvider(),
+		);
+		const shown = await page.waitForSelector("#error", { timeout: WAIT_MS });
+		expect(await shown.textContent()).toMatch(/^useRoom\(\) found no RoomProvider above this component/);
+		expect(await connects(page)).toBe(0);
+		expect(sockets).toEqual([]);
 	});
 });

@@ -1,12 +1,20 @@
 /**
  * The page the hooks' browser tests drive (bundled by page-server.ts with React's development
- * build, so StrictMode really mounts every effect twice). It renders one room with `useRoom` and
- * shows what the hooks return as DOM the tests read; `window.reactHarness` mounts and unmounts it.
+ * build, so StrictMode really mounts every effect twice). It renders one room, with `useRoom(options)`
+ * or under a `RoomProvider`, and shows what the hooks return as DOM the tests read;
+ * `window.reactHarness` mounts and unmounts it.
  */
-import { createElement as h, StrictMode, useEffect, useState } from "react";
+import { Component, createElement as h, type ReactNode, StrictMode, useEffect, useState } from "react";
 import { createRoot, type Root } from "react-dom/client";
 import { RoomClient } from "../../../src/client";
-import { type RoomHandle, type UseRoomOptions, useRoom, useSignal } from "../../../src/react";
+import {
+	type RoomHandle,
+	RoomProvider,
+	type SignalData,
+	type UseRoomOptions,
+	useRoom,
+	useSignal,
+} from "../../../src/react";
 
 export interface MountSettings {
 	strict: boolean;
@@ -16,6 +24,10 @@ export interface MountSettings {
 
 export interface ReactHarness {
 	mount(options: UseRoomOptions, settings: MountSettings): void;
+	/** A `RoomProvider` whose children read its room: one with `useRoom()`, one with `useSignal(handler)`. */
+	mountProvider(options: UseRoomOptions, strict: boolean): void;
+	/** `useRoom()` with no provider above it, under an error boundary that shows the error in `#error`. */
+	mountWithoutProvider(): void;
 	unmount(): void;
 	/** Sends through the mounted `useRoom`; resolves with the ack's seq. */
 	send(text: string): Promise<number>;
@@ -56,9 +68,7 @@ function Room({ options, churn }: { options: UseRoomOptions; churn: boolean }) {
 	const room = useRoom(options);
 	const tick = useChurn(churn);
 	const [signals, setSignals] = useState<string[]>([]);
-	useSignal(room, (signal) =>
-		setSignals((seen) => [...seen, `${signal.from.userId}:${JSON.stringify(signal.signal)}`]),
-	);
+	useSignal(room, (signal) => setSignals((seen) => [...seen, describeSignal(signal)]));
 	latest = room;
 	return h(
 		"main",
@@ -74,17 +84,65 @@ function Room({ options, churn }: { options: UseRoomOptions; churn: boolean }) {
 				h("li", { key: message.id, "data-id": message.id, "data-seq": message.seq }, String(message.message)),
 			),
 		),
-		h("ul", { id: "signals" }, ...signals.map((signal, index) => h("li", { key: index }, signal))),
+		signalList(signals),
 	);
+}
+
+function describeSignal(signal: SignalData): string {
+	return `${signal.from.userId}:${JSON.stringify(signal.signal)}`;
+}
+
+function signalList(signals: readonly string[]) {
+	return h("ul", { id: "signals" }, ...signals.map((signal, index) => h("li", { key: index }, signal)));
+}
+
+/** Under a `RoomProvider`: the provider's room, through `useRoom()`. */
+function ProvidedStatus() {
+	const room = useRoom();
+	latest = room;
+	return h(
+		"section",
+		null,
+		h("p", { id: "state", "data-state": room.state }, room.state),
+		h("p", { id: "count" }, String(room.userCount)),
+	);
+}
+
+/** Under a `RoomProvider`, a sibling of ProvidedStatus: the provider's signals, through `useSignal(handler)`. */
+function ProvidedSignals() {
+	const [signals, setSignals] = useState<string[]>([]);
+	useSignal((signal) => setSignals((seen) => [...seen, describeSignal(signal)]));
+	return signalList(signals);
+}
+
+class ErrorBoundary extends Component<{ children: ReactNode }, { error: string | undefined }> {
+	override state: { error: string | undefined } = { error: undefined };
+
+	static getDerivedStateFromError(error: unknown): { error: string } {
+		return { error: error instanceof Error ? error.message : String(error) };
+	}
+
+	override render() {
+		return this.state.error === undefined ? this.props.children : h("p", { id: "error" }, this.state.error);
+	}
+}
+
+function render(node: ReactNode, strict: boolean): void {
+	const container = document.getElementById("root");
+	if (!container) throw new Error("the page has no #root");
+	root = createRoot(container);
+	root.render(strict ? h(StrictMode, null, node) : node);
 }
 
 const harness: ReactHarness = {
 	mount(options, { strict, churn }) {
-		const container = document.getElementById("root");
-		if (!container) throw new Error("the page has no #root");
-		root = createRoot(container);
-		const room = h(Room, { options, churn });
-		root.render(strict ? h(StrictMode, null, room) : room);
+		render(h(Room, { options, churn }), strict);
+	},
+	mountProvider(options, strict) {
+		render(h(RoomProvider, { options }, h(ProvidedStatus), h(ProvidedSignals)), strict);
+	},
+	mountWithoutProvider() {
+		render(h(ErrorBoundary, null, h(ProvidedStatus)), false);
 	},
 	unmount() {
 		root?.unmount();
