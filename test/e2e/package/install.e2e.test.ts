@@ -47,7 +47,7 @@ describe("the packed package", () => {
 			state: string;
 		};
 		expect(result.client).toEqual(["ClientErrorCodes", "DEFAULT_OPTIONS", "RoomClient", "RoomError", "backoffDelay"]);
-		expect(result.react).toEqual(["useRoom", "useSignal"]);
+		expect(result.react).toEqual(["RoomProvider", "useRoom", "useSignal"]);
 		expect(result).toMatchObject({ seq: 1, users: ["alice"], state: "closed" });
 		const history = await fetch(`${inject("baseUrl")}/rooms/${room}/messages`);
 		const { messages } = (await history.json()) as { messages: { message: unknown }[] };
