@@ -79,11 +79,12 @@ export const WORKERD_LIMITS_VARS: WorkerVars = {
 };
 
 /**
- * The e2e project's development-mode `wrangler dev`: the defaults, with a leave grace of 2 s so
- * that a close is seen as a leave within the tests' waits. The grace itself is tested at its
- * default inside workerd (workerd-presence) and across a real restart (restart.e2e.test.ts).
+ * The e2e project's development-mode `wrangler dev`: the defaults, with a leave grace of 4 s so
+ * that a close is seen as a leave well within the tests' 10 s waits, while a page reloading on a
+ * loaded CI machine still comes back inside it. The grace itself is tested at its default inside
+ * workerd (workerd-presence) and across a real restart (restart.e2e.test.ts).
  */
-export const E2E_DEVELOPMENT_VARS: WorkerVars = { ...DEVELOPMENT_VARS, LEAVE_GRACE_SECONDS: "2" };
+export const E2E_DEVELOPMENT_VARS: WorkerVars = { ...DEVELOPMENT_VARS, LEAVE_GRACE_SECONDS: "4" };
 
 /** The e2e project's secured `wrangler dev`: tokens, origins, publish key, and a room that fills at 3. */
 export const E2E_SECURED_VARS: WorkerVars = {
