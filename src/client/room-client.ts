@@ -80,14 +80,7 @@ export class RoomClient {
 				WebSocket: options.WebSocket,
 				fetch: options.fetch === undefined ? globalThis.fetch?.bind(globalThis) : (options.fetch ?? undefined),
 			},
-			{
-				open: this.#onOpen,
-				frame: this.#onFrame,
-				close: this.#onClose,
-				failed: this.#onFailed,
-				turnedAway: this.#onTurnedAway,
-				refused: this.#fail,
-			},
+			{ open: this.#onOpen, frame: this.#onFrame, close: this.#onClose, failed: this.#onFailed, refused: this.#fail },
 		);
 		this.#registration = new Registration(
 			{
@@ -246,13 +239,8 @@ export class RoomClient {
 		this.#setState(this.#registration.everRegistered ? "reconnecting" : "connecting");
 	};
 
-	#onFailed = (detail: string, reason: RoomError | undefined): void => {
-		if (reason) this.#onTurnedAway(reason);
-		else this.#events.emit("error", new RoomError(ClientErrorCodes.CONNECTION_FAILED, `${detail}; retrying`));
-	};
-
-	#onTurnedAway = (reason: RoomError): void => {
-		this.#events.emit("error", new RoomError(reason.code, `${reason.message}; retrying`));
+	#onFailed = (error: RoomError): void => {
+		this.#events.emit("error", error);
 	};
 
 	/** The room's welcome: our connection's id, the heartbeat's timeout and the room's rate. */

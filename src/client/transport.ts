@@ -12,7 +12,7 @@
 import ReconnectingWebSocket from "partysocket/ws";
 import { CloseCodes, HEARTBEAT } from "../protocol/constants";
 import { backoffDelay, backoffWithinGrace } from "./backoff";
-import type { RoomError } from "./errors";
+import { ClientErrorCodes, RoomError } from "./errors";
 import { LinkMonitor } from "./link-monitor";
 import { watchPage } from "./page-hooks";
 import { type FetchLike, RefusalCheck } from "./refusal-check";
@@ -40,10 +40,11 @@ export interface TransportHandlers {
 	/** A frame other than `pong`. */
 	frame: (data: unknown) => void;
 	close: (code: number, reason: string) => void;
-	/** A connection attempt failed; it is retried. `reason`: why the room last said it turns us away for now. */
-	failed: (detail: string, reason: RoomError | undefined) => void;
-	/** The room says why it turns us away for now (full, too many connections): retried. */
-	turnedAway: (reason: RoomError) => void;
+	/**
+	 * A connection attempt failed; it is retried. The error says why as far as is known: the reason
+	 * the room gave for turning us away for now (full, too many connections), else CONNECTION_FAILED.
+	 */
+	failed: (error: RoomError) => void;
 	/** The room refuses us for good (401, 403): retrying cannot help. */
 	refused: (error: RoomError) => void;
 }
@@ -180,17 +181,19 @@ export class RoomTransport {
 
 	#onError = (event: Event): void => {
 		const known = this.#refusals.passing;
-		this.#handlers.failed(
-			"message" in event && typeof event.message === "string" ? event.message : "connection failed",
-			known,
-		);
+		const detail = "message" in event && typeof event.message === "string" ? event.message : "connection failed";
+		this.#handlers.failed(retrying(known ?? new RoomError(ClientErrorCodes.CONNECTION_FAILED, detail)));
 		const socket = this.#socket;
 		void this.#refusals.failed().then((refusal) => {
 			// Unless the socket was replaced or stopped meanwhile.
 			if (!refusal || socket === undefined || this.#socket !== socket) return;
 			if (refusal.final) this.#handlers.refused(refusal.error);
 			// This attempt was already reported with the reason known then; a new reason is news.
-			else if (refusal.error.code !== known?.code) this.#handlers.turnedAway(refusal.error);
+			else if (refusal.error.code !== known?.code) this.#handlers.failed(retrying(refusal.error));
 		});
 	};
+}
+
+function retrying(error: RoomError): RoomError {
+	return new RoomError(error.code, `${error.message}; retrying`);
 }
