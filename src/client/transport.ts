@@ -4,7 +4,8 @@
  * than `pong`, opens and closes, and is replaced when dead.
  *
  * A failed attempt is also looked into (refusal-check.ts): a room that refuses us for good stops
- * the retries through the `refused` handler.
+ * the retries through the `refused` handler; one that turns us away for now names its reason in
+ * the `failed` reports until a socket opens.
  *
  * partysocket's own delay has no jitter; its base delay is read on every retry, so the transport
  * supplies a full-jitter delay there and makes growth and ceiling neutral.
