@@ -70,8 +70,24 @@ function throughputMedians(rounds: (ThroughputResult | null)[]) {
 	};
 }
 
-/** The `SUMMARY` line's figures (the first six as before presence 1.1, the last three since signals). */
-export function summary(m: Record<string, Medians>) {
+/**
+ * The median over rounds of ours' figure over bare's in the same round: the presence-mode joins of
+ * a round take turns (load/join-modes.ts), so each round's pair met the same machine.
+ */
+function pairedJoinRatio(joins: JoinModesResult[], get: (r: JoinModesResult) => number | undefined): number | null {
+	const rounds = [...new Set(joins.map((r) => r.round))];
+	const of = (server: string, round: number) => {
+		const result = joins.find((r) => r.server === server && r.round === round);
+		return result ? get(result) : undefined;
+	};
+	return median(rounds.map((round) => ratio(of("ours", round), of("bare", round))));
+}
+
+/**
+ * The `SUMMARY` line's figures (the first six as before presence 1.1, the last three since signals).
+ * The join and batched-memory ratios are medians of each round's pair; the others, ratios of medians.
+ */
+export function summary(m: Record<string, Medians>, runs: Runs) {
 	const { ours, bare, partyserver } = m;
 	return {
 		throughputVsBare: ratio(ours?.throughput.perServerSecond, bare?.throughput.perServerSecond),
@@ -80,9 +96,9 @@ export function summary(m: Record<string, Medians>) {
 		p99Ms: ours?.fanout.p99 ?? null,
 		bytesPerSocket: ours?.bytesPerSocket ?? null,
 		heartbeatWakes: ours?.idleWakes ?? null,
-		joinVsBare: ratio(ours?.batchedJoinMs, bare?.batchedJoinMs),
-		countJoinVsBare: ratio(ours?.countJoinMs, bare?.countJoinMs),
-		bytesPerSocketVsBare: ratio(ours?.batchedBytesPerSocket, bare?.batchedBytesPerSocket),
+		joinVsBare: pairedJoinRatio(runs.joinModes, (r) => r.batched?.ms),
+		countJoinVsBare: pairedJoinRatio(runs.joinModes, (r) => r.count?.ms),
+		bytesPerSocketVsBare: pairedJoinRatio(runs.joinModes, (r) => r.batched?.bytesPerSocket),
 		restartRecoveryMs: ours?.restartRecoveryMs ?? null,
 		restartFlicker: ours?.restartFlicker ?? null,
 		signalThroughputVsBare: ratio(ours?.signal.perServerSecond, bare?.signal.perServerSecond),
