@@ -18,6 +18,8 @@ export interface FanoutResult {
 	messages: number;
 	/** Over every delivery of all slices together. */
 	latencyMs: LatencySummary;
+	/** Those deliveries' latencies (ms), for the p99 over all rounds. */
+	samples: Samples;
 	lost: number;
 	duplicated: number;
 	/** Each slice's own figures (its turn among the servers' slices). */
@@ -142,6 +144,7 @@ async function fanout(load: Load): Promise<FanoutResult> {
 		receivers: sockets - 1,
 		messages: sum((s) => s.messages),
 		latencyMs: summarize(all),
+		samples: all,
 		lost: sum((s) => s.lost),
 		duplicated: sum((s) => s.duplicated),
 		slices,

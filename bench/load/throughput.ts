@@ -50,6 +50,8 @@ export interface ThroughputResult {
 	/** Over all fixed steps together. */
 	fixedCpuUsPerDelivery: number;
 	fixedP99: number;
+	/** The fixed steps' latencies (ms), for the p99 over all rounds. */
+	fixedSamples: Samples;
 }
 
 /** A room's sockets ready to send: `senders` send in turn, every other socket receives. */
@@ -184,5 +186,6 @@ export async function runThroughput(load: Load, traffic: Traffic, label: string)
 		saturatedP99: summarize(saturatedLatencies).p99,
 		fixedCpuUsPerDelivery: (sum("fixed", (s) => s.serverCpuSeconds) * 1e6) / sum("fixed", (s) => s.delivered),
 		fixedP99: summarize(fixedLatencies).p99,
+		fixedSamples: fixedLatencies,
 	};
 }
