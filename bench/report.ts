@@ -6,7 +6,7 @@ import type { JoinModesResult } from "./load/join-modes.ts";
 import type { RestartResult } from "./load/restart.ts";
 import type { ServerResult } from "./load/scenarios.ts";
 import type { Settings } from "./load/settings.ts";
-import { median, ratio } from "./load/stats.ts";
+import { median, ratio, Samples, summarize } from "./load/stats.ts";
 import type { ThroughputResult } from "./load/throughput.ts";
 
 /** Everything measured, by scenario file. */
@@ -17,7 +17,14 @@ export interface Runs {
 	restarts: RestartResult[];
 }
 
-/** The medians over rounds of one server's numbers (`null` where it did not run). */
+/** The p99 of every delivery of every round together (a stall in any round counts); null without any. */
+function p99AllRounds(rounds: (Samples | undefined)[]): number | null {
+	const all = new Samples();
+	for (const samples of rounds) if (samples) all.add(samples);
+	return all.length ? summarize(all).p99 : null;
+}
+
+/** The medians over rounds of one server's numbers (`null` where it did not run), and the p99s over all rounds. */
 export function medians(name: string, runs: Runs, settings: Settings) {
 	const results = runs.scenarios.filter((r) => r.server === name);
 	const joins = runs.joinModes.filter((r) => r.server === name);
@@ -44,6 +51,7 @@ export function medians(name: string, runs: Runs, settings: Settings) {
 			p50: median(results.map((r) => r.fanout?.latencyMs.p50)),
 			p95: median(results.map((r) => r.fanout?.latencyMs.p95)),
 			p99: median(results.map((r) => r.fanout?.latencyMs.p99)),
+			p99AllRounds: p99AllRounds(results.map((r) => r.fanout?.samples)),
 			max: median(results.map((r) => r.fanout?.latencyMs.max)),
 			lost: median(results.map((r) => r.fanout?.lost)),
 			duplicated: median(results.map((r) => r.fanout?.duplicated)),
@@ -64,29 +72,47 @@ function throughputMedians(rounds: (ThroughputResult | null)[]) {
 	return {
 		fixedCpuUsPerDelivery: of((t) => t.fixedCpuUsPerDelivery),
 		fixedP99: of((t) => t.fixedP99),
+		fixedP99AllRounds: p99AllRounds(rounds.map((t) => t?.fixedSamples)),
 		perServerSecond: of((t) => t.deliveredPerServerSecond),
 		perSecond: of((t) => t.deliveredPerSecond),
 		saturatedP99: of((t) => t.saturatedP99),
 	};
 }
 
-/** The `SUMMARY` line's figures (the first six as before presence 1.1, the last three since signals). */
-export function summary(m: Record<string, Medians>) {
+/**
+ * The median over rounds of ours' figure over bare's in the same round: the presence-mode joins of
+ * a round take turns (load/join-modes.ts), so each round's pair met the same machine.
+ */
+function pairedJoinRatio(joins: JoinModesResult[], get: (r: JoinModesResult) => number | undefined): number | null {
+	const rounds = [...new Set(joins.map((r) => r.round))];
+	const of = (server: string, round: number) => {
+		const result = joins.find((r) => r.server === server && r.round === round);
+		return result ? get(result) : undefined;
+	};
+	return median(rounds.map((round) => ratio(of("ours", round), of("bare", round))));
+}
+
+/**
+ * The `SUMMARY` line's figures (the first six as before presence 1.1, the last three since signals).
+ * The join and batched-memory ratios are medians of each round's pair; the p99 ratios are of the p99s
+ * over every delivery of all rounds together; the others, ratios of medians.
+ */
+export function summary(m: Record<string, Medians>, runs: Runs) {
 	const { ours, bare, partyserver } = m;
 	return {
 		throughputVsBare: ratio(ours?.throughput.perServerSecond, bare?.throughput.perServerSecond),
 		throughputVsPartyserver: ratio(ours?.throughput.perServerSecond, partyserver?.throughput.perServerSecond),
-		p99VsBare: ratio(ours?.fanout.p99, bare?.fanout.p99),
-		p99Ms: ours?.fanout.p99 ?? null,
+		p99VsBare: ratio(ours?.fanout.p99AllRounds, bare?.fanout.p99AllRounds),
+		p99Ms: ours?.fanout.p99AllRounds ?? null,
 		bytesPerSocket: ours?.bytesPerSocket ?? null,
 		heartbeatWakes: ours?.idleWakes ?? null,
-		joinVsBare: ratio(ours?.batchedJoinMs, bare?.batchedJoinMs),
-		countJoinVsBare: ratio(ours?.countJoinMs, bare?.countJoinMs),
-		bytesPerSocketVsBare: ratio(ours?.batchedBytesPerSocket, bare?.batchedBytesPerSocket),
+		joinVsBare: pairedJoinRatio(runs.joinModes, (r) => r.batched?.ms),
+		countJoinVsBare: pairedJoinRatio(runs.joinModes, (r) => r.count?.ms),
+		bytesPerSocketVsBare: pairedJoinRatio(runs.joinModes, (r) => r.batched?.bytesPerSocket),
 		restartRecoveryMs: ours?.restartRecoveryMs ?? null,
 		restartFlicker: ours?.restartFlicker ?? null,
 		signalThroughputVsBare: ratio(ours?.signal.perServerSecond, bare?.signal.perServerSecond),
-		signalP99VsBare: ratio(ours?.signal.fixedP99, bare?.signal.fixedP99),
+		signalP99VsBare: ratio(ours?.signal.fixedP99AllRounds, bare?.signal.fixedP99AllRounds),
 		cpuPerDeliveryVsBare: ratio(ours?.throughput.fixedCpuUsPerDelivery, bare?.throughput.fixedCpuUsPerDelivery),
 	};
 }
@@ -125,6 +151,7 @@ function rows(settings: Settings): Row[] {
 		{ label: "(b) fan-out latency p95 ms", get: (x) => x.fanout.p95, digits: 1 },
 		{ label: "(b) fan-out latency p99 ms", get: (x) => x.fanout.p99, digits: 1 },
 		{ label: "(b) fan-out latency max ms", get: (x) => x.fanout.max, digits: 1 },
+		{ label: "(b) fan-out latency p99 ms, all rounds' deliveries", get: (x) => x.fanout.p99AllRounds, digits: 1 },
 		{
 			label: "(b) lost / duplicated deliveries",
 			get: (x) => (x.fanout.lost === null ? null : x.fanout.lost + (x.fanout.duplicated ?? 0)),
@@ -145,6 +172,11 @@ function rows(settings: Settings): Row[] {
 			digits: 2,
 		},
 		{ label: `(g) signals at ${fixed}: p99 ms`, get: (x) => x.signal.fixedP99, digits: 1 },
+		{
+			label: `(g) signals at ${fixed}: p99 ms, all rounds' deliveries`,
+			get: (x) => x.signal.fixedP99AllRounds,
+			digits: 1,
+		},
 		{
 			label: "(g) throughput, saturated: deliveries per server second",
 			get: (x) => x.signal.perServerSecond,

@@ -14,11 +14,11 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import type { Protocol, Target } from "./load/clients.ts";
 import { runCoreRound } from "./load/core-round.ts";
-import { runJoinModes } from "./load/join-modes.ts";
+import { runJoinRound } from "./load/join-modes.ts";
 import { runRestart } from "./load/restart.ts";
 import { FULL, QUICK, type Settings } from "./load/settings.ts";
 import { type Medians, medians, type Runs, summary, table } from "./report.ts";
-import { REPO_ROOT, type RunningServer, type ServerKind, sleep, startServer } from "./servers/launch.ts";
+import { REPO_ROOT, type ServerKind, sleep, startServer } from "./servers/launch.ts";
 
 interface ServerSpec {
 	kind: ServerKind;
@@ -171,27 +171,6 @@ async function main(): Promise<void> {
 		log(`  ${label} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 		await sleep(500);
 	};
-	/** Starts a fresh server for one part, and stops it afterwards whatever happens. */
-	const withServer = (
-		name: string,
-		label: string,
-		part: (server: RunningServer, target: Target) => Promise<unknown>,
-	) => {
-		let server: RunningServer | undefined;
-		return attempt(
-			label,
-			async () => {
-				try {
-					const up = await start(name);
-					server = up.server;
-					await part(up.server, up.target);
-				} finally {
-					await server?.stop();
-				}
-			},
-			() => server?.output() ?? "",
-		);
-	};
 	for (let round = 0; round < settings.rounds; round++) {
 		const order = servers.map((_, i) => servers[(i + round) % servers.length] as string);
 		const at = `round ${round + 1}/${settings.rounds}`;
@@ -203,22 +182,26 @@ async function main(): Promise<void> {
 				runs.scenarios,
 			);
 		}
-		for (const name of order) {
-			if (groups.has("joins") && settings.joinModeServers.includes(name)) {
-				log(`${at}: ${name} (${SERVERS[name]?.about})`);
-				await withServer(name, `${name} presence-mode joins`, (server, target) =>
-					runJoinModes(server, target, settings, round, log, runs.joinModes),
-				);
-			}
-			if (groups.has("restart") && name === "ours") {
-				await attempt(`${name} (f) restart`, () => runRestart(settings, round, log, runs.restarts).then(() => {}));
-			}
+		const joining = order.filter((name) => settings.joinModeServers.includes(name));
+		if (groups.has("joins") && joining.length) {
+			log(`${at}: presence-mode joins in turns on ${joining.join(", ")}`);
+			await attempt("presence-mode joins", () =>
+				runJoinRound(
+					joining,
+					{ settings, round, log, start, failed: (label, error, server) => failed(label, error, server?.output) },
+					runs.joinModes,
+				),
+			);
+		}
+		if (groups.has("restart") && servers.includes("ours")) {
+			log(`${at}: ours (f) restart`);
+			await attempt("ours (f) restart", () => runRestart(settings, round, log, runs.restarts).then(() => {}));
 		}
 	}
 
 	const byServer: Record<string, Medians> = {};
 	for (const name of servers) byServer[name] = medians(name, runs, settings);
-	const figures = summary(byServer);
+	const figures = summary(byServer, runs);
 	const finishedAt = new Date();
 	const markdown = table(servers, byServer, settings);
 	const report = {

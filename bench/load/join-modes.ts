@@ -5,6 +5,7 @@
  * as one `Presence` frame per window; their memory is (e)'s batched figure), then, in a new room,
  * N' sockets registered `count` (no roster at all: `Occupancy` counts once a second). bare
  * connects the same numbers: its open is its registration, so its time is the connections' own.
+ * The servers take turns: ours' batched join, bare's, ours' count join, bare's (`runJoinRound`).
  */
 import { performance } from "node:perf_hooks";
 import type { PresenceMode } from "../../scripts/resuming-client/server-frames.ts";
@@ -69,30 +70,73 @@ class ErrorSink implements Sink {
 	}
 }
 
-/** Runs both presence-mode joins; `result` is pushed to `results` first, so a failure keeps what was measured. */
-export async function runJoinModes(
-	server: RunningServer,
-	target: Target,
-	settings: Settings,
-	round: number,
-	log: (line: string) => void,
+export interface JoinRoundContext {
+	settings: Settings;
+	round: number;
+	log: (line: string) => void;
+	/** Starts a fresh server process. */
+	start(name: string): Promise<{ server: RunningServer; target: Target }>;
+	/** Records a failure of one server's part; the round goes on with the others. */
+	failed(label: string, error: unknown, server?: RunningServer): void;
+}
+
+/**
+ * One round of the presence-mode joins, in turns: every server of `names` is started fresh, then
+ * the `batched` joins run one server after the other, then the `count` joins (in a new room of the
+ * same process), so that the joins a ratio compares run seconds apart, in processes that have done
+ * the same before. Each server's result is pushed to `results` first, so a failure keeps what was measured.
+ */
+export async function runJoinRound(
+	names: string[],
+	context: JoinRoundContext,
 	results: JoinModesResult[],
-): Promise<JoinModesResult> {
-	const sink = new ErrorSink();
-	const result: JoinModesResult = { server: server.name, round, batched: null, count: null, errors: sink.errors };
-	results.push(result);
-	const runs: { mode: "batched" | "count"; n: number }[] = [
-		{ mode: "batched", n: settings.batchedJoinSockets },
-		{ mode: "count", n: settings.countJoinSockets },
-	];
-	for (const { mode, n } of runs) {
-		const room = `join-${mode}-${round}-${n}`;
-		const { conns, result: run } = await timedRegister(server, target, room, { n, settings, presence: mode }, sink);
-		result[mode] = run;
-		log(
-			`  (a) ${n} registered ${mode} in ${run.ms.toFixed(0)} ms; +${(run.bytesPerSocket / 1024).toFixed(1)} KiB RSS per socket`,
-		);
-		await closeAll(conns);
+): Promise<void> {
+	const { settings, round, log, failed } = context;
+	const up: { server: RunningServer; target: Target; result: JoinModesResult; sink: ErrorSink }[] = [];
+	try {
+		for (const name of names) {
+			try {
+				const { server, target } = await context.start(name);
+				const sink = new ErrorSink();
+				const result: JoinModesResult = { server: name, round, batched: null, count: null, errors: sink.errors };
+				results.push(result);
+				up.push({ server, target, result, sink });
+			} catch (error) {
+				failed(`${name} start (presence-mode joins)`, error);
+			}
+		}
+		const modes: { mode: "batched" | "count"; n: number }[] = [
+			{ mode: "batched", n: settings.batchedJoinSockets },
+			{ mode: "count", n: settings.countJoinSockets },
+		];
+		for (const { mode, n } of modes) {
+			for (const entry of up) {
+				const { server, target, result, sink } = entry;
+				const label = `${server.name} (a) ${n} ${mode}`;
+				const begun = performance.now();
+				try {
+					const room = `join-${mode}-${round}-${n}`;
+					const { conns, result: run } = await timedRegister(
+						server,
+						target,
+						room,
+						{ n, settings, presence: mode },
+						sink,
+					);
+					result[mode] = run;
+					log(
+						`  ${server.name} (a) ${n} registered ${mode} in ${run.ms.toFixed(0)} ms; +${(run.bytesPerSocket / 1024).toFixed(1)} KiB RSS per socket`,
+					);
+					await closeAll(conns);
+				} catch (error) {
+					failed(label, error, server);
+				} finally {
+					log(`  ${label} done in ${((performance.now() - begun) / 1000).toFixed(1)} s`);
+				}
+				await sleep(500);
+			}
+		}
+	} finally {
+		await Promise.all(up.map(({ server }) => server.stop()));
 	}
-	return result;
 }

@@ -9,16 +9,21 @@ import { type Conn, closeAll, openMany, type Target } from "./clients.ts";
 import { type IdleResult, runIdle } from "./idle.ts";
 import { type RegisterResult, timedRegister } from "./join-modes.ts";
 import type { Settings } from "./settings.ts";
-import { type LatencySummary, summarize } from "./stats.ts";
+import { type LatencySummary, Samples, summarize } from "./stats.ts";
 import { type Load, runThroughput, type ThroughputResult, type Turns } from "./throughput.ts";
-import { Tracker } from "./tracker.ts";
+import { type Phase, Tracker } from "./tracker.ts";
 
 export interface FanoutResult {
 	receivers: number;
 	messages: number;
+	/** Over every delivery of all slices together. */
 	latencyMs: LatencySummary;
+	/** Those deliveries' latencies (ms), for the p99 over all rounds. */
+	samples: Samples;
 	lost: number;
 	duplicated: number;
+	/** Each slice's own figures (its turn among the servers' slices). */
+	slices: { messages: number; latencyMs: LatencySummary; lost: number; duplicated: number }[];
 }
 
 export interface ServerResult {
@@ -108,39 +113,63 @@ export async function openRoom(
 	return { server, target, result, tracker, conns: [...receivers, ...senders], load };
 }
 
-/** (b) fan-out, (c) throughput of messages, then (g) of signals, each step in its turn. */
+/** (b) fan-out, (c) throughput of messages, then (g) of signals, each slice or step in its turn. */
 export async function runDeliveries(room: OpenRoom): Promise<void> {
-	room.result.fanout = await room.load.turns.take(() => fanout(room.load));
+	room.result.fanout = await fanout(room.load);
 	room.result.throughput = await runThroughput(room.load, "message", "(c)");
 	room.result.signalThroughput = await runThroughput(room.load, "signal", "(g)");
 }
 
-/** (b): the first sender sends a steady stream; every other socket of the room receives it. */
+/**
+ * (b): the first sender sends a steady stream, in `fanoutSlices` slices that each take a turn;
+ * every other socket of the room receives it. The figures are over all slices' deliveries together.
+ */
 async function fanout(load: Load): Promise<FanoutResult> {
+	const { settings, sockets } = load;
+	const all = new Samples();
+	const slices: FanoutResult["slices"] = [];
+	for (let i = 0; i < settings.fanoutSlices; i++) {
+		const phase = await load.turns.take(() => fanoutSlice(load));
+		all.add(phase.latencies);
+		slices.push({
+			messages: phase.expected / (sockets - 1),
+			latencyMs: summarize(phase.latencies),
+			lost: phase.expected - phase.delivered,
+			duplicated: phase.duplicated,
+		});
+		await sleep(150);
+	}
+	const sum = (get: (s: FanoutResult["slices"][number]) => number) => slices.reduce((t, s) => t + get(s), 0);
+	const result: FanoutResult = {
+		receivers: sockets - 1,
+		messages: sum((s) => s.messages),
+		latencyMs: summarize(all),
+		samples: all,
+		lost: sum((s) => s.lost),
+		duplicated: sum((s) => s.duplicated),
+		slices,
+	};
+	const l = result.latencyMs;
+	load.log(
+		`(b) fan-out of ${result.messages} messages to ${result.receivers}, ${slices.length} slices: p50 ${l.p50.toFixed(1)} p95 ${l.p95.toFixed(1)} p99 ${l.p99.toFixed(1)} max ${l.max.toFixed(1)} ms (slices' p99 ${slices.map((s) => s.latencyMs.p99.toFixed(0)).join(", ")}), lost ${result.lost}, dup ${result.duplicated}`,
+	);
+	return result;
+}
+
+/** One slice of (b): `fanoutRate` messages per second for `fanoutSeconds`, then the wait for their deliveries. */
+async function fanoutSlice(load: Load): Promise<Phase> {
 	const { tracker, senders, sockets, settings } = load;
 	const sender = senders[0] as Conn;
-	const expected = sockets - 1;
 	const phase = tracker.begin();
 	const total = Math.round(settings.fanoutRate * settings.fanoutSeconds);
 	const start = performance.now();
 	for (let sent = 0; sent < total; ) {
 		const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * settings.fanoutRate) + 1);
-		for (; sent < due; sent++) sender.send("message", tracker.next(sockets, expected), performance.now());
+		for (; sent < due; sent++) sender.send("message", tracker.next(sockets, sockets - 1), performance.now());
 		await sleep(5);
 	}
 	await tracker.drain(phase, settings.drainTimeoutMs);
-	const result: FanoutResult = {
-		receivers: expected,
-		messages: total,
-		latencyMs: summarize(phase.latencies),
-		lost: phase.expected - phase.delivered,
-		duplicated: phase.duplicated,
-	};
-	const l = result.latencyMs;
-	load.log(
-		`(b) fan-out to ${expected}: p50 ${l.p50.toFixed(1)} p99 ${l.p99.toFixed(1)} max ${l.max.toFixed(1)} ms, lost ${result.lost}, dup ${result.duplicated}`,
-	);
-	return result;
+	return phase;
 }
 
 /** Closes the room's sockets, then (d) idle: the room's code should not run while sockets only `ping`. */

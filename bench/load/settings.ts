@@ -11,19 +11,26 @@ export interface Settings {
 	registerCounts: number[];
 	/** Handshakes in flight at once while connecting. */
 	connectConcurrency: number;
-	/** (b) messages per second from the one sender, seconds of sending (receivers: the last (a) run's sockets). */
+	/**
+	 * (b) messages per second from the one sender, seconds of sending per slice, and slices
+	 * (receivers: the last (a) run's sockets). Each slice takes its turn with the other servers'
+	 * slices; the p99 is over every delivery of a server's slices together.
+	 */
 	fanoutRate: number;
 	fanoutSeconds: number;
+	fanoutSlices: number;
 	/**
 	 * (c) and (g) senders (receivers: the last (a) run's sockets, and the other senders). `samples`
 	 * times: a step at a fixed total rate (messages per second), under every server's limit, for
 	 * CPU per delivery and p99 at the same load; then a step with `saturationWindow` deliveries
-	 * outstanding, whose delivered rate is the throughput. Each step lasts `stepSeconds`.
+	 * outstanding, whose delivered rate is the throughput. `fixedSteps` fixed steps and `samples`
+	 * saturated ones, each lasting `stepSeconds`; the saturated ones spread evenly among the fixed.
 	 */
 	throughputSenders: number;
 	fixedRate: number;
 	saturationWindow: number;
 	samples: number;
+	fixedSteps: number;
 	stepSeconds: number;
 	/** How long to wait for the last deliveries of a step before counting the rest as lost. */
 	drainTimeoutMs: number;
@@ -63,10 +70,12 @@ export const FULL: Settings = {
 	connectConcurrency: 50,
 	fanoutRate: 5,
 	fanoutSeconds: 10,
+	fanoutSlices: 4,
 	throughputSenders: 10,
 	fixedRate: 4,
 	saturationWindow: 3000,
 	samples: 3,
+	fixedSteps: 3,
 	stepSeconds: 3,
 	drainTimeoutMs: 5000,
 	heartbeatSeconds: 20,
@@ -88,9 +97,11 @@ export const QUICK: Settings = {
 	rounds: 1,
 	registerCounts: [100, 200],
 	fanoutRate: 20,
-	fanoutSeconds: 3,
+	fanoutSeconds: 1,
+	fanoutSlices: 10,
 	fixedRate: 20,
 	samples: 2,
+	fixedSteps: 6,
 	stepSeconds: 1,
 	drainTimeoutMs: 1500,
 	idleSockets: 100,

@@ -23,6 +23,11 @@ export class Samples {
 		return this.#length;
 	}
 
+	/** In JSON, only how many (the samples themselves stay in memory for the report). */
+	toJSON(): { count: number } {
+		return { count: this.#length };
+	}
+
 	/** The sorted samples (a copy). */
 	sorted(): Float64Array {
 		return this.#data.slice(0, this.#length).sort();

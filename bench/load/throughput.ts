@@ -1,6 +1,6 @@
 /**
  * Scenarios (c) and (g): several senders, every other socket of the room receiving, in two kinds
- * of step, `samples` times each, alternated:
+ * of step (`fixedSteps` fixed, `samples` saturated, the saturated spread among the fixed):
  *
  * - fixed: a fixed offered rate, the same for every server and under every server's limit, so
  *   its server CPU per delivery and its p99 compare like with like;
@@ -50,6 +50,8 @@ export interface ThroughputResult {
 	/** Over all fixed steps together. */
 	fixedCpuUsPerDelivery: number;
 	fixedP99: number;
+	/** The fixed steps' latencies (ms), for the p99 over all rounds. */
+	fixedSamples: Samples;
 }
 
 /** A room's sockets ready to send: `senders` send in turn, every other socket receives. */
@@ -151,17 +153,28 @@ async function step(
 	return r;
 }
 
+/** `fixed` fixed steps and `saturated` saturated ones, each saturated step after its share of the fixed. */
+export function stepOrder(fixed: number, saturated: number): StepResult["kind"][] {
+	const order: StepResult["kind"][] = [];
+	for (let i = 0; i < saturated; i++) {
+		const due = Math.round(((i + 1) * fixed) / saturated) - Math.round((i * fixed) / saturated);
+		for (let j = 0; j < due; j++) order.push("fixed");
+		order.push("saturated");
+	}
+	return order;
+}
+
 /**
- * `samples` fixed and saturated steps, alternated, each in its turn. Each kind's figures are over
+ * `fixedSteps` fixed steps and `samples` saturated ones (`stepOrder`), each in its turn. Each kind's figures are over
  * its steps together (all deliveries, all CPU time, all latencies), steadier than a median of few.
  */
 export async function runThroughput(load: Load, traffic: Traffic, label: string): Promise<ThroughputResult> {
 	const steps: StepResult[] = [];
 	const fixedLatencies = new Samples();
 	const saturatedLatencies = new Samples();
-	for (let i = 0; i < load.settings.samples; i++) {
-		steps.push(await load.turns.take(() => step(load, traffic, "fixed", fixedLatencies, label)));
-		steps.push(await load.turns.take(() => step(load, traffic, "saturated", saturatedLatencies, label)));
+	for (const kind of stepOrder(load.settings.fixedSteps, load.settings.samples)) {
+		const pool = kind === "fixed" ? fixedLatencies : saturatedLatencies;
+		steps.push(await load.turns.take(() => step(load, traffic, kind, pool, label)));
 	}
 	const sum = (kind: StepResult["kind"], get: (s: StepResult) => number) =>
 		steps.filter((s) => s.kind === kind).reduce((total, s) => total + get(s), 0);
@@ -173,5 +186,6 @@ export async function runThroughput(load: Load, traffic: Traffic, label: string)
 		saturatedP99: summarize(saturatedLatencies).p99,
 		fixedCpuUsPerDelivery: (sum("fixed", (s) => s.serverCpuSeconds) * 1e6) / sum("fixed", (s) => s.delivered),
 		fixedP99: summarize(fixedLatencies).p99,
+		fixedSamples: fixedLatencies,
 	};
 }
