@@ -11,7 +11,8 @@ import { closeRoom, type OpenRoom, openRoom, runDeliveries, type ServerResult } 
 import type { Settings } from "./settings.ts";
 import { Turns } from "./throughput.ts";
 
-export interface CoreRoundContext {
+/** What a round of either kind (core here, presence-mode joins in join-modes.ts) is given. */
+export interface RoundContext {
 	settings: Settings;
 	round: number;
 	log: (line: string) => void;
@@ -21,7 +22,7 @@ export interface CoreRoundContext {
 	failed(label: string, error: unknown, server?: RunningServer): void;
 }
 
-export async function runCoreRound(names: string[], context: CoreRoundContext, results: ServerResult[]): Promise<void> {
+export async function runCoreRound(names: string[], context: RoundContext, results: ServerResult[]): Promise<void> {
 	const { log, failed } = context;
 	const turns = new Turns();
 	const started: RunningServer[] = [];

@@ -11,6 +11,7 @@ import { performance } from "node:perf_hooks";
 import type { PresenceMode } from "../../scripts/resuming-client/server-frames.ts";
 import { type RunningServer, sleep } from "../servers/launch.ts";
 import { type Conn, closeAll, openMany, type Sink, type Target } from "./clients.ts";
+import type { RoundContext } from "./core-round.ts";
 import type { Settings } from "./settings.ts";
 
 export interface RegisterResult {
@@ -70,27 +71,13 @@ class ErrorSink implements Sink {
 	}
 }
 
-export interface JoinRoundContext {
-	settings: Settings;
-	round: number;
-	log: (line: string) => void;
-	/** Starts a fresh server process. */
-	start(name: string): Promise<{ server: RunningServer; target: Target }>;
-	/** Records a failure of one server's part; the round goes on with the others. */
-	failed(label: string, error: unknown, server?: RunningServer): void;
-}
-
 /**
  * One round of the presence-mode joins, in turns: every server of `names` is started fresh, then
  * the `batched` joins run one server after the other, then the `count` joins (in a new room of the
  * same process), so that the joins a ratio compares run seconds apart, in processes that have done
  * the same before. Each server's result is pushed to `results` first, so a failure keeps what was measured.
  */
-export async function runJoinRound(
-	names: string[],
-	context: JoinRoundContext,
-	results: JoinModesResult[],
-): Promise<void> {
+export async function runJoinRound(names: string[], context: RoundContext, results: JoinModesResult[]): Promise<void> {
 	const { settings, round, log, failed } = context;
 	const up: { server: RunningServer; target: Target; result: JoinModesResult; sink: ErrorSink }[] = [];
 	try {
