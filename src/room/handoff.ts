@@ -9,6 +9,11 @@ import { boundedString } from "../protocol/schemas";
 
 export const VERIFIED_IDENTITY_HEADER = "X-Edge-Rooms-Verified-Identity";
 
+/** Whether a request asks for a WebSocket; the Worker and the room tell an upgrade from a plain GET alike. */
+export function isWebSocketUpgrade(request: Request): boolean {
+	return request.headers.get("Upgrade")?.toLowerCase() === "websocket";
+}
+
 /** Who a token says the connection is. */
 export interface VerifiedIdentity {
 	userId: string;

@@ -30,7 +30,7 @@ import { Connection } from "./connection";
 import { type PublishResult, publishMessage, type ServerPostResult } from "./deliver";
 import { handleClientFrame } from "./handlers";
 import { relaySignal } from "./handlers/signal";
-import { readVerifiedIdentity } from "./handoff";
+import { isWebSocketUpgrade, readVerifiedIdentity } from "./handoff";
 import { Hub, trySend } from "./hub";
 import { PresenceStore } from "./presence/store";
 import { type RatePolicy, ratePolicy } from "./rate-limit";
@@ -86,7 +86,7 @@ export class Room extends DurableObject<Env> {
 			const refused = upgradeRefusal(this.#state.hub, this.#settings, verified);
 			if (refused) return refused;
 			// Asked without an upgrade (the client library asking why it is refused): nothing refuses it now.
-			if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+			if (!isWebSocketUpgrade(request)) {
 				return httpErrorResponse("UPGRADE_REQUIRED", "this endpoint takes WebSocket upgrades only");
 			}
 			// A room with a connection is a room in use: it gets its tables (reads alone create none).

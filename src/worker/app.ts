@@ -14,7 +14,7 @@ import {
 	type ServerPost,
 	type ServerPostField,
 } from "../protocol";
-import { type VerifiedIdentity, withVerifiedIdentity } from "../room/handoff";
+import { isWebSocketUpgrade, type VerifiedIdentity, withVerifiedIdentity } from "../room/handoff";
 import { readSettings } from "../settings";
 import { checkRoomToken, originAllowed, publishKeyMatches, readAccess } from "./access";
 import { readBodyText } from "./body";
@@ -25,12 +25,10 @@ export const app = new Hono<AppEnv>();
 
 app.get("/health", (c) => c.json({ ok: true }));
 
-const isUpgrade = (c: Context) => c.req.header("Upgrade")?.toLowerCase() === "websocket";
-
 /** A page on another origin may read why its socket is refused: an error body, nothing of the room's. */
 app.use("/rooms/:room/ws", async (c, next) => {
 	await next();
-	if (isUpgrade(c)) return;
+	if (isWebSocketUpgrade(c.req.raw)) return;
 	c.res = new Response(c.res.body, c.res);
 	c.res.headers.set("Access-Control-Allow-Origin", "*");
 });
