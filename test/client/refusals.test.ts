@@ -28,6 +28,18 @@ function roomAnswering(status: number, code = "UNAUTHORIZED") {
 	return { urls, fetch };
 }
 
+/** A client on a short backoff whose first `attempts` sockets are each refused, as a browser sees it. */
+async function refusedAttempts(fetch: ReturnType<typeof roomAnswering>["fetch"], attempts: number) {
+	const recorded = startClient({ fetch, backoff: { baseMs: 100, maxMs: 100 } });
+	recorded.client.connect().catch(() => {});
+	for (let attempt = 1; attempt <= attempts; attempt++) {
+		await settle();
+		FakeSocket.latest().refuse();
+		await settle(100);
+	}
+	return recorded;
+}
+
 describe("a refused socket", () => {
 	it.each([
 		[401, "UNAUTHORIZED"],
@@ -49,13 +61,7 @@ describe("a refused socket", () => {
 
 	it("is retried while the room admits us over HTTP (426: the network failed), asking now and then", async () => {
 		const room = roomAnswering(426, "UPGRADE_REQUIRED");
-		const recorded = startClient({ fetch: room.fetch, backoff: { baseMs: 100, maxMs: 100 } });
-		recorded.client.connect().catch(() => {});
-		for (let attempt = 1; attempt <= 6; attempt++) {
-			await settle();
-			FakeSocket.latest().refuse();
-			await settle(100);
-		}
+		const recorded = await refusedAttempts(room.fetch, 6);
 		expect(recorded.client.state).toBe("connecting");
 		expect(recorded.errors.map((error) => error.code)).toEqual(Array(6).fill("CONNECTION_FAILED"));
 		// After the first failure, then every third.
@@ -71,13 +77,7 @@ describe("a refused socket", () => {
 		"answered %i is reported as %s on every failed attempt, retried, and forgotten once a socket opens",
 		async (status, code) => {
 			const room = roomAnswering(status, code);
-			const recorded = startClient({ fetch: room.fetch, backoff: { baseMs: 100, maxMs: 100 } });
-			recorded.client.connect().catch(() => {});
-			for (let attempt = 1; attempt <= 4; attempt++) {
-				await settle();
-				FakeSocket.latest().refuse();
-				await settle(100);
-			}
+			const recorded = await refusedAttempts(room.fetch, 4);
 			expect(recorded.client.state).toBe("connecting");
 			// The first failure before the room was asked; then its reason, once per attempt.
 			expect(recorded.errors.map((error) => error.code)).toEqual(["CONNECTION_FAILED", code, code, code, code]);

@@ -7,7 +7,7 @@ import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { randomRoom } from "../support/client";
 import { roomToken } from "../support/tokens";
-import { type ConnectedClient, connect, roomUrl } from "../workerd/connect";
+import { asUser, type ConnectedClient, connect, roomUrl } from "../workerd/connect";
 
 /** The room socket's URL, asked without `Upgrade: websocket`. */
 async function ask(room: string, token?: string, headers: Record<string, string> = {}) {
@@ -17,8 +17,6 @@ async function ask(room: string, token?: string, headers: Record<string, string>
 	const body = (await response.json()) as { error: { code: string; message: string } };
 	return { status: response.status, code: body.error.code, message: body.error.message };
 }
-
-const asUser = async (sub: string) => ({ query: { token: await roomToken({ sub }) } });
 
 async function expectNothingHeard(clients: ConnectedClient[]): Promise<void> {
 	await Promise.all(clients.map((client) => client.settle()));

@@ -6,12 +6,10 @@ import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { randomRoom } from "../support/client";
 import { roomToken } from "../support/tokens";
-import { connect, roomStub, upgrade, usersOf } from "../workerd/connect";
+import { asUser, connect, roomStub, upgrade, usersOf } from "../workerd/connect";
 
 /** vitest.config.ts's MAX_CONNECTIONS_PER_USER for this project. */
 const PER_USER_LIMIT = 2;
-
-const asUser = async (sub: string) => ({ query: { token: await roomToken({ sub }) } });
 
 async function expectTooMany(response: Response): Promise<void> {
 	expect(response.status).toBe(429);

@@ -32,6 +32,11 @@ export interface UpgradeOptions {
 	headers?: Record<string, string>;
 }
 
+/** Upgrade options carrying a room token for `sub` (the secured projects). */
+export async function asUser(sub: string): Promise<UpgradeOptions> {
+	return { query: { token: await roomToken({ sub }) } };
+}
+
 /** Asks the Worker for a room socket; the answer may be a 101 or a refusal. */
 export function upgrade(room: string, options: UpgradeOptions = {}): Promise<Response> {
 	const query = new URLSearchParams(options.query).toString();
