@@ -73,8 +73,7 @@ function Room({ options, churn }: { options: UseRoomOptions; churn: boolean }) {
 	return h(
 		"main",
 		null,
-		h("p", { id: "state", "data-state": room.state }, room.state),
-		h("p", { id: "count" }, String(room.userCount)),
+		...statusLines(room),
 		h("p", { id: "renders" }, String(tick)),
 		h("ul", { id: "users" }, ...room.users.map((user) => h("li", { key: user.userId }, user.userId))),
 		h(
@@ -86,6 +85,14 @@ function Room({ options, churn }: { options: UseRoomOptions; churn: boolean }) {
 		),
 		signalList(signals),
 	);
+}
+
+/** The room's state and user count, as every mounted tree shows them. */
+function statusLines(room: RoomHandle) {
+	return [
+		h("p", { id: "state", "data-state": room.state }, room.state),
+		h("p", { id: "count" }, String(room.userCount)),
+	];
 }
 
 function describeSignal(signal: SignalData): string {
@@ -100,12 +107,7 @@ function signalList(signals: readonly string[]) {
 function ProvidedStatus() {
 	const room = useRoom();
 	latest = room;
-	return h(
-		"section",
-		null,
-		h("p", { id: "state", "data-state": room.state }, room.state),
-		h("p", { id: "count" }, String(room.userCount)),
-	);
+	return h("section", null, ...statusLines(room));
 }
 
 /** Under a `RoomProvider`, a sibling of ProvidedStatus: the provider's signals, through `useSignal(handler)`. */
