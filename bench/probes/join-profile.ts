@@ -11,13 +11,14 @@
  * /tmp/join-profile.cpuprofile (DevTools opens them). Lines the Worker prints with `PROBE`
  * (timing instrumentation added for a run) are shown as they come.
  */
-import { readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
 import { freePorts, LOOPBACK } from "../../scripts/local-server/loopback.ts";
 import { startWranglerDev } from "../../scripts/local-server/wrangler-dev.ts";
 import type { PresenceMode } from "../../scripts/resuming-client/server-frames.ts";
 import { type Conn, closeAll, open, type Sink } from "../load/clients.ts";
+import { workerEntry } from "../servers/launch.ts";
 
 /** A presence mode for ours, or `bare` to connect the same sockets to the bare relay. */
 const mode = (process.argv[2] ?? "count") as PresenceMode | "bare";
@@ -70,42 +71,6 @@ async function inspect(url: string) {
 	};
 }
 
-/** The listening ports of a process, from /proc (the Worker's own workerd is not the one wrangler prints). */
-function listeningPorts(pid: number): number[] {
-	const inodes = new Set<string>();
-	for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-		try {
-			const match = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-			if (match?.[1]) inodes.add(match[1]);
-		} catch {
-			// closed meanwhile
-		}
-	}
-	const ports: number[] = [];
-	for (const line of readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1)) {
-		const cols = line.trim().split(/\s+/);
-		if (cols[3] === "0A" && inodes.has(cols[9] ?? "")) ports.push(Number.parseInt(cols[1]?.split(":")[1] ?? "0", 16));
-	}
-	return ports;
-}
-
-async function directOrigin(pids: number[], proxyPort: number): Promise<{ origin: string; pid: number }> {
-	for (const pid of pids) {
-		const ports = listeningPorts(pid);
-		if (ports.includes(proxyPort)) continue;
-		for (const port of ports) {
-			try {
-				const response = await fetch(`http://${LOOPBACK}:${port}/health`, { signal: AbortSignal.timeout(1000) });
-				if (response.status === 200 && (await response.text()).includes('"ok":true'))
-					return { origin: `${LOOPBACK}:${port}`, pid };
-			} catch {
-				// not this one
-			}
-		}
-	}
-	throw new Error("the Worker's own workerd was not found");
-}
-
 /** Self time per function (ms), and the profile's whole sampled time. */
 function selfTimes(profile: Profile): { total: number; self: Map<string, number> } {
 	const byId = new Map(profile.nodes.map((node) => [node.id, node]));
@@ -148,10 +113,13 @@ const dev = await startWranglerDev({
 });
 const conns: Conn[] = [];
 try {
-	const { origin, pid } = await directOrigin(
+	const entry = await workerEntry(
 		dev.workerd().map((member) => member.pid),
 		dev.port,
 	);
+	if (!entry) throw new Error("the Worker's own workerd was not found");
+	const { pid } = entry;
+	const origin = `${LOOPBACK}:${entry.port}`;
 	const room = `profile-${mode}-${n}`;
 	const url = `ws://${origin}/rooms/${room}/ws`;
 	const sink: Sink = { delivery() {}, error: (_i, text) => console.error(text) };

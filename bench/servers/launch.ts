@@ -146,7 +146,7 @@ function listeningPorts(pid: number): number[] {
  * others (inspector, and a Cap'n Proto debug port that logs a warning when spoken HTTP to) are
  * tried only if the first does not answer.
  */
-async function workerEntry(
+export async function workerEntry(
 	workerdPids: number[],
 	proxyPort: number,
 ): Promise<{ port: number; pid: number } | undefined> {
