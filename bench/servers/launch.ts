@@ -12,6 +12,7 @@ import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { freePorts, LOOPBACK, waitUntilHealthy } from "../../scripts/local-server/loopback.ts";
 import { rssOf, startProcessGroup } from "../../scripts/local-server/process-group.ts";
 import { startWranglerDev } from "../../scripts/local-server/wrangler-dev.ts";
+import { isPortTaken } from "../../scripts/local-server/wrangler-dev-command.ts";
 
 export { REPO_ROOT, sleep } from "../../scripts/local-server/process-group.ts";
 
@@ -103,10 +104,18 @@ async function startWorker(name: string, config: string, options: StartOptions):
 }
 
 async function startNodeServer(name: string, script: string, options: StartOptions): Promise<Started> {
-	const [port] = (await freePorts(1)) as [number];
-	const group = startProcessGroup({ args: [script, String(port)], onLine: options.onLine, echo: options.echo });
-	await waitUntilHealthy(group, { name, origin: `http://${LOOPBACK}:${port}`, timeoutMs: options.readyTimeoutMs });
-	return { port, workPids: () => [group.pid], output: group.output, stop: group.stop };
+	for (let attempt = 0; ; attempt++) {
+		const [port] = (await freePorts(1)) as [number];
+		const group = startProcessGroup({ args: [script, String(port)], onLine: options.onLine, echo: options.echo });
+		try {
+			await waitUntilHealthy(group, { name, origin: `http://${LOOPBACK}:${port}`, timeoutMs: options.readyTimeoutMs });
+		} catch (error) {
+			// taken between freePorts and the server's listen: try another
+			if (attempt < 3 && isPortTaken(error)) continue;
+			throw error;
+		}
+		return { port, workPids: () => [group.pid], output: group.output, stop: group.stop };
+	}
 }
 
 /**

@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePorts, LOOPBACK, waitUntilHealthy } from "./loopback.ts";
 import { type GroupMember, type ProcessGroup, startProcessGroup } from "./process-group.ts";
-import { wranglerDevCommand } from "./wrangler-dev-command.ts";
+import { isPortTaken, wranglerDevCommand } from "./wrangler-dev-command.ts";
 
 export interface WranglerDevOptions {
 	/** The server's name in error messages and in its temporary directory's (letters, digits, dashes). */
@@ -62,54 +62,63 @@ export interface WranglerDev {
 	kill(): Promise<void>;
 }
 
+/** How many times a start on ports chosen here is tried again when one of them was taken meanwhile. */
+const PORT_TAKEN_RETRIES = 3;
+
 export async function startWranglerDev(options: WranglerDevOptions = {}): Promise<WranglerDev> {
 	const name = options.name ?? "wrangler-dev";
 	const tempDir = await mkdtemp(join(tmpdir(), `edge-rooms-${name}-`));
 	const persistDir = options.persistDir ?? join(tempDir, "state");
 	const envFile = join(tempDir, "empty.env");
 	await writeFile(envFile, "");
-	const [freePort, freeInspectorPort] = (await freePorts(2)) as [number, number];
-	const port = options.port ?? freePort;
-	const inspectorPort = options.inspectorPort ?? freeInspectorPort;
-
-	const command = wranglerDevCommand({
-		config: options.config,
-		port,
-		inspectorPort,
-		persistTo: persistDir,
-		envFile,
-		logDir: join(tempDir, "logs"),
-		vars: options.vars,
-		extraArgs: options.extraArgs,
-	});
 	const removeFiles = () => rm(tempDir, { recursive: true, force: true });
-	let group: ProcessGroup;
-	try {
-		group = startProcessGroup({ ...command, onLine: options.onLine, echo: options.echo });
-	} catch (error) {
-		await removeFiles();
-		throw error;
-	}
-	const origin = `http://${LOOPBACK}:${port}`;
-	try {
-		await waitUntilHealthy(group, { name, origin, timeoutMs: options.readyTimeoutMs ?? 60_000 });
-	} catch (error) {
-		await removeFiles();
-		throw error;
-	}
-	return {
-		origin,
-		wsOrigin: `ws://${LOOPBACK}:${port}`,
-		port,
-		inspectorPort,
-		pid: group.pid,
-		persistDir,
-		output: group.output,
-		workerd: () => group.members().filter((member) => member.comm.startsWith("workerd")),
-		stop: async () => {
-			await group.stop();
+	const portsAreOurs = options.port === undefined || options.inspectorPort === undefined;
+
+	for (let attempt = 0; ; attempt++) {
+		// A port free a moment ago can be taken before wrangler binds it (by another server, or as
+		// the local port of an outgoing connection); only ports chosen here may be chosen again.
+		const [freePort, freeInspectorPort] = (await freePorts(2)) as [number, number];
+		const port = options.port ?? freePort;
+		const inspectorPort = options.inspectorPort ?? freeInspectorPort;
+		const command = wranglerDevCommand({
+			config: options.config,
+			port,
+			inspectorPort,
+			persistTo: persistDir,
+			envFile,
+			logDir: join(tempDir, "logs"),
+			vars: options.vars,
+			extraArgs: options.extraArgs,
+		});
+		let group: ProcessGroup;
+		try {
+			group = startProcessGroup({ ...command, onLine: options.onLine, echo: options.echo });
+		} catch (error) {
 			await removeFiles();
-		},
-		kill: group.kill,
-	};
+			throw error;
+		}
+		const origin = `http://${LOOPBACK}:${port}`;
+		try {
+			await waitUntilHealthy(group, { name, origin, timeoutMs: options.readyTimeoutMs ?? 60_000 });
+		} catch (error) {
+			if (portsAreOurs && attempt < PORT_TAKEN_RETRIES && isPortTaken(error)) continue;
+			await removeFiles();
+			throw error;
+		}
+		return {
+			origin,
+			wsOrigin: `ws://${LOOPBACK}:${port}`,
+			port,
+			inspectorPort,
+			pid: group.pid,
+			persistDir,
+			output: group.output,
+			workerd: () => group.members().filter((member) => member.comm.startsWith("workerd")),
+			stop: async () => {
+				await group.stop();
+				await removeFiles();
+			},
+			kill: group.kill,
+		};
+	}
 }

@@ -4,7 +4,7 @@
  * pinned variable as `--var` (which wins over wrangler.toml and any file), no shell environment.
  */
 import { describe, expect, it } from "vitest";
-import { wranglerDevCommand } from "../../scripts/local-server/wrangler-dev-command";
+import { isPortTaken, wranglerDevCommand } from "../../scripts/local-server/wrangler-dev-command";
 import { E2E_SECURED_VARS, WORKER_VARIABLES } from "../support/pinned-vars";
 
 const command = wranglerDevCommand({
@@ -66,5 +66,20 @@ describe("the wrangler dev command", () => {
 		});
 		expect(bench.args.slice(2, 4)).toEqual(["--config", "bench/servers/ours/wrangler.toml"]);
 		expect(bench.args).not.toContain("--var");
+	});
+});
+
+describe("a start that lost its port", () => {
+	it("is told apart from other failed starts, so that only it is tried again on fresh ports", () => {
+		const wranglerSaid = new Error(
+			"bench-ours exited before it was ready (code 1).\n✘ [ERROR] Address already in use (127.0.0.1:33071). Please check…",
+		);
+		const nodeSaid = new Error(
+			"node-ws exited before it was ready (code 1).\nError: listen EADDRINUSE: address already in use",
+		);
+		expect(isPortTaken(wranglerSaid)).toBe(true);
+		expect(isPortTaken(nodeSaid)).toBe(true);
+		expect(isPortTaken(new Error("e2e-open was not ready on http://127.0.0.1:1 after 60000 ms"))).toBe(false);
+		expect(isPortTaken("Address already in use")).toBe(false);
 	});
 });
