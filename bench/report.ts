@@ -6,7 +6,7 @@ import type { JoinModesResult } from "./load/join-modes.ts";
 import type { RestartResult } from "./load/restart.ts";
 import type { ServerResult } from "./load/scenarios.ts";
 import type { Settings } from "./load/settings.ts";
-import { median, ratio, Samples, summarize } from "./load/stats.ts";
+import { median, ratio, Samples, summarize, trimmedGeometricMean } from "./load/stats.ts";
 import type { ThroughputResult } from "./load/throughput.ts";
 
 /** Everything measured, by scenario file. */
@@ -93,16 +93,39 @@ function pairedJoinRatio(joins: JoinModesResult[], get: (r: JoinModesResult) => 
 }
 
 /**
+ * Ours' p99 over bare's, turn by turn: the i-th turn of ours in a round (a (b) slice, or a fixed step
+ * of (g)) is paired with bare's i-th of the same round, which ran just before or after it, and the
+ * ratios of all rounds are averaged by `trimmedGeometricMean`. A stall of the machine (100-700 ms,
+ * seen in both servers) sets one turn's p99, not the figure, as it did the p99 over all deliveries.
+ */
+function pairedTurnP99Ratio(scenarios: ServerResult[], turnP99s: (r: ServerResult) => number[]): number | null {
+	const ratios: (number | null)[] = [];
+	for (const ours of scenarios.filter((r) => r.server === "ours")) {
+		const bare = scenarios.find((r) => r.server === "bare" && r.round === ours.round);
+		if (!bare) continue;
+		const bareP99s = turnP99s(bare);
+		turnP99s(ours).forEach((p99, i) => {
+			ratios.push(ratio(p99, bareP99s[i]));
+		});
+	}
+	return trimmedGeometricMean(ratios);
+}
+
+const fanoutSliceP99s = (r: ServerResult) => r.fanout?.slices.map((s) => s.latencyMs.p99) ?? [];
+const signalFixedStepP99s = (r: ServerResult) =>
+	r.signalThroughput?.steps.filter((s) => s.kind === "fixed").map((s) => s.latencyMs.p99) ?? [];
+
+/**
  * The `SUMMARY` line's figures (the first six as before presence 1.1, the last three since signals).
- * The join and batched-memory ratios are medians of each round's pair; the p99 ratios are of the p99s
- * over every delivery of all rounds together; the others, ratios of medians.
+ * The join and batched-memory ratios are medians of each round's pair; the p99 ratios are over paired
+ * turns (`pairedTurnP99Ratio`); `p99Ms` is the p99 of every delivery of all rounds; the others, ratios of medians.
  */
 export function summary(m: Record<string, Medians>, runs: Runs) {
 	const { ours, bare, partyserver } = m;
 	return {
 		throughputVsBare: ratio(ours?.throughput.perServerSecond, bare?.throughput.perServerSecond),
 		throughputVsPartyserver: ratio(ours?.throughput.perServerSecond, partyserver?.throughput.perServerSecond),
-		p99VsBare: ratio(ours?.fanout.p99AllRounds, bare?.fanout.p99AllRounds),
+		p99VsBare: pairedTurnP99Ratio(runs.scenarios, fanoutSliceP99s),
 		p99Ms: ours?.fanout.p99AllRounds ?? null,
 		bytesPerSocket: ours?.bytesPerSocket ?? null,
 		heartbeatWakes: ours?.idleWakes ?? null,
@@ -112,7 +135,7 @@ export function summary(m: Record<string, Medians>, runs: Runs) {
 		restartRecoveryMs: ours?.restartRecoveryMs ?? null,
 		restartFlicker: ours?.restartFlicker ?? null,
 		signalThroughputVsBare: ratio(ours?.signal.perServerSecond, bare?.signal.perServerSecond),
-		signalP99VsBare: ratio(ours?.signal.fixedP99AllRounds, bare?.signal.fixedP99AllRounds),
+		signalP99VsBare: pairedTurnP99Ratio(runs.scenarios, signalFixedStepP99s),
 		cpuPerDeliveryVsBare: ratio(ours?.throughput.fixedCpuUsPerDelivery, bare?.throughput.fixedCpuUsPerDelivery),
 	};
 }

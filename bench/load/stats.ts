@@ -74,3 +74,19 @@ export function ratio(a: number | null | undefined, b: number | null | undefined
 	}
 	return a / b;
 }
+
+/**
+ * The geometric mean of positive ratios with the `trim` share of them at either end left out (a
+ * fifth by default): steadier than a median of few, and a ratio that one stall set is dropped.
+ * Null when none is left.
+ */
+export function trimmedGeometricMean(values: readonly (number | null | undefined)[], trim = 0.2): number | null {
+	const logs = values
+		.filter((v): v is number => typeof v === "number" && Number.isFinite(v) && v > 0)
+		.map(Math.log)
+		.sort((a, b) => a - b);
+	const cut = Math.floor(logs.length * trim);
+	const kept = logs.slice(cut, logs.length - cut);
+	if (kept.length === 0) return null;
+	return Math.exp(kept.reduce((sum, v) => sum + v, 0) / kept.length);
+}
