@@ -12,7 +12,7 @@ import {
 	type PresenceMode,
 	type User,
 } from "../protocol";
-import { bufferedAmountOf, overBacklog, TOO_SLOW } from "./backlog";
+import { BacklogBounds, bufferedAmountOf, TOO_SLOW } from "./backlog";
 import { Connection } from "./connection";
 import { PresenceFeed } from "./presence/feed";
 import { Presence } from "./presence/presence";
@@ -49,10 +49,13 @@ interface HubState {
 
 export class Hub {
 	readonly #options: HubOptions;
+	/** What may wait for each socket, so that a fan-out asks the runtime only when a peer may be over the bound. */
+	readonly #backlogs: BacklogBounds;
 	#cache: HubState | undefined;
 
 	constructor(options: HubOptions) {
 		this.#options = options;
+		this.#backlogs = new BacklogBounds(options.maxBufferedBytes);
 	}
 
 	/** How many connections the room holds (registered or not). */
@@ -194,7 +197,7 @@ export class Hub {
 	 * Asked before a request is handled: a peer that does not read gets no more replies.
 	 */
 	dropIfTooSlow(connection: Connection): boolean {
-		if (!this.#tooSlow(connection.socket)) return false;
+		if (!this.#backlogs.over(connection.socket)) return false;
 		this.#dropSlow(connection.socket);
 		return true;
 	}
@@ -217,12 +220,8 @@ export class Hub {
 
 	/** One send of a fan-out; a peer over the bound is not sent more but closed once the fan-out is over. */
 	#deliver(ws: WebSocket, frame: string, casualties: Casualty[]): void {
-		if (this.#tooSlow(ws)) casualties.push({ ws, cause: "slow" });
+		if (this.#backlogs.overBeforeSend(ws, frame)) casualties.push({ ws, cause: "slow" });
 		else if (!trySend(ws, frame)) casualties.push({ ws, cause: "failed" });
-	}
-
-	#tooSlow(ws: WebSocket): boolean {
-		return overBacklog(bufferedAmountOf(ws), this.#options.maxBufferedBytes);
 	}
 
 	/** After the fan-out, so that the leaves it announces do not interleave with it. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CloseCodes } from "../../src/protocol";
-import { bufferedAmountOf, overBacklog, TOO_SLOW } from "../../src/room/backlog";
+import { BacklogBounds, bufferedAmountOf, overBacklog, sendCost, TOO_SLOW } from "../../src/room/backlog";
 import { DEFAULT_SETTINGS } from "../../src/settings";
 
 const MAX = DEFAULT_SETTINGS.maxBufferedBytes;
@@ -40,5 +40,72 @@ describe("TOO_SLOW", () => {
 	it("is the contract's close 4001 with the reason 'too slow'", () => {
 		expect(TOO_SLOW).toEqual({ code: 4001, reason: "too slow" });
 		expect(TOO_SLOW.code).toBe(CloseCodes.tooSlow);
+	});
+});
+
+/** A socket whose `bufferedAmount` the test sets, counting how often it is read. */
+function fakeSocket(waiting: unknown = 0) {
+	const socket = {
+		waiting,
+		reads: 0,
+		get bufferedAmount() {
+			socket.reads++;
+			return socket.waiting;
+		},
+	};
+	return socket;
+}
+const asWs = (socket: ReturnType<typeof fakeSocket>) => socket as unknown as WebSocket;
+
+describe("BacklogBounds", () => {
+	const frame = "x".repeat(1000);
+
+	it("asks the runtime on the first send to a socket, then not while what was sent since keeps it within the bound", () => {
+		const bounds = new BacklogBounds(100_000);
+		const socket = fakeSocket(0);
+		let sends = 0;
+		while (sends * sendCost(frame) <= 100_000) {
+			expect(bounds.overBeforeSend(asWs(socket), frame)).toBe(false);
+			sends++;
+		}
+		expect(sends).toBeGreaterThan(30);
+		expect(socket.reads).toBe(1);
+		// past the bound by what was sent: asked again, and it had drained
+		expect(bounds.overBeforeSend(asWs(socket), frame)).toBe(false);
+		expect(socket.reads).toBe(2);
+	});
+
+	it("closes a peer the runtime reports over the bound once the sends could have put it there", () => {
+		const bounds = new BacklogBounds(100_000);
+		const socket = fakeSocket(0);
+		bounds.overBeforeSend(asWs(socket), frame);
+		socket.waiting = 100_001;
+		let sends = 1;
+		while (!bounds.overBeforeSend(asWs(socket), frame)) sends++;
+		// no backlog over the bound could be built by fewer sends than that
+		expect(sends * sendCost(frame)).toBeGreaterThan(100_000);
+		expect(bounds.overBeforeSend(asWs(socket), frame)).toBe(true);
+	});
+
+	it("decides as a read before every send would: exactly at the bound is not over", () => {
+		const bounds = new BacklogBounds(100_000);
+		const atBound = fakeSocket(100_000);
+		const over = fakeSocket(100_001);
+		expect(bounds.overBeforeSend(asWs(atBound), frame)).toBe(false);
+		expect(bounds.overBeforeSend(asWs(over), frame)).toBe(true);
+		expect(bounds.over(asWs(over))).toBe(true);
+	});
+
+	it("counts a frame's worst-case UTF-8, so a multibyte frame cannot slip past the bound", () => {
+		expect(sendCost("é".repeat(100))).toBeGreaterThanOrEqual(new TextEncoder().encode("é".repeat(100)).length);
+		expect(sendCost("😀".repeat(100))).toBeGreaterThanOrEqual(new TextEncoder().encode("😀".repeat(100)).length);
+	});
+
+	it("reads again whenever `over` is asked (a request's check), and never closes where the runtime cannot tell", () => {
+		const bounds = new BacklogBounds(100_000);
+		const unknown = fakeSocket(undefined);
+		for (let i = 0; i < 1000; i++) expect(bounds.overBeforeSend(asWs(unknown), frame)).toBe(false);
+		expect(bounds.over(asWs(unknown))).toBe(false);
+		expect(unknown.reads).toBeGreaterThan(1);
 	});
 });
