@@ -136,7 +136,8 @@ describe("access control, end to end", () => {
 		const limited = flooder.received("Error").filter((f) => f.data.code === "RATE_LIMITED");
 		expect(limited).toHaveLength(100);
 		const acked = flooder.received("MessageAck").length;
-		expect(acked).toBeGreaterThanOrEqual(40);
+		// The burst of 40 less mallory's Register, an event too (no token may have come back since).
+		expect(acked).toBeGreaterThanOrEqual(39);
 		expect((await bob.next("UserLeft", undefined, WAIT_MS)).data).toMatchObject({ user: { userId: "mallory" } });
 		expect(bob.received("Message")).toHaveLength(acked);
 		await expectReply(bob, "SendMessage", { message: "still here" }, "MessageAck");

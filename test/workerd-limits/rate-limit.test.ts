@@ -24,8 +24,9 @@ describe("RATE_LIMIT (the default: 20 per second, bursts of 40)", () => {
 
 		const acks = flooder.received("MessageAck");
 		const limited = flooder.received("Error").filter((f) => f.data.code === "RATE_LIMITED");
-		// The burst, plus whatever refilled while the flood was being sent.
-		expect(acks.length).toBeGreaterThanOrEqual(40);
+		// The burst less mallory's Register (an event too), plus whatever refilled since she connected:
+		// with under 50 ms between her Register and the flood, no token has come back.
+		expect(acks.length).toBeGreaterThanOrEqual(39);
 		expect(acks.length).toBeLessThanOrEqual(40 + Math.ceil((elapsedMs * 20) / 1000) + 1);
 		expect(limited.length).toBeGreaterThanOrEqual(100);
 		// Every frame up to the close got exactly one reply, and none after it: the 100th drop closed it.
