@@ -11,18 +11,12 @@ import { Roster } from "../../../src/room/roster";
 import { RoomStore } from "../../../src/room/store";
 import { randomRoom } from "../../../test/support/client";
 import { join, roomStub } from "../../../test/workerd/connect";
-
-function time(label: string, n: number, run: (i: number) => void): void {
-	const started = performance.now();
-	for (let i = 0; i < n; i++) run(i);
-	const us = ((performance.now() - started) * 1000) / n;
-	console.log(`PROBE ${label}: ${us.toFixed(2)} µs each`);
-}
+import { time, timeTurns } from "./timing";
 
 it("hot-path costs", async () => {
 	const room = randomRoom();
 	await join(room, "alice", { meta: { color: "blue" } });
-	await runInDurableObject(roomStub(room), (_, state) => {
+	await runInDurableObject(roomStub(room), async (_, state) => {
 		const ws = state.getWebSockets()[0] as WebSocket;
 		const record = ws.deserializeAttachment() as Record<string, unknown>;
 		record.rate = { tokens: 39, at: Date.now(), dropped: 0, droppedAt: 0 };
@@ -43,9 +37,17 @@ it("hot-path costs", async () => {
 		});
 		time("parseClientFrame (SendMessage, bench payload)", 20_000, () => parseClientFrame(frame));
 		const store = new RoomStore(state.storage, { historyLimit: 1000 });
+		state.storage.sql.exec("CREATE TABLE probe_rows (n INTEGER PRIMARY KEY, body TEXT)");
 		const from = { userId: "alice", name: "alice" };
 		time("RoomStore.append (one SQLite transaction, history pruned at 1,000)", 5000, () =>
 			store.append({ id: crypto.randomUUID(), from, message: payload, sentAt: Date.now() }),
+		);
+		await timeTurns(state.storage, "a turn that writes nothing", 2000, () => {});
+		await timeTurns(state.storage, "a turn that appends one message (committed after it)", 2000, (i) =>
+			store.append({ id: crypto.randomUUID(), from, message: payload, sentAt: Date.now() }, `c${i}`),
+		);
+		await timeTurns(state.storage, "a turn that inserts one row of the same size (committed after it)", 2000, (i) =>
+			state.storage.sql.exec("INSERT INTO probe_rows VALUES (?, ?)", i, JSON.stringify(payload)),
 		);
 		const message = store.append({ id: crypto.randomUUID(), from, message: payload, sentAt: Date.now() });
 		time("encodeServerFrame (Message, bench payload)", 100_000, () => encodeServerFrame("Message", message));

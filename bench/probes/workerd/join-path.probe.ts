@@ -11,28 +11,7 @@ import { type Identity, Roster } from "../../../src/room/roster";
 import { RoomStore } from "../../../src/room/store";
 import { randomRoom } from "../../../test/support/client";
 import { join, roomStub } from "../../../test/workerd/connect";
-
-async function timeTurns(
-	storage: DurableObjectStorage,
-	label: string,
-	n: number,
-	run: (i: number) => void,
-): Promise<void> {
-	const started = performance.now();
-	for (let i = 0; i < n; i++) {
-		run(i);
-		await storage.sync();
-	}
-	const us = ((performance.now() - started) * 1000) / n;
-	console.log(`PROBE ${label}: ${us.toFixed(2)} µs per turn`);
-}
-
-function time(label: string, n: number, run: (i: number) => void): void {
-	const started = performance.now();
-	for (let i = 0; i < n; i++) run(i);
-	const us = ((performance.now() - started) * 1000) / n;
-	console.log(`PROBE ${label}: ${us.toFixed(2)} µs each`);
-}
+import { time, timeTurns } from "./timing";
 
 const N = 5000;
 
