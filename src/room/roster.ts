@@ -83,6 +83,7 @@ export class Roster<K> {
 	preview(key: K, identity: Identity, replaces?: K): RosterChange<K> {
 		const tabs = new Map(this.#byUser.get(identity.userId));
 		if (replaces !== undefined) tabs.delete(replaces);
+		tabs.delete(key);
 		tabs.set(key, identity);
 		const user = Object.freeze(aggregateUser(tabs.values()));
 		const before = this.#users.get(identity.userId);
@@ -162,9 +163,13 @@ export class Roster<K> {
 		return tabs;
 	}
 
+	/**
+	 * The changed tab goes last: between tabs changed in the same millisecond, the user shows the
+	 * one changed last (`aggregateUser` lets the later of equal times win).
+	 */
 	#setTab(key: K, identity: Identity): void {
 		const tabs = this.#tabsOf(identity.userId);
-		if (!tabs.has(key)) this.#connectionCount++;
+		if (!tabs.delete(key)) this.#connectionCount++;
 		tabs.set(key, identity);
 	}
 

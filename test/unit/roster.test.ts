@@ -182,6 +182,19 @@ describe("Roster", () => {
 		expect(roster.user("alice")).toMatchObject({ name: "After", connections: 1 });
 	});
 
+	it("shows the tab changed last when two tabs changed in the same millisecond", () => {
+		const roster = new Roster<string>();
+		roster.add("c1", identity({ name: "Laptop", registeredAt: 1000, updatedAt: 1000 }));
+		roster.add("c2", identity({ name: "Phone", registeredAt: 2000, updatedAt: 2000 }));
+		// The laptop registers again with a new name, in the millisecond the phone joined.
+		roster.add("c1", identity({ name: "Laptop 2", registeredAt: 1000, updatedAt: 2000 }));
+		expect(roster.user("alice")).toMatchObject({ name: "Laptop 2", connections: 2 });
+		const change = roster.preview("c2", identity({ name: "Phone 2", registeredAt: 2000, updatedAt: 2000 }));
+		expect(change.user.name).toBe("Phone 2");
+		roster.apply(change);
+		expect(roster.user("alice")).toMatchObject({ name: "Phone 2", connections: 2 });
+	});
+
 	it("keeps the user when one of two tabs is removed", () => {
 		const roster = new Roster<string>();
 		roster.add("c1", identity({ registeredAt: 1000 }));
