@@ -41,7 +41,9 @@ export function sendCost(frame: string): number {
  * itself, so what the runtime reported at the last read plus the cost of every send since is an
  * upper bound of it. While that bound is within `maxBufferedBytes`, the peer cannot be over it and
  * the runtime is not asked; past it, it is asked again. The decisions are those of a read before
- * every send. Kept per room instance: after a wake-up the first send to each socket reads.
+ * every send, but for what the runtime sends by itself (the 4-byte pongs to a peer's pings): a
+ * peer that only pings and never reads is found at its next request, or once the room's own sends
+ * could reach the bound. Kept per room instance: after a wake-up the first send to each socket reads.
  */
 export class BacklogBounds {
 	readonly #maxBufferedBytes: number;
