@@ -55,17 +55,28 @@ export class BacklogBounds {
 
 	/** Whether more than the bound waits for `ws` now (the runtime asked). */
 	over(ws: WebSocket): boolean {
-		const waiting = bufferedAmountOf(ws);
-		if (overBacklog(waiting, this.#maxBufferedBytes)) return true;
-		this.#upTo.set(ws, typeof waiting === "number" && Number.isFinite(waiting) ? waiting : 0);
+		const waiting = this.#read(ws);
+		if (waiting === "over") return true;
+		this.#upTo.set(ws, waiting);
 		return false;
 	}
 
 	/** Whether `ws` is over the bound before a send of `frame`, asking the runtime only when it may be; if not, counts the send. */
 	overBeforeSend(ws: WebSocket, frame: string): boolean {
-		const known = this.#upTo.get(ws);
-		if ((known === undefined || known > this.#maxBufferedBytes) && this.over(ws)) return true;
-		this.#upTo.set(ws, (this.#upTo.get(ws) ?? 0) + sendCost(frame));
+		let known = this.#upTo.get(ws);
+		if (known === undefined || known > this.#maxBufferedBytes) {
+			const waiting = this.#read(ws);
+			if (waiting === "over") return true;
+			known = waiting;
+		}
+		this.#upTo.set(ws, known + sendCost(frame));
 		return false;
+	}
+
+	/** What the runtime reports waiting, "over" past the bound; 0 where it cannot tell. */
+	#read(ws: WebSocket): number | "over" {
+		const waiting = bufferedAmountOf(ws);
+		if (overBacklog(waiting, this.#maxBufferedBytes)) return "over";
+		return typeof waiting === "number" && Number.isFinite(waiting) ? waiting : 0;
 	}
 }
