@@ -9,10 +9,9 @@
  * Workers servers print for `idle-*` rooms.
  */
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
-import { freePorts, LOOPBACK, waitUntilHealthy } from "../../scripts/local-server/loopback.ts";
+import { LOOPBACK, startOnFreePorts, waitUntilHealthy } from "../../scripts/local-server/loopback.ts";
 import { rssOf, startProcessGroup } from "../../scripts/local-server/process-group.ts";
 import { startWranglerDev } from "../../scripts/local-server/wrangler-dev.ts";
-import { isPortTaken } from "../../scripts/local-server/wrangler-dev-command.ts";
 
 export { REPO_ROOT, sleep } from "../../scripts/local-server/process-group.ts";
 
@@ -104,18 +103,11 @@ async function startWorker(name: string, config: string, options: StartOptions):
 }
 
 async function startNodeServer(name: string, script: string, options: StartOptions): Promise<Started> {
-	for (let attempt = 0; ; attempt++) {
-		const [port] = (await freePorts(1)) as [number];
+	return startOnFreePorts(1, async ([port]) => {
 		const group = startProcessGroup({ args: [script, String(port)], onLine: options.onLine, echo: options.echo });
-		try {
-			await waitUntilHealthy(group, { name, origin: `http://${LOOPBACK}:${port}`, timeoutMs: options.readyTimeoutMs });
-		} catch (error) {
-			// taken between freePorts and the server's listen: try another
-			if (attempt < 3 && isPortTaken(error)) continue;
-			throw error;
-		}
-		return { port, workPids: () => [group.pid], output: group.output, stop: group.stop };
-	}
+		await waitUntilHealthy(group, { name, origin: `http://${LOOPBACK}:${port}`, timeoutMs: options.readyTimeoutMs });
+		return { port: port as number, workPids: () => [group.pid], output: group.output, stop: group.stop };
+	});
 }
 
 /**

@@ -3,6 +3,7 @@
  * GET /health (every server here, the Worker and the benchmark's, has that route).
  */
 import { createServer, type Server } from "node:net";
+import { isPortTaken } from "./port-taken.ts";
 import { type ProcessGroup, sleep } from "./process-group.ts";
 
 export const LOOPBACK = "127.0.0.1";
@@ -27,6 +28,26 @@ export async function freePorts(count: number): Promise<number[]> {
 		return ports;
 	} finally {
 		await Promise.all(servers.map((server) => new Promise<void>((done) => server.close(() => done()))));
+	}
+}
+
+/**
+ * Runs `start` on `count` ports from `freePorts`, and again on fresh ones (at most `retries` more
+ * times) when it failed because one of them was taken before the server bound it.
+ */
+export async function startOnFreePorts<T>(
+	count: number,
+	start: (ports: number[]) => Promise<T>,
+	retries = 3,
+): Promise<T> {
+	for (let attempt = 0; ; attempt++) {
+		const ports = await freePorts(count);
+		try {
+			return await start(ports);
+		} catch (error) {
+			if (attempt < retries && isPortTaken(error)) continue;
+			throw error;
+		}
 	}
 }
 

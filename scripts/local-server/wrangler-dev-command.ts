@@ -77,8 +77,3 @@ export function wranglerDevCommand(options: WranglerDevCommandOptions): Wrangler
 		},
 	};
 }
-
-/** Whether a failed start printed that a port it was given was in use (wrangler's and Node's wording). */
-export function isPortTaken(error: unknown): boolean {
-	return error instanceof Error && /Address already in use|EADDRINUSE/.test(error.message);
-}

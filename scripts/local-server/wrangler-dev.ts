@@ -15,9 +15,9 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePorts, LOOPBACK, waitUntilHealthy } from "./loopback.ts";
+import { LOOPBACK, startOnFreePorts, waitUntilHealthy } from "./loopback.ts";
 import { type GroupMember, type ProcessGroup, startProcessGroup } from "./process-group.ts";
-import { isPortTaken, wranglerDevCommand } from "./wrangler-dev-command.ts";
+import { wranglerDevCommand } from "./wrangler-dev-command.ts";
 
 export interface WranglerDevOptions {
 	/** The server's name in error messages and in its temporary directory's (letters, digits, dashes). */
@@ -62,9 +62,6 @@ export interface WranglerDev {
 	kill(): Promise<void>;
 }
 
-/** How many times a start on ports chosen here is tried again when one of them was taken meanwhile. */
-const PORT_TAKEN_RETRIES = 3;
-
 export async function startWranglerDev(options: WranglerDevOptions = {}): Promise<WranglerDev> {
 	const name = options.name ?? "wrangler-dev";
 	const tempDir = await mkdtemp(join(tmpdir(), `edge-rooms-${name}-`));
@@ -72,53 +69,55 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
 	const envFile = join(tempDir, "empty.env");
 	await writeFile(envFile, "");
 	const removeFiles = () => rm(tempDir, { recursive: true, force: true });
+	// Only ports chosen here may be chosen again; a port the caller fixed that is taken stays taken.
 	const portsAreOurs = options.port === undefined || options.inspectorPort === undefined;
-
-	for (let attempt = 0; ; attempt++) {
-		// A port free a moment ago can be taken before wrangler binds it (by another server, or as
-		// the local port of an outgoing connection); only ports chosen here may be chosen again.
-		const [freePort, freeInspectorPort] = (await freePorts(2)) as [number, number];
-		const port = options.port ?? freePort;
-		const inspectorPort = options.inspectorPort ?? freeInspectorPort;
-		const command = wranglerDevCommand({
-			config: options.config,
-			port,
-			inspectorPort,
-			persistTo: persistDir,
-			envFile,
-			logDir: join(tempDir, "logs"),
-			vars: options.vars,
-			extraArgs: options.extraArgs,
-		});
-		let group: ProcessGroup;
-		try {
-			group = startProcessGroup({ ...command, onLine: options.onLine, echo: options.echo });
-		} catch (error) {
-			await removeFiles();
-			throw error;
-		}
-		const origin = `http://${LOOPBACK}:${port}`;
-		try {
-			await waitUntilHealthy(group, { name, origin, timeoutMs: options.readyTimeoutMs ?? 60_000 });
-		} catch (error) {
-			if (portsAreOurs && attempt < PORT_TAKEN_RETRIES && isPortTaken(error)) continue;
-			await removeFiles();
-			throw error;
-		}
-		return {
-			origin,
-			wsOrigin: `ws://${LOOPBACK}:${port}`,
-			port,
-			inspectorPort,
-			pid: group.pid,
-			persistDir,
-			output: group.output,
-			workerd: () => group.members().filter((member) => member.comm.startsWith("workerd")),
-			stop: async () => {
-				await group.stop();
-				await removeFiles();
+	try {
+		return await startOnFreePorts(
+			2,
+			async ([freePort, freeInspectorPort]) => {
+				const port = options.port ?? (freePort as number);
+				const inspectorPort = options.inspectorPort ?? (freeInspectorPort as number);
+				const command = wranglerDevCommand({
+					config: options.config,
+					port,
+					inspectorPort,
+					persistTo: persistDir,
+					envFile,
+					logDir: join(tempDir, "logs"),
+					vars: options.vars,
+					extraArgs: options.extraArgs,
+				});
+				const group = startProcessGroup({ ...command, onLine: options.onLine, echo: options.echo });
+				const origin = `http://${LOOPBACK}:${port}`;
+				await waitUntilHealthy(group, { name, origin, timeoutMs: options.readyTimeoutMs ?? 60_000 });
+				return running(group, { origin, port, inspectorPort, persistDir, removeFiles });
 			},
-			kill: group.kill,
-		};
+			portsAreOurs ? undefined : 0,
+		);
+	} catch (error) {
+		await removeFiles();
+		throw error;
 	}
+}
+
+function running(
+	group: ProcessGroup,
+	started: { origin: string; port: number; inspectorPort: number; persistDir: string; removeFiles(): Promise<void> },
+): WranglerDev {
+	const { origin, port, inspectorPort, persistDir, removeFiles } = started;
+	return {
+		origin,
+		wsOrigin: `ws://${LOOPBACK}:${port}`,
+		port,
+		inspectorPort,
+		pid: group.pid,
+		persistDir,
+		output: group.output,
+		workerd: () => group.members().filter((member) => member.comm.startsWith("workerd")),
+		stop: async () => {
+			await group.stop();
+			await removeFiles();
+		},
+		kill: group.kill,
+	};
 }

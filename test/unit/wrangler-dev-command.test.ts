@@ -4,7 +4,8 @@
  * pinned variable as `--var` (which wins over wrangler.toml and any file), no shell environment.
  */
 import { describe, expect, it } from "vitest";
-import { isPortTaken, wranglerDevCommand } from "../../scripts/local-server/wrangler-dev-command";
+import { isPortTaken } from "../../scripts/local-server/port-taken";
+import { wranglerDevCommand } from "../../scripts/local-server/wrangler-dev-command";
 import { E2E_SECURED_VARS, WORKER_VARIABLES } from "../support/pinned-vars";
 
 const command = wranglerDevCommand({
