@@ -9,6 +9,7 @@
  * (constructor or entry point), which the benchmark counts from wrangler's output.
  */
 import { DurableObject } from "cloudflare:workers";
+import { roomRouter } from "../room-router";
 
 interface Env {
 	BARE: DurableObjectNamespace<Bare>;
@@ -67,12 +68,4 @@ export class Bare extends DurableObject<Env> {
 	}
 }
 
-export default {
-	async fetch(request: Request, env: Env): Promise<Response> {
-		const path = new URL(request.url).pathname;
-		if (path === "/health") return Response.json({ ok: true });
-		const match = /^\/rooms\/([^/]+)\/ws$/.exec(path);
-		if (!match?.[1]) return new Response("not found", { status: 404 });
-		return env.BARE.get(env.BARE.idFromName(match[1])).fetch(request);
-	},
-} satisfies ExportedHandler<Env>;
+export default roomRouter<Env>((env) => env.BARE);

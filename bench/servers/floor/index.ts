@@ -11,6 +11,7 @@
  * recognises by their first bytes. What ours does beyond `row-*` is the protocol's own work.
  */
 import { DurableObject } from "cloudflare:workers";
+import { roomRouter } from "../room-router";
 
 interface Env {
 	FLOOR: DurableObjectNamespace<Floor>;
@@ -58,12 +59,4 @@ export class Floor extends DurableObject<Env> {
 	}
 }
 
-export default {
-	async fetch(request: Request, env: Env): Promise<Response> {
-		const path = new URL(request.url).pathname;
-		if (path === "/health") return Response.json({ ok: true });
-		const match = /^\/rooms\/([^/]+)\/ws$/.exec(path);
-		if (!match?.[1]) return new Response("not found", { status: 404 });
-		return env.FLOOR.get(env.FLOOR.idFromName(match[1])).fetch(request);
-	},
-} satisfies ExportedHandler<Env>;
+export default roomRouter<Env>((env) => env.FLOOR);
