@@ -5,7 +5,10 @@
  *   for the Worker's variables or its own settings;
  * - every variable the caller pins as `--var`, which wins over the config's `[vars]` and any file;
  * - the shell's environment kept out of the Worker (CLOUDFLARE_INCLUDE_PROCESS_ENV=false);
- * - loopback only, no metrics, nothing fetched from Cloudflare, logs in a directory of its own.
+ * - loopback only, no metrics, nothing fetched from Cloudflare, logs in a directory of its own;
+ * - without wrangler's local trace collector (X_LOCAL_OBSERVABILITY=false): it stores every
+ *   event's trace in a SQLite database in the Worker's own workerd, about 1 ms of CPU per
+ *   WebSocket frame received, which no deployed Worker pays (bench/README.md).
  *
  * Pure, so that a unit test can check all of the above without starting anything.
  */
@@ -71,6 +74,7 @@ export function wranglerDevCommand(options: WranglerDevCommandOptions): Wrangler
 			WRANGLER_SEND_METRICS: "false",
 			CLOUDFLARE_CF_FETCH_ENABLED: "false",
 			CLOUDFLARE_INCLUDE_PROCESS_ENV: "false",
+			X_LOCAL_OBSERVABILITY: "false",
 			WRANGLER_LOG_PATH: options.logDir,
 			NO_COLOR: "1",
 			FORCE_COLOR: "0",

@@ -46,11 +46,12 @@ describe("the wrangler dev command", () => {
 		expect(passed).toEqual(E2E_SECURED_VARS);
 	});
 
-	it("keeps the shell's environment out of the Worker, sends no metrics and fetches nothing", () => {
+	it("keeps the shell's environment out of the Worker, sends no metrics, fetches nothing and collects no traces", () => {
 		expect(command.env).toMatchObject({
 			CLOUDFLARE_INCLUDE_PROCESS_ENV: "false",
 			WRANGLER_SEND_METRICS: "false",
 			CLOUDFLARE_CF_FETCH_ENABLED: "false",
+			X_LOCAL_OBSERVABILITY: "false",
 			WRANGLER_LOG_PATH: "/tmp/x/logs",
 		});
 	});
