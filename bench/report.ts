@@ -6,8 +6,8 @@ import type { JoinModesResult } from "./load/join-modes.ts";
 import type { RestartResult } from "./load/restart.ts";
 import type { ServerResult } from "./load/scenarios.ts";
 import type { Settings } from "./load/settings.ts";
-import { median, ratio, Samples, summarize, trimmedGeometricMean } from "./load/stats.ts";
-import type { ThroughputResult } from "./load/throughput.ts";
+import { median, pooledRatio, ratio, Samples, summarize, trimmedGeometricMean } from "./load/stats.ts";
+import type { StepResult, ThroughputResult } from "./load/throughput.ts";
 
 /** Everything measured, by scenario file. */
 export interface Runs {
@@ -66,10 +66,38 @@ export function medians(name: string, runs: Runs, settings: Settings) {
 }
 export type Medians = ReturnType<typeof medians>;
 
+/** One kind of step of every round together (`pooledRatio`). */
+function pooled(
+	rounds: (ThroughputResult | null)[],
+	kind: StepResult["kind"],
+	top: (s: StepResult) => number,
+	bottom: (s: StepResult) => number,
+): number | null {
+	return pooledRatio(
+		rounds.flatMap((t) => t?.steps.filter((s) => s.kind === kind) ?? []),
+		top,
+		bottom,
+	);
+}
+
 /** (c) or (g) over rounds. */
 function throughputMedians(rounds: (ThroughputResult | null)[]) {
 	const of = (get: (t: ThroughputResult) => number) => median(rounds.map((t) => (t ? get(t) : null)));
 	return {
+		/** Over every round's saturated steps together: deliveries per server second. */
+		perServerSecondAllRounds: pooled(
+			rounds,
+			"saturated",
+			(s) => s.delivered,
+			(s) => s.serverSeconds,
+		),
+		/** Over every round's fixed steps together: server CPU µs per delivery. */
+		fixedCpuUsPerDeliveryAllRounds: pooled(
+			rounds,
+			"fixed",
+			(s) => s.serverCpuSeconds * 1e6,
+			(s) => s.delivered,
+		),
 		fixedCpuUsPerDelivery: of((t) => t.fixedCpuUsPerDelivery),
 		fixedP99: of((t) => t.fixedP99),
 		fixedP99AllRounds: p99AllRounds(rounds.map((t) => t?.fixedSamples)),
@@ -118,13 +146,17 @@ const signalFixedStepP99s = (r: ServerResult) =>
 /**
  * The `SUMMARY` line's figures (the first six as before presence 1.1, the last three since signals).
  * The join and batched-memory ratios are medians of each round's pair; the p99 ratios are over paired
- * turns (`pairedTurnP99Ratio`); `p99Ms` is the p99 of every delivery of all rounds; the others, ratios of medians.
+ * turns (`pairedTurnP99Ratio`); `p99Ms` is the p99 of every delivery of all rounds; the throughput
+ * and CPU ratios are over every round's steps together (`pooled`); the others, ratios of medians.
  */
 export function summary(m: Record<string, Medians>, runs: Runs) {
 	const { ours, bare, partyserver } = m;
 	return {
-		throughputVsBare: ratio(ours?.throughput.perServerSecond, bare?.throughput.perServerSecond),
-		throughputVsPartyserver: ratio(ours?.throughput.perServerSecond, partyserver?.throughput.perServerSecond),
+		throughputVsBare: ratio(ours?.throughput.perServerSecondAllRounds, bare?.throughput.perServerSecondAllRounds),
+		throughputVsPartyserver: ratio(
+			ours?.throughput.perServerSecondAllRounds,
+			partyserver?.throughput.perServerSecondAllRounds,
+		),
 		p99VsBare: pairedTurnP99Ratio(runs.scenarios, fanoutSliceP99s),
 		p99Ms: ours?.fanout.p99AllRounds ?? null,
 		bytesPerSocket: ours?.bytesPerSocket ?? null,
@@ -134,9 +166,12 @@ export function summary(m: Record<string, Medians>, runs: Runs) {
 		bytesPerSocketVsBare: pairedJoinRatio(runs.joinModes, (r) => r.batched?.bytesPerSocket),
 		restartRecoveryMs: ours?.restartRecoveryMs ?? null,
 		restartFlicker: ours?.restartFlicker ?? null,
-		signalThroughputVsBare: ratio(ours?.signal.perServerSecond, bare?.signal.perServerSecond),
+		signalThroughputVsBare: ratio(ours?.signal.perServerSecondAllRounds, bare?.signal.perServerSecondAllRounds),
 		signalP99VsBare: pairedTurnP99Ratio(runs.scenarios, signalFixedStepP99s),
-		cpuPerDeliveryVsBare: ratio(ours?.throughput.fixedCpuUsPerDelivery, bare?.throughput.fixedCpuUsPerDelivery),
+		cpuPerDeliveryVsBare: ratio(
+			ours?.throughput.fixedCpuUsPerDeliveryAllRounds,
+			bare?.throughput.fixedCpuUsPerDeliveryAllRounds,
+		),
 	};
 }
 

@@ -90,3 +90,22 @@ export function trimmedGeometricMean(values: readonly (number | null | undefined
 	if (kept.length === 0) return null;
 	return Math.exp(kept.reduce((sum, v) => sum + v, 0) / kept.length);
 }
+
+/**
+ * The sum of `top` over the sum of `bottom` across items (null when the bottom sums to nothing): a
+ * rate over several steps, each weighing by its size. Over every round's steps it is steadier than
+ * a median of three rounds, each over a few steps of one second.
+ */
+export function pooledRatio<T>(
+	items: readonly T[],
+	top: (item: T) => number,
+	bottom: (item: T) => number,
+): number | null {
+	let over = 0;
+	let under = 0;
+	for (const item of items) {
+		over += top(item);
+		under += bottom(item);
+	}
+	return under > 0 ? over / under : null;
+}

@@ -165,10 +165,14 @@ export function stepOrder(fixed: number, saturated: number): StepResult["kind"][
 }
 
 /**
- * `fixedSteps` fixed steps and `samples` saturated ones (`stepOrder`), each in its turn. Each kind's figures are over
- * its steps together (all deliveries, all CPU time, all latencies), steadier than a median of few.
+ * `warmUpSteps` fixed steps not counted, then `fixedSteps` fixed steps and `samples` saturated ones (`stepOrder`),
+ * each in its turn. Each kind's figures are over its steps together (all deliveries, all CPU time, all latencies),
+ * steadier than a median of few.
  */
 export async function runThroughput(load: Load, traffic: Traffic, label: string): Promise<ThroughputResult> {
+	for (let i = 0; i < load.settings.warmUpSteps; i++) {
+		await load.turns.take(() => step(load, traffic, "fixed", new Samples(), `${label} warm-up`));
+	}
 	const steps: StepResult[] = [];
 	const fixedLatencies = new Samples();
 	const saturatedLatencies = new Samples();

@@ -3,7 +3,7 @@
  * so that a stall that set one turn's p99 does not set the figure.
  */
 import { describe, expect, it } from "vitest";
-import { trimmedGeometricMean } from "../../bench/load/stats";
+import { pooledRatio, trimmedGeometricMean } from "../../bench/load/stats";
 
 describe("trimmedGeometricMean", () => {
 	it("averages ratios geometrically: 2 and 0.5 cancel", () => {
@@ -25,5 +25,32 @@ describe("trimmedGeometricMean", () => {
 		expect(trimmedGeometricMean([null, undefined, Number.NaN, 0, -1, 4])).toBe(4);
 		expect(trimmedGeometricMean([])).toBeNull();
 		expect(trimmedGeometricMean([null])).toBeNull();
+	});
+});
+
+describe("pooledRatio", () => {
+	const step = (delivered: number, seconds: number) => ({ delivered, seconds });
+
+	it("weighs each step by its length, unlike a mean of the steps' rates", () => {
+		// 1,000/s for 1 s and 3,000/s for 3 s: 10,000 in 4 s, not the mean rate 2,000.
+		const steps = [step(1_000, 1), step(9_000, 3)];
+		expect(
+			pooledRatio(
+				steps,
+				(s) => s.delivered,
+				(s) => s.seconds,
+			),
+		).toBe(2_500);
+	});
+
+	it("is null without any step, or when the steps add up to no time", () => {
+		const rate = (steps: { delivered: number; seconds: number }[]) =>
+			pooledRatio(
+				steps,
+				(s) => s.delivered,
+				(s) => s.seconds,
+			);
+		expect(rate([])).toBeNull();
+		expect(rate([step(5, 0)])).toBeNull();
 	});
 });
