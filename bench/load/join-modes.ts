@@ -5,7 +5,8 @@
  * as one `Presence` frame per window; their memory is (e)'s batched figure), then, in a new room,
  * N' sockets registered `count` (no roster at all: `Occupancy` counts once a second). bare
  * connects the same numbers: its open is its registration, so its time is the connections' own.
- * The servers take turns: ours' batched join, bare's, ours' count join, bare's (`runJoinRound`).
+ * The servers take turns: ours' batched join, bare's, ours' count join, bare's, `joinRepeats` times
+ * in new rooms of the same processes (`runJoinRound`).
  */
 import { performance } from "node:perf_hooks";
 import type { PresenceMode } from "../../scripts/resuming-client/server-frames.ts";
@@ -57,8 +58,11 @@ export async function timedRegister(
 export interface JoinModesResult {
 	server: string;
 	round: number;
+	/** The first join of each mode, in the fresh process: its time, and the memory figures. */
 	batched: RegisterResult | null;
 	count: RegisterResult | null;
+	/** The time (ms) of every join of each mode, the first included. */
+	repeatsMs: { batched: number[]; count: number[] };
 	errors: string[];
 }
 
@@ -85,24 +89,32 @@ export async function runJoinRound(names: string[], context: RoundContext, resul
 			try {
 				const { server, target } = await context.start(name);
 				const sink = new ErrorSink();
-				const result: JoinModesResult = { server: name, round, batched: null, count: null, errors: sink.errors };
+				const result: JoinModesResult = {
+					server: name,
+					round,
+					batched: null,
+					count: null,
+					repeatsMs: { batched: [], count: [] },
+					errors: sink.errors,
+				};
 				results.push(result);
 				up.push({ server, target, result, sink });
 			} catch (error) {
 				failed(`${name} start (presence-mode joins)`, error);
 			}
 		}
-		const modes: { mode: "batched" | "count"; n: number }[] = [
-			{ mode: "batched", n: settings.batchedJoinSockets },
-			{ mode: "count", n: settings.countJoinSockets },
-		];
-		for (const { mode, n } of modes) {
+		const modes: { mode: "batched" | "count"; n: number; repeat: number }[] = [];
+		for (let repeat = 0; repeat < settings.joinRepeats; repeat++) {
+			modes.push({ mode: "batched", n: settings.batchedJoinSockets, repeat });
+			modes.push({ mode: "count", n: settings.countJoinSockets, repeat });
+		}
+		for (const { mode, n, repeat } of modes) {
 			for (const entry of up) {
 				const { server, target, result, sink } = entry;
 				const label = `${server.name} (a) ${n} ${mode}`;
 				const begun = performance.now();
 				try {
-					const room = `join-${mode}-${round}-${n}`;
+					const room = `join-${mode}-${round}-${n}-${repeat}`;
 					const { conns, result: run } = await timedRegister(
 						server,
 						target,
@@ -110,7 +122,8 @@ export async function runJoinRound(names: string[], context: RoundContext, resul
 						{ n, settings, presence: mode },
 						sink,
 					);
-					result[mode] = run;
+					if (repeat === 0) result[mode] = run;
+					result.repeatsMs[mode].push(run.ms);
 					log(
 						`  ${server.name} (a) ${n} registered ${mode} in ${run.ms.toFixed(0)} ms; +${(run.bytesPerSocket / 1024).toFixed(1)} KiB RSS per socket`,
 					);

@@ -56,6 +56,11 @@ export interface Settings {
 	 */
 	batchedJoinSockets: number;
 	countJoinSockets: number;
+	/**
+	 * Joins of each mode per round, each in a new room of the same processes, in turns: one join of
+	 * a thousand sockets moved by up to 30 % between rounds, its ratio to bare's by up to 20 %.
+	 */
+	joinRepeats: number;
 	joinModeServers: string[];
 	/** (f) clients registered `batched` through a crash and restart (ours only), and the bound of each wait. */
 	restartClients: number;
@@ -91,6 +96,7 @@ export const FULL: Settings = {
 	idleServers: ["ours", "bare", "partyserver"],
 	batchedJoinSockets: 1000,
 	countJoinSockets: 5000,
+	joinRepeats: 1,
 	joinModeServers: ["ours", "bare"],
 	restartClients: 1000,
 	restartTimeoutMs: 120_000,
@@ -116,6 +122,7 @@ export const QUICK: Settings = {
 	idleServers: ["ours", "bare"],
 	batchedJoinSockets: 200,
 	countJoinSockets: 1000,
+	joinRepeats: 3,
 	restartClients: 200,
 	restartTimeoutMs: 60_000,
 };

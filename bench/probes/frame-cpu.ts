@@ -1,0 +1,91 @@
+/**
+ * What one frame a room receives costs its workerd, in CPU: `npx node bench/probes/frame-cpu.ts
+ * [server] [receivers] [rate] [seconds] [events]`, defaults `ours 0 100 4
+ * Signal,SendMessage,Signal,SendMessage,Signal,SendMessage`.
+ *
+ * Starts `ours` or `bare` (direct to the Worker's workerd, as the benchmark does), one sender and
+ * `receivers` registered sockets (bare: open), then for each event in turn sends `rate` frames a
+ * second for `seconds` and prints the workerd's utime and stime over the frames sent. With no
+ * receivers, SendMessage less Signal is what storing a message costs (its row, its commit, its
+ * ack); Signal alone is the cost of an event. The servers run as the benchmark's do, without
+ * wrangler's local trace collector (scripts/local-server/wrangler-dev-command.ts); to measure with
+ * it, take that file from 8af7b14 first.
+ */
+import { readFileSync } from "node:fs";
+import WebSocket from "ws";
+import { sleep, startServer } from "../servers/launch.ts";
+
+const [server = "ours", receivers = "0", rate = "100", seconds = "4", events] = process.argv.slice(2);
+const EVENTS = (events ?? "Signal,SendMessage,Signal,SendMessage,Signal,SendMessage").split(",");
+const PAYLOAD = `{"text":"hello world, a benchmark message"}`;
+
+/** utime and stime of a process so far, in ms (10 ms ticks). */
+function cpuMs(pid: number): { user: number; system: number } {
+	const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+	const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+	return { user: Number(fields[11]) * 10, system: Number(fields[12]) * 10 };
+}
+
+/** Opens a socket; for ours, registers it and resolves once its Registered arrived. */
+async function joined(url: string, userId: string, register: boolean): Promise<WebSocket> {
+	const ws = new WebSocket(url, { perMessageDeflate: false });
+	await new Promise<void>((done, fail) => {
+		ws.once("error", fail);
+		if (!register) {
+			ws.once("open", () => done());
+			return;
+		}
+		const onMessage = (data: Buffer) => {
+			if (!data.toString().includes('"event":"Registered"')) return;
+			ws.off("message", onMessage);
+			done();
+		};
+		ws.on("message", onMessage);
+		ws.once("open", () =>
+			ws.send(`{"eventType":"ClientEvent","event":"Register","requestData":{"userId":"${userId}"}}`),
+		);
+	});
+	return ws;
+}
+
+function frameOf(event: string): string {
+	const field = event === "SendMessage" ? "message" : "signal";
+	return `{"eventType":"ClientEvent","event":"${event}","requestData":{"${field}":${PAYLOAD}}}`;
+}
+
+const running = await startServer(server, { type: "wrangler", config: `bench/servers/${server}/wrangler.toml` });
+try {
+	const url = `${running.wsOrigin}/rooms/frame-cpu-${Date.now()}/ws`;
+	const register = server !== "bare";
+	const sender = await joined(url, "sender", register);
+	const others: WebSocket[] = [];
+	for (let i = 0; i < Number(receivers); i++) others.push(await joined(url, `r${i}`, register));
+	const pid = running.workPids()[0] as number;
+	console.log("event         frames  received  user ms  system ms  µs per frame (user, system)");
+	for (const event of EVENTS) {
+		let received = 0;
+		const count = () => received++;
+		for (const other of others) other.on("message", count);
+		await sleep(500);
+		const before = cpuMs(pid);
+		const start = performance.now();
+		let sent = 0;
+		while (performance.now() - start < Number(seconds) * 1000) {
+			const due = Math.floor(((performance.now() - start) / 1000) * Number(rate)) + 1;
+			for (; sent < due; sent++) sender.send(frameOf(event));
+			await sleep(2);
+		}
+		await sleep(500);
+		const after = cpuMs(pid);
+		for (const other of others) other.off("message", count);
+		const user = after.user - before.user;
+		const system = after.system - before.system;
+		const per = (ms: number) => ((ms * 1000) / sent).toFixed(0);
+		console.log(
+			`${event.padEnd(12)} ${String(sent).padStart(7)} ${String(received).padStart(9)} ${String(user).padStart(8)} ${String(system).padStart(10)}  ${per(user + system)} (${per(user)}, ${per(system)})`,
+		);
+	}
+	for (const socket of [sender, ...others]) socket.close();
+} finally {
+	await running.stop();
+}
