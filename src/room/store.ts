@@ -96,7 +96,28 @@ export class RoomStore {
 		// (no history yet) still has its counter in room_meta.
 		const newest = this.#sql.exec<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM messages").one().seq;
 		this.#lastSeq = Math.max(newest ?? 0, Number(this.#get("seq") ?? 0));
+		this.#settleLimits();
 		this.#ready = true;
+	}
+
+	/**
+	 * Rows past the window wait for the next prune, so a window larger than the last run's would
+	 * show them again: they are pruned now, with the limits they were kept under, and the limits
+	 * are written down for the next run (only when they changed).
+	 */
+	#settleLimits(): void {
+		// None written down: no row was ever kept past a window.
+		const history = Number(this.#get("history_limit") ?? Number.POSITIVE_INFINITY);
+		const dedup = Number(this.#get("dedup_window") ?? Number.POSITIVE_INFINITY);
+		if (history === this.#historyLimit && dedup === this.#dedupWindow) return;
+		this.#storage.transactionSync(() => {
+			if (history < this.#historyLimit) {
+				this.#sql.exec("DELETE FROM messages WHERE seq <= ?", this.#lastSeq - history);
+			}
+			if (dedup < this.#dedupWindow) this.#sql.exec("DELETE FROM sent_ids WHERE seq <= ?", this.#lastSeq - dedup);
+			this.#set("history_limit", this.#historyLimit);
+			this.#set("dedup_window", this.#dedupWindow);
+		});
 	}
 
 	/** The room's latest seq, 0 before its first message. */
@@ -127,8 +148,13 @@ export class RoomStore {
 				message.to ?? null,
 			);
 			if (clientMessageId !== undefined) {
-				// An id that left the window may still have its row; it must not block the new one.
-				this.#pruneSentIds(seq);
+				// The same id's row from before the window may wait for the next prune; it must not block this one.
+				this.#sql.exec(
+					"DELETE FROM sent_ids WHERE user_id = ? AND client_message_id = ? AND seq <= ?",
+					message.from.userId,
+					clientMessageId,
+					seq - this.#dedupWindow,
+				);
 				this.#sql.exec(
 					"INSERT INTO sent_ids (seq, user_id, client_message_id, id, sent_at) VALUES (?, ?, ?, ?, ?)",
 					seq,
@@ -141,7 +167,7 @@ export class RoomStore {
 			if (seq % PRUNE_EVERY === 0) {
 				// Both deletes walk the primary key from its low end.
 				this.#sql.exec("DELETE FROM messages WHERE seq <= ?", seq - this.#historyLimit);
-				this.#pruneSentIds(seq);
+				this.#sql.exec("DELETE FROM sent_ids WHERE seq <= ?", seq - this.#dedupWindow);
 			}
 		});
 		this.#lastSeq = seq;
@@ -160,10 +186,6 @@ export class RoomStore {
 			.toArray()[0];
 		if (!row || row.seq <= this.#lastSeq - this.#dedupWindow) return undefined;
 		return { id: row.id, seq: row.seq, sentAt: row.sent_at };
-	}
-
-	#pruneSentIds(seq: number): void {
-		this.#sql.exec("DELETE FROM sent_ids WHERE seq <= ?", seq - this.#dedupWindow);
 	}
 
 	/**
@@ -206,6 +228,10 @@ export class RoomStore {
 		if (since < this.#lastSeq - this.#historyLimit) return true;
 		const oldest = this.#sql.exec<{ seq: number | null }>("SELECT MIN(seq) AS seq FROM messages").one().seq;
 		return since + 1 < (oldest ?? this.#lastSeq + 1);
+	}
+
+	#set(key: string, value: SqlStorageValue): void {
+		this.#sql.exec("INSERT OR REPLACE INTO room_meta (key, value) VALUES (?, ?)", key, value);
 	}
 
 	#get(key: string): SqlStorageValue | undefined {

@@ -109,15 +109,35 @@ describe("history pruning", () => {
 				const { messages, truncated } = store.history({ since, limit: 100, keep });
 				return { seqs: messages.map((m) => m.seq), truncated };
 			};
-			return { stored, paged: page(0, "oldest"), resumed: page(PRUNE_EVERY - 5, "newest"), joined: page(0, "newest") };
+			return {
+				stored,
+				paged: page(0, "oldest"),
+				pagedFromStale: page(PRUNE_EVERY - 4, "oldest"),
+				resumedBeforeWindow: page(PRUNE_EVERY - 4, "newest"),
+				resumedAtWindow: page(PRUNE_EVERY - 3, "newest"),
+				joined: page(0, "newest"),
+			};
 		});
 		const kept = range(PRUNE_EVERY - 2, PRUNE_EVERY + 2);
 		expect(result).toEqual({
 			stored: 7,
 			paged: { seqs: kept, truncated: false },
-			resumed: { seqs: kept, truncated: true },
+			pagedFromStale: { seqs: kept, truncated: false },
+			resumedBeforeWindow: { seqs: kept, truncated: true },
+			resumedAtWindow: { seqs: kept, truncated: false },
 			joined: { seqs: kept, truncated: true },
 		});
+	});
+
+	it("does not bring back rows that had left the history when HISTORY_LIMIT grows between runs", async () => {
+		const result = await runInDurableObject(roomStub(randomRoom()), (_, state) => {
+			const before = new RoomStore(state.storage, { historyLimit: 5 });
+			for (let n = 1; n <= PRUNE_EVERY + 2; n++) before.append(draft(n));
+			const after = new RoomStore(state.storage, { historyLimit: 10 });
+			const { messages, truncated } = after.history({ since: 0, limit: 100, keep: "newest" });
+			return { seqs: messages.map((m) => m.seq), truncated, next: after.append(draft(99)).seq };
+		});
+		expect(result).toEqual({ seqs: range(PRUNE_EVERY - 2, PRUNE_EVERY + 2), truncated: true, next: PRUNE_EVERY + 3 });
 	});
 
 	it("reports a resume from before the oldest kept message as truncated", async () => {
