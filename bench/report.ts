@@ -66,38 +66,46 @@ export function medians(name: string, runs: Runs, settings: Settings) {
 }
 export type Medians = ReturnType<typeof medians>;
 
-/** One kind of step of every round together (`pooledRatio`). */
-function pooled(
-	rounds: (ThroughputResult | null)[],
+/**
+ * Ours' figure over another server's, each over one kind of step of every round together
+ * (`pooledRatio`), from the rounds in which both have the scenario: a round one of them lost
+ * would otherwise weigh on one side only.
+ */
+function pooledStepRatio(
+	scenarios: ServerResult[],
+	other: string,
+	scenario: "throughput" | "signalThroughput",
 	kind: StepResult["kind"],
 	top: (s: StepResult) => number,
 	bottom: (s: StepResult) => number,
 ): number | null {
-	return pooledRatio(
-		rounds.flatMap((t) => t?.steps.filter((s) => s.kind === kind) ?? []),
-		top,
-		bottom,
-	);
+	const ours: StepResult[] = [];
+	const theirs: StepResult[] = [];
+	for (const mine of scenarios.filter((r) => r.server === "ours")) {
+		const match = scenarios.find((r) => r.server === other && r.round === mine.round);
+		const a = mine[scenario];
+		const b = match?.[scenario];
+		if (!a || !b) continue;
+		ours.push(...a.steps.filter((s) => s.kind === kind));
+		theirs.push(...b.steps.filter((s) => s.kind === kind));
+	}
+	return ratio(pooledRatio(ours, top, bottom), pooledRatio(theirs, top, bottom));
 }
+
+const saturatedRate = (scenarios: ServerResult[], other: string, scenario: "throughput" | "signalThroughput") =>
+	pooledStepRatio(
+		scenarios,
+		other,
+		scenario,
+		"saturated",
+		(s) => s.delivered,
+		(s) => s.serverSeconds,
+	);
 
 /** (c) or (g) over rounds. */
 function throughputMedians(rounds: (ThroughputResult | null)[]) {
 	const of = (get: (t: ThroughputResult) => number) => median(rounds.map((t) => (t ? get(t) : null)));
 	return {
-		/** Over every round's saturated steps together: deliveries per server second. */
-		perServerSecondAllRounds: pooled(
-			rounds,
-			"saturated",
-			(s) => s.delivered,
-			(s) => s.serverSeconds,
-		),
-		/** Over every round's fixed steps together: server CPU µs per delivery. */
-		fixedCpuUsPerDeliveryAllRounds: pooled(
-			rounds,
-			"fixed",
-			(s) => s.serverCpuSeconds * 1e6,
-			(s) => s.delivered,
-		),
 		fixedCpuUsPerDelivery: of((t) => t.fixedCpuUsPerDelivery),
 		fixedP99: of((t) => t.fixedP99),
 		fixedP99AllRounds: p99AllRounds(rounds.map((t) => t?.fixedSamples)),
@@ -125,13 +133,20 @@ function pairedJoinRatio(joins: JoinModesResult[], get: (r: JoinModesResult) => 
  * just before or after bare's of the same place, and one join moved by up to 30 % between rounds.
  */
 function pooledJoinRatio(joins: JoinModesResult[], mode: "batched" | "count"): number | null {
-	const total = (server: string) =>
-		pooledRatio(
-			joins.filter((r) => r.server === server).flatMap((r) => r.repeatsMs[mode]),
-			(ms) => ms,
-			() => 1,
-		);
-	return ratio(total("ours"), total("bare"));
+	const pairs: [number, number][] = [];
+	for (const mine of joins.filter((r) => r.server === "ours")) {
+		const theirs = joins.find((r) => r.server === "bare" && r.round === mine.round);
+		mine.repeatsMs[mode].forEach((ms, i) => {
+			const other = theirs?.repeatsMs[mode][i];
+			// Only joins both servers finished: a failed one would leave its place to one side.
+			if (ms !== null && other !== null && other !== undefined) pairs.push([ms, other]);
+		});
+	}
+	return pooledRatio(
+		pairs,
+		([ours]) => ours,
+		([, bare]) => bare,
+	);
 }
 
 /**
@@ -162,16 +177,13 @@ const signalFixedStepP99s = (r: ServerResult) =>
  * The join ratios are over every join (`pooledJoinRatio`), the batched-memory ratio the median of
  * each round's pair; the p99 ratios are over paired
  * turns (`pairedTurnP99Ratio`); `p99Ms` is the p99 of every delivery of all rounds; the throughput
- * and CPU ratios are over every round's steps together (`pooled`); the others, ratios of medians.
+ * and CPU ratios are over the steps of every round both servers ran (`pooledStepRatio`); the others, medians.
  */
 export function summary(m: Record<string, Medians>, runs: Runs) {
-	const { ours, bare, partyserver } = m;
+	const { ours } = m;
 	return {
-		throughputVsBare: ratio(ours?.throughput.perServerSecondAllRounds, bare?.throughput.perServerSecondAllRounds),
-		throughputVsPartyserver: ratio(
-			ours?.throughput.perServerSecondAllRounds,
-			partyserver?.throughput.perServerSecondAllRounds,
-		),
+		throughputVsBare: saturatedRate(runs.scenarios, "bare", "throughput"),
+		throughputVsPartyserver: saturatedRate(runs.scenarios, "partyserver", "throughput"),
 		p99VsBare: pairedTurnP99Ratio(runs.scenarios, fanoutSliceP99s),
 		p99Ms: ours?.fanout.p99AllRounds ?? null,
 		bytesPerSocket: ours?.bytesPerSocket ?? null,
@@ -181,11 +193,15 @@ export function summary(m: Record<string, Medians>, runs: Runs) {
 		bytesPerSocketVsBare: pairedJoinRatio(runs.joinModes, (r) => r.batched?.bytesPerSocket),
 		restartRecoveryMs: ours?.restartRecoveryMs ?? null,
 		restartFlicker: ours?.restartFlicker ?? null,
-		signalThroughputVsBare: ratio(ours?.signal.perServerSecondAllRounds, bare?.signal.perServerSecondAllRounds),
+		signalThroughputVsBare: saturatedRate(runs.scenarios, "bare", "signalThroughput"),
 		signalP99VsBare: pairedTurnP99Ratio(runs.scenarios, signalFixedStepP99s),
-		cpuPerDeliveryVsBare: ratio(
-			ours?.throughput.fixedCpuUsPerDeliveryAllRounds,
-			bare?.throughput.fixedCpuUsPerDeliveryAllRounds,
+		cpuPerDeliveryVsBare: pooledStepRatio(
+			runs.scenarios,
+			"bare",
+			"throughput",
+			"fixed",
+			(s) => s.serverCpuSeconds,
+			(s) => s.delivered,
 		),
 	};
 }

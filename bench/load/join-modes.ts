@@ -61,8 +61,8 @@ export interface JoinModesResult {
 	/** The first join of each mode, in the fresh process: its time, and the memory figures. */
 	batched: RegisterResult | null;
 	count: RegisterResult | null;
-	/** The time (ms) of every join of each mode, the first included. */
-	repeatsMs: { batched: number[]; count: number[] };
+	/** The time (ms) of every join of each mode, the first included; null for one that failed. */
+	repeatsMs: { batched: (number | null)[]; count: (number | null)[] };
 	errors: string[];
 }
 
@@ -129,6 +129,7 @@ export async function runJoinRound(names: string[], context: RoundContext, resul
 					);
 					await closeAll(conns);
 				} catch (error) {
+					result.repeatsMs[mode][repeat] = null;
 					failed(label, error, server);
 				} finally {
 					log(`  ${label} done in ${((performance.now() - begun) / 1000).toFixed(1)} s`);

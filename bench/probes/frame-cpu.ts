@@ -7,7 +7,8 @@
  * `receivers` registered sockets (bare: open), then for each event in turn sends `rate` frames a
  * second for `seconds` and prints the workerd's utime and stime over the frames sent. With no
  * receivers, SendMessage less Signal is what storing a message costs (its row, its commit, its
- * ack); Signal alone is the cost of an event. The servers run as the benchmark's do, without
+ * ack); Signal alone is the cost of an event. `SendMessageWithId` is SendMessage with a fresh
+ * clientMessageId each, as the client library sends. The servers run as the benchmark's do, without
  * wrangler's local trace collector (scripts/local-server/wrangler-dev-command.ts); to measure with
  * it, take that file from 8af7b14 first.
  */
@@ -48,9 +49,12 @@ async function joined(url: string, userId: string, register: boolean): Promise<W
 	return ws;
 }
 
+let sentIds = 0;
+
 function frameOf(event: string): string {
-	const field = event === "SendMessage" ? "message" : "signal";
-	return `{"eventType":"ClientEvent","event":"${event}","requestData":{"${field}":${PAYLOAD}}}`;
+	if (event === "Signal") return `{"eventType":"ClientEvent","event":"Signal","requestData":{"signal":${PAYLOAD}}}`;
+	const id = event === "SendMessageWithId" ? `,"clientMessageId":"c-${++sentIds}"` : "";
+	return `{"eventType":"ClientEvent","event":"SendMessage","requestData":{"message":${PAYLOAD}${id}}}`;
 }
 
 const running = await startServer(server, { type: "wrangler", config: `bench/servers/${server}/wrangler.toml` });
@@ -61,7 +65,7 @@ try {
 	const others: WebSocket[] = [];
 	for (let i = 0; i < Number(receivers); i++) others.push(await joined(url, `r${i}`, register));
 	const pid = running.workPids()[0] as number;
-	console.log("event         frames  received  user ms  system ms  µs per frame (user, system)");
+	console.log("event              frames  received  user ms  system ms  µs per frame (user, system)");
 	for (const event of EVENTS) {
 		let received = 0;
 		const count = () => received++;
@@ -82,7 +86,7 @@ try {
 		const system = after.system - before.system;
 		const per = (ms: number) => ((ms * 1000) / sent).toFixed(0);
 		console.log(
-			`${event.padEnd(12)} ${String(sent).padStart(7)} ${String(received).padStart(9)} ${String(user).padStart(8)} ${String(system).padStart(10)}  ${per(user + system)} (${per(user)}, ${per(system)})`,
+			`${event.padEnd(17)} ${String(sent).padStart(7)} ${String(received).padStart(9)} ${String(user).padStart(8)} ${String(system).padStart(10)}  ${per(user + system)} (${per(user)}, ${per(system)})`,
 		);
 	}
 	for (const socket of [sender, ...others]) socket.close();
