@@ -13,8 +13,9 @@
  * it, take that file from 8af7b14 first.
  */
 import { readFileSync } from "node:fs";
-import WebSocket from "ws";
+import type WebSocket from "ws";
 import { sleep, startServer } from "../servers/launch.ts";
+import { joined } from "./joined.ts";
 
 const [server = "ours", receivers = "0", rate = "100", seconds = "4", events] = process.argv.slice(2);
 const EVENTS = (events ?? "Signal,SendMessage,Signal,SendMessage,Signal,SendMessage").split(",");
@@ -25,28 +26,6 @@ function cpuMs(pid: number): { user: number; system: number } {
 	const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
 	const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
 	return { user: Number(fields[11]) * 10, system: Number(fields[12]) * 10 };
-}
-
-/** Opens a socket; for ours, registers it and resolves once its Registered arrived. */
-async function joined(url: string, userId: string, register: boolean): Promise<WebSocket> {
-	const ws = new WebSocket(url, { perMessageDeflate: false });
-	await new Promise<void>((done, fail) => {
-		ws.once("error", fail);
-		if (!register) {
-			ws.once("open", () => done());
-			return;
-		}
-		const onMessage = (data: Buffer) => {
-			if (!data.toString().includes('"event":"Registered"')) return;
-			ws.off("message", onMessage);
-			done();
-		};
-		ws.on("message", onMessage);
-		ws.once("open", () =>
-			ws.send(`{"eventType":"ClientEvent","event":"Register","requestData":{"userId":"${userId}"}}`),
-		);
-	});
-	return ws;
 }
 
 let sentIds = 0;

@@ -9,31 +9,14 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Socket } from "node:net";
-import WebSocket from "ws";
+import type WebSocket from "ws";
 import { sleep, startServer } from "../servers/launch.ts";
+import { joined } from "./joined.ts";
 
 const messages = Number(process.argv[2] ?? 5000);
 const readers = Number(process.argv[3] ?? 1);
 const WINDOW = 64;
 const MB = 1024 * 1024;
-
-/** Opens a socket and registers it; resolves once its Registered arrived. */
-async function joined(url: string, userId: string): Promise<WebSocket> {
-	const ws = new WebSocket(url, { perMessageDeflate: false });
-	await new Promise<void>((done, fail) => {
-		ws.once("error", fail);
-		const onMessage = (data: Buffer) => {
-			if (!data.toString().includes('"event":"Registered"')) return;
-			ws.off("message", onMessage);
-			done();
-		};
-		ws.on("message", onMessage);
-		ws.once("open", () =>
-			ws.send(`{"eventType":"ClientEvent","event":"Register","requestId":"r","requestData":{"userId":"${userId}"}}`),
-		);
-	});
-	return ws;
-}
 
 /** Sends `count` messages, keeping at most WINDOW unacknowledged; counts the readers' leaves as they come. */
 async function flood(sender: WebSocket, count: number, onLeft: (userId: string, atMessage: number) => void) {
