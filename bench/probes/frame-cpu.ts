@@ -4,7 +4,8 @@
  * Signal,SendMessage,Signal,SendMessage,Signal,SendMessage`.
  *
  * Starts `ours` or `bare` (direct to the Worker's workerd, as the benchmark does), one sender and
- * `receivers` registered sockets (bare: open), then for each event in turn sends `rate` frames a
+ * `receivers` registered sockets (bare: open), sends 1,100 messages to fill the room's history,
+ * then for each event in turn sends `rate` frames a
  * second for `seconds` and prints the workerd's utime and stime over the frames sent. With no
  * receivers, SendMessage less Signal is what storing a message costs (its row, its commit, its
  * ack); Signal alone is the cost of an event. `SendMessageWithId` is SendMessage with a fresh
@@ -20,6 +21,8 @@ import { joined } from "./joined.ts";
 const [server = "ours", receivers = "0", rate = "100", seconds = "4", events] = process.argv.slice(2);
 const EVENTS = (events ?? "Signal,SendMessage,Signal,SendMessage,Signal,SendMessage").split(",");
 const PAYLOAD = `{"text":"hello world, a benchmark message"}`;
+/** Messages sent first: more than the bench config's HISTORY_LIMIT (1,000). */
+const PREFILL = 1100;
 
 /** utime and stime of a process so far, in ms (10 ms ticks). */
 function cpuMs(pid: number): { user: number; system: number } {
@@ -43,6 +46,12 @@ try {
 	const sender = await joined(url, "sender", register);
 	const others: WebSocket[] = [];
 	for (let i = 0; i < Number(receivers); i++) others.push(await joined(url, `r${i}`, register));
+	// A history already full, as in any busy room: from here on every message prunes one.
+	for (let i = 0; i < PREFILL; i++) {
+		sender.send(frameOf("SendMessage"));
+		if (i % 50 === 49) await sleep(20);
+	}
+	await sleep(1000);
 	const pid = running.workPids()[0] as number;
 	console.log("event              frames  received  user ms  system ms  µs per frame (user, system)");
 	for (const event of EVENTS) {

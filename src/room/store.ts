@@ -42,14 +42,6 @@ interface MessageRow extends Record<string, SqlStorageValue> {
 	to_user: string | null;
 }
 
-/**
- * Rows past the history and the dedup window are deleted once every this many messages, not
- * with each: a message's commit then writes the newest pages only, which saves about 40 % of
- * what storing a message costs (bench/README.md, "Issue 16, closing: what a stored message
- * costs"). Reads never see the extra rows: they stop at the window.
- */
-export const PRUNE_EVERY = 64;
-
 export interface StoreLimits {
 	/** Messages kept (`HISTORY_LIMIT`). */
 	historyLimit: number;
@@ -96,28 +88,7 @@ export class RoomStore {
 		// (no history yet) still has its counter in room_meta.
 		const newest = this.#sql.exec<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM messages").one().seq;
 		this.#lastSeq = Math.max(newest ?? 0, Number(this.#get("seq") ?? 0));
-		this.#settleLimits();
 		this.#ready = true;
-	}
-
-	/**
-	 * Rows past the window wait for the next prune, so a window larger than the last run's would
-	 * show them again: they are pruned now, with the limits they were kept under, and the limits
-	 * are written down for the next run (only when they changed).
-	 */
-	#settleLimits(): void {
-		// None written down: no row was ever kept past a window.
-		const history = Number(this.#get("history_limit") ?? Number.POSITIVE_INFINITY);
-		const dedup = Number(this.#get("dedup_window") ?? Number.POSITIVE_INFINITY);
-		if (history === this.#historyLimit && dedup === this.#dedupWindow) return;
-		this.#storage.transactionSync(() => {
-			if (history < this.#historyLimit) {
-				this.#sql.exec("DELETE FROM messages WHERE seq <= ?", this.#lastSeq - history);
-			}
-			if (dedup < this.#dedupWindow) this.#sql.exec("DELETE FROM sent_ids WHERE seq <= ?", this.#lastSeq - dedup);
-			this.#set("history_limit", this.#historyLimit);
-			this.#set("dedup_window", this.#dedupWindow);
-		});
 	}
 
 	/** The room's latest seq, 0 before its first message. */
@@ -126,9 +97,8 @@ export class RoomStore {
 	}
 
 	/**
-	 * Numbers a message and stores it, with its clientMessageId, pruning what fell out of the
-	 * history (every PRUNE_EVERY messages), all in one transaction: a seq is never reused, a
-	 * failed write leaves no trace.
+	 * Numbers a message and stores it, with its clientMessageId, pruning what falls out of the
+	 * history, all in one transaction: a seq is never reused, a failed write leaves no trace.
 	 */
 	append(draft: MessageDraft, clientMessageId?: string): Message {
 		this.prepare();
@@ -148,13 +118,6 @@ export class RoomStore {
 				message.to ?? null,
 			);
 			if (clientMessageId !== undefined) {
-				// The same id's row from before the window may wait for the next prune; it must not block this one.
-				this.#sql.exec(
-					"DELETE FROM sent_ids WHERE user_id = ? AND client_message_id = ? AND seq <= ?",
-					message.from.userId,
-					clientMessageId,
-					seq - this.#dedupWindow,
-				);
 				this.#sql.exec(
 					"INSERT INTO sent_ids (seq, user_id, client_message_id, id, sent_at) VALUES (?, ?, ?, ?, ?)",
 					seq,
@@ -164,11 +127,9 @@ export class RoomStore {
 					message.sentAt,
 				);
 			}
-			if (seq % PRUNE_EVERY === 0) {
-				// Both deletes walk the primary key from its low end.
-				this.#sql.exec("DELETE FROM messages WHERE seq <= ?", seq - this.#historyLimit);
-				this.#sql.exec("DELETE FROM sent_ids WHERE seq <= ?", seq - this.#dedupWindow);
-			}
+			// Both deletes walk the primary key from its low end: normally one row each, or none.
+			this.#sql.exec("DELETE FROM messages WHERE seq <= ?", seq - this.#historyLimit);
+			this.#sql.exec("DELETE FROM sent_ids WHERE seq <= ?", seq - this.#dedupWindow);
 		});
 		this.#lastSeq = seq;
 		return message;
@@ -184,8 +145,7 @@ export class RoomStore {
 				clientMessageId,
 			)
 			.toArray()[0];
-		if (!row || row.seq <= this.#lastSeq - this.#dedupWindow) return undefined;
-		return { id: row.id, seq: row.seq, sentAt: row.sent_at };
+		return row && { id: row.id, seq: row.seq, sentAt: row.sent_at };
 	}
 
 	/**
@@ -195,8 +155,6 @@ export class RoomStore {
 	history({ since, limit, viewer, keep }: HistoryQuery): HistoryPage {
 		// Nothing after `since` (a join into a quiet room, a resume that missed nothing): no query.
 		if (!this.#ready || since >= this.#lastSeq) return { messages: [], truncated: false };
-		// Rows older than the history wait for the next prune: never read.
-		const from = Math.max(since, this.#lastSeq - this.#historyLimit);
 		const visible = viewer === undefined ? "to_user IS NULL" : "(to_user IS NULL OR to_user = ?1 OR from_user = ?1)";
 		const order = keep === "oldest" ? "ASC" : "DESC";
 		// One row past the limit tells whether the range held more. Numbered parameters, so that
@@ -206,7 +164,7 @@ export class RoomStore {
 				`SELECT seq, id, from_user, from_name, body, sent_at, to_user FROM messages
 				 WHERE seq > ?2 AND ${visible} ORDER BY seq ${order} LIMIT ?3`,
 				viewer ?? null,
-				from,
+				since,
 				limit + 1,
 			)
 			.toArray();
@@ -223,15 +181,10 @@ export class RoomStore {
 		return { messages, truncated: over || left || (keep === "newest" && this.#prunedAfter(since)) };
 	}
 
-	/** Whether messages numbered after `since` have left the history. */
+	/** Whether messages numbered after `since` have been pruned away. */
 	#prunedAfter(since: number): boolean {
-		if (since < this.#lastSeq - this.#historyLimit) return true;
 		const oldest = this.#sql.exec<{ seq: number | null }>("SELECT MIN(seq) AS seq FROM messages").one().seq;
 		return since + 1 < (oldest ?? this.#lastSeq + 1);
-	}
-
-	#set(key: string, value: SqlStorageValue): void {
-		this.#sql.exec("INSERT OR REPLACE INTO room_meta (key, value) VALUES (?, ?)", key, value);
 	}
 
 	#get(key: string): SqlStorageValue | undefined {

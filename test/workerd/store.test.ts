@@ -1,7 +1,7 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { MIGRATIONS, migrate } from "../../src/room/migrations";
-import { type MessageDraft, PRUNE_EVERY, RoomStore } from "../../src/room/store";
+import { type MessageDraft, RoomStore } from "../../src/room/store";
 import { randomRoom } from "../support/client";
 import { connect, join, roomStub } from "./connect";
 import { messagesPage, range, sendMany, seqs, TEST_HISTORY_LIMIT } from "./history-helpers";
@@ -78,11 +78,10 @@ describe("room storage", () => {
 });
 
 describe("history pruning", () => {
-	it("serves exactly HISTORY_LIMIT messages, the latest ones, and deletes the rest every PRUNE_EVERY messages", async () => {
+	it("keeps exactly HISTORY_LIMIT messages, the latest ones", async () => {
 		const room = randomRoom();
 		const alice = await join(room, "alice");
-		const sent = TEST_HISTORY_LIMIT + PRUNE_EVERY + 5;
-		await sendMany(alice, sent);
+		await sendMany(alice, TEST_HISTORY_LIMIT + 5);
 		const rows = await runInDurableObject(roomStub(room), (_, state) =>
 			state.storage.sql
 				.exec<{ n: number; low: number; high: number }>(
@@ -90,54 +89,9 @@ describe("history pruning", () => {
 				)
 				.one(),
 		);
-		const lastPrune = Math.floor(sent / PRUNE_EVERY) * PRUNE_EVERY;
-		expect(rows).toEqual({
-			n: sent - (lastPrune - TEST_HISTORY_LIMIT),
-			low: lastPrune - TEST_HISTORY_LIMIT + 1,
-			high: sent,
-		});
+		expect(rows).toEqual({ n: TEST_HISTORY_LIMIT, low: 6, high: TEST_HISTORY_LIMIT + 5 });
 		const page = await messagesPage(room, "?limit=500");
-		expect(seqs(page.messages)).toEqual(range(sent - TEST_HISTORY_LIMIT + 1, sent));
-	});
-
-	it("never reads the rows waiting for the next prune: not in a page, a resume or a join", async () => {
-		const result = await runInDurableObject(roomStub(randomRoom()), (_, state) => {
-			const store = new RoomStore(state.storage, { historyLimit: 5 });
-			for (let n = 1; n <= PRUNE_EVERY + 2; n++) store.append(draft(n));
-			const stored = state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM messages").one().n;
-			const page = (since: number, keep: "oldest" | "newest") => {
-				const { messages, truncated } = store.history({ since, limit: 100, keep });
-				return { seqs: messages.map((m) => m.seq), truncated };
-			};
-			return {
-				stored,
-				paged: page(0, "oldest"),
-				pagedFromStale: page(PRUNE_EVERY - 4, "oldest"),
-				resumedBeforeWindow: page(PRUNE_EVERY - 4, "newest"),
-				resumedAtWindow: page(PRUNE_EVERY - 3, "newest"),
-				joined: page(0, "newest"),
-			};
-		});
-		const kept = range(PRUNE_EVERY - 2, PRUNE_EVERY + 2);
-		expect(result).toEqual({
-			stored: 7,
-			paged: { seqs: kept, truncated: false },
-			pagedFromStale: { seqs: kept, truncated: false },
-			resumedBeforeWindow: { seqs: kept, truncated: true },
-			resumedAtWindow: { seqs: kept, truncated: false },
-			joined: { seqs: kept, truncated: true },
-		});
-	});
-
-	it("does not bring back rows that had left the history when HISTORY_LIMIT grows between runs", async () => {
-		const result = await runInDurableObject(roomStub(randomRoom()), (_, state) => {
-			const before = new RoomStore(state.storage, { historyLimit: 5 });
-			for (let n = 1; n <= PRUNE_EVERY + 2; n++) before.append(draft(n));
-			const after = new RoomStore(state.storage, { historyLimit: 10 });
-			const { messages, truncated } = after.history({ since: 0, limit: 100, keep: "newest" });
-			return { seqs: messages.map((m) => m.seq), truncated, next: after.append(draft(99)).seq };
-		});
-		expect(result).toEqual({ seqs: range(PRUNE_EVERY - 2, PRUNE_EVERY + 2), truncated: true, next: PRUNE_EVERY + 3 });
+		expect(seqs(page.messages)).toEqual(range(6, TEST_HISTORY_LIMIT + 5));
 	});
 
 	it("reports a resume from before the oldest kept message as truncated", async () => {
@@ -162,7 +116,7 @@ describe("history pruning", () => {
 		const result = await runInDurableObject(roomStub(randomRoom()), (_, state) => {
 			const store = new RoomStore(state.storage, { historyLimit: 5 });
 			const first = store.append(draft(1), "c-1");
-			for (let n = 2; n <= PRUNE_EVERY; n++) store.append(draft(n));
+			for (let n = 2; n <= 20; n++) store.append(draft(n));
 			const kept = state.storage.sql.exec("SELECT seq FROM messages WHERE seq = 1").toArray().length;
 			return { kept, found: store.findSent("alice", "c-1"), original: first };
 		});
@@ -181,17 +135,6 @@ describe("history pruning", () => {
 			return { atFive, atSix: atSix ?? null };
 		});
 		expect(result).toEqual({ atFive: 1, atSix: null });
-	});
-
-	it("stores a clientMessageId used again after it left the dedup window as a new message", async () => {
-		const result = await runInDurableObject(roomStub(randomRoom()), (_, state) => {
-			const store = new RoomStore(state.storage, { historyLimit: 3, dedupWindow: 5 });
-			store.append(draft(1), "c-1");
-			for (let n = 2; n <= 6; n++) store.append(draft(n));
-			const again = store.append(draft(7), "c-1");
-			return { again: again.seq, found: store.findSent("alice", "c-1")?.seq };
-		});
-		expect(result).toEqual({ again: 7, found: 7 });
 	});
 
 	it("looks a clientMessageId up through its index, not a scan", async () => {
