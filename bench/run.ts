@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --servers ours,bare] [-- --rounds N] [-- --scenarios core,joins,restart]`
+ * `npm run bench [-- --quick | --smoke] [-- --servers ours,bare] [-- --rounds N] [-- --scenarios core,joins,restart]`
  *
  * Starts the servers on loopback (every round runs every server, in an order rotated by one each
  * round; within a round the delivery steps of all servers take turns, see load/core-round.ts),
@@ -16,7 +16,7 @@ import type { Protocol, Target } from "./load/clients.ts";
 import { runCoreRound } from "./load/core-round.ts";
 import { runJoinRound } from "./load/join-modes.ts";
 import { runRestart } from "./load/restart.ts";
-import { FULL, QUICK, type Settings } from "./load/settings.ts";
+import { FULL, QUICK, type Settings, SMOKE } from "./load/settings.ts";
 import { type Medians, medians, type Runs, summary, table } from "./report.ts";
 import { REPO_ROOT, type ServerKind, sleep, startServer } from "./servers/launch.ts";
 
@@ -80,13 +80,16 @@ function parseArgs(argv: string[]): Args {
 	for (let i = 0; i < argv.length; i++) {
 		const arg = argv[i];
 		if (arg === "--quick") settings = QUICK;
+		else if (arg === "--smoke") settings = SMOKE;
 		else if (arg === "--full") settings = FULL;
 		else if (arg === "--servers") servers = (argv[++i] ?? "").split(",").filter(Boolean);
 		else if (arg === "--rounds") rounds = Number(argv[++i]);
 		else if (arg === "--via-proxy") direct = false;
 		else if (arg === "--scenarios") groups = new Set((argv[++i] ?? "").split(",").filter(isScenarioGroup));
 		else
-			throw new Error(`unknown argument ${arg}; use --quick, --servers a,b, --rounds N, --scenarios a,b, --via-proxy`);
+			throw new Error(
+				`unknown argument ${arg}; use --quick, --smoke, --servers a,b, --rounds N, --scenarios a,b, --via-proxy`,
+			);
 	}
 	for (const name of servers) if (!SERVERS[name]) throw new Error(`unknown server ${name}`);
 	return { settings: rounds ? { ...settings, rounds } : settings, servers, direct, groups };

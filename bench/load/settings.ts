@@ -127,3 +127,15 @@ export const QUICK: Settings = {
 	restartClients: 200,
 	restartTimeoutMs: 60_000,
 };
+
+/**
+ * CI's smoke test (`--smoke`): quick, with every kind of step and join once or twice, so that every
+ * scenario and code path runs in less time. Its numbers are not compared with anything.
+ */
+export const SMOKE: Settings = {
+	...QUICK,
+	warmUpSteps: 1,
+	fixedSteps: 2,
+	samples: 2,
+	joinRepeats: 1,
+};
