@@ -174,10 +174,10 @@ const signalFixedStepP99s = (r: ServerResult) =>
 
 /**
  * The `SUMMARY` line's figures (the first six as before presence 1.1, the last three since signals).
- * The join ratios are over every join (`pooledJoinRatio`), the batched-memory ratio the median of
- * each round's pair; the p99 ratios are over paired
- * turns (`pairedTurnP99Ratio`); `p99Ms` is the p99 of every delivery of all rounds; the throughput
- * and CPU ratios are over the steps of every round both servers ran (`pooledStepRatio`); the others, medians.
+ * The join ratios are over every join both servers finished (`pooledJoinRatio`), the batched-memory
+ * ratio the median of each round's pair; the p99 ratios are over paired turns (`pairedTurnP99Ratio`);
+ * `p99Ms` is the p99 of every delivery of all rounds; the throughput and CPU ratios are over the
+ * steps of every round both servers ran (`pooledStepRatio`); the others, medians.
  */
 export function summary(m: Record<string, Medians>, runs: Runs) {
 	const { ours } = m;

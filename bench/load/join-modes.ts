@@ -123,7 +123,7 @@ export async function runJoinRound(names: string[], context: RoundContext, resul
 						sink,
 					);
 					if (repeat === 0) result[mode] = run;
-					result.repeatsMs[mode].push(run.ms);
+					result.repeatsMs[mode][repeat] = run.ms;
 					log(
 						`  ${server.name} (a) ${n} registered ${mode} in ${run.ms.toFixed(0)} ms; +${(run.bytesPerSocket / 1024).toFixed(1)} KiB RSS per socket`,
 					);

@@ -8,19 +8,25 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 
+/** User and system CPU seconds used so far by one process (all threads); throws once it is gone. */
+export function processCpu(pid: number): { user: number; system: number } {
+	const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+	const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+	return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
+}
+
 /** CPU seconds used so far by some processes (all threads). */
 export function cpuSeconds(pids: number[]): number {
-	let ticks = 0;
+	let seconds = 0;
 	for (const pid of pids) {
 		try {
-			const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-			const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-			ticks += Number(fields[11]) + Number(fields[12]);
+			const { user, system } = processCpu(pid);
+			seconds += user + system;
 		} catch {
 			// gone
 		}
 	}
-	return ticks / 100;
+	return seconds;
 }
 
 /** Per thread: nanoseconds run and waited on a run queue so far. */

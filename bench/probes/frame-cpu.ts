@@ -5,16 +5,16 @@
  *
  * Starts `ours` or `bare` (direct to the Worker's workerd, as the benchmark does), one sender and
  * `receivers` registered sockets (bare: open), sends 1,100 messages to fill the room's history,
- * then for each event in turn sends `rate` frames a
- * second for `seconds` and prints the workerd's utime and stime over the frames sent. With no
+ * then for each event in turn sends `rate` frames a second for `seconds` and prints the workerd's
+ * utime and stime over the frames sent. With no
  * receivers, SendMessage less Signal is what storing a message costs (its row, its commit, its
  * ack); Signal alone is the cost of an event. `SendMessageWithId` is SendMessage with a fresh
  * clientMessageId each, as the client library sends. The servers run as the benchmark's do, without
  * wrangler's local trace collector (scripts/local-server/wrangler-dev-command.ts); to measure with
  * it, take that file from 8af7b14 first.
  */
-import { readFileSync } from "node:fs";
 import type WebSocket from "ws";
+import { processCpu } from "../load/proc-times.ts";
 import { sleep, startServer } from "../servers/launch.ts";
 import { joined } from "./joined.ts";
 
@@ -26,9 +26,8 @@ const PREFILL = 1100;
 
 /** utime and stime of a process so far, in ms (10 ms ticks). */
 function cpuMs(pid: number): { user: number; system: number } {
-	const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-	const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-	return { user: Number(fields[11]) * 10, system: Number(fields[12]) * 10 };
+	const { user, system } = processCpu(pid);
+	return { user: Math.round(user * 1000), system: Math.round(system * 1000) };
 }
 
 let sentIds = 0;
