@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --smoke] [-- --servers ours,bare] [-- --rounds N] [-- --scenarios core,joins,restart]`
+ * `npm run bench [-- --quick | --smoke] [-- --servers ours,bare] [-- --rounds N] [-- --scenarios core,joins,restart] [-- --storage memory|disk]`
  *
  * Starts the servers on loopback (every round runs every server, in an order rotated by one each
  * round; within a round the delivery steps of all servers take turns, see load/core-round.ts),
@@ -17,6 +17,7 @@ import { runCoreRound } from "./load/core-round.ts";
 import { runJoinRound } from "./load/join-modes.ts";
 import { runRestart } from "./load/restart.ts";
 import { FULL, QUICK, type Settings, SMOKE } from "./load/settings.ts";
+import { benchStorage, isStorageChoice, type StorageChoice } from "./load/storage.ts";
 import { type Medians, medians, type Runs, summary, table } from "./report.ts";
 import { REPO_ROOT, type ServerKind, sleep, startServer } from "./servers/launch.ts";
 
@@ -69,6 +70,7 @@ interface Args {
 	servers: string[];
 	direct: boolean;
 	groups: ReadonlySet<ScenarioGroup>;
+	storage: StorageChoice;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -77,6 +79,7 @@ function parseArgs(argv: string[]): Args {
 	let servers = Object.keys(SERVERS);
 	let rounds: number | undefined;
 	let groups = new Set<ScenarioGroup>(SCENARIO_GROUPS);
+	let storage: StorageChoice = "memory";
 	for (let i = 0; i < argv.length; i++) {
 		const arg = argv[i];
 		if (arg === "--quick") settings = QUICK;
@@ -86,13 +89,17 @@ function parseArgs(argv: string[]): Args {
 		else if (arg === "--rounds") rounds = Number(argv[++i]);
 		else if (arg === "--via-proxy") direct = false;
 		else if (arg === "--scenarios") groups = new Set((argv[++i] ?? "").split(",").filter(isScenarioGroup));
-		else
+		else if (arg === "--storage") {
+			const choice = argv[++i] ?? "";
+			if (!isStorageChoice(choice)) throw new Error(`unknown storage ${choice}; use memory or disk`);
+			storage = choice;
+		} else
 			throw new Error(
-				`unknown argument ${arg}; use --quick, --smoke, --servers a,b, --rounds N, --scenarios a,b, --via-proxy`,
+				`unknown argument ${arg}; use --quick, --smoke, --servers a,b, --rounds N, --scenarios a,b, --storage memory|disk, --via-proxy`,
 			);
 	}
 	for (const name of servers) if (!SERVERS[name]) throw new Error(`unknown server ${name}`);
-	return { settings: rounds ? { ...settings, rounds } : settings, servers, direct, groups };
+	return { settings: rounds ? { ...settings, rounds } : settings, servers, direct, groups, storage };
 }
 
 function isScenarioGroup(name: string): name is ScenarioGroup {
@@ -119,7 +126,9 @@ function gitCommit(): string {
 }
 
 async function main(): Promise<void> {
-	const { settings, servers, direct, groups } = parseArgs(process.argv.slice(2));
+	const args = parseArgs(process.argv.slice(2));
+	const { settings, servers, direct, groups } = args;
+	const storage = benchStorage(args.storage);
 	const startedAt = new Date();
 	const machine = {
 		cpus: cpus().length,
@@ -137,7 +146,7 @@ async function main(): Promise<void> {
 		commit: gitCommit(),
 	};
 	log(
-		`bench ${settings.mode}: ${settings.rounds} round(s), servers ${servers.join(", ")}; ${machine.cpus} cores, load ${machine.loadAverageAtStart.map((l) => l.toFixed(2)).join(" ")}`,
+		`bench ${settings.mode}: ${settings.rounds} round(s), servers ${servers.join(", ")}; ${machine.cpus} cores, load ${machine.loadAverageAtStart.map((l) => l.toFixed(2)).join(" ")}; rooms' storage in ${storage.description}`,
 	);
 	if (settings.mode === "quick") {
 		log(
@@ -155,7 +164,7 @@ async function main(): Promise<void> {
 	};
 	const start = async (name: string) => {
 		const spec = SERVERS[name] as ServerSpec;
-		const server = await startServer(name, spec.kind, { direct });
+		const server = await startServer(name, spec.kind, { direct, tempRoot: storage.root });
 		const target: Target = {
 			protocol: spec.protocol,
 			origin: server.origin,
@@ -198,7 +207,9 @@ async function main(): Promise<void> {
 		}
 		if (groups.has("restart") && servers.includes("ours")) {
 			log(`${at}: ours (f) restart`);
-			await attempt("ours (f) restart", () => runRestart(settings, round, log, runs.restarts).then(() => {}));
+			await attempt("ours (f) restart", () =>
+				runRestart(settings, round, log, runs.restarts, storage.root).then(() => {}),
+			);
 		}
 	}
 
@@ -215,6 +226,7 @@ async function main(): Promise<void> {
 		machine: { ...machine, loadAverageAtEnd: loadavg() },
 		settings,
 		workersPath: direct ? "direct to the Worker's workerd" : "through wrangler dev's proxy",
+		storage: storage.description,
 		servers: Object.fromEntries(servers.map((name) => [name, SERVERS[name]?.about])),
 		medians: byServer,
 		summary: figures,
@@ -233,7 +245,7 @@ async function main(): Promise<void> {
 		? "Workers servers reached directly on their workerd (not through wrangler dev's proxy)."
 		: "Workers servers reached through wrangler dev's proxy.";
 	console.log(
-		`\n${markdown}\n\n${note} ${path} ${machine.cpus} cores (${machine.cpuModel}), Node ${machine.node}, wrangler ${machine.wrangler}; ${report.seconds.toFixed(0)} s; written to bench/results/latest.json.`,
+		`\n${markdown}\n\n${note} ${path} Rooms' storage in ${storage.description}. ${machine.cpus} cores (${machine.cpuModel}), Node ${machine.node}, wrangler ${machine.wrangler}; ${report.seconds.toFixed(0)} s; written to bench/results/latest.json.`,
 	);
 	if (failures.length) console.log(`\nFailures:\n${failures.map((f) => `- ${f.split("\n")[0]}`).join("\n")}`);
 	console.log(`SUMMARY ${JSON.stringify(figures)}`);

@@ -52,9 +52,12 @@ export async function runRestart(
 	round: number,
 	log: (line: string) => void,
 	results: RestartResult[],
+	/** Where the server keeps its state (bench/load/storage.ts); the system's temporary folder when undefined. */
+	tempRoot?: string,
 ): Promise<RestartResult> {
 	const server = await startRestartableWranglerDev({
 		name: "bench-restart",
+		tempRoot,
 		config: CONFIG,
 		readyTimeoutMs: 90_000,
 		echo: Boolean(process.env.BENCH_VERBOSE),

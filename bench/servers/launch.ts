@@ -49,7 +49,7 @@ interface Started {
 export async function startServer(
 	name: string,
 	kind: ServerKind,
-	options: { direct?: boolean; readyTimeoutMs?: number } = {},
+	options: { direct?: boolean; readyTimeoutMs?: number; tempRoot?: string } = {},
 ): Promise<RunningServer> {
 	const readyTimeoutMs = options.readyTimeoutMs ?? 90_000;
 	const wakes: string[] = [];
@@ -60,7 +60,7 @@ export async function startServer(
 	const echo = Boolean(process.env.BENCH_VERBOSE);
 	const started =
 		kind.type === "wrangler"
-			? await startWorker(name, kind.config, { readyTimeoutMs, onLine, echo })
+			? await startWorker(name, kind.config, { readyTimeoutMs, onLine, echo, tempRoot: options.tempRoot })
 			: await startNodeServer(name, kind.script, { readyTimeoutMs, onLine, echo });
 	let clientPort = started.port;
 	let workPids = started.workPids;
@@ -90,6 +90,8 @@ interface StartOptions {
 	readyTimeoutMs: number;
 	onLine(line: string): void;
 	echo: boolean;
+	/** Where a `wrangler dev` keeps its state (bench/load/storage.ts). */
+	tempRoot?: string;
 }
 
 async function startWorker(name: string, config: string, options: StartOptions): Promise<Started> {

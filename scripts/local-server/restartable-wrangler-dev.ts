@@ -39,7 +39,9 @@ export interface RestartableWranglerDev {
 }
 
 export async function startRestartableWranglerDev(options: RestartableOptions = {}): Promise<RestartableWranglerDev> {
-	const persistDir = await mkdtemp(join(tmpdir(), `edge-rooms-${options.name ?? "restartable"}-state-`));
+	const persistDir = await mkdtemp(
+		join(options.tempRoot ?? tmpdir(), `edge-rooms-${options.name ?? "restartable"}-state-`),
+	);
 	let current: WranglerDev;
 	try {
 		current = await startWranglerDev({ ...options, persistDir });

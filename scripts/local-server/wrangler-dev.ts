@@ -32,6 +32,8 @@ export interface WranglerDevOptions {
 	inspectorPort?: number;
 	/** Local state kept by the caller (and not removed on stop); a private one when undefined. */
 	persistDir?: string;
+	/** Where the private folder (logs and, without `persistDir`, state) is made; the system's temporary folder when undefined. */
+	tempRoot?: string;
 	/** How long to wait for GET /health to answer 200. */
 	readyTimeoutMs?: number;
 	/** Further `wrangler dev` arguments. */
@@ -64,7 +66,7 @@ export interface WranglerDev {
 
 export async function startWranglerDev(options: WranglerDevOptions = {}): Promise<WranglerDev> {
 	const name = options.name ?? "wrangler-dev";
-	const tempDir = await mkdtemp(join(tmpdir(), `edge-rooms-${name}-`));
+	const tempDir = await mkdtemp(join(options.tempRoot ?? tmpdir(), `edge-rooms-${name}-`));
 	const persistDir = options.persistDir ?? join(tempDir, "state");
 	const envFile = join(tempDir, "empty.env");
 	await writeFile(envFile, "");
