@@ -4,10 +4,9 @@
  * - `memory` (the default): a folder in /dev/shm. Every stored message's commit ends in an
  *   `fsync` of the room's database; on this VM's virtual disk, `perf` put a fifth of the room's
  *   workerd CPU in the kernel's flush path at 200 messages a second (about 290 µs a message), and
- *   its latency comes and goes with the other tenants' disk use. Deployed, a commit is made
- *   durable by replication to other machines, not by a local flush (Cloudflare, "Zero-latency
- *   SQLite storage in every Durable Object"), so that flush is the cost of neither ours nor the
- *   runtime. In memory the database, its commits and the crash of (f) stay real: a kill -9 leaves
+ *   its latency comes and goes with the other tenants' disk use. Deployed, the output gate opens
+ *   once a commit is replicated to other machines (Cloudflare, "Zero-latency SQLite storage in
+ *   every Durable Object"), so this disk's flush measures this VM, not ours or the runtime. In memory the database, its commits and the crash of (f) stay real: a kill -9 leaves
  *   /dev/shm as it was.
  * - `disk`: the system's temporary folder, as `wrangler dev` runs on a laptop.
  */
