@@ -17,9 +17,9 @@ import { runCoreRound } from "./load/core-round.ts";
 import { runJoinRound } from "./load/join-modes.ts";
 import { runRestart } from "./load/restart.ts";
 import { FULL, QUICK, type Settings, SMOKE } from "./load/settings.ts";
-import { benchStorage, isStorageChoice, type StorageChoice } from "./load/storage.ts";
 import { type Medians, medians, type Runs, summary, table } from "./report.ts";
 import { REPO_ROOT, type ServerKind, sleep, startServer } from "./servers/launch.ts";
+import { benchStorage, isStorageChoice, type StorageChoice } from "./servers/storage.ts";
 
 interface ServerSpec {
 	kind: ServerKind;
@@ -146,7 +146,7 @@ async function main(): Promise<void> {
 		commit: gitCommit(),
 	};
 	log(
-		`bench ${settings.mode}: ${settings.rounds} round(s), servers ${servers.join(", ")}; ${machine.cpus} cores, load ${machine.loadAverageAtStart.map((l) => l.toFixed(2)).join(" ")}; rooms' storage in ${storage.description}`,
+		`bench ${settings.mode}: ${settings.rounds} round(s), servers ${servers.join(", ")}; ${machine.cpus} cores, load ${machine.loadAverageAtStart.map((l) => l.toFixed(2)).join(" ")}; rooms' state: ${storage.description}`,
 	);
 	if (settings.mode === "quick") {
 		log(
@@ -208,7 +208,7 @@ async function main(): Promise<void> {
 		if (groups.has("restart") && servers.includes("ours")) {
 			log(`${at}: ours (f) restart`);
 			await attempt("ours (f) restart", () =>
-				runRestart(settings, round, log, runs.restarts, storage.root).then(() => {}),
+				runRestart(settings, round, log, runs.restarts, { tempRoot: storage.root }).then(() => {}),
 			);
 		}
 	}
@@ -226,7 +226,7 @@ async function main(): Promise<void> {
 		machine: { ...machine, loadAverageAtEnd: loadavg() },
 		settings,
 		workersPath: direct ? "direct to the Worker's workerd" : "through wrangler dev's proxy",
-		storage: storage.description,
+		storage: { choice: storage.choice, description: storage.description },
 		servers: Object.fromEntries(servers.map((name) => [name, SERVERS[name]?.about])),
 		medians: byServer,
 		summary: figures,
@@ -245,7 +245,7 @@ async function main(): Promise<void> {
 		? "Workers servers reached directly on their workerd (not through wrangler dev's proxy)."
 		: "Workers servers reached through wrangler dev's proxy.";
 	console.log(
-		`\n${markdown}\n\n${note} ${path} Rooms' storage in ${storage.description}. ${machine.cpus} cores (${machine.cpuModel}), Node ${machine.node}, wrangler ${machine.wrangler}; ${report.seconds.toFixed(0)} s; written to bench/results/latest.json.`,
+		`\n${markdown}\n\n${note} ${path} Rooms' state: ${storage.description}. ${machine.cpus} cores (${machine.cpuModel}), Node ${machine.node}, wrangler ${machine.wrangler}; ${report.seconds.toFixed(0)} s; written to bench/results/latest.json.`,
 	);
 	if (failures.length) console.log(`\nFailures:\n${failures.map((f) => `- ${f.split("\n")[0]}`).join("\n")}`);
 	console.log(`SUMMARY ${JSON.stringify(figures)}`);

@@ -52,8 +52,8 @@ export async function runRestart(
 	round: number,
 	log: (line: string) => void,
 	results: RestartResult[],
-	/** Where the server keeps its state (bench/load/storage.ts); the system's temporary folder when undefined. */
-	tempRoot?: string,
+	/** `tempRoot`: where the server keeps its state (bench/servers/storage.ts); the system's temporary folder when undefined. */
+	{ tempRoot }: { tempRoot?: string } = {},
 ): Promise<RestartResult> {
 	const server = await startRestartableWranglerDev({
 		name: "bench-restart",

@@ -90,7 +90,7 @@ interface StartOptions {
 	readyTimeoutMs: number;
 	onLine(line: string): void;
 	echo: boolean;
-	/** Where a `wrangler dev` keeps its state (bench/load/storage.ts). */
+	/** Where a `wrangler dev` keeps its state (storage.ts). */
 	tempRoot?: string;
 }
 

@@ -32,7 +32,10 @@ export interface WranglerDevOptions {
 	inspectorPort?: number;
 	/** Local state kept by the caller (and not removed on stop); a private one when undefined. */
 	persistDir?: string;
-	/** Where the private folder (logs and, without `persistDir`, state) is made; the system's temporary folder when undefined. */
+	/**
+	 * Where the private folder (logs and, without `persistDir`, state) is made; the system's
+	 * temporary folder when undefined.
+	 */
 	tempRoot?: string;
 	/** How long to wait for GET /health to answer 200. */
 	readyTimeoutMs?: number;
