@@ -66,6 +66,17 @@ export function medians(name: string, runs: Runs, settings: Settings) {
 }
 export type Medians = ReturnType<typeof medians>;
 
+/** Ours' result of each round with `other`'s of the same round, for the rounds both have. */
+function sameRoundPairs<R extends { server: string; round: number }>(results: R[], other: string): [R, R][] {
+	const pairs: [R, R][] = [];
+	for (const mine of results) {
+		if (mine.server !== "ours") continue;
+		const theirs = results.find((r) => r.server === other && r.round === mine.round);
+		if (theirs) pairs.push([mine, theirs]);
+	}
+	return pairs;
+}
+
 /**
  * Ours' figure over another server's, each over one kind of step of every round together
  * (`pooledRatio`), from the rounds in which both have the scenario: a round one of them lost
@@ -81,10 +92,9 @@ function pooledStepRatio(
 ): number | null {
 	const ours: StepResult[] = [];
 	const theirs: StepResult[] = [];
-	for (const mine of scenarios.filter((r) => r.server === "ours")) {
-		const match = scenarios.find((r) => r.server === other && r.round === mine.round);
+	for (const [mine, match] of sameRoundPairs(scenarios, other)) {
 		const a = mine[scenario];
-		const b = match?.[scenario];
+		const b = match[scenario];
 		if (!a || !b) continue;
 		ours.push(...a.steps.filter((s) => s.kind === kind));
 		theirs.push(...b.steps.filter((s) => s.kind === kind));
@@ -120,12 +130,7 @@ function throughputMedians(rounds: (ThroughputResult | null)[]) {
  * a round take turns (load/join-modes.ts), so each round's pair met the same machine.
  */
 function pairedJoinRatio(joins: JoinModesResult[], get: (r: JoinModesResult) => number | undefined): number | null {
-	const rounds = [...new Set(joins.map((r) => r.round))];
-	const of = (server: string, round: number) => {
-		const result = joins.find((r) => r.server === server && r.round === round);
-		return result ? get(result) : undefined;
-	};
-	return median(rounds.map((round) => ratio(of("ours", round), of("bare", round))));
+	return median(sameRoundPairs(joins, "bare").map(([ours, bare]) => ratio(get(ours), get(bare))));
 }
 
 /**
@@ -134,10 +139,9 @@ function pairedJoinRatio(joins: JoinModesResult[], get: (r: JoinModesResult) => 
  */
 function pooledJoinRatio(joins: JoinModesResult[], mode: "batched" | "count"): number | null {
 	const pairs: [number, number][] = [];
-	for (const mine of joins.filter((r) => r.server === "ours")) {
-		const theirs = joins.find((r) => r.server === "bare" && r.round === mine.round);
+	for (const [mine, theirs] of sameRoundPairs(joins, "bare")) {
 		mine.repeatsMs[mode].forEach((ms, i) => {
-			const other = theirs?.repeatsMs[mode][i];
+			const other = theirs.repeatsMs[mode][i];
 			// Only joins both servers finished: a failed one would leave its place to one side.
 			if (ms !== null && other !== null && other !== undefined) pairs.push([ms, other]);
 		});
@@ -157,9 +161,7 @@ function pooledJoinRatio(joins: JoinModesResult[], mode: "batched" | "count"): n
  */
 function pairedTurnP99Ratio(scenarios: ServerResult[], turnP99s: (r: ServerResult) => number[]): number | null {
 	const ratios: (number | null)[] = [];
-	for (const ours of scenarios.filter((r) => r.server === "ours")) {
-		const bare = scenarios.find((r) => r.server === "bare" && r.round === ours.round);
-		if (!bare) continue;
+	for (const [ours, bare] of sameRoundPairs(scenarios, "bare")) {
 		const bareP99s = turnP99s(bare);
 		turnP99s(ours).forEach((p99, i) => {
 			ratios.push(ratio(p99, bareP99s[i]));

@@ -1,8 +1,9 @@
 /**
  * The `SUMMARY` of saved runs again, with the report as it is now: `npx node bench/resummarize.ts
  * FILE…` (each a `bench/results/*.json` written by `npm run bench`). Prints one line per file.
- * The ratios of the runs kept in bench/results/ were recomputed this way for bench/README.md. The
- * latencies themselves are not saved, so `p99Ms` is the saved one.
+ * The ratios of the runs kept in bench/results/ were recomputed this way for bench/README.md, but
+ * for 193d498's, saved before (b) had slices, which it cannot read. The latencies themselves are
+ * not saved, so `p99Ms` is the saved one.
  */
 import { readFileSync } from "node:fs";
 import { Samples } from "./load/stats.ts";
