@@ -11,11 +11,13 @@
  * ack); Signal alone is the cost of an event. `SendMessageWithId` is SendMessage with a fresh
  * clientMessageId each, as the client library sends. The servers run as the benchmark's do, without
  * wrangler's local trace collector (scripts/local-server/wrangler-dev-command.ts); to measure with
- * it, take that file from 8af7b14 first.
+ * it, take that file from 8af7b14 first. The rooms' state is kept where the benchmark keeps it
+ * (bench/servers/storage.ts): in memory, or on disk with `BENCH_STORAGE=disk`.
  */
 import type WebSocket from "ws";
 import { processCpu } from "../load/proc-times.ts";
 import { sleep, startServer } from "../servers/launch.ts";
+import { benchStorage } from "../servers/storage.ts";
 import { joined } from "./joined.ts";
 
 const [server = "ours", receivers = "0", rate = "100", seconds = "4", events] = process.argv.slice(2);
@@ -38,7 +40,14 @@ function frameOf(event: string): string {
 	return `{"eventType":"ClientEvent","event":"SendMessage","requestData":{"message":${PAYLOAD}${id}}}`;
 }
 
-const running = await startServer(server, { type: "wrangler", config: `bench/servers/${server}/wrangler.toml` });
+// The benchmark's storage (memory unless BENCH_STORAGE=disk): on disk, a message's commit waits for fsync.
+const storage = benchStorage(process.env.BENCH_STORAGE === "disk" ? "disk" : "memory");
+console.log(`storage: ${storage.description}`);
+const running = await startServer(
+	server,
+	{ type: "wrangler", config: `bench/servers/${server}/wrangler.toml` },
+	{ tempRoot: storage.root },
+);
 try {
 	const url = `${running.wsOrigin}/rooms/frame-cpu-${Date.now()}/ws`;
 	const register = server !== "bare";
