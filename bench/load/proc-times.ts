@@ -1,32 +1,18 @@
 /**
- * What the kernel says a server process did during a step: its CPU time (utime + stime from
- * /proc/PID/stat, 10 ms ticks), and how long its busiest thread waited for a CPU while it could
- * have run (the run-queue wait in /proc/PID/task/TID/schedstat, in ns). On a machine shared with
+ * What the kernel says a server process did during a step, from each thread's
+ * /proc/PID/task/TID/schedstat (in ns): its CPU time, and how long its busiest thread waited for a
+ * CPU while it could have run (its run-queue wait). On a machine shared with
  * other work, the second is the time the server lost to the others: subtracting it from a step's
  * length leaves the time the server had, whatever it did with it (ran, waited for storage or for
  * input), so a rate over that time does not move with the machine's other load.
  */
 import { readdirSync, readFileSync } from "node:fs";
 
-/** User and system CPU seconds used so far by one process (all threads); throws once it is gone. */
+/** User and system CPU seconds used so far by one process (all threads, 10 ms ticks); throws once it is gone. */
 export function processCpu(pid: number): { user: number; system: number } {
 	const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
 	const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
 	return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
-}
-
-/** CPU seconds used so far by some processes (all threads). */
-export function cpuSeconds(pids: number[]): number {
-	let seconds = 0;
-	for (const pid of pids) {
-		try {
-			const { user, system } = processCpu(pid);
-			seconds += user + system;
-		} catch {
-			// gone
-		}
-	}
-	return seconds;
 }
 
 /** Per thread: nanoseconds run and waited on a run queue so far. */
@@ -51,6 +37,18 @@ export function threadTimes(pids: number[]): ThreadTimes {
 		}
 	}
 	return times;
+}
+
+/**
+ * Between two readings: the CPU seconds all threads ran, to the nanosecond. /proc/PID/stat counts
+ * in 10 ms ticks, 2 % of a fixed step's CPU; schedstat does not round. A thread that started in
+ * between counts from zero; one that ended in between is missing from `after` and its last
+ * moments are lost (workerd's and Node's threads live as long as the process).
+ */
+export function cpuSecondsBetween(before: ThreadTimes, after: ThreadTimes): number {
+	let runNs = 0;
+	for (const [tid, end] of after) runNs += end.runNs - (before.get(tid)?.runNs ?? 0);
+	return runNs / 1e9;
 }
 
 /** Between two readings: the run-queue wait (s) of the thread that ran the most. */

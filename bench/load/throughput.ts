@@ -13,7 +13,7 @@
 import { performance } from "node:perf_hooks";
 import { type RunningServer, sleep } from "../servers/launch.ts";
 import type { Conn, Traffic } from "./clients.ts";
-import { busiestThreadWait, cpuSeconds, threadTimes } from "./proc-times.ts";
+import { busiestThreadWait, cpuSecondsBetween, threadTimes } from "./proc-times.ts";
 import type { Settings } from "./settings.ts";
 import { type LatencySummary, Samples, summarize } from "./stats.ts";
 import type { Phase, Tracker } from "./tracker.ts";
@@ -115,7 +115,6 @@ async function step(
 	const { server, tracker, settings } = load;
 	const phase = tracker.begin();
 	const pids = server.workPids();
-	const serverCpu0 = cpuSeconds(pids);
 	const threads0 = threadTimes(pids);
 	const clientCpu0 = process.cpuUsage();
 	const start = performance.now();
@@ -123,8 +122,9 @@ async function step(
 	const sendEnd = performance.now();
 	await tracker.drain(phase, settings.drainTimeoutMs);
 	const elapsed = (Math.max(sendEnd, phase.lastDeliveryAt) - start) / 1000;
-	const serverCpu = cpuSeconds(pids) - serverCpu0;
-	const serverWaitSeconds = busiestThreadWait(threads0, threadTimes(pids));
+	const threads1 = threadTimes(pids);
+	const serverCpu = cpuSecondsBetween(threads0, threads1);
+	const serverWaitSeconds = busiestThreadWait(threads0, threads1);
 	const clientCpu = process.cpuUsage(clientCpu0);
 	// a server that waited nearly the whole step would give a meaningless rate: bounded at 20× the wall clock's
 	const serverSeconds = Math.max(elapsed - serverWaitSeconds, elapsed / 20);
