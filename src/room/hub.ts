@@ -29,6 +29,8 @@ export interface HubOptions {
 	maxBufferedBytes: number;
 	/** Where a connection closed for not reading is reported (the room adds its name). */
 	warn: (text: string) => void;
+	/** Told after a fan-out let go of peers: their leave graces end at times the room's alarm must know. */
+	letGo: () => void;
 }
 
 /** A socket the room gives up on during a fan-out, let go of once the fan-out is over. */
@@ -226,11 +228,13 @@ export class Hub {
 
 	/** After the fan-out, so that the leaves it announces do not interleave with it. */
 	#letGo(casualties: Casualty[]): void {
+		if (casualties.length === 0) return;
 		for (const { ws, cause } of casualties) {
 			// A socket that cannot be written to is gone, whatever the runtime has reported so far.
 			if (cause === "failed") this.drop(ws, LeaveReasons.close, CloseCodes.internalError, "send failed");
 			else this.#dropSlow(ws);
 		}
+		this.#options.letGo();
 	}
 
 	#dropSlow(ws: WebSocket): void {

@@ -23,14 +23,14 @@ import {
 	type UsersPage,
 } from "../protocol";
 import { type RoomSettings, readSettings } from "../settings";
-import { upgradeRefusal } from "./admission";
+import { acceptUpgrade, upgradeRefusal } from "./admission";
 import { RoomAlarm } from "./alarm-plan";
 import { closeReplyCode, isPeerGoneError } from "./close-reply";
-import { Connection } from "./connection";
+import type { Connection } from "./connection";
 import { type PublishResult, publishMessage, type ServerPostResult } from "./deliver";
 import { handleClientFrame } from "./handlers";
 import { relaySignal } from "./handlers/signal";
-import { isWebSocketUpgrade, readVerifiedIdentity } from "./handoff";
+import { readVerifiedIdentity } from "./handoff";
 import { Hub, trySend } from "./hub";
 import { PresenceStore } from "./presence/store";
 import { type RatePolicy, ratePolicy } from "./rate-limit";
@@ -67,6 +67,8 @@ export class Room extends DurableObject<Env> {
 			batchMs: this.#settings.presenceBatchMs,
 			maxBufferedBytes: this.#settings.maxBufferedBytes,
 			warn: (text) => console.warn(`room "${this.#roomName}": ${text}`),
+			// A fan-out outside an entry point (a presence window's timer) let go of a peer: its grace needs the alarm.
+			letGo: () => void this.#planAlarm().catch((error: unknown) => this.#logFailure("presence flush", error)),
 		});
 		this.#state = { hub, store, settings: this.#settings };
 		this.#alarm = new RoomAlarm(ctx.storage);
@@ -78,31 +80,16 @@ export class Room extends DurableObject<Env> {
 	// ---- runtime entry points ----------------------------------------------------
 
 	override async fetch(request: Request): Promise<Response> {
+		let response: Response;
 		try {
-			// Ghosts are let go of first, so that they do not hold places in a full room.
-			this.#catchUp(clock.now());
-			const verified = readVerifiedIdentity(request);
-			// Synchronous from the check to the accept: no other upgrade can fall in between.
-			const refused = upgradeRefusal(this.#state.hub, this.#settings, verified);
-			if (refused) return refused;
-			// Asked without an upgrade (the client library asking why it is refused): nothing refuses it now.
-			if (!isWebSocketUpgrade(request)) {
-				return httpErrorResponse("UPGRADE_REQUIRED", "this endpoint takes WebSocket upgrades only");
-			}
-			// A room with a connection is a room in use: it gets its tables (reads alone create none).
-			this.#state.store.prepare();
-			const pair = new WebSocketPair();
-			const [client, server] = [pair[0], pair[1]];
-			this.ctx.acceptWebSocket(server);
-			const connection = Connection.open(server, clock.now(), verified);
-			this.#state.hub.add(connection);
-			server.send(welcomeFrame(connection.id, this.#roomName, this.#settings, this.#ratePolicy));
-			await this.#planAlarm();
-			return new Response(null, { status: 101, webSocket: client });
+			response = this.#answerUpgrade(request);
 		} catch (error) {
 			this.#logFailure("fetch", error);
-			return httpErrorResponse("INTERNAL", "the room failed to accept the connection");
+			response = httpErrorResponse("INTERNAL", "the room failed to accept the connection");
 		}
+		// On every answer, a refusal too: the sweep may have started graces, an accept needs the backstop.
+		await this.#planAlarm().catch((error: unknown) => this.#logFailure("fetch", error));
+		return response;
 	}
 
 	override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
@@ -181,27 +168,46 @@ export class Room extends DurableObject<Env> {
 	 */
 	async publish(messageJson: string, from: MessageSender, to?: string): Promise<PublishResult> {
 		try {
+			// Graces already over end first: `to` a user who has left is refused.
+			this.#catchUp(clock.now());
 			return publishMessage(this.#state, JSON.parse(messageJson), from, to);
 		} catch (error) {
 			if (error instanceof ProtocolError) return { ok: false, code: error.code, message: error.message };
 			this.#logFailure("publish", error);
 			throw new Error("the room failed to publish the message");
+		} finally {
+			await this.#planAlarm().catch((error: unknown) => this.#logFailure("publish", error));
 		}
 	}
 
 	/** Server signal (`POST /rooms/:room/signals`): relayed like a client's, never stored. */
 	async signal(signalJson: string, from: MessageSender, to?: string): Promise<ServerPostResult> {
 		try {
+			this.#catchUp(clock.now());
 			relaySignal(this.#state, from, JSON.parse(signalJson), to);
 			return { ok: true };
 		} catch (error) {
 			if (error instanceof ProtocolError) return { ok: false, code: error.code, message: error.message };
 			this.#logFailure("signal", error);
 			throw new Error("the room failed to relay the signal");
+		} finally {
+			await this.#planAlarm().catch((error: unknown) => this.#logFailure("signal", error));
 		}
 	}
 
 	// ---- helpers -------------------------------------------------------------------
+
+	/** An upgrade accepted, or the room's refusal; synchronous from the checks to the accept. */
+	#answerUpgrade(request: Request): Response {
+		// Ghosts are let go of first, so that they do not hold places in a full room.
+		this.#catchUp(clock.now());
+		const verified = readVerifiedIdentity(request);
+		const refused = upgradeRefusal(this.#state.hub, this.#settings, verified, request);
+		if (refused) return refused;
+		return acceptUpgrade(this.ctx, this.#state, verified, (connectionId) =>
+			welcomeFrame(connectionId, this.#roomName, this.#settings, this.#ratePolicy),
+		);
+	}
 
 	/** One frame from a client: checked, limited, handled; any refusal goes back as `Error`. */
 	#handleFrame(ws: WebSocket, data: string | ArrayBuffer) {

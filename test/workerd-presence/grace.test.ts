@@ -5,10 +5,14 @@
  */
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { clock } from "../../src/clock";
+import { CloseCodes, HEARTBEAT } from "../../src/protocol";
 import { migrate } from "../../src/room/migrations";
+import { DEFAULT_SETTINGS } from "../../src/settings";
 import { randomRoom, type TestClient } from "../support/client";
+import { reportBacklog } from "../workerd/backlog";
 import { passTime, pingNow } from "../workerd/clock";
-import { connect, join, roomStub, usersOf } from "../workerd/connect";
+import { connect, join, roomStub, roomUrl, usersOf } from "../workerd/connect";
 
 const GRACE_MS = 10_000;
 
@@ -28,6 +32,9 @@ async function graceEnds(room: string, ms = GRACE_MS) {
 	passTime(ms);
 	await runDurableObjectAlarm(roomStub(room));
 }
+
+/** A backend, as the Worker passes it to the room's RPC methods for the server routes. */
+const BACKEND = { userId: "backend", name: "Backend" };
 
 async function aliceAndBob(room: string) {
 	const alice = await join(room, "alice");
@@ -198,5 +205,61 @@ describe("a restart that dropped every socket", () => {
 			["dave", 1],
 			["alice", 1],
 		]);
+	});
+});
+
+describe("a grace begun or ended outside a client's frame", () => {
+	it("ends before a server signal or message when it is over: `to` the user is refused, the others hear the leave", async () => {
+		const room = randomRoom();
+		const { alice, bob } = await aliceAndBob(room);
+		bob.close();
+		await bob.waitForClose();
+		passTime(GRACE_MS);
+		// No alarm has run: the room learns the grace is over from the backend's request itself.
+		expect(await roomStub(room).signal(JSON.stringify({ typing: true }), BACKEND, "bob")).toMatchObject({
+			ok: false,
+			code: "USER_NOT_FOUND",
+		});
+		expect((await alice.next("UserLeft")).data).toMatchObject({ user: { userId: "bob" }, reason: "close" });
+		expect(await roomStub(room).publish(JSON.stringify("hi"), BACKEND, "bob")).toMatchObject({
+			ok: false,
+			code: "USER_NOT_FOUND",
+		});
+		expect(alice.received("Signal")).toEqual([]);
+		expect(alice.received("Message")).toEqual([]);
+	});
+
+	it("puts a grace that a server publish's fan-out began on the alarm before it answers", async () => {
+		const room = randomRoom();
+		const { alice, bob } = await aliceAndBob(room);
+		await reportBacklog(room, bob, DEFAULT_SETTINGS.maxBufferedBytes + 1);
+		// In one turn of the room: the peer's reply to the close (an entry point that plans too) cannot come first.
+		const alarm = await runInDurableObject(roomStub(room), async (instance, state) => {
+			expect(await instance.publish(JSON.stringify("hello"), BACKEND)).toMatchObject({ ok: true });
+			return state.storage.getAlarm();
+		});
+		// Without it the alarm stays at the idle sweep's backstop, minutes after the grace.
+		expect(alarm).toBeLessThanOrEqual(clock.now() + GRACE_MS);
+		expect((await bob.waitForClose()).code).toBe(CloseCodes.tooSlow);
+		expect((await alice.next("Message")).data.message).toBe("hello");
+		await graceEnds(room);
+		expect((await alice.next("UserLeft")).data).toMatchObject({ user: { userId: "bob" }, reason: "close" });
+	});
+
+	it("puts a grace that the idle sweep began on the alarm when the upgrade that swept is refused", async () => {
+		const room = randomRoom();
+		const { alice, bob } = await aliceAndBob(room);
+		passTime(HEARTBEAT.timeoutMs + 1000);
+		await pingNow(alice);
+		// Asked without an upgrade (426): the room sweeps first, and bob has been silent too long.
+		const [status, alarm] = await runInDurableObject(roomStub(room), async (instance, state) => {
+			const answer = await instance.fetch(new Request(roomUrl(room)));
+			return [answer.status, await state.storage.getAlarm()] as const;
+		});
+		expect(status).toBe(426);
+		expect(alarm).toBeLessThanOrEqual(clock.now() + GRACE_MS);
+		expect((await bob.waitForClose()).code).toBe(CloseCodes.idleTimeout);
+		await graceEnds(room);
+		expect((await alice.next("UserLeft")).data).toMatchObject({ user: { userId: "bob" }, reason: "timeout" });
 	});
 });

@@ -5,32 +5,15 @@
  * cannot pile up here: a test stands in for the runtime by giving one server-side socket the
  * property. test/e2e/slow-reader.e2e.test.ts shows the real runtime filling it over TCP.
  */
-import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { CloseCodes } from "../../src/protocol";
 import { sendCost } from "../../src/room/backlog";
 import { DEFAULT_SETTINGS } from "../../src/settings";
 import { randomRoom } from "../support/client";
-import { type ConnectedClient, join, roomStub, usersOf } from "./connect";
+import { reportBacklog } from "./backlog";
+import { join, usersOf } from "./connect";
 
 const MAX = DEFAULT_SETTINGS.maxBufferedBytes;
-
-/**
- * Has the runtime report `bytes` waiting for `client`'s socket on the room's side. A real backlog
- * is built by the room's own sends, which the room counts (`BacklogBounds`) to know when to look;
- * this one is not, so the room is evicted first: after a wake-up it looks on its first send.
- */
-async function reportBacklog(room: string, client: ConnectedClient, bytes: number, evict = true): Promise<void> {
-	const { connectionId } = client.established.data;
-	if (evict) await evictDurableObject(roomStub(room));
-	await runInDurableObject(roomStub(room), (_, state) => {
-		const socket = state
-			.getWebSockets()
-			.find((ws) => (ws.deserializeAttachment() as { connectionId?: string } | null)?.connectionId === connectionId);
-		if (!socket) throw new Error(`no socket for connection ${connectionId}`);
-		Object.defineProperty(socket, "bufferedAmount", { configurable: true, get: () => bytes });
-	});
-}
 
 describe("a connection more than MAX_BUFFERED_BYTES behind", () => {
 	it("is closed with 4001 instead of sent a broadcast; everyone else gets it and UserLeft close", async () => {
