@@ -68,7 +68,8 @@ export class Outgoing {
 
 	/**
 	 * An `Error` frame; answers whether it is handled: it answered a send or an update of ours
-	 * (RATE_LIMITED ones go again), or was a RATE_LIMITED signal of ours (dropped).
+	 * (RATE_LIMITED ones go again), or was a RATE_LIMITED signal of ours (dropped, unless it is
+	 * its key's latest value: that one goes again).
 	 */
 	refused(error: RoomError): boolean {
 		if (this.signals.refused(error) || this.updates.refused(error)) return true;

@@ -63,6 +63,11 @@ export class SignalQueue {
 		return Number.isFinite(soonest) ? { waitMs: soonest - now } : undefined;
 	}
 
+	/** Whether a signal for `key` waits. */
+	waits(key: string): boolean {
+		return this.#windows.get(key)?.waiting !== undefined;
+	}
+
 	/** Whether a signal may go at `now`. */
 	hasDue(now: number): boolean {
 		return this.#waiting.some((signal) => this.#dueAt(signal) <= now);

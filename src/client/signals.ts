@@ -3,7 +3,9 @@
  * one made offline is dropped, not queued, since it would be stale by the time the client is back,
  * and those still waiting when it leaves are dropped too. They draw on the connection's pace like
  * every client event, taking turns with sends and updates when tokens are short. The room answers
- * nothing on success; a RATE_LIMITED one is not tried again (a later copy would be stale).
+ * nothing on success. A RATE_LIMITED unkeyed one is not tried again (a later copy would be stale);
+ * a RATE_LIMITED keyed one is, when it is still its key's latest value, since a key's last value
+ * must reach the others (the final `{typing: false}`).
  */
 import { ClientEvents, ErrorCodes } from "../protocol/constants";
 import type { SignalRequestData } from "../protocol/types";
@@ -16,6 +18,13 @@ import { encodeClientFrame } from "./wire";
 
 /** Errors answer within a round trip: this many of our latest signals' ids cover it at any room's rate. */
 const RECENT_IDS_KEPT = 200;
+
+/** A keyed signal written: what goes again if the room refuses it for the rate. */
+interface KeyedSignal {
+	key: string;
+	data: SignalRequestData;
+	throttleMs: number;
+}
 
 export interface SignalsOptions extends Pick<ClientSettings, "signalThrottleMs" | "signalQueueLimit"> {
 	now: () => number;
@@ -35,8 +44,8 @@ export class Signals {
 	readonly #lane: PaceLane = {
 		wantsTurn: () => this.#options.canWrite() && this.#queue.hasDue(this.#options.now()),
 	};
-	/** Request ids of our latest signals, oldest first: an `Error` echoing one answers a signal. */
-	readonly #recentIds = new Set<string>();
+	/** Our latest signals by request id, oldest first (an `Error` echoing one answers a signal); unkeyed ones keep no value. */
+	readonly #recent = new Map<string, KeyedSignal | undefined>();
 
 	constructor(options: SignalsOptions) {
 		this.#options = options;
@@ -70,13 +79,24 @@ export class Signals {
 	}
 
 	/**
-	 * An `Error` frame; answers whether it was a RATE_LIMITED for a signal of ours, which ends
-	 * here and empties the pacer's bucket. Other refusals of a signal are the page's `error` events.
+	 * An `Error` frame; answers whether it was a RATE_LIMITED for a signal of ours, which empties
+	 * the pacer's bucket and ends here, but for a keyed one that nothing newer for its key follows:
+	 * that one waits again behind its key's throttle and the pace. Other refusals of a signal are
+	 * the page's `error` events.
 	 */
 	refused(error: RoomError): boolean {
-		if (error.requestId === undefined || !this.#recentIds.delete(error.requestId)) return false;
+		const { requestId } = error;
+		if (requestId === undefined || !this.#recent.has(requestId)) return false;
+		const keyed = this.#recent.get(requestId);
+		const latest = keyed !== undefined && !this.#newerWritten(requestId, keyed.key);
+		this.#recent.delete(requestId);
 		if (error.code !== ErrorCodes.RATE_LIMITED) return false;
 		this.#options.pacer.drain();
+		// Out of the room it is dropped like any signal; a newer value waiting for its key wins.
+		if (latest && this.#options.canWrite() && !this.#queue.waits(keyed.key)) {
+			this.#queue.add(keyed.data, keyed.key, keyed.throttleMs);
+			this.pump();
+		}
 		return true;
 	}
 
@@ -89,9 +109,20 @@ export class Signals {
 	#write(signal: WaitingSignal, now: number): void {
 		const requestId = this.#options.nextRequestId();
 		this.#queue.written(signal, now);
-		this.#recentIds.add(requestId);
-		if (this.#recentIds.size > RECENT_IDS_KEPT) this.#recentIds.delete(this.#recentIds.values().next().value ?? "");
-		this.#options.write(encodeClientFrame(ClientEvents.Signal, requestId, signal.data));
+		const { key, data, throttleMs } = signal;
+		this.#recent.set(requestId, key === undefined ? undefined : { key, data, throttleMs });
+		if (this.#recent.size > RECENT_IDS_KEPT) this.#recent.delete(this.#recent.keys().next().value ?? "");
+		this.#options.write(encodeClientFrame(ClientEvents.Signal, requestId, data));
+	}
+
+	/** Whether a signal for `key` was written after the one with `requestId`. */
+	#newerWritten(requestId: string, key: string): boolean {
+		let after = false;
+		for (const [id, written] of this.#recent) {
+			if (after && written?.key === key) return true;
+			if (id === requestId) after = true;
+		}
+		return false;
 	}
 }
 

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DEFAULT_OPTIONS } from "../../src/client";
 import type { SignalRequestData } from "../../src/protocol/types";
 import { FakeSocket } from "./fake-socket";
-import { error, joined, rejoined, settle, signalFrame, startClient, unregistered } from "./harness";
+import { error, joined, registered, rejoined, settle, signalFrame, startClient, unregistered } from "./harness";
 
 beforeEach(() => {
 	vi.useFakeTimers();
@@ -139,6 +139,63 @@ describe("signal()", () => {
 		expect(recorded.errors.map((failure) => [failure.code, failure.requestId])).toEqual([
 			["USER_NOT_FOUND", requestId],
 		]);
+	});
+
+	it("a RATE_LIMITED keyed signal with nothing newer goes again behind the pace, with its `to`: the last value is not lost", async () => {
+		const recorded = startClient();
+		const socket = await joined(recorded, {}, { eventsPerSecond: 5, burst: 40, maxMessageBytes: 65_536 });
+		recorded.client.signal({ typing: true }, { key: "typing" });
+		await settle(1_000);
+		expect(recorded.client.signal({ typing: false }, { key: "typing", to: "bob" })).toBe("sent");
+		socket.receive(error(socket.lastFrame().requestId, "RATE_LIMITED"));
+		expect(recorded.errors).toEqual([]);
+		// The room's bucket is empty, so ours is too: the copy waits for a token (200 ms).
+		expect(signalFrames(socket)).toHaveLength(2);
+		await settle(200);
+		const again = { signal: { typing: false }, to: "bob" };
+		expect(signalData(socket)).toEqual([{ signal: { typing: true } }, again, again]);
+		expect(new Set(signalFrames(socket).map((frame) => frame.requestId)).size).toBe(3);
+		socket.receive(error(socket.lastFrame().requestId, "RATE_LIMITED"));
+		await settle(200);
+		expect(signalData(socket)).toEqual([{ signal: { typing: true } }, again, again, again]);
+		await settle(5_000);
+		expect(signalFrames(socket)).toHaveLength(4);
+	});
+
+	it("a RATE_LIMITED keyed signal is not sent again when a newer value for its key waits or went after it", async () => {
+		const recorded = startClient();
+		const socket = await joined(recorded, {}, { eventsPerSecond: 5, burst: 40, maxMessageBytes: 65_536 });
+		recorded.client.signal("a", { key: "cursor" });
+		const a = socket.lastFrame().requestId;
+		expect(recorded.client.signal("b", { key: "cursor" })).toBe("queued");
+		socket.receive(error(a, "RATE_LIMITED"));
+		await settle(1_000);
+		expect(values(socket)).toEqual(["a", "b"]);
+
+		recorded.client.signal("c", { key: "cursor" });
+		const c = socket.lastFrame().requestId;
+		await settle(100);
+		expect(recorded.client.signal("d", { key: "cursor" })).toBe("sent");
+		socket.receive(error(c, "RATE_LIMITED"));
+		await settle(1_000);
+		expect(values(socket)).toEqual(["a", "b", "c", "d"]);
+	});
+
+	it("a RATE_LIMITED keyed signal answered once the client is leaving the room is dropped", async () => {
+		const recorded = startClient();
+		const socket = await joined(recorded);
+		recorded.client.signal({ typing: false }, { key: "typing" });
+		const typing = socket.lastFrame().requestId;
+		const left = recorded.client.unregister();
+		socket.receive(error(typing, "RATE_LIMITED"));
+		socket.receive(unregistered(socket.lastFrame().requestId));
+		await left;
+		const back = recorded.client.register();
+		socket.receive(registered(socket.lastFrame().requestId));
+		await back;
+		await settle(5_000);
+		expect(values(socket)).toEqual([{ typing: false }]);
+		expect(recorded.errors).toEqual([]);
 	});
 
 	it("at most signalQueueLimit unkeyed signals wait for the pace; one past it is dropped", async () => {
