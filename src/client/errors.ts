@@ -32,3 +32,8 @@ export class RoomError extends Error {
 		this.requestId = requestId;
 	}
 }
+
+/** `error`, reported while the client tries again. */
+export function retrying(error: RoomError): RoomError {
+	return new RoomError(error.code, `${error.message}; retrying`, error.requestId);
+}

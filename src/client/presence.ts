@@ -53,6 +53,8 @@ export class RoomPresence {
 		this.#roster.reset(data.users);
 		this.#roster.self = data.self;
 		this.#userCount = data.userCount;
+		// `Registered` carries no connection count: an older Occupancy's is unknown now, until the next.
+		this.#occupancyConnections = undefined;
 		return { type: "sync", ...this.snapshot() };
 	}
 

@@ -1,11 +1,14 @@
 /**
  * Whether this connection is in the room, and getting it in or out as the caller asks. One
  * Register or Unregister is on its way at a time; a call for the other waits for its answer. A
- * RATE_LIMITED one is retried on the same socket only; any other Error answering a Register is
- * final (the room refuses who we say we are).
+ * RATE_LIMITED one is retried on the same socket only. An Error answering a Register is final
+ * when it says the Register itself is refused (who we say we are, or the frame); one that may
+ * pass (INTERNAL, TOO_MANY_CONNECTIONS: the room keeps the socket open, unregistered) is retried
+ * on the same socket with the reconnect's backoff.
  */
-import { ClientEvents, ErrorCodes, type PresenceMode } from "../protocol/constants";
+import { ClientEvents, type ErrorCode, ErrorCodes, type PresenceMode } from "../protocol/constants";
 import type { RegisteredData } from "../protocol/types";
+import { type BackoffOptions, backoffDelay } from "./backoff";
 import { ClientErrorCodes, RoomError } from "./errors";
 import type { RoomClientOptions, RoomClientState } from "./types";
 
@@ -30,6 +33,8 @@ export interface RegistrationHost {
 	left(): void;
 	/** The room refused our Register: retrying cannot help. */
 	refused(error: RoomError): void;
+	/** The room turned our Register away for now: it goes again after a backoff. */
+	turnedAway(error: RoomError): void;
 }
 
 /** Who we say we are, and how we hear presence. */
@@ -40,7 +45,25 @@ export interface RegistrationOptions {
 	identity: () => Identity;
 	/** How long a RATE_LIMITED Register or Unregister waits before it goes again. */
 	retryMs: number;
+	/** The delays before a Register turned away for now goes again (the reconnect's). */
+	backoff: BackoffOptions;
+	random: () => number;
 }
+
+/**
+ * Answers to a Register that the same Register would get again: the room refuses who we say we
+ * are, or the frame itself. Any other code may pass: the server failed (INTERNAL), or the user's
+ * other connections leave room (TOO_MANY_CONNECTIONS).
+ */
+const FINAL_REGISTER_REFUSALS: ReadonlySet<RoomError["code"]> = new Set<ErrorCode>([
+	ErrorCodes.UNAUTHORIZED,
+	ErrorCodes.ALREADY_REGISTERED,
+	ErrorCodes.BAD_REQUEST,
+	ErrorCodes.BAD_JSON,
+	ErrorCodes.BAD_FRAME,
+	ErrorCodes.UNKNOWN_EVENT,
+	ErrorCodes.MESSAGE_TOO_LARGE,
+]);
 
 type Waiter = { resolve: () => void; reject: (error: RoomError) => void };
 
@@ -55,6 +78,8 @@ export class Registration {
 	#registeredWaiters: Waiter[] = [];
 	#unregisterWaiters: Array<() => void> = [];
 	#retryTimer: ReturnType<typeof setTimeout> | undefined;
+	/** Registers turned away for now in a row on this socket: the backoff's attempt. */
+	#turnedAway = 0;
 
 	constructor(host: RegistrationHost, options: RegistrationOptions) {
 		this.#host = host;
@@ -128,6 +153,7 @@ export class Registration {
 	/** The socket closed: nothing on it will be answered, and a closed connection is out of the room. */
 	closed(): void {
 		this.#clearRetry();
+		this.#turnedAway = 0;
 		this.#registerId = undefined;
 		this.#unregisterId = undefined;
 		for (const resolve of this.#unregisterWaiters.splice(0)) resolve();
@@ -144,6 +170,7 @@ export class Registration {
 	onRegistered(requestId: string | undefined, data: RegisteredData): void {
 		if (requestId !== this.#registerId) return;
 		this.#registerId = undefined;
+		this.#turnedAway = 0;
 		this.#everRegistered = true;
 		this.#host.entered(data);
 		for (const waiter of this.#registeredWaiters.splice(0)) waiter.resolve();
@@ -164,14 +191,22 @@ export class Registration {
 		const limited = error.code === ErrorCodes.RATE_LIMITED;
 		if (requestId === this.#registerId) {
 			this.#registerId = undefined;
-			if (limited) this.#retryLater(() => this.#wanted && this.#sendRegister());
-			else this.#host.refused(error);
+			const registerAgain = () => this.#wanted && this.#sendRegister();
+			if (limited) {
+				this.#retryLater(this.#options.retryMs, registerAgain);
+			} else if (FINAL_REGISTER_REFUSALS.has(error.code)) {
+				this.#host.refused(error);
+			} else {
+				this.#turnedAway += 1;
+				this.#host.turnedAway(error);
+				this.#retryLater(backoffDelay(this.#turnedAway, this.#options.backoff, this.#options.random), registerAgain);
+			}
 			return true;
 		}
 		if (requestId !== this.#unregisterId) return false;
 		this.#unregisterId = undefined;
 		// NOT_REGISTERED and the like: the room does not count us in, which is what was asked.
-		if (limited) this.#retryLater(() => !this.#wanted && this.#sendUnregister());
+		if (limited) this.#retryLater(this.#options.retryMs, () => !this.#wanted && this.#sendUnregister());
 		else this.#outOfRoom();
 		return true;
 	}
@@ -190,6 +225,8 @@ export class Registration {
 
 	#sendRegister(): void {
 		if (!this.#host.isOpen()) return;
+		// This Register replaces any retry still waiting.
+		this.#clearRetry();
 		this.#registerId = this.#host.nextRequestId("r");
 		const { userId, name, meta, presence } = this.#options.identity();
 		this.#host.write(ClientEvents.Register, this.#registerId, {
@@ -208,14 +245,14 @@ export class Registration {
 		this.#host.write(ClientEvents.Unregister, this.#unregisterId, {});
 	}
 
-	/** Runs `action` after `retryMs` if the same socket is still open then. */
-	#retryLater(action: () => unknown): void {
+	/** Runs `action` after `delayMs` if the same socket is still open then. */
+	#retryLater(delayMs: number, action: () => unknown): void {
 		// Cleared when the socket closes, so it never reaches a new one.
 		this.#clearRetry();
 		this.#retryTimer = setTimeout(() => {
 			this.#retryTimer = undefined;
 			if (this.#host.isOpen()) action();
-		}, this.#options.retryMs);
+		}, delayMs);
 	}
 
 	#clearRetry(): void {

@@ -8,7 +8,7 @@ import { CloseCodes } from "../protocol/constants";
 import type { ConnectionEstablishedData, MessageAckData, RegisteredData, SelfUser, User } from "../protocol/types";
 import { MessageDelivery } from "./delivery";
 import { Emitter } from "./emitter";
-import { ClientErrorCodes, RoomError } from "./errors";
+import { ClientErrorCodes, RoomError, retrying } from "./errors";
 import { type FrameTargets, routeServerFrame } from "./frame-router";
 import { Outgoing } from "./outgoing";
 import { RoomPresence } from "./presence";
@@ -43,7 +43,8 @@ export class RoomClient {
 	readonly #registration: Registration;
 	readonly #frameTargets: FrameTargets;
 	#state: RoomClientState = "closed";
-	#closing = false;
+	/** close() was called: the client stays closed for good, whatever is called next. */
+	#closeCalled = false;
 	#connectionId: string | undefined;
 	#requestCounter = 0;
 
@@ -51,6 +52,7 @@ export class RoomClient {
 		this.room = options.room;
 		this.#options = options;
 		const now = options.now ?? Date.now;
+		const random = options.random ?? Math.random;
 		const settings = resolveSettings(options);
 		this.#settings = settings;
 		this.#presence = new RoomPresence(settings.presence);
@@ -75,7 +77,7 @@ export class RoomClient {
 			{
 				...settings,
 				url: () => socketUrlFor(options),
-				random: options.random ?? Math.random,
+				random,
 				now,
 				WebSocket: options.WebSocket,
 				fetch: options.fetch === undefined ? globalThis.fetch?.bind(globalThis) : (options.fetch ?? undefined),
@@ -94,10 +96,13 @@ export class RoomClient {
 				leaving: () => this.#outgoing.leaving(),
 				left: () => this.#left(),
 				refused: (error) => this.#fail(error),
+				turnedAway: (error) => this.#events.emit("error", retrying(error)),
 			},
 			{
 				identity: () => ({ userId: options.userId, ...this.#outgoing.updates.accepted, presence: settings.presence }),
 				retryMs: settings.rateLimitedRetryMs,
+				backoff: settings.backoff,
+				random,
 			},
 		);
 		this.#frameTargets = {
@@ -110,8 +115,14 @@ export class RoomClient {
 		};
 	}
 
-	/** Connects and registers; resolves at the first `Registered`. Reconnects on its own after that. */
+	/**
+	 * Connects and registers; resolves at the first `Registered`. Reconnects on its own after that.
+	 * A `Register` the room turns away for now (INTERNAL, TOO_MANY_CONNECTIONS) is an `error` event
+	 * and goes again; one it refuses for good rejects. After `close()` (even one still under way),
+	 * it rejects with CLOSED and opens nothing: a closed client is not reused.
+	 */
 	connect(): Promise<void> {
+		if (this.#closeCalled) return Promise.reject(new RoomError(ClientErrorCodes.CLOSED, "the client is closed"));
 		if (this.#transport.started) return this.#registration.whenRegistered();
 		this.#registration.want();
 		this.#setState("connecting");
@@ -168,7 +179,7 @@ export class RoomClient {
 	 */
 	send(message: unknown, options: SendOptions = {}): Promise<MessageAckData> {
 		const requestId = this.#nextRequestId("m");
-		if (this.#state === "closed" || this.#closing) {
+		if (this.#state === "closed" || this.#closeCalled) {
 			return Promise.reject(new RoomError(ClientErrorCodes.CLOSED, "the client is closed", requestId));
 		}
 		return this.#outgoing.sends.add(requestId, message, options.to);
@@ -179,7 +190,7 @@ export class RoomClient {
 	 * has it. Calls made while one is on its way merge into one (each field's latest value wins).
 	 */
 	updateUser(fields: UserFields): Promise<SelfUser> {
-		if (this.#state === "closed" || this.#closing) {
+		if (this.#state === "closed" || this.#closeCalled) {
 			return Promise.reject(new RoomError(ClientErrorCodes.CLOSED, "the client is closed"));
 		}
 		return this.#outgoing.updates.request(fields);
@@ -207,12 +218,14 @@ export class RoomClient {
 	}
 
 	/**
-	 * Leaves as the protocol describes (`Unregister`, then close with 1000) and stops for good.
-	 * Sends still unacknowledged are rejected with CLOSED (a resent one may have been stored).
+	 * Leaves as the protocol describes (`Unregister`, then close with 1000) and stops for good:
+	 * `connect()` after it rejects with CLOSED. Sends still unacknowledged are rejected with CLOSED
+	 * (a resent one may have been stored).
 	 */
 	async close(): Promise<void> {
-		if (this.#state === "closed" || this.#closing) return;
-		this.#closing = true;
+		const alreadyCalled = this.#closeCalled;
+		this.#closeCalled = true;
+		if (this.#state === "closed" || alreadyCalled) return;
 		await this.#registration.leaveWithin(this.#settings.closeWaitMs);
 		this.#shutDown(new RoomError(ClientErrorCodes.CLOSED, "the client was closed"));
 	}

@@ -13,7 +13,7 @@
 import ReconnectingWebSocket from "partysocket/ws";
 import { CloseCodes, HEARTBEAT } from "../protocol/constants";
 import { backoffDelay, backoffWithinGrace } from "./backoff";
-import { ClientErrorCodes, RoomError } from "./errors";
+import { ClientErrorCodes, RoomError, retrying } from "./errors";
 import { LinkMonitor } from "./link-monitor";
 import { watchPage } from "./page-hooks";
 import { type FetchLike, RefusalCheck } from "./refusal-check";
@@ -193,8 +193,4 @@ export class RoomTransport {
 			else if (refusal.error.code !== known?.code) this.#handlers.failed(retrying(refusal.error));
 		});
 	};
-}
-
-function retrying(error: RoomError): RoomError {
-	return new RoomError(error.code, `${error.message}; retrying`);
 }

@@ -35,7 +35,7 @@ export interface PresenceSnapshot {
 	users: User[];
 	/** How many users are present, leave grace included. */
 	userCount: number;
-	/** Their registered connections: from `Occupancy` in `count` mode (unknown until the first), else summed over `users`. */
+	/** Their registered connections: from `Occupancy` in `count` mode (unknown from each `Registered` until the next one), else summed over `users`. */
 	connectionCount: number | undefined;
 }
 

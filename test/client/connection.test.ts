@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { RoomClient } from "../../src/client";
+import { RoomClient, type RoomError } from "../../src/client";
 import { FakeSocket } from "./fake-socket";
-import { error, joined, live, message, registered, rejoined, settle, startClient } from "./harness";
+import { ack, error, joined, live, message, registered, rejoined, settle, startClient, unregistered } from "./harness";
 
 beforeEach(() => {
 	vi.useFakeTimers();
@@ -58,6 +58,55 @@ describe("connecting and registering", () => {
 		expect(recorded.client.state).toBe("closed");
 		await settle(120_000);
 		expect(FakeSocket.instances).toHaveLength(1);
+	});
+});
+
+describe("a Register turned away for now", () => {
+	it.each(["INTERNAL", "TOO_MANY_CONNECTIONS"])(
+		"%s after a reconnect: reported, the Register goes again on the same socket, and the resend survives",
+		async (code) => {
+			const recorded = startClient();
+			const first = await joined(recorded);
+			const sent = recorded.client.send("A");
+			first.drop();
+			await settle(1_000);
+			const socket = FakeSocket.latest();
+			socket.accept("c2");
+			const firstTry = socket.lastFrame();
+			expect(firstTry.event).toBe("Register");
+			socket.receive(error(firstTry.requestId, code, "not now"));
+			await settle();
+			expect(recorded.client.state).toBe("reconnecting");
+			expect(recorded.errors.map((failure) => [failure.code, failure.message])).toEqual([[code, "not now; retrying"]]);
+			// The reconnect's backoff: the first ceiling is 1 s, and random() is 0.5.
+			await settle(499);
+			expect(socket.lastFrame().requestId).toBe(firstTry.requestId);
+			await settle(1);
+			const secondTry = socket.lastFrame();
+			expect(secondTry).toMatchObject({ event: "Register", requestData: { userId: "alice", since: 0 } });
+			expect(secondTry.requestId).not.toBe(firstTry.requestId);
+			socket.receive(registered(secondTry.requestId));
+			await settle();
+			expect(recorded.client.state).toBe("registered");
+			const resend = socket.frames().find((frame) => frame.event === "SendMessage");
+			expect(resend?.requestData).toMatchObject({ message: "A" });
+			socket.receive(ack(resend?.requestId ?? "", 1, { duplicate: true }));
+			await expect(sent).resolves.toMatchObject({ seq: 1 });
+			expect(FakeSocket.instances).toHaveLength(2);
+		},
+	);
+
+	it("a BAD_REQUEST or ALREADY_REGISTERED answer is final, as UNAUTHORIZED is", async () => {
+		for (const code of ["BAD_REQUEST", "ALREADY_REGISTERED"]) {
+			const recorded = startClient();
+			const connected = recorded.client.connect();
+			await settle();
+			const socket = FakeSocket.latest();
+			socket.accept();
+			socket.receive(error(socket.lastFrame().requestId, code));
+			await expect(connected).rejects.toMatchObject({ code });
+			expect(recorded.client.state).toBe("closed");
+		}
 	});
 });
 
@@ -206,6 +255,41 @@ describe("unregister and close", () => {
 		await settle(300_000);
 		expect(FakeSocket.instances).toHaveLength(1);
 		await expect(recorded.client.send("late")).rejects.toMatchObject({ code: "CLOSED" });
+	});
+
+	it("connect() after close() rejects with CLOSED and opens nothing, whether close() is done, under way or came first", async () => {
+		const settled = (promise: Promise<unknown>) => {
+			const outcome = { code: "pending" };
+			promise.then(
+				() => {
+					outcome.code = "resolved";
+				},
+				(failure: RoomError) => {
+					outcome.code = failure.code;
+				},
+			);
+			return outcome;
+		};
+		const recorded = startClient();
+		const socket = await joined(recorded);
+		const closed = recorded.client.close();
+		const whileClosing = settled(recorded.client.connect());
+		socket.receive(unregistered(socket.lastFrame().requestId));
+		await closed;
+		const afterClose = settled(recorded.client.connect());
+		await settle(60_000);
+		expect([whileClosing.code, afterClose.code]).toEqual(["CLOSED", "CLOSED"]);
+		expect(FakeSocket.instances).toHaveLength(1);
+		expect(recorded.client.state).toBe("closed");
+		await expect(recorded.client.send("late")).rejects.toMatchObject({ code: "CLOSED" });
+
+		const never = startClient();
+		await never.client.close();
+		const afterEarlyClose = settled(never.client.connect());
+		await settle(60_000);
+		expect(afterEarlyClose.code).toBe("CLOSED");
+		expect(FakeSocket.instances).toHaveLength(0);
+		expect(never.states).toEqual([]);
 	});
 
 	it("close() does not hang when the Unregistered never comes", async () => {

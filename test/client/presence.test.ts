@@ -123,6 +123,18 @@ describe("count presence", () => {
 		expect(recorded.client.userCount).toBe(119);
 		expect(changes.at(-1)).toEqual({ type: "occupancy", users: [], userCount: 119, connectionCount: 137 });
 	});
+
+	it("forgets the last Occupancy's connection count at the next Registered, until an Occupancy says it", async () => {
+		const recorded = startClient({ presence: "count" });
+		const changes = recorded.presence;
+		const socket = await joined(recorded, { users: [], userCount: 120 });
+		socket.receive(occupancy(121, 140));
+		socket.drop();
+		const next = await rejoined(1_000, { users: [], userCount: 90 });
+		expect(changes.at(-1)).toEqual({ type: "sync", users: [], userCount: 90, connectionCount: undefined });
+		next.receive(occupancy(90, 101));
+		expect(changes.at(-1)).toEqual({ type: "occupancy", users: [], userCount: 90, connectionCount: 101 });
+	});
 });
 
 describe("events presence", () => {

@@ -20,7 +20,8 @@ interface Written {
 
 /**
  * A Registration whose host plays the client's part: `entered` makes it registered, `left`
- * unregistered, `refused` closed. The socket is open unless the test says otherwise.
+ * unregistered, `refused` closed. The socket is open unless the test says otherwise; the backoff
+ * draws 0.5 of ceilings 1 s, 2 s, 4 s.
  */
 function setup(retryMs = 1_000) {
 	const world = { state: "connecting" as RoomClientState, open: true, lastSeq: 0 };
@@ -49,8 +50,14 @@ function setup(retryMs = 1_000) {
 				world.state = "closed";
 				registration.stop(error);
 			},
+			turnedAway: (error) => told.push(`turned away ${error.code}`),
 		},
-		{ identity: () => ({ userId: "alice", name: "Alice", presence: "batched" }), retryMs },
+		{
+			identity: () => ({ userId: "alice", name: "Alice", presence: "batched" }),
+			retryMs,
+			backoff: { baseMs: 1_000, maxMs: 4_000 },
+			random: () => 0.5,
+		},
 	);
 	const last = (): Written => {
 		const frame = written.at(-1);
@@ -61,6 +68,16 @@ function setup(retryMs = 1_000) {
 }
 
 const refusal = (requestId: string, code: RoomError["code"]) => new RoomError(code, "refused", requestId);
+
+/** Moves the clock 10 ms at a time until something more is written; answers how long that took. */
+async function nextWrite(written: Written[], limitMs = 10_000): Promise<number> {
+	const before = written.length;
+	for (let waited = 0; waited <= limitMs; waited += 10) {
+		if (written.length > before) return waited;
+		await vi.advanceTimersByTimeAsync(10);
+	}
+	throw new Error(`nothing written within ${limitMs} ms`);
+}
 
 describe("register → Registered", () => {
 	it("a Register on open with the identity; its answer enters, resolves the waiters and stays", async () => {
@@ -158,6 +175,50 @@ describe("an Error answering Register", () => {
 		expect(registration.onError(refusal("m2", ErrorCodes.RATE_LIMITED))).toBe(false);
 		expect(registration.onError(new RoomError(ErrorCodes.BAD_JSON, "no id"))).toBe(false);
 		expect(told).toEqual([]);
+	});
+});
+
+describe("a Register turned away for now (INTERNAL, TOO_MANY_CONNECTIONS)", () => {
+	it.each([ErrorCodes.INTERNAL, ErrorCodes.TOO_MANY_CONNECTIONS])(
+		"%s: the host is told, and the Register goes again after a growing backoff until it is answered",
+		async (code) => {
+			const { registration, world, told, written, last } = setup();
+			const waiting = registration.whenRegistered();
+			registration.opened();
+			const waits: number[] = [];
+			for (let attempt = 0; attempt < 4; attempt += 1) {
+				expect(registration.onError(refusal(last().requestId, code))).toBe(true);
+				waits.push(await nextWrite(written));
+			}
+			// Ceilings 1 s, 2 s, 4 s and 4 s (the most), each drawn at half.
+			expect(waits).toEqual([500, 1_000, 2_000, 2_000]);
+			expect(told).toEqual(Array(4).fill(`turned away ${code}`));
+			expect(world.state).toBe("connecting");
+			registration.onRegistered(last().requestId, registeredData());
+			await waiting;
+			// Answered: the next refusal starts from the first ceiling again.
+			registration.closed();
+			registration.opened();
+			registration.onError(refusal(last().requestId, code));
+			await vi.advanceTimersByTimeAsync(500);
+			expect(written).toHaveLength(7);
+		},
+	);
+
+	it("a retry waiting is dropped when its socket closes, and replaced by a Register that goes sooner", async () => {
+		const { registration, world, written, last } = setup();
+		registration.opened();
+		registration.onError(refusal("r1", ErrorCodes.INTERNAL));
+		registration.closed();
+		await vi.advanceTimersByTimeAsync(5_000);
+		expect(written).toHaveLength(1);
+		registration.opened();
+		registration.onError(refusal("r2", ErrorCodes.INTERNAL));
+		world.state = "unregistered";
+		void registration.register();
+		expect(last().requestId).toBe("r3");
+		await vi.advanceTimersByTimeAsync(5_000);
+		expect(written.map((frame) => frame.requestId)).toEqual(["r1", "r2", "r3"]);
 	});
 });
 
