@@ -10,7 +10,6 @@ import { Outbox } from "./outbox";
 import { SendPacer } from "./pacer";
 import type { ClientSettings } from "./settings";
 import { Signals } from "./signals";
-import type { UserFields } from "./types";
 import { UserUpdates, type UserUpdatesOptions } from "./user-updates";
 
 export interface OutgoingOptions
@@ -24,8 +23,6 @@ export interface OutgoingOptions
 	acked: (requestId: string, ack: MessageAckData) => void;
 	/** A send of ours was refused for good. */
 	gaveUp: (requestId: string) => void;
-	/** The name and meta we start with. */
-	identity: UserFields;
 }
 
 export class Outgoing {
@@ -40,7 +37,7 @@ export class Outgoing {
 		this.#pacer = new SendPacer(options.pace, options.now);
 		const writing = { ...options, pacer: this.#pacer };
 		this.sends = new Outbox(writing);
-		this.updates = new UserUpdates({ ...writing, nextRequestId: () => options.nextRequestId("n") }, options.identity);
+		this.updates = new UserUpdates({ ...writing, nextRequestId: () => options.nextRequestId("n") });
 		this.signals = new Signals({ ...writing, nextRequestId: () => options.nextRequestId("s") });
 	}
 

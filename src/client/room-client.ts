@@ -65,7 +65,6 @@ export class RoomClient {
 			write: (frame) => this.#transport.send(frame),
 			nextRequestId: (prefix) => this.#nextRequestId(prefix),
 			applied: (self) => this.#events.emit("presence", this.#presence.updatedSelf(self)),
-			identity: { name: options.name, meta: options.meta },
 			acked: (requestId, ack) => this.#delivery.acked(requestId, ack),
 			gaveUp: (requestId) => this.#delivery.failed(requestId),
 		});
@@ -99,7 +98,7 @@ export class RoomClient {
 				turnedAway: (error) => this.#events.emit("error", retrying(error)),
 			},
 			{
-				identity: () => ({ userId: options.userId, ...this.#outgoing.updates.accepted, presence: settings.presence }),
+				identity: () => ({ userId: options.userId, ...this.#registerFields(), presence: settings.presence }),
 				retryMs: settings.rateLimitedRetryMs,
 				backoff: settings.backoff,
 				random,
@@ -262,6 +261,18 @@ export class RoomClient {
 		this.#transport.deadAfterMs = this.#options.deadAfterMs ?? data.heartbeat.timeoutMs;
 		this.#transport.leaveGraceMs = data.leaveGraceMs;
 		this.#outgoing.established(data.limits);
+	}
+
+	/**
+	 * The name and meta a Register carries. The room's last word on our user (`self`) is the newest
+	 * we know: our accepted updates set it, and so does another tab's, which the room would undo
+	 * if we re-registered with older ones. Before the first `Registered`, the options'. Updates not
+	 * yet answered stay out (a refused Register is final): they go after the next `Registered`.
+	 */
+	#registerFields(): UserFields {
+		const self = this.#presence.self;
+		if (!self) return { name: this.#options.name, meta: this.#options.meta };
+		return { name: self.name, meta: self.meta };
 	}
 
 	/** Our Register was answered: the room's roster, our identity, and its history go to the page. */

@@ -2,7 +2,7 @@
  * `updateUser()`'s changes on their way to the room. One `UpdateUser` is on the wire at a time;
  * calls made meanwhile merge into one pending update (each field's latest value wins), so a stream
  * of status or cursor changes never queues stale ones. Each caller is answered by the reply to the
- * update that carried its fields. What the room accepted is remembered for the next `Register`.
+ * update that carried its fields.
  */
 import { ClientEvents, ErrorCodes } from "../protocol/constants";
 import type { SelfUser } from "../protocol/types";
@@ -47,8 +47,6 @@ function merge(older: Update, newer: Update | undefined): Update {
 
 export class UserUpdates {
 	readonly #options: UserUpdatesOptions;
-	/** The name and meta the room last accepted from us (or the options', before any). */
-	#accepted: UserFields;
 	#pending: Update | undefined;
 	#inFlight: (Update & { requestId: string }) | undefined;
 	readonly #wakeUp = new WakeUp(() => this.pump());
@@ -62,14 +60,8 @@ export class UserUpdates {
 		},
 	};
 
-	constructor(options: UserUpdatesOptions, initial: UserFields) {
+	constructor(options: UserUpdatesOptions) {
 		this.#options = options;
-		this.#accepted = initial;
-	}
-
-	/** The name and meta a `Register` carries: what the room last accepted. */
-	get accepted(): UserFields {
-		return this.#accepted;
 	}
 
 	/**
@@ -109,7 +101,6 @@ export class UserUpdates {
 	answered(requestId: string | undefined, self: SelfUser): boolean {
 		const update = this.#take(requestId);
 		if (!update) return false;
-		this.#accepted = { ...this.#accepted, ...update.fields };
 		this.#options.applied(self);
 		for (const waiter of update.waiters) waiter.resolve(self);
 		this.pump();
@@ -120,7 +111,10 @@ export class UserUpdates {
 	refused(error: RoomError): boolean {
 		const update = this.#take(error.requestId);
 		if (!update) return false;
-		const retries = error.code === ErrorCodes.RATE_LIMITED && update.rateLimited < this.#options.rateLimitedMaxRetries;
+		const limited = error.code === ErrorCodes.RATE_LIMITED;
+		// The room's bucket is empty, so ours is too: what follows waits instead of being refused as well.
+		if (limited) this.#options.pacer.drain();
+		const retries = limited && update.rateLimited < this.#options.rateLimitedMaxRetries;
 		// An update no one waits for any more (unregister() was called) is not tried again.
 		if (retries && update.waiters.length > 0) {
 			const notBefore = this.#options.now() + this.#options.rateLimitedRetryMs;

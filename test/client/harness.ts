@@ -80,6 +80,11 @@ export function updated(requestId: string | undefined, fields: Partial<User> = {
 	};
 }
 
+/** A `UserUpdated` frame ("events" mode): another connection, maybe another tab of ours, changed `changed`. */
+export function userUpdated(changed: User): ServerFrame {
+	return { eventType: "ServerEvent", event: "UserUpdated", data: { user: changed } };
+}
+
 export function unregistered(requestId: string | undefined): ServerFrame {
 	return {
 		eventType: "ServerEvent",

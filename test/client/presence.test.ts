@@ -35,7 +35,8 @@ describe("the presence mode", () => {
 		expect(registers(first)).toEqual([{ userId: "alice", presence: "batched" }]);
 		first.drop();
 		const second = await rejoined(1_000);
-		expect(registers(second)).toEqual([{ userId: "alice", presence: "batched", since: 0 }]);
+		// The re-register also carries our user as the room last told us (alice, meta {}).
+		expect(registers(second)).toEqual([{ userId: "alice", name: "alice", meta: {}, presence: "batched", since: 0 }]);
 	});
 
 	it("is the `presence` option's, and register() after unregister() asks for it again", async () => {

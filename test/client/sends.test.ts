@@ -147,6 +147,18 @@ describe("offline sends", () => {
 		await expect(sent).resolves.toMatchObject({ seq: 1 });
 	});
 
+	it("RATE_LIMITED empties the pacer: the next event waits for a token instead of drawing another refusal", async () => {
+		const recorded = startClient();
+		const socket = await joined(recorded, {}, { eventsPerSecond: 5, burst: 40, maxMessageBytes: 65_536 });
+		recorded.client.send("too fast").catch(() => {});
+		socket.receive(error(socket.lastFrame().requestId, "RATE_LIMITED"));
+		// One token comes back every 200 ms at 5 per second.
+		expect(recorded.client.signal("next")).toBe("queued");
+		expect(socket.lastFrame().event).toBe("SendMessage");
+		await settle(200);
+		expect(socket.lastFrame().event).toBe("Signal");
+	});
+
 	it("unregister() refuses the sends still waiting, with UNREGISTERED", async () => {
 		const recorded = startClient();
 		const socket = await joined(recorded);

@@ -2,7 +2,18 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { RegisterData, UpdateUserData } from "../../src/protocol/types";
 import type { FakeSocket } from "./fake-socket";
-import { error, joined, rejoined, settle, startClient, unregistered, updated, user } from "./harness";
+import {
+	error,
+	joined,
+	presence,
+	rejoined,
+	settle,
+	startClient,
+	unregistered,
+	updated,
+	user,
+	userUpdated,
+} from "./harness";
 
 beforeEach(() => {
 	vi.useFakeTimers();
@@ -70,6 +81,18 @@ describe("updateUser()", () => {
 		await expect(done).resolves.toMatchObject({ meta: { cursor: 1 } });
 	});
 
+	it("RATE_LIMITED empties the pacer: the next event waits for a token instead of drawing another refusal", async () => {
+		const recorded = startClient();
+		const socket = await joined(recorded, {}, { eventsPerSecond: 5, burst: 40, maxMessageBytes: 65_536 });
+		recorded.client.updateUser({ meta: { cursor: 1 } }).catch(() => {});
+		socket.receive(error(lastUpdateId(socket), "RATE_LIMITED"));
+		// One token comes back every 200 ms at 5 per second.
+		expect(recorded.client.signal("next")).toBe("queued");
+		expect(socket.lastFrame().event).toBe("UpdateUser");
+		await settle(200);
+		expect(socket.lastFrame().event).toBe("Signal");
+	});
+
 	it("past rateLimitedMaxRetries, RATE_LIMITED rejects the update", async () => {
 		const recorded = startClient({ rateLimitedMaxRetries: 1 });
 		const socket = await joined(recorded);
@@ -131,6 +154,31 @@ describe("updates and reconnects", () => {
 		expect(updates(next)).toEqual([]);
 	});
 
+	it("a re-Register carries another tab's update heard since, not our older fields", async () => {
+		const recorded = startClient({ name: "alice", meta: { status: "here" } });
+		const socket = await joined(recorded, { users: [user("alice", { meta: { status: "here" } })] });
+		socket.receive(presence({ updated: [user("alice", { name: "Al", meta: { status: "away" } })], userCount: 1 }));
+		socket.drop();
+		const next = await rejoined(1_000);
+		expect(registerData(next)).toMatchObject({ name: "Al", meta: { status: "away" } });
+	});
+
+	it("whichever the room said last wins: our accepted update after another tab's, and the reverse", async () => {
+		const recorded = startClient({ presence: "events" });
+		const socket = await joined(recorded);
+		socket.receive(userUpdated(user("alice", { meta: { status: "away" } })));
+		const done = recorded.client.updateUser({ meta: { status: "back" } });
+		socket.receive(updated(lastUpdateId(socket), { meta: { status: "back" } }));
+		await done;
+		socket.drop();
+		const second = await rejoined(1_000);
+		expect(registerData(second)).toMatchObject({ meta: { status: "back" } });
+		second.receive(userUpdated(user("alice", { meta: { status: "gone" } })));
+		second.drop();
+		const third = await rejoined(1_000);
+		expect(registerData(third)).toMatchObject({ meta: { status: "gone" } });
+	});
+
 	it("an update on the wire when the socket drops, or made offline, goes after the next Registered", async () => {
 		const recorded = startClient();
 		const socket = await joined(recorded);
@@ -138,7 +186,8 @@ describe("updates and reconnects", () => {
 		socket.drop();
 		const offline = recorded.client.updateUser({ name: "Alice" });
 		const next = await rejoined(1_000);
-		expect(registerData(next)).not.toHaveProperty("name");
+		// The Register carries the room's last word on us, not the unanswered fields.
+		expect(registerData(next)).toMatchObject({ name: "alice", meta: {} });
 		expect(updateData(next)).toEqual([{ meta: { status: "away" }, name: "Alice" }]);
 		next.receive(updated(lastUpdateId(next), { meta: { status: "away" }, name: "Alice" }));
 		await expect(Promise.all([onTheWire, offline])).resolves.toHaveLength(2);
