@@ -81,8 +81,6 @@ export class Outbox {
 		const limited = error.code === ErrorCodes.RATE_LIMITED;
 		if (limited && (entry.maybeStored || entry.rateLimited < this.#options.rateLimitedMaxRetries)) {
 			// Not stored this time: it goes again, in its place, once the room's bucket has refilled.
-			// That bucket is empty, so ours is too: what follows waits instead of being refused as well.
-			this.#options.pacer.drain();
 			entry.rateLimited += 1;
 			entry.status = "queued";
 			entry.notBefore = this.#options.now() + this.#options.rateLimitedRetryMs;

@@ -4,6 +4,7 @@
  * included, draws on one pace: the room's rate limit per connection, as the room announces it
  * unless the caller fixed `pace`; sends, updates and signals take turns when it is short.
  */
+import { ErrorCodes } from "../protocol/constants";
 import type { MessageAckData, RoomLimits } from "../protocol/types";
 import type { RoomError } from "./errors";
 import { Outbox } from "./outbox";
@@ -69,6 +70,9 @@ export class Outgoing {
 	 * its key's latest value: that one goes again).
 	 */
 	refused(error: RoomError): boolean {
+		// The room's bucket for this connection is empty, so ours is too, before any lane goes again:
+		// what follows waits for a token instead of drawing another refusal.
+		if (error.code === ErrorCodes.RATE_LIMITED) this.#pacer.drain();
 		if (this.signals.refused(error) || this.updates.refused(error)) return true;
 		const outcome = this.sends.refused(error);
 		if (outcome === "rejected" && error.requestId !== undefined) this.#options.gaveUp(error.requestId);

@@ -79,8 +79,8 @@ export class Signals {
 	}
 
 	/**
-	 * An `Error` frame; answers whether it was a RATE_LIMITED for a signal of ours, which empties
-	 * the pacer's bucket and ends here, but for a keyed one that nothing newer for its key follows:
+	 * An `Error` frame; answers whether it was a RATE_LIMITED for a signal of ours, which ends here
+	 * (the pacer is already emptied, `Outgoing.refused`), but for a keyed one that nothing newer for its key follows:
 	 * that one waits again behind its key's throttle and the pace. Other refusals of a signal are
 	 * the page's `error` events.
 	 */
@@ -91,7 +91,6 @@ export class Signals {
 		const latest = keyed !== undefined && !this.#newerWritten(requestId, keyed.key);
 		this.#recent.delete(requestId);
 		if (error.code !== ErrorCodes.RATE_LIMITED) return false;
-		this.#options.pacer.drain();
 		// Out of the room it is dropped like any signal; a newer value waiting for its key wins.
 		if (latest && this.#options.canWrite() && !this.#queue.waits(keyed.key)) {
 			this.#queue.add(keyed.data, keyed.key, keyed.throttleMs);

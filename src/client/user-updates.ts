@@ -111,10 +111,7 @@ export class UserUpdates {
 	refused(error: RoomError): boolean {
 		const update = this.#take(error.requestId);
 		if (!update) return false;
-		const limited = error.code === ErrorCodes.RATE_LIMITED;
-		// The room's bucket is empty, so ours is too: what follows waits instead of being refused as well.
-		if (limited) this.#options.pacer.drain();
-		const retries = limited && update.rateLimited < this.#options.rateLimitedMaxRetries;
+		const retries = error.code === ErrorCodes.RATE_LIMITED && update.rateLimited < this.#options.rateLimitedMaxRetries;
 		// An update no one waits for any more (unregister() was called) is not tried again.
 		if (retries && update.waiters.length > 0) {
 			const notBefore = this.#options.now() + this.#options.rateLimitedRetryMs;
