@@ -48,12 +48,15 @@ export const RequestIdSchema = v.pipe(
 	wellFormed("requestId"),
 );
 
-/** A client-supplied JSON value within the contract's depth and number range. */
+/**
+ * A client-supplied JSON value within the contract's depth and number range. A `check`, not a
+ * `rawCheck`: every message and signal passes here, and a `rawCheck` builds a closure per value.
+ */
 export const jsonValue = (field: string) =>
-	v.rawCheck<unknown>(({ dataset, addIssue }) => {
-		const problem = dataset.typed ? jsonValueProblem(dataset.value) : undefined;
-		if (problem) addIssue({ message: `${field} ${problem}` });
-	});
+	v.check(
+		(value: unknown) => jsonValueProblem(value) === undefined,
+		(issue: v.CheckIssue<unknown>) => `${field} ${jsonValueProblem(issue.input)}`,
+	);
 
 export const MetaSchema = v.pipe(
 	v.custom<JsonObject>(isJsonObject, "meta must be a JSON object"),

@@ -45,6 +45,8 @@ interface HubState {
 	byId: Map<string, WebSocket>;
 	/** Live connections per verified user (a count kept, not taken per upgrade). */
 	verified: Map<string, number>;
+	/** The sockets of registered live connections, whom a broadcast reaches: kept, not filtered per frame. */
+	audience: Set<WebSocket>;
 	presence: Presence;
 	feed: PresenceFeed;
 }
@@ -119,8 +121,9 @@ export class Hub {
 	 * anything changed); the others hear of it, the registering connection does not.
 	 */
 	register(connection: Connection, change: RosterChange<string>, mode: PresenceMode, registered: string): void {
-		const { presence, feed } = this.#state;
+		const { presence, feed, audience } = this.#state;
 		connection.register(change.identity, mode);
+		audience.add(connection.socket);
 		presence.register(change, () => trySend(connection.socket, registered), connection.socket);
 		feed.listen(connection.socket, mode);
 	}
@@ -141,8 +144,9 @@ export class Hub {
 	unregister(connection: Connection, reason: LeaveReason): void {
 		const identity = connection.identity;
 		if (!identity) return;
-		const { presence, feed } = this.#state;
+		const { presence, feed, audience } = this.#state;
 		feed.forget(connection.socket);
+		audience.delete(connection.socket);
 		connection.unregister();
 		presence.leave(connection.id, identity, reason);
 	}
@@ -158,6 +162,7 @@ export class Hub {
 		if (!connection || connection.closed) return;
 		if (state.live.delete(ws)) countVerified(state.verified, connection, -1);
 		state.byId.delete(connection.id);
+		state.audience.delete(ws);
 		state.feed.forget(ws);
 		const identity = connection.identity;
 		if (identity) state.presence.close(connection.id, identity, reason, clock.now());
@@ -176,11 +181,7 @@ export class Hub {
 
 	/** Sends one encoded frame to every registered connection but `except`. */
 	broadcast(frame: string, except?: WebSocket): void {
-		const casualties: Casualty[] = [];
-		for (const [ws, connection] of this.#state.live) {
-			if (ws !== except && connection.identity) this.#deliver(ws, frame, casualties);
-		}
-		this.#letGo(casualties);
+		this.#sendAll(this.#state.audience, frame, except);
 	}
 
 	/** Sends one encoded frame to every live connection of one user but `except`. */
@@ -254,6 +255,7 @@ export class Hub {
 		const live = new Map<WebSocket, Connection>();
 		const byId = new Map<string, WebSocket>();
 		const verified = new Map<string, number>();
+		const audience = new Set<WebSocket>();
 		const registered = new Map<string, Identity>();
 		const feed: PresenceFeed = new PresenceFeed({
 			batchMs,
@@ -268,11 +270,12 @@ export class Hub {
 			byId.set(connection.id, ws);
 			countVerified(verified, connection, 1);
 			if (!connection.identity) continue;
+			audience.add(ws);
 			registered.set(connection.id, connection.identity);
 			feed.listen(ws, connection.presenceMode);
 		}
 		presence.restore(registered, store.all(), clock.now());
-		this.#cache = { live, byId, verified, presence, feed };
+		this.#cache = { live, byId, verified, audience, presence, feed };
 		return this.#cache;
 	}
 }
