@@ -13,8 +13,8 @@ export interface Part {
 	holds: (frames: readonly string[]) => boolean;
 }
 
-const inHandler = (frames: readonly string[]) => frames.some((frame) => /^JS:.*webSocketMessage/.test(frame));
 const has = (frames: readonly string[], pattern: RegExp) => frames.some((frame) => pattern.test(frame));
+const inHandler = (frames: readonly string[]) => has(frames, /^JS:.*webSocketMessage/);
 
 /** The parts, in the order a sample is tried against them. */
 export const PARTS: readonly Part[] = [

@@ -79,10 +79,10 @@ export class Signals {
 	}
 
 	/**
-	 * An `Error` frame; answers whether it was a RATE_LIMITED for a signal of ours, which ends here
-	 * (the pacer is already emptied, `Outgoing.refused`), but for a keyed one that nothing newer for its key follows:
-	 * that one waits again behind its key's throttle and the pace. Other refusals of a signal are
-	 * the page's `error` events.
+	 * An `Error` frame; answers whether it was a RATE_LIMITED for a signal of ours (the pacer is
+	 * already emptied, `Outgoing.refused`), which ends here but for a keyed one that nothing newer
+	 * for its key follows: that one waits again behind its key's throttle and the pace. Other
+	 * refusals of a signal are the page's `error` events.
 	 */
 	refused(error: RoomError): boolean {
 		const { requestId } = error;
