@@ -20,6 +20,12 @@ const openRoom = (room: string, user: string, origin?: string) => pages.open(roo
 const proxies: TcpProxy[] = [];
 
 // CI installs Chromium (.ci/run); a developer without it gets a skip, not a false failure.
+/**
+ * What Chromium itself logs for a page whose link is cut: the refused reconnects, and the client's
+ * question to the users page about them (refused too while offline). Nothing else may be on the console.
+ */
+const OFFLINE_CONSOLE = /WebSocket connection to .* failed|Failed to load resource: net::/;
+
 describe.skipIf(!chromiumInstalled() && !process.env.CI)("the demo page in Chromium", () => {
 	beforeAll(async () => {
 		mkdirSync(SCREENSHOTS, { recursive: true });
@@ -126,10 +132,7 @@ describe.skipIf(!chromiumInstalled() && !process.env.CI)("the demo page in Chrom
 			"missed by Alice",
 			"barrier from Bob",
 		]);
-		// Chromium reports the refused reconnects itself, and the client's question to the users page
-		// about them (refused too while offline); nothing else may be on the console.
-		const expected = /WebSocket connection to .* failed|Failed to load resource: net::/;
-		expect(alice.errors.filter((error) => !expected.test(error))).toEqual([]);
+		expect(alice.errors.filter((error) => !OFFLINE_CONSOLE.test(error))).toEqual([]);
 		expect(bob.errors).toEqual([]);
 	});
 
@@ -162,7 +165,7 @@ describe.skipIf(!chromiumInstalled() && !process.env.CI)("the demo page in Chrom
 		expect(await texts(alice.page)).toEqual(["ack lost", "barrier from Bob", "barrier from Alice"]);
 		// The resend was answered as a duplicate: the history's copy of it was not handed over again.
 		expect((await recorded(alice.page)).map((message) => message.text)).toEqual(["barrier from Bob"]);
-		expect(alice.errors.filter((error) => !/WebSocket connection to .* failed/.test(error))).toEqual([]);
+		expect(alice.errors.filter((error) => !OFFLINE_CONSOLE.test(error))).toEqual([]);
 	});
 
 	it("closing a page removes its user from the other's roster", async () => {
