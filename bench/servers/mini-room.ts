@@ -1,7 +1,7 @@
 /**
  * The room job that the peers (partyserver, Node `ws`, Socket.IO) do in the benchmark: a roster of
  * registered users (with tab counts) and a message sequence, answering the same frames as the
- * project's protocol for the events the benchmark uses (Register, SendMessage, Signal, close).
+ * project's protocol for the events the benchmark uses (Register, SendMessage, Signal, UpdateUser, close).
  * What a typical peer implementation keeps: everything in memory, no storage, light validation.
  * Pure: no runtime APIs, so it runs in workerd and in Node alike.
  */
@@ -79,6 +79,16 @@ export class MiniRoster {
 		return { user, left: true };
 	}
 
+	/** Applies an `UpdateUser`'s changes; `changed` when the user is not as before (only then do the others hear of it). */
+	update(userId: string, changes: UserChanges): { user: MiniUser; changed: boolean } | undefined {
+		const user = this.#users.get(userId);
+		if (!user) return undefined;
+		const before = JSON.stringify([user.name, user.meta]);
+		if (changes.name !== undefined) user.name = changes.name;
+		if (changes.meta !== undefined) user.meta = changes.meta;
+		return { user, changed: JSON.stringify([user.name, user.meta]) !== before };
+	}
+
 	users(): MiniUser[] {
 		return [...this.#users.values()];
 	}
@@ -86,6 +96,23 @@ export class MiniRoster {
 	nextSeq(): number {
 		return ++this.#seq;
 	}
+}
+
+export interface UserChanges {
+	name?: string;
+	meta?: Record<string, unknown>;
+}
+
+/** An `UpdateUser`'s changes (a name, a meta object, or both), or an `Error` frame to send back. */
+export function userChanges(requestData: Record<string, unknown>, requestId?: string): UserChanges | string {
+	const { name, meta } = requestData;
+	const changes: UserChanges = {};
+	if (typeof name === "string" && name !== "") changes.name = name;
+	if (typeof meta === "object" && meta !== null && !Array.isArray(meta)) changes.meta = meta as Record<string, unknown>;
+	if (changes.name === undefined && changes.meta === undefined) {
+		return serverFrame("Error", { code: "BAD_REQUEST", message: "name or meta is required" }, requestId);
+	}
+	return changes;
 }
 
 /** The `Message` and `MessageAck` frames for a message, each encoded once. */

@@ -1,12 +1,13 @@
 /**
  * The Node `ws` peer: one process, rooms in memory, the same job as the real Room for the
- * benchmark's events (see ../mini-room.ts). `ping` is answered with `pong` like the runtime's
- * auto-response. Listens on 127.0.0.1:PORT (argv[2]) and prints `LISTENING` when ready.
+ * benchmark's events (see ../mini-room.ts), `UpdateUser` included (scenario (j)). `ping` is
+ * answered with `pong` like the runtime's auto-response. Listens on 127.0.0.1:PORT (argv[2]) and
+ * prints `LISTENING` when ready.
  */
 import { randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import { WebSocket, WebSocketServer } from "ws";
-import { MiniRoster, messageFrames, parseFrame, serverFrame, signalFrame } from "../mini-room.ts";
+import { MiniRoster, messageFrames, parseFrame, serverFrame, signalFrame, userChanges } from "../mini-room.ts";
 
 interface Member {
 	connectionId: string;
@@ -121,6 +122,23 @@ function handle(room: NodeRoom, ws: WebSocket, member: Member, text: string): vo
 			return;
 		}
 		broadcast(room, signalFrame(sender, requestData.signal), ws);
+		return;
+	}
+	if (frame.event === "UpdateUser") {
+		const sender = member.identity;
+		if (!sender) {
+			ws.send(serverFrame("Error", { code: "NOT_REGISTERED", message: "Register first" }, requestId));
+			return;
+		}
+		const changes = userChanges(requestData, requestId);
+		const change = typeof changes === "string" ? undefined : room.roster.update(sender.userId, changes);
+		if (!change) {
+			ws.send(typeof changes === "string" ? changes : serverFrame("Error", { code: "INTERNAL", message: "no user" }));
+			return;
+		}
+		sender.name = change.user.name;
+		ws.send(serverFrame("Updated", { self: { ...change.user, connectionId: member.connectionId } }, requestId));
+		if (change.changed) broadcast(room, serverFrame("UserUpdated", { user: change.user }), ws);
 		return;
 	}
 	ws.send(serverFrame("Error", { code: "UNKNOWN_EVENT", message: frame.event }, requestId));

@@ -2,15 +2,16 @@
  * The partyserver peer: a room built the way partyserver's README shows (a hibernating `Server`,
  * `onConnect`/`onMessage`/`onClose`, `this.broadcast`), doing the same job as the real Room for
  * the benchmark's events: Register (roster, `Registered`, `UserJoined`), SendMessage (`MessageAck`
- * to the sender, `Message` to the others), Signal (`Signal` to the others, nothing kept, no reply)
- * and close (`UserLeft`). Each connection's identity is
- * its partyserver state (kept in the hibernation attachment); the roster is rebuilt in `onStart`.
+ * to the sender, `Message` to the others), Signal (`Signal` to the others, nothing kept, no reply),
+ * UpdateUser (`Updated`, and `UserUpdated` to the others; scenario (j)) and close (`UserLeft`).
+ * Each connection's identity is its partyserver state (kept in the hibernation attachment); the
+ * roster is rebuilt in `onStart`, without meta (no scenario lets a room it updates hibernate).
  * Heartbeats are answered by the runtime, as in the real Room.
  *
  * In rooms whose name starts with `idle-` it prints one `BENCH_WAKE` line each time its code runs.
  */
 import { type Connection, routePartykitRequest, Server } from "partyserver";
-import { MiniRoster, messageFrames, parseFrame, serverFrame, signalFrame } from "../mini-room.ts";
+import { MiniRoster, messageFrames, parseFrame, serverFrame, signalFrame, userChanges } from "../mini-room.ts";
 
 interface Identity {
 	userId: string;
@@ -90,7 +91,29 @@ export class PartyRoom extends Server {
 			this.broadcast(out.frame, [connection.id]);
 			return;
 		}
+		if (frame.event === "UpdateUser") {
+			this.#updateUser(connection, requestData, requestId);
+			return;
+		}
 		connection.send(serverFrame("Error", { code: "UNKNOWN_EVENT", message: frame.event }, requestId));
+	}
+
+	#updateUser(connection: Connection<Identity>, requestData: Record<string, unknown>, requestId?: string): void {
+		const sender = connection.state;
+		if (!sender) {
+			connection.send(serverFrame("Error", { code: "NOT_REGISTERED", message: "Register first" }, requestId));
+			return;
+		}
+		const changes = userChanges(requestData, requestId);
+		if (typeof changes === "string") {
+			connection.send(changes);
+			return;
+		}
+		const change = this.#roster.update(sender.userId, changes);
+		if (!change) return;
+		if (change.user.name !== sender.name) connection.setState({ userId: sender.userId, name: change.user.name });
+		connection.send(serverFrame("Updated", { self: { ...change.user, connectionId: connection.id } }, requestId));
+		if (change.changed) this.broadcast(serverFrame("UserUpdated", { user: change.user }), [connection.id]);
 	}
 
 	override onClose(connection: Connection<Identity>): void {
