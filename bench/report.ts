@@ -3,11 +3,13 @@
  * ours/bare and ours/partyserver, and the `SUMMARY` figures.
  */
 import type { JoinModesResult } from "./load/join-modes.ts";
+import type { OverloadStep } from "./load/overload.ts";
 import type { RestartResult } from "./load/restart.ts";
 import type { ServerResult } from "./load/scenarios.ts";
 import type { Settings } from "./load/settings.ts";
 import { median, pooledRatio, ratio, Samples, summarize, trimmedGeometricMean } from "./load/stats.ts";
 import type { StepResult, ThroughputResult } from "./load/throughput.ts";
+import { overloadMedians, overloadMessageP99, overloadRows } from "./overload-report.ts";
 
 /** Everything measured, by scenario file. */
 export interface Runs {
@@ -15,6 +17,8 @@ export interface Runs {
 	joinModes: JoinModesResult[];
 	/** Ours only. */
 	restarts: RestartResult[];
+	/** (j). */
+	overload: OverloadStep[];
 }
 
 /** The p99 of every delivery of every round together (a stall in any round counts); null without any. */
@@ -62,6 +66,7 @@ export function medians(name: string, runs: Runs, settings: Settings) {
 		restartRecoveryMs: median(restarts.map((r) => r.recoveryMs)),
 		/** The worst round: one flicker anywhere is one too many. */
 		restartFlicker: worst(restarts.map((r) => r.flicker.total)),
+		overload: overloadMedians(name, runs.overload),
 	};
 }
 export type Medians = ReturnType<typeof medians>;
@@ -179,7 +184,8 @@ const signalFixedStepP99s = (r: ServerResult) =>
  * The join ratios are over every join both servers finished (`pooledJoinRatio`), the batched-memory
  * ratio the median of each round's pair; the p99 ratios are over paired turns (`pairedTurnP99Ratio`);
  * `p99Ms` is the p99 of every delivery of all rounds; the throughput and CPU ratios are over the
- * steps of every round both servers ran (`pooledStepRatio`); the others, medians.
+ * steps of every round both servers ran (`pooledStepRatio`); `overloadMessageP99Ms` is (j)'s
+ * (overload-report.ts); the others, medians.
  */
 export function summary(m: Record<string, Medians>, runs: Runs) {
 	const { ours } = m;
@@ -205,6 +211,7 @@ export function summary(m: Record<string, Medians>, runs: Runs) {
 			(s) => s.serverCpuSeconds,
 			(s) => s.delivered,
 		),
+		overloadMessageP99Ms: overloadMessageP99(m.ours?.overload),
 	};
 }
 
@@ -280,6 +287,7 @@ function rows(settings: Settings): Row[] {
 		{ label: `(e) memory per socket, ${batched} batched, bytes`, get: (x) => x.batchedBytesPerSocket, digits: 0 },
 		{ label: "(f) restart: last client back, ms after the server is up", get: (x) => x.restartRecoveryMs, digits: 0 },
 		{ label: "(f) restart: flicker (worst round)", get: (x) => x.restartFlicker, digits: 0 },
+		...overloadRows(settings).map((row) => ({ ...row, get: (x: Medians) => row.get(x.overload) })),
 	);
 	return list;
 }

@@ -3,7 +3,7 @@
  * FILE…` (each a `bench/results/*.json` written by `npm run bench`). Prints one line per file.
  * The ratios of the runs kept in bench/results/ were recomputed this way for bench/README.md, but
  * for 193d498's, saved before (b) had slices, which it cannot read. The latencies themselves are
- * not saved, so `p99Ms` is the saved one.
+ * not saved, so `p99Ms` and `overloadMessageP99Ms` are the saved ones (null in runs before (j)).
  */
 import { readFileSync } from "node:fs";
 import { Samples } from "./load/stats.ts";
@@ -21,8 +21,15 @@ for (const file of process.argv.slice(2)) {
 		if (result.throughput) result.throughput.fixedSamples = new Samples();
 		if (result.signalThroughput) result.signalThroughput.fixedSamples = new Samples();
 	}
+	// Runs from before (j) have none.
+	runs.overload ??= [];
+	for (const step of runs.overload) step.samples = new Samples();
 	const byServer: Record<string, Medians> = {};
 	for (const name of Object.keys(saved.servers)) byServer[name] = medians(name, runs, saved.settings);
-	const again = { ...summary(byServer, runs), p99Ms: saved.summary.p99Ms };
+	const again = {
+		...summary(byServer, runs),
+		p99Ms: saved.summary.p99Ms,
+		overloadMessageP99Ms: saved.summary.overloadMessageP99Ms ?? null,
+	};
 	console.log(`${file} SUMMARY ${JSON.stringify(again)}`);
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --smoke] [-- --servers ours,bare] [-- --rounds N] [-- --scenarios core,joins,restart] [-- --storage memory|disk]`
+ * `npm run bench [-- --quick | --smoke] [-- --servers ours,bare] [-- --rounds N] [-- --scenarios core,joins,restart,overload] [-- --storage memory|disk]`
  *
  * Starts the servers on loopback (every round runs every server, in an order rotated by one each
  * round; within a round the delivery steps of all servers take turns, see load/core-round.ts),
@@ -15,6 +15,7 @@ import { join } from "node:path";
 import type { Protocol, Target } from "./load/clients.ts";
 import { runCoreRound } from "./load/core-round.ts";
 import { runJoinRound } from "./load/join-modes.ts";
+import { runOverloadRound } from "./load/overload.ts";
 import { runRestart } from "./load/restart.ts";
 import { FULL, QUICK, type Settings, SMOKE } from "./load/settings.ts";
 import { type Medians, medians, type Runs, summary, table } from "./report.ts";
@@ -26,11 +27,14 @@ interface ServerSpec {
 	protocol: Protocol;
 	path(room: string): string;
 	about: string;
+	/** The same server at its default limits, for (j); `kind` when it has no other. */
+	atDefaults?: ServerKind;
 }
 
 const SERVERS: Record<string, ServerSpec> = {
 	ours: {
 		kind: { type: "wrangler", config: "bench/servers/ours/wrangler.toml" },
+		atDefaults: { type: "wrangler", config: "bench/servers/ours/defaults.toml" },
 		protocol: "rooms",
 		path: (room) => `/rooms/${room}/ws`,
 		about: "the project's Worker and Room (src/) under wrangler dev",
@@ -61,8 +65,8 @@ const SERVERS: Record<string, ServerSpec> = {
 	},
 };
 
-/** Groups of scenarios: (a)-(e) as before presence 1.1, (a) and (e) in presence modes, (f). */
-const SCENARIO_GROUPS = ["core", "joins", "restart"] as const;
+/** Groups of scenarios: (a)-(e) as before presence 1.1, (a) and (e) in presence modes, (f), (j). */
+const SCENARIO_GROUPS = ["core", "joins", "restart", "overload"] as const;
 type ScenarioGroup = (typeof SCENARIO_GROUPS)[number];
 
 interface Args {
@@ -153,7 +157,7 @@ async function main(): Promise<void> {
 			`quick mode: N=${settings.registerCounts.join("/")}, ${settings.rounds} round(s), idle ${settings.idleSeconds}s with pings every ${settings.pingEverySeconds}s for ${settings.idleServers.join("+")} only: numbers are indicative`,
 		);
 	}
-	const runs: Runs = { scenarios: [], joinModes: [], restarts: [] };
+	const runs: Runs = { scenarios: [], joinModes: [], restarts: [], overload: [] };
 	const failures: string[] = [];
 	const failed = (label: string, error: unknown, output?: () => string) => {
 		const text = `${label}: ${(error as Error).stack ?? error}`;
@@ -162,9 +166,10 @@ async function main(): Promise<void> {
 		const tail = output?.().slice(-3000);
 		if (tail) log(tail);
 	};
-	const start = async (name: string) => {
+	const start = async (name: string, atDefaults = false) => {
 		const spec = SERVERS[name] as ServerSpec;
-		const server = await startServer(name, spec.kind, { direct, tempRoot: storage.root });
+		const kind = atDefaults ? (spec.atDefaults ?? spec.kind) : spec.kind;
+		const server = await startServer(name, kind, { direct, tempRoot: storage.root });
 		const target: Target = {
 			protocol: spec.protocol,
 			origin: server.origin,
@@ -209,6 +214,23 @@ async function main(): Promise<void> {
 			log(`${at}: ours (f) restart`);
 			await attempt("ours (f) restart", () =>
 				runRestart(settings, round, log, runs.restarts, { tempRoot: storage.root }).then(() => {}),
+			);
+		}
+		const overloading = order.filter((name) => settings.overloadServers.includes(name));
+		if (groups.has("overload") && overloading.length) {
+			log(`${at}: (j) overload, each load on ${overloading.join(", ")} in turn, each in a fresh process`);
+			await attempt("(j) overload", () =>
+				runOverloadRound(
+					overloading,
+					{
+						settings,
+						round,
+						log,
+						start: (name) => start(name, true),
+						failed: (label, error, server) => failed(label, error, server?.output),
+					},
+					runs.overload,
+				),
 			);
 		}
 	}

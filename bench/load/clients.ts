@@ -25,11 +25,17 @@ export type Traffic = "message" | "signal";
 export interface Sink {
 	delivery(receiver: number, key: number, sentAt: number): void;
 	error(receiver: number, text: string): void;
+	/** Any other frame after `Registered` (`rooms` only): (j) counts its flood's deliveries here. */
+	other?(receiver: number, data: Buffer): void;
+	/** A registered socket closed (`rooms` only): (j) counts the sockets a room closed under load. */
+	closed?(receiver: number, code: number): void;
 }
 
 export interface Conn {
 	readonly index: number;
 	send(traffic: Traffic, key: number, sentAt: number): void;
+	/** A frame as it is (`rooms` and `bare`): (j)'s flood of signals and user updates, untracked. */
+	sendText(frame: string): void;
 	/** A heartbeat `ping` (not for Socket.IO, which has its own). */
 	ping(): void;
 	readonly pongs: number;
@@ -87,6 +93,7 @@ function openRooms(url: string, index: number, userId: string, sink: Sink, prese
 		const conn: Conn = {
 			index,
 			send: (traffic, key, sentAt) => ws.send(sendFrame(traffic, key, sentAt)),
+			sendText: (frame) => ws.send(frame),
 			ping: () => ws.send("ping"),
 			get pongs() {
 				return pongs;
@@ -97,6 +104,7 @@ function openRooms(url: string, index: number, userId: string, sink: Sink, prese
 			if (startsWith(data, ROOMS_MESSAGE) || startsWith(data, ROOMS_SIGNAL)) {
 				const payload = readPayload(data);
 				if (payload) sink.delivery(index, payload.key, payload.sentAt);
+				else sink.other?.(index, data);
 				return;
 			}
 			if (isPong(data)) {
@@ -108,7 +116,10 @@ function openRooms(url: string, index: number, userId: string, sink: Sink, prese
 				if (!registered) reject(new Error(`register ${userId}: ${data.toString()}`));
 				return;
 			}
-			if (registered) return;
+			if (registered) {
+				sink.other?.(index, data);
+				return;
+			}
 			const event = serverEventOf(data);
 			if (event === "ConnectionEstablished") {
 				const mode = presence === undefined ? "" : `,"presence":"${presence}"`;
@@ -125,6 +136,7 @@ function openRooms(url: string, index: number, userId: string, sink: Sink, prese
 		});
 		ws.once("close", (code) => {
 			if (!registered) reject(new Error(`${userId}: closed ${code} before Registered`));
+			else sink.closed?.(index, code);
 		});
 	});
 }
@@ -146,6 +158,7 @@ function openBare(url: string, index: number, sink: Sink): Promise<Conn> {
 			resolve({
 				index,
 				send: (traffic, key, sentAt) => ws.send(sendFrame(traffic, key, sentAt)),
+				sendText: (frame) => ws.send(frame),
 				ping: () => ws.send("ping"),
 				get pongs() {
 					return pongs;
@@ -189,6 +202,9 @@ function openSocketIo(origin: string, room: string, index: number, userId: strin
 						const payload = { k: key, t: sentAt, p: PAD };
 						if (traffic === "message") socket.emit("SendMessage", { message: payload }, noop);
 						else socket.emit("Signal", { signal: payload });
+					},
+					sendText: () => {
+						throw new Error("Socket.IO sends events, not frames");
 					},
 					ping: () => {},
 					pongs: 0,

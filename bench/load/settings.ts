@@ -1,7 +1,7 @@
 /**
  * Every setting of the benchmark's scenarios, full and quick (bench/README.md has them as a
  * table). Scenarios (a)-(e) run in scenarios.ts, (a) in presence modes in join-modes.ts, (d) in
- * idle.ts, (f) in restart.ts.
+ * idle.ts, (f) in restart.ts, (j) in overload.ts.
  */
 
 export interface Settings {
@@ -72,6 +72,21 @@ export interface Settings {
 	 * library's default 30 s, with which clients come back after the grace by the draw alone.
 	 */
 	restartBackoff: { baseMs: number; maxMs: number };
+	/**
+	 * (j) overload, each load in a fresh server process: `overloadMembers` members send for
+	 * `overloadSeconds`, each just under its own rate limit (20/s): `Signal`s at `floodSignalRate`,
+	 * then, in a new process, `UpdateUser`s at `floodUpdateRate`. One more socket sends a message
+	 * every `overloadMessageEveryMs` from `overloadWarmUpSeconds` on (once the flood has filled the
+	 * room); its deliveries not there `overloadDrainMs` after the flood ends are lost.
+	 */
+	overloadMembers: number;
+	overloadSeconds: number;
+	overloadWarmUpSeconds: number;
+	floodSignalRate: number;
+	floodUpdateRate: number;
+	overloadMessageEveryMs: number;
+	overloadDrainMs: number;
+	overloadServers: string[];
 }
 
 export const FULL: Settings = {
@@ -102,6 +117,14 @@ export const FULL: Settings = {
 	restartClients: 1000,
 	restartTimeoutMs: 120_000,
 	restartBackoff: { baseMs: 1_000, maxMs: 5_000 },
+	overloadMembers: 1000,
+	overloadSeconds: 10,
+	overloadWarmUpSeconds: 1,
+	floodSignalRate: 19,
+	floodUpdateRate: 15,
+	overloadMessageEveryMs: 100,
+	overloadDrainMs: 10_000,
+	overloadServers: ["ours", "partyserver", "node-ws"],
 };
 
 export const QUICK: Settings = {
@@ -126,6 +149,9 @@ export const QUICK: Settings = {
 	joinRepeats: 3,
 	restartClients: 200,
 	restartTimeoutMs: 60_000,
+	overloadMembers: 100,
+	overloadSeconds: 6,
+	overloadDrainMs: 5_000,
 };
 
 /**
@@ -138,4 +164,7 @@ export const SMOKE: Settings = {
 	fixedSteps: 2,
 	samples: 2,
 	joinRepeats: 1,
+	overloadMembers: 20,
+	overloadSeconds: 3,
+	overloadDrainMs: 2_000,
 };
