@@ -1,6 +1,7 @@
 /**
  * Serves the hooks' test page from an origin of its own (not the demo's: its CSP allows only its
  * own script): page.ts bundled by esbuild with React's development build, on a free loopback port.
+ * Another test page (a module that sets up its own globals) may be served the same way.
  */
 import { createServer } from "node:http";
 import { dirname, join } from "node:path";
@@ -16,9 +17,11 @@ export interface PageServer {
 const HTML = `<!doctype html><html><head><meta charset="utf-8"><title>hooks</title><link rel="icon" href="data:,">
 <script type="module" src="/page.js"></script></head><body><div id="root"></div></body></html>`;
 
-async function bundlePage(): Promise<string> {
+const HOOKS_PAGE = join(dirname(fileURLToPath(import.meta.url)), "page.ts");
+
+async function bundlePage(entry: string): Promise<string> {
 	const result = await build({
-		entryPoints: [join(dirname(fileURLToPath(import.meta.url)), "page.ts")],
+		entryPoints: [entry],
 		bundle: true,
 		format: "esm",
 		platform: "browser",
@@ -31,8 +34,9 @@ async function bundlePage(): Promise<string> {
 	return result.outputFiles[0]?.text ?? "";
 }
 
-export async function startPageServer(): Promise<PageServer> {
-	const script = await bundlePage();
+/** Serves `entry` (a path; default: the hooks' page.ts), bundled, as /page.js of an empty page. */
+export async function startPageServer(entry = HOOKS_PAGE): Promise<PageServer> {
+	const script = await bundlePage(entry);
 	const server = createServer((request, response) => {
 		const [type, body] =
 			request.url === "/page.js" ? ["text/javascript", script] : request.url === "/" ? ["text/html", HTML] : [];
