@@ -77,6 +77,8 @@ class OverloadSink implements Sink {
 
 	error(receiver: number, text: string): void {
 		const error = readError(text);
+		// a refused Register while joining is not the flood's
+		if (!this.counting) return;
 		if (receiver !== this.#sender && error?.code === "RATE_LIMITED") this.floodRefused++;
 		else if (receiver === this.#sender && error?.code === "RATE_LIMITED" && error.requestId?.startsWith("m")) {
 			this.book.refuse(Number(error.requestId.slice(1)));
