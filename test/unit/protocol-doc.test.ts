@@ -12,8 +12,8 @@ const copy = join(repository, "docs/PROTOCOL.md");
 const shared = join(repository, "../shared/PROTOCOL.md");
 
 describe("docs/PROTOCOL.md", () => {
-	it("is the contract, version 1", () => {
-		expect(readFileSync(copy, "utf8")).toMatch(/^# Room protocol, version 1/);
+	it("is the contract, versions 1.1 and on", () => {
+		expect(readFileSync(copy, "utf8")).toMatch(/^# Room protocol, versions 1\.1 to /);
 	});
 
 	it.runIf(existsSync(shared))("matches the shared contract beside the repository", () => {
