@@ -28,9 +28,13 @@ function apply(roster: ReadonlyMap<string, User>, frame: CoalescedPresence): Map
 }
 
 describe("coalescePresence", () => {
-	it("leaves a user who joined and left within the window out of every list", () => {
+	it("names a user who joined and left within the window in left: a connection registered between saw them", () => {
 		const ann = user("ann");
-		expect(coalescePresence([join(ann), leave(ann)])).toEqual({ joined: [], updated: [], left: [] });
+		expect(coalescePresence([join(ann), leave(ann)])).toEqual({
+			joined: [],
+			updated: [],
+			left: [{ user: { ...ann, connections: 0 }, reason: "unregister" }],
+		});
 	});
 
 	it("announces a leave and rejoin as an update when the client would show something new", () => {
@@ -41,9 +45,23 @@ describe("coalescePresence", () => {
 		expect(coalescePresence([leave(before), join(withMeta)]).updated).toEqual([withMeta]);
 	});
 
-	it("says nothing of a leave and rejoin that ends as the user was", () => {
+	it("names a user who left and came back as they were in updated: a connection registered between saw them gone", () => {
 		const ann = user("ann");
-		expect(coalescePresence([leave(ann), join({ ...ann })])).toEqual({ joined: [], updated: [], left: [] });
+		expect(coalescePresence([leave(ann), join({ ...ann })])).toEqual({ joined: [], updated: [ann], left: [] });
+	});
+
+	it("names a user whose meta was changed and changed back in updated", () => {
+		const [idle, away] = [user("ann", { meta: { status: "idle" } }), user("ann", { meta: { status: "away" } })];
+		expect(coalescePresence([update(idle, away), update(away, idle)])).toEqual({
+			joined: [],
+			updated: [idle],
+			left: [],
+		});
+	});
+
+	it("says nothing of a change that no client would show", () => {
+		const ann = user("ann");
+		expect(coalescePresence([update(ann, { ...ann })])).toEqual({ joined: [], updated: [], left: [] });
 	});
 
 	it("names a user updated many times once, in their latest state", () => {

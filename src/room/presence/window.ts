@@ -22,30 +22,57 @@ export interface CoalescedPresence {
 	left: { user: User; reason: LeaveReason }[];
 }
 
+/** One user's changes in a window: the state at its start, the last change, and whether any showed. */
+interface UserWindow {
+	start: User | undefined;
+	last: PresenceChange;
+	/** The latest leave in the window, for its reason and last known state. */
+	lastLeave: PresenceChange | undefined;
+	/** Something a client shows changed at some moment of the window (presence, name, meta, connections). */
+	changed: boolean;
+}
+
 /**
- * Coalesces a window's changes: per user, the state before the window's first change against the
- * state after its last. Absent then present is a join, present then absent a leave (with the last
- * reason), present then present an update only if something a client shows changed; a user who
- * joined and left within the window is in no list. Users keep the order of their first change.
+ * Coalesces a window's changes so that applying the frame brings to the window's end state
+ * every connection that saw any state within it, not only the one at its start (a connection
+ * that registered mid-window saw a state in between). So a user present at any moment and absent
+ * at the end is in `left` (with the last leave's reason), even one who joined and left within the
+ * window; a user present at the end is in `joined` (absent at the start) or `updated` (present at
+ * the start) whenever anything shown changed in the window, even if the end equals the start.
+ * Users keep the order of their first change.
  */
 export function coalescePresence(changes: readonly PresenceChange[]): CoalescedPresence {
-	const byUser = new Map<string, { before: User | undefined; last: PresenceChange }>();
+	const byUser = new Map<string, UserWindow>();
 	for (const change of changes) {
+		const changed = isVisible(change);
+		const leave = change.before && !change.after ? change : undefined;
 		const seen = byUser.get(change.userId);
-		if (seen) seen.last = change;
-		else byUser.set(change.userId, { before: change.before, last: change });
+		if (!seen) {
+			byUser.set(change.userId, { start: change.before, last: change, lastLeave: leave, changed });
+			continue;
+		}
+		seen.last = change;
+		seen.lastLeave = leave ?? seen.lastLeave;
+		seen.changed ||= changed;
 	}
 	const result: CoalescedPresence = { joined: [], updated: [], left: [] };
-	for (const { before, last } of byUser.values()) {
-		const after = last.after;
-		if (!before && after) result.joined.push(after);
-		else if (before && after) {
-			if (userChanged(before, after)) result.updated.push(after);
-		} else if (before && !after) {
-			result.left.push({ user: last.lastKnown ?? { ...before, connections: 0 }, reason: last.reason ?? "close" });
+	for (const { start, last, lastLeave, changed } of byUser.values()) {
+		const end = last.after;
+		if (end) {
+			if (!start) result.joined.push(end);
+			else if (changed) result.updated.push(end);
+		} else if (lastLeave?.before) {
+			const user = lastLeave.lastKnown ?? { ...lastLeave.before, connections: 0 };
+			result.left.push({ user, reason: lastLeave.reason ?? "close" });
 		}
 	}
 	return result;
+}
+
+/** Whether a client showing the room would see this change. */
+function isVisible({ before, after }: PresenceChange): boolean {
+	if (!before || !after) return before !== after;
+	return userChanged(before, after);
 }
 
 export function isEmptyPresence(presence: CoalescedPresence): boolean {
