@@ -1,12 +1,13 @@
 /**
  * Telling registered connections about presence changes, each in its mode: `events` gets one
  * frame per change, `batched` one `Presence` frame per window (encoded once, the same for all),
- * `count` an `Occupancy` frame when a count changed, at most once a second.
+ * `count` an `Occupancy` frame when the counts differ from those it was last told, at most once
+ * a second.
  */
 import { clock } from "../../clock";
 import { encodeServerFrame, Limits, type OccupancyData, type PresenceMode, ServerEvents } from "../../protocol";
 import { userChanged } from "../roster";
-import { occupancySendAt } from "./occupancy";
+import { OccupancyLedger, type ToldCounts } from "./occupancy";
 import { coalescePresence, isEmptyPresence, type PresenceChange } from "./window";
 
 export interface FeedOptions {
@@ -20,33 +21,49 @@ export interface FeedOptions {
 
 export class PresenceFeed {
 	readonly #options: FeedOptions;
-	readonly #members: Record<PresenceMode, Set<WebSocket>> = {
+	readonly #members: Record<Exclude<PresenceMode, "count">, Set<WebSocket>> = {
 		events: new Set(),
 		batched: new Set(),
-		count: new Set(),
 	};
+	/** The `count` members, with what each was last told. */
+	readonly #counted = new OccupancyLedger<WebSocket>();
 	#window: PresenceChange[] = [];
 	#windowTimer: ReturnType<typeof setTimeout> | undefined;
-	#occupancySent: { counts: OccupancyData; at: number } | undefined;
 	#occupancyTimer: ReturnType<typeof setTimeout> | undefined;
 
 	constructor(options: FeedOptions) {
 		this.#options = options;
 	}
 
-	/** A registered connection hears presence in `mode` from now on. */
-	listen(ws: WebSocket, mode: PresenceMode): void {
+	/**
+	 * A registered connection hears presence in `mode` from now on. A `count` connection was just
+	 * told `told` (its `Registered`: no connection count; after a wake-up: the room's counts).
+	 */
+	listen(ws: WebSocket, mode: PresenceMode, told?: ToldCounts): void {
 		this.forget(ws);
-		this.#members[mode].add(ws);
+		if (mode !== "count") {
+			this.#members[mode].add(ws);
+			return;
+		}
+		this.#counted.told(ws, told ?? { userCount: this.#options.counts().userCount, connectionCount: undefined });
+		this.#scheduleOccupancy();
 	}
 
 	forget(ws: WebSocket): void {
 		for (const members of Object.values(this.#members)) members.delete(ws);
+		this.#counted.forget(ws);
+	}
+
+	/** How many connections hear of a roster change (`events` and `batched`), but `except`. */
+	rosterListeners(except?: WebSocket): number {
+		const { events, batched } = this.#members;
+		const excluded = except && (events.has(except) || batched.has(except)) ? 1 : 0;
+		return events.size + batched.size - excluded;
 	}
 
 	/** Tells everyone of one change; `except` (the connection that caused it) hears no event frame. */
 	announce(change: PresenceChange, except?: WebSocket): void {
-		const { events, batched, count } = this.#members;
+		const { events, batched } = this.#members;
 		if (events.size > 0) {
 			const frame = eventFrame(change);
 			if (frame) this.#options.send(events, frame, except);
@@ -55,7 +72,7 @@ export class PresenceFeed {
 			this.#window.push(change);
 			this.#windowTimer ??= setTimeout(() => this.#flushWindow(), this.#options.batchMs);
 		}
-		if (count.size > 0) this.#scheduleOccupancy();
+		if (this.#counted.size > 0) this.#scheduleOccupancy();
 	}
 
 	#flushWindow(): void {
@@ -73,7 +90,7 @@ export class PresenceFeed {
 	#scheduleOccupancy(): void {
 		if (this.#occupancyTimer) return;
 		const now = clock.now();
-		const at = occupancySendAt(this.#options.counts(), this.#occupancySent, now, Limits.occupancyIntervalMs);
+		const at = this.#counted.sendAt(this.#options.counts(), now, Limits.occupancyIntervalMs);
 		if (at === undefined) return;
 		this.#occupancyTimer = setTimeout(() => this.#sendOccupancy(), at - now);
 	}
@@ -81,12 +98,8 @@ export class PresenceFeed {
 	#sendOccupancy(): void {
 		this.#occupancyTimer = undefined;
 		const counts = this.#options.counts();
-		const last = this.#occupancySent?.counts;
-		if (last && last.userCount === counts.userCount && last.connectionCount === counts.connectionCount) return;
-		this.#occupancySent = { counts, at: clock.now() };
-		if (this.#members.count.size > 0) {
-			this.#options.send(this.#members.count, encodeServerFrame(ServerEvents.Occupancy, counts));
-		}
+		const due = this.#counted.flush(counts, clock.now());
+		if (due.length > 0) this.#options.send(due, encodeServerFrame(ServerEvents.Occupancy, counts));
 	}
 }
 
