@@ -8,9 +8,11 @@
  * `BacklogBounds` keeps in memory only spares reads). Runtimes without it (older workerd) report
  * `undefined`: no bound.
  *
- * The check comes before a send: a peer that more than the bound already waits for is closed
- * instead of sent more. So a single frame larger than the bound (a long resume history) never
- * closes a reader by itself, and what waits for one peer stays below the bound plus one frame.
+ * The check comes before a send, and counts what waited before the current turn: a peer that
+ * more than the bound already waited for is closed instead of sent more. What the room sends in
+ * one turn cannot have been read yet, whatever the peer's pace, so a burst of the room's own (a
+ * long resume history, the leaves after a restart) never closes a reader by itself; a peer that
+ * does not read is closed at the room's next turn that sends to it.
  */
 import { CloseCodes } from "../protocol";
 
@@ -48,35 +50,44 @@ export function sendCost(frame: string): number {
 export class BacklogBounds {
 	readonly #maxBufferedBytes: number;
 	readonly #upTo = new WeakMap<WebSocket, number>();
+	/** What this turn has sent each socket (its `sendCost`), forgotten once the turn is over. */
+	readonly #thisTurn = new Map<WebSocket, number>();
 
 	constructor(maxBufferedBytes: number) {
 		this.#maxBufferedBytes = maxBufferedBytes;
 	}
 
-	/** Whether more than the bound waits for `ws` now (the runtime asked). */
+	/** Whether more than the bound waited for `ws` before this turn (the runtime asked). */
 	over(ws: WebSocket): boolean {
 		const waiting = this.#read(ws);
-		if (waiting === "over") return true;
+		if (overBacklog(waiting - this.#sentThisTurn(ws), this.#maxBufferedBytes)) return true;
 		this.#upTo.set(ws, waiting);
 		return false;
 	}
 
 	/** Whether `ws` is over the bound before a send of `frame`, asking the runtime only when it may be; if not, counts the send. */
 	overBeforeSend(ws: WebSocket, frame: string): boolean {
+		const sent = this.#sentThisTurn(ws);
 		let known = this.#upTo.get(ws);
-		if (known === undefined || known > this.#maxBufferedBytes) {
+		if (known === undefined || known - sent > this.#maxBufferedBytes) {
 			const waiting = this.#read(ws);
-			if (waiting === "over") return true;
+			if (overBacklog(waiting - sent, this.#maxBufferedBytes)) return true;
 			known = waiting;
 		}
-		this.#upTo.set(ws, known + sendCost(frame));
+		const cost = sendCost(frame);
+		this.#upTo.set(ws, known + cost);
+		if (this.#thisTurn.size === 0) queueMicrotask(() => this.#thisTurn.clear());
+		this.#thisTurn.set(ws, sent + cost);
 		return false;
 	}
 
-	/** What the runtime reports waiting, "over" past the bound; 0 where it cannot tell. */
-	#read(ws: WebSocket): number | "over" {
+	#sentThisTurn(ws: WebSocket): number {
+		return this.#thisTurn.get(ws) ?? 0;
+	}
+
+	/** What the runtime reports waiting; 0 where it cannot tell. */
+	#read(ws: WebSocket): number {
 		const waiting = bufferedAmountOf(ws);
-		if (overBacklog(waiting, this.#maxBufferedBytes)) return "over";
 		return typeof waiting === "number" && Number.isFinite(waiting) ? waiting : 0;
 	}
 }

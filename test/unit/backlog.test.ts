@@ -56,17 +56,20 @@ function fakeSocket(waiting: unknown = 0) {
 	return socket;
 }
 const asWs = (socket: ReturnType<typeof fakeSocket>) => socket as unknown as WebSocket;
+/** The end of the room's turn: what it sent in that turn may have been read since. */
+const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 describe("BacklogBounds", () => {
 	const frame = "x".repeat(1000);
 
-	it("asks the runtime on the first send to a socket, then not while what was sent since keeps it within the bound", () => {
+	it("asks the runtime on the first send to a socket, then not while what was sent since keeps it within the bound", async () => {
 		const bounds = new BacklogBounds(100_000);
 		const socket = fakeSocket(0);
 		let sends = 0;
 		while (sends * sendCost(frame) <= 100_000) {
 			expect(bounds.overBeforeSend(asWs(socket), frame)).toBe(false);
 			sends++;
+			await nextTurn();
 		}
 		expect(sends).toBeGreaterThan(30);
 		expect(socket.reads).toBe(1);
@@ -75,16 +78,39 @@ describe("BacklogBounds", () => {
 		expect(socket.reads).toBe(2);
 	});
 
-	it("closes a peer the runtime reports over the bound once the sends could have put it there", () => {
+	it("closes a peer the runtime reports over the bound once the sends could have put it there", async () => {
 		const bounds = new BacklogBounds(100_000);
 		const socket = fakeSocket(0);
 		bounds.overBeforeSend(asWs(socket), frame);
 		socket.waiting = 100_001;
 		let sends = 1;
-		while (!bounds.overBeforeSend(asWs(socket), frame)) sends++;
+		for (;;) {
+			await nextTurn();
+			if (bounds.overBeforeSend(asWs(socket), frame)) break;
+			sends++;
+		}
 		// no backlog over the bound could be built by fewer sends than that
 		expect(sends * sendCost(frame)).toBeGreaterThan(100_000);
 		expect(bounds.overBeforeSend(asWs(socket), frame)).toBe(true);
+	});
+
+	it("never closes a reader for what the room sent it in the same turn, however much", async () => {
+		const bounds = new BacklogBounds(100_000);
+		const reader = fakeSocket(0);
+		// the runtime's count grows with every send of the turn; none of it can have been read yet
+		for (let i = 0; i < 500; i++) {
+			expect(bounds.overBeforeSend(asWs(reader), frame)).toBe(false);
+			reader.waiting = (reader.waiting as number) + frame.length;
+		}
+		expect(bounds.over(asWs(reader))).toBe(false);
+		// the next turn: a reader that read it all is fine, one that read nothing is over
+		await nextTurn();
+		const stuck = reader.waiting;
+		reader.waiting = 0;
+		expect(bounds.overBeforeSend(asWs(reader), frame)).toBe(false);
+		await nextTurn();
+		reader.waiting = stuck;
+		expect(bounds.over(asWs(reader))).toBe(true);
 	});
 
 	it("decides as a read before every send would: exactly at the bound is not over", () => {
