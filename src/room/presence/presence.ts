@@ -15,6 +15,11 @@ export interface PresenceOptions {
 	feed: PresenceFeed;
 	/** `LEAVE_GRACE_SECONDS`, in ms (0: a close is a leave at once). */
 	graceMs: number;
+	/**
+	 * Graces that may end in one turn, and the pause before more may: a restart puts a whole room
+	 * in grace at once, and its leaves must reach each reader at a pace it can read.
+	 */
+	leavePace: { burst: number; pauseMs: number };
 }
 
 export class Presence {
@@ -23,11 +28,15 @@ export class Presence {
 	readonly #store: PresenceStore;
 	readonly #feed: PresenceFeed;
 	readonly #graceMs: number;
+	readonly #leavePace: { burst: number; pauseMs: number };
+	/** No grace ends before this (epoch ms): the pause after a full burst of leaves. */
+	#pausedUntil = 0;
 
 	constructor(options: PresenceOptions) {
 		this.#store = options.store;
 		this.#feed = options.feed;
 		this.#graceMs = options.graceMs;
+		this.#leavePace = options.leavePace;
 	}
 
 	/**
@@ -150,18 +159,26 @@ export class Presence {
 		this.#store.grace(connectionId, until, reason);
 	}
 
-	/** Ends every grace due at `now`: the others hear then what a close would have told them. */
+	/**
+	 * Ends the graces due at `now`, at most a burst of them, earliest first: the others hear then
+	 * what a close would have told them. After a full burst the rest wait for the pause.
+	 */
 	expire(now: number): void {
-		for (const entry of this.#grace.due(now)) {
+		if (now < this.#pausedUntil) return;
+		const due = this.#grace.due(now);
+		const { burst, pauseMs } = this.#leavePace;
+		for (const entry of due.slice(0, burst)) {
 			const identity = this.#roster.identityOf(entry.connectionId, entry.userId);
 			if (identity) this.leave(entry.connectionId, identity, entry.reason);
 			else this.#grace.delete(entry.connectionId);
 		}
+		if (due.length > burst) this.#pausedUntil = now + pauseMs;
 	}
 
-	/** When the next grace ends, for the room's alarm. */
+	/** When the next grace ends (or, after a full burst of leaves, the pause does), for the room's alarm. */
 	nextDeadline(): number | undefined {
-		return this.#grace.earliest();
+		const earliest = this.#grace.earliest();
+		return earliest === undefined ? undefined : Math.max(earliest, this.#pausedUntil);
 	}
 
 	get inGrace(): number {
