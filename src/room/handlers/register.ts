@@ -6,6 +6,7 @@ import { clock } from "../../clock";
 import { ErrorCodes, encodeRegistered, Limits, PresenceModes, ProtocolError, type RegisterData } from "../../protocol";
 import type { Connection } from "../connection";
 import type { RoomState } from "../room-state";
+import { spendDeliveries } from "../spend";
 
 export function register(room: RoomState, connection: Connection, data: RegisterData, requestId?: string): void {
 	const { userId, name } = claimedIdentity(connection, data);
@@ -26,6 +27,19 @@ export function register(room: RoomState, connection: Connection, data: Register
 			`"${userId}" already holds ${elsewhere} connections in this room (the most one user may)`,
 		);
 	}
+	// Closed connections in their grace hold places too, or a client could pile up users past the limit.
+	const { connectionCount } = room.hub.counts();
+	if (!taking && connectionCount >= room.settings.maxConnections) {
+		throw new ProtocolError(
+			ErrorCodes.ROOM_FULL,
+			`this room holds at most ${room.settings.maxConnections} connections, those in leave grace included`,
+		);
+	}
+	// The reply counts as one delivery per user it lists (a roster of 1,000 is 1,000 user frames
+	// worth); a repeated Register is optional load, a first one is charged like a message.
+	const mode = data.presence ?? PresenceModes.events;
+	const replyCost = mode === PresenceModes.count ? 1 : room.hub.counts().userCount + 1;
+	spendDeliveries(room, replyCost + room.hub.presenceCost(connection.socket), current ? "optional" : "message");
 	// The reply is built and encoded before anything changes, so that no failure (a history that
 	// cannot be read or encoded) leaves a half-registered connection. Synchronous from the read to
 	// the send: no message can fall between the history and the live stream.
@@ -38,7 +52,6 @@ export function register(room: RoomState, connection: Connection, data: Register
 		registeredAt: current?.registeredAt ?? now,
 		updatedAt: now,
 	});
-	const mode = data.presence ?? PresenceModes.events;
 	const registered = encodeRegistered(
 		{
 			self: { ...change.user, connectionId: connection.id },
