@@ -13,6 +13,7 @@ export interface Env {
 	MAX_BUFFERED_BYTES?: string;
 	LEAVE_GRACE_SECONDS?: string;
 	PRESENCE_BATCH_MS?: string;
+	ROOM_DELIVERY_RATE?: string;
 	AUTH_SECRET?: string;
 	ALLOWED_ORIGINS?: string;
 	PUBLISH_KEY?: string;

@@ -27,6 +27,8 @@ export interface RoomSettings {
 	leaveGraceSeconds: number;
 	/** The window of a `batched` connection's `Presence` frames. */
 	presenceBatchMs: number;
+	/** Deliveries a second that the room's members together may make it send (one event to one connection is one). */
+	roomDeliveryRate: number;
 }
 
 export const DEFAULT_SETTINGS: RoomSettings = {
@@ -39,6 +41,7 @@ export const DEFAULT_SETTINGS: RoomSettings = {
 	maxBufferedBytes: 1_048_576,
 	leaveGraceSeconds: 10,
 	presenceBatchMs: 50,
+	roomDeliveryRate: 50_000,
 };
 
 const VARIABLES: Record<keyof RoomSettings, keyof Env> = {
@@ -51,6 +54,7 @@ const VARIABLES: Record<keyof RoomSettings, keyof Env> = {
 	maxBufferedBytes: "MAX_BUFFERED_BYTES",
 	leaveGraceSeconds: "LEAVE_GRACE_SECONDS",
 	presenceBatchMs: "PRESENCE_BATCH_MS",
+	roomDeliveryRate: "ROOM_DELIVERY_RATE",
 };
 
 /**

@@ -11,7 +11,9 @@ import {
 	ServerEvents,
 } from "../protocol";
 import type { Connection } from "./connection";
+import type { DeliveryClass } from "./delivery-budget";
 import type { RoomState } from "./room-state";
+import { spendDeliveries } from "./spend";
 import type { MessageDraft } from "./store";
 
 /** What a server route's RPC answers: done, or the room's refusal (mapped to HTTP by the Worker). */
@@ -21,19 +23,21 @@ export type PublishResult = { ok: true; ack: MessageAckData } | { ok: false; cod
 
 /** A server publish: stored and delivered to every registered connection (or the `to` user's). */
 export function publishMessage(room: RoomState, message: unknown, from: MessageSender, to?: string): PublishResult {
-	const stored = deliver(room, to === undefined ? { from, message } : { from, message, to });
+	const stored = deliver(room, to === undefined ? { from, message } : { from, message, to }, "forced");
 	return { ok: true, ack: { id: stored.id, seq: stored.seq, sentAt: stored.sentAt } };
 }
 
 /**
  * Numbers, stores and delivers one message: to every registered connection but the sender's,
- * or to the `to` user's. Stored before anyone hears of it: a failed write throws and nothing
- * goes out; the output gate holds the sends until the write is durable. `stored` runs between
- * the write and the fan-out, so a sender's ack does not wait behind a thousand sends.
+ * or to the `to` user's, drawn on the room's budget as `kind`. Stored before anyone hears of it:
+ * a failed write throws and nothing goes out; the output gate holds the sends until the write is
+ * durable. `stored` runs between the write and the fan-out, so a sender's ack does not wait
+ * behind a thousand sends.
  */
 export function deliver(
 	room: RoomState,
 	request: { from: MessageSender; message: unknown; to?: string; clientMessageId?: string },
+	kind: DeliveryClass,
 	sender?: Connection,
 	stored?: (message: Message) => void,
 ): Message {
@@ -41,12 +45,14 @@ export function deliver(
 	if (to !== undefined && !room.hub.user(to)) {
 		throw new ProtocolError(ErrorCodes.USER_NOT_FOUND, `no user "${to}" in this room`);
 	}
+	const except = sender?.socket;
+	spendDeliveries(room, to === undefined ? room.hub.broadcastCost(except) : room.hub.userCost(to, except), kind);
 	const draft: MessageDraft = { id: crypto.randomUUID(), from, message: request.message, sentAt: clock.now() };
 	if (to !== undefined) draft.to = to;
 	const message = room.store.append(draft, clientMessageId);
 	const frame = encodeServerFrame(ServerEvents.Message, message);
 	stored?.(message);
-	if (to === undefined) room.hub.broadcast(frame, sender?.socket);
-	else room.hub.sendToUser(to, frame, sender?.socket);
+	if (to === undefined) room.hub.broadcast(frame, except);
+	else room.hub.sendToUser(to, frame, except);
 	return message;
 }

@@ -1,10 +1,13 @@
 import type { RoomSettings } from "../settings";
+import type { DeliveryBudget } from "./delivery-budget";
 import type { Hub } from "./hub";
 import type { RoomStore } from "./store";
 
-/** What the handlers work on: the live room, its durable store and its limits. */
+/** What the handlers work on: the live room, its durable store, its limits and its delivery budget. */
 export interface RoomState {
 	hub: Hub;
 	store: RoomStore;
 	settings: RoomSettings;
+	/** What the room's members together may make it deliver (`ROOM_DELIVERY_RATE`). */
+	budget: DeliveryBudget;
 }

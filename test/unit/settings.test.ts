@@ -17,6 +17,7 @@ describe("DEFAULT_SETTINGS", () => {
 			maxBufferedBytes: 1_048_576,
 			leaveGraceSeconds: 10,
 			presenceBatchMs: 50,
+			roomDeliveryRate: 50_000,
 		});
 	});
 });
@@ -101,6 +102,7 @@ describe("readSettings", () => {
 				MAX_BUFFERED_BYTES: "65536",
 				LEAVE_GRACE_SECONDS: "30",
 				PRESENCE_BATCH_MS: "100",
+				ROOM_DELIVERY_RATE: "2000",
 			},
 			warn,
 		);
@@ -114,6 +116,7 @@ describe("readSettings", () => {
 			maxBufferedBytes: 65_536,
 			leaveGraceSeconds: 30,
 			presenceBatchMs: 100,
+			roomDeliveryRate: 2000,
 		});
 		expect(warn).not.toHaveBeenCalled();
 	});
@@ -164,6 +167,7 @@ describe("readSettings", () => {
 			maxBufferedBytes: 1_048_576,
 			leaveGraceSeconds: 10,
 			presenceBatchMs: 50,
+			roomDeliveryRate: 50_000,
 		});
 	});
 

@@ -20,7 +20,7 @@ export function sendMessage(room: RoomState, connection: Connection, data: SendM
 		}
 	}
 	const from = { userId: sender.userId, name: sender.name };
-	deliver(room, { from, ...data }, connection, (message) => {
+	deliver(room, { from, ...data }, "message", connection, (message) => {
 		const ack = { id: message.id, seq: message.seq, sentAt: message.sentAt };
 		trySend(connection.socket, encodeServerFrame(ServerEvents.MessageAck, ack, requestId));
 	});

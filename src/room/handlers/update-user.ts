@@ -6,6 +6,7 @@ import { ErrorCodes, encodeServerFrame, ProtocolError, ServerEvents, type Update
 import type { Connection } from "../connection";
 import { trySend } from "../hub";
 import type { RoomState } from "../room-state";
+import { spendDeliveries } from "../spend";
 
 export function updateUser(room: RoomState, connection: Connection, data: UpdateUserData, requestId?: string): void {
 	const identity = connection.identity;
@@ -20,6 +21,7 @@ export function updateUser(room: RoomState, connection: Connection, data: Update
 	};
 	const current = room.hub.user(identity.userId);
 	if (!current) throw new Error(`"${identity.userId}" is registered on a connection but not in the roster`);
+	spendDeliveries(room, room.hub.presenceCost(connection.socket), "optional");
 	// Every connection of the user takes the fields, so the user becomes exactly this: encoded first.
 	const reply = encodeServerFrame(
 		ServerEvents.Updated,
