@@ -38,7 +38,7 @@ export class RoomAlarm {
 		this.#storage = storage;
 	}
 
-	/** The alarm has run: none is set until the room sets the next one. */
+	/** The alarm has run, or was deleted with the room's storage: none is set until the room sets the next one. */
 	ran(): void {
 		this.#at = null;
 	}

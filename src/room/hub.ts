@@ -62,6 +62,12 @@ export class Hub {
 		this.#backlogs = new BacklogBounds(options.maxBufferedBytes);
 	}
 
+	/** Whether nobody is here: no connection, registered or not, and nobody in leave grace. */
+	get empty(): boolean {
+		const state = this.#state;
+		return state.live.size === 0 && state.presence.counts().connectionCount === 0;
+	}
+
 	/** How many connections the room holds (registered or not). */
 	get size(): number {
 		return this.#state.live.size;
@@ -179,6 +185,28 @@ export class Hub {
 		return this.#state.presence.nextDeadline();
 	}
 
+	/** Deliveries a broadcast makes: one to each registered connection but `except`. */
+	broadcastCost(except?: WebSocket): number {
+		const { audience } = this.#state;
+		return audience.size - (except && audience.has(except) ? 1 : 0);
+	}
+
+	/** Deliveries a send to one user makes: one to each of their live connections but `except`. */
+	userCost(userId: string, except?: WebSocket): number {
+		const { presence, byId } = this.#state;
+		let cost = 0;
+		for (const connectionId of presence.connectionsOf(userId)) {
+			const ws = byId.get(connectionId);
+			if (ws && ws !== except) cost++;
+		}
+		return cost;
+	}
+
+	/** Deliveries a change of the roster may make: one to each `events` and `batched` connection but `except`. */
+	presenceCost(except?: WebSocket): number {
+		return this.#state.feed.rosterListeners(except);
+	}
+
 	/** Sends one encoded frame to every registered connection but `except`. */
 	broadcast(frame: string, except?: WebSocket): void {
 		this.#sendAll(this.#state.audience, frame, except);
@@ -262,7 +290,8 @@ export class Hub {
 			send: (targets, frame, except) => this.#sendAll([...targets], frame, except),
 			counts: (): OccupancyData => presence.counts(),
 		});
-		const presence: Presence = new Presence({ store, feed, graceMs });
+		const presence: Presence = new Presence({ store, feed, graceMs, leavePace: leavePace(this.#options.maxBufferedBytes) });
+		const listeners: Connection[] = [];
 		for (const ws of sockets()) {
 			const connection = Connection.restore(ws);
 			if (!connection || connection.closed) continue;
@@ -272,12 +301,24 @@ export class Hub {
 			if (!connection.identity) continue;
 			audience.add(ws);
 			registered.set(connection.id, connection.identity);
-			feed.listen(ws, connection.presenceMode);
+			listeners.push(connection);
 		}
 		presence.restore(registered, store.all(), clock.now());
+		// A room hibernates only once its timers have run: every `count` connection was told these counts.
+		const counts = presence.counts();
+		for (const { socket, presenceMode } of listeners) feed.listen(socket, presenceMode, counts);
 		this.#cache = { live, byId, verified, audience, presence, feed };
 		return this.#cache;
 	}
+}
+
+/**
+ * How fast a whole room's graces may end at once: each reader is sent at most a quarter of its
+ * backlog bound in leaves per burst (a leave's frame is at most about 2 KiB: ids, name and 1 KiB
+ * of meta), and bursts are a quarter of a second apart, about the bound a second.
+ */
+export function leavePace(maxBufferedBytes: number): { burst: number; pauseMs: number } {
+	return { burst: Math.max(1, Math.floor(maxBufferedBytes / 4 / 2048)), pauseMs: 250 };
 }
 
 /** Keeps `counts` (connections per verified user) in step with the live connections. */

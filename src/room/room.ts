@@ -26,6 +26,7 @@ import { type RoomSettings, readSettings } from "../settings";
 import { acceptUpgrade, upgradeRefusal } from "./admission";
 import { RoomAlarm } from "./alarm-plan";
 import { closeReplyCode, isPeerGoneError } from "./close-reply";
+import { DeliveryBudget } from "./delivery-budget";
 import type { Connection } from "./connection";
 import { type PublishResult, publishMessage, type ServerPostResult } from "./deliver";
 import { handleClientFrame } from "./handlers";
@@ -70,7 +71,7 @@ export class Room extends DurableObject<Env> {
 			// A fan-out outside an entry point (a presence window's timer) let go of a peer: its grace needs the alarm.
 			letGo: () => void this.#planAlarm().catch((error: unknown) => this.#logFailure("presence flush", error)),
 		});
-		this.#state = { hub, store, settings: this.#settings };
+		this.#state = { hub, store, settings: this.#settings, budget: new DeliveryBudget(this.#settings.roomDeliveryRate) };
 		this.#alarm = new RoomAlarm(ctx.storage);
 		this.#reaper = new IdleReaper(ctx, hub);
 		// The runtime answers heartbeats itself: a ping never wakes the object.
@@ -184,7 +185,7 @@ export class Room extends DurableObject<Env> {
 	async signal(signalJson: string, from: MessageSender, to?: string): Promise<ServerPostResult> {
 		try {
 			this.#catchUp(clock.now());
-			relaySignal(this.#state, from, JSON.parse(signalJson), to);
+			relaySignal(this.#state, from, JSON.parse(signalJson), to, "forced");
 			return { ok: true };
 		} catch (error) {
 			if (error instanceof ProtocolError) return { ok: false, code: error.code, message: error.message };
@@ -285,9 +286,20 @@ export class Room extends DurableObject<Env> {
 		this.#reaper.sweepIfDue(now);
 	}
 
-	/** Keeps the one alarm at the earlier of the reaper's backstop and the next grace's end. */
+	/**
+	 * Keeps the one alarm at the earlier of the reaper's backstop and the next grace's end; a room
+	 * with nobody here, nobody in grace and no message deletes its storage and its alarm instead,
+	 * so that a name once used costs nothing for ever. Its next connection starts it anew.
+	 */
 	async #planAlarm(): Promise<void> {
-		const { hub } = this.#state;
+		const { hub, store } = this.#state;
+		if (store.prepared && store.holdsNoMessages && hub.empty) {
+			await this.ctx.storage.deleteAlarm();
+			await this.ctx.storage.deleteAll();
+			store.forget();
+			this.#alarm.ran();
+			return;
+		}
 		// Every caller has just ended the graces that were due (catchUp, or the alarm itself).
 		await this.#alarm.plan({
 			live: hub.size > 0,

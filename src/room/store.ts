@@ -91,6 +91,20 @@ export class RoomStore {
 		this.#ready = true;
 	}
 
+	/**
+	 * Whether the room keeps nothing here: no tables, or tables that never held a message (the
+	 * durable roster is the Hub's to judge).
+	 */
+	get holdsNoMessages(): boolean {
+		return this.#lastSeq === 0;
+	}
+
+	/** Storage was deleted under the store: it is a room that has never written again. */
+	forget(): void {
+		this.#ready = false;
+		this.#lastSeq = 0;
+	}
+
 	/** The room's latest seq, 0 before its first message. */
 	get lastSeq(): number {
 		return this.#lastSeq;
