@@ -1,6 +1,11 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { WORKERD_LIMITS_VARS, WORKERD_PRESENCE_VARS, WORKERD_VARS } from "./test/support/pinned-vars";
+import {
+	WORKERD_LIMITS_VARS,
+	WORKERD_LOAD_VARS,
+	WORKERD_PRESENCE_VARS,
+	WORKERD_VARS,
+} from "./test/support/pinned-vars";
 
 export default defineConfig({
 	test: {
@@ -50,6 +55,16 @@ export default defineConfig({
 					}),
 				],
 				test: { name: "workerd-limits", include: ["test/workerd-limits/**/*.test.ts"] },
+			},
+			{
+				// The room's own bounds (1.2): its delivery budget and its roster, with small limits.
+				plugins: [
+					cloudflareTest({
+						wrangler: { configPath: "./wrangler.toml" },
+						miniflare: { bindings: { ...WORKERD_LOAD_VARS } },
+					}),
+				],
+				test: { name: "workerd-load", include: ["test/workerd-load/**/*.test.ts"] },
 			},
 			{
 				// The real `wrangler dev`, driven by real WebSocket clients over loopback.

@@ -81,6 +81,18 @@ export const WORKERD_LIMITS_VARS: WorkerVars = {
 };
 
 /**
+ * The workerd-load project: the room's own bounds within reach. A room of 5 connections whose
+ * members may make it deliver 40 events a second (a broadcast costs 4), with leave grace on, so
+ * that closed connections hold their places.
+ */
+export const WORKERD_LOAD_VARS: WorkerVars = {
+	...DEVELOPMENT_VARS,
+	RATE_LIMIT: "1000000",
+	MAX_CONNECTIONS: "5",
+	ROOM_DELIVERY_RATE: "40",
+};
+
+/**
  * The e2e project's development-mode `wrangler dev`: the defaults, with a leave grace of 4 s so
  * that a close is seen as a leave well within the tests' 10 s waits, while a page reloading on a
  * loaded CI machine still comes back inside it. The grace itself is tested at its default inside
