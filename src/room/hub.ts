@@ -290,7 +290,12 @@ export class Hub {
 			send: (targets, frame, except) => this.#sendAll([...targets], frame, except),
 			counts: (): OccupancyData => presence.counts(),
 		});
-		const presence: Presence = new Presence({ store, feed, graceMs, leavePace: leavePace(this.#options.maxBufferedBytes) });
+		const presence: Presence = new Presence({
+			store,
+			feed,
+			graceMs,
+			leavePace: leavePace(this.#options.maxBufferedBytes),
+		});
 		const listeners: Connection[] = [];
 		for (const ws of sockets()) {
 			const connection = Connection.restore(ws);
