@@ -14,8 +14,7 @@ import {
 } from "../protocol";
 import { BacklogBounds, bufferedAmountOf, TOO_SLOW } from "./backlog";
 import { Connection } from "./connection";
-import { PresenceFeed } from "./presence/feed";
-import { Presence } from "./presence/presence";
+import { buildHubState, countVerified, type HubState } from "./hub-state";
 import type { PresenceStore } from "./presence/store";
 import type { Identity, RosterChange } from "./roster";
 
@@ -37,18 +36,6 @@ export interface HubOptions {
 interface Casualty {
 	ws: WebSocket;
 	cause: "slow" | "failed";
-}
-
-interface HubState {
-	live: Map<WebSocket, Connection>;
-	/** Live sockets by connection id: the roster knows connections by id. */
-	byId: Map<string, WebSocket>;
-	/** Live connections per verified user (a count kept, not taken per upgrade). */
-	verified: Map<string, number>;
-	/** The sockets of registered live connections, whom a broadcast reaches: kept, not filtered per frame. */
-	audience: Set<WebSocket>;
-	presence: Presence;
-	feed: PresenceFeed;
 }
 
 export class Hub {
@@ -278,61 +265,9 @@ export class Hub {
 	}
 
 	get #state(): HubState {
-		if (this.#cache) return this.#cache;
-		const { sockets, store, graceMs, batchMs } = this.#options;
-		const live = new Map<WebSocket, Connection>();
-		const byId = new Map<string, WebSocket>();
-		const verified = new Map<string, number>();
-		const audience = new Set<WebSocket>();
-		const registered = new Map<string, Identity>();
-		const feed: PresenceFeed = new PresenceFeed({
-			batchMs,
-			send: (targets, frame, except) => this.#sendAll([...targets], frame, except),
-			counts: (): OccupancyData => presence.counts(),
-		});
-		const presence: Presence = new Presence({
-			store,
-			feed,
-			graceMs,
-			leavePace: leavePace(this.#options.maxBufferedBytes),
-		});
-		const listeners: Connection[] = [];
-		for (const ws of sockets()) {
-			const connection = Connection.restore(ws);
-			if (!connection || connection.closed) continue;
-			live.set(ws, connection);
-			byId.set(connection.id, ws);
-			countVerified(verified, connection, 1);
-			if (!connection.identity) continue;
-			audience.add(ws);
-			registered.set(connection.id, connection.identity);
-			listeners.push(connection);
-		}
-		presence.restore(registered, store.all(), clock.now());
-		// A room hibernates only once its timers have run: every `count` connection was told these counts.
-		const counts = presence.counts();
-		for (const { socket, presenceMode } of listeners) feed.listen(socket, presenceMode, counts);
-		this.#cache = { live, byId, verified, audience, presence, feed };
+		this.#cache ??= buildHubState(this.#options, (targets, frame, except) => this.#sendAll(targets, frame, except));
 		return this.#cache;
 	}
-}
-
-/**
- * How fast a whole room's graces may end at once: each reader is sent at most a quarter of its
- * backlog bound in leaves per burst (a leave's frame is at most about 2 KiB: ids, name and 1 KiB
- * of meta), and bursts are a quarter of a second apart, about the bound a second.
- */
-export function leavePace(maxBufferedBytes: number): { burst: number; pauseMs: number } {
-	return { burst: Math.max(1, Math.floor(maxBufferedBytes / 4 / 2048)), pauseMs: 250 };
-}
-
-/** Keeps `counts` (connections per verified user) in step with the live connections. */
-function countVerified(counts: Map<string, number>, connection: Connection, change: 1 | -1): void {
-	const userId = connection.verified?.userId;
-	if (userId === undefined) return;
-	const count = (counts.get(userId) ?? 0) + change;
-	if (count > 0) counts.set(userId, count);
-	else counts.delete(userId);
 }
 
 /** Sends, reporting instead of throwing when the peer is already gone. */
