@@ -3,7 +3,9 @@
  * register in each mode, a return within the grace, UpdateUser, Unregister, message, close,
  * eviction and graces ending at the room's alarm (fixed seeds). After every step the room's
  * roster, every registered connection's view of it (built only from what it received in its
- * mode) and the model agree, and no connection hears what it should not.
+ * mode) and the model agree, and no connection hears what it should not. With bursts (1.2),
+ * connections also register inside a window, between a change and its undoing
+ * (./presence-burst.ts): each ends with the room's roster (batched) or counts (count).
  *
  * Time moves on a grid of steps, whatever the steps take in real time, and a grace that would end
  * during a step is let end just before it: whether a grace has ended is never a race between the
@@ -20,6 +22,7 @@ import { roomStub } from "../workerd/connect";
 import { PresenceModel } from "../workerd/presence-model";
 import { expectAgreement, openTab, presenceRow, registerTab, type Tab, unregisterTab } from "../workerd/presence-tabs";
 import { PRESENCE_FRAMES } from "../workerd/presence-views";
+import { type BurstCoverage, expectCountsTold, registerInWindow } from "./presence-burst";
 
 const GRACE_MS = 10_000;
 const USERS = ["ann", "ben"];
@@ -49,7 +52,17 @@ const COVERAGE = [
 	"graces end at the alarm",
 	"graces end between steps",
 ] as const;
-type Covered = (typeof COVERAGE)[number];
+/**
+ * What a scenario with bursts must have done: a batched connection registered inside a window and
+ * shown what the window undid, a count one told a user count that a leave undid within the second.
+ */
+const BURST_COVERAGE: BurstCoverage[] = [
+	"batched saw what the window undid",
+	"count told a count undone within a second",
+];
+type Covered = (typeof COVERAGE)[number] | BurstCoverage;
+/** How far off the next grace end must be for a burst, which waits up to an Occupancy interval. */
+const BURST_GRACE_SLACK_MS = 5 * Limits.occupancyIntervalMs;
 
 /** When the room will end a closed connection's grace, once it has heard of the close. */
 function graceUntil(room: string, connectionId: string): Promise<number> {
@@ -87,7 +100,7 @@ class StepClock {
 	}
 }
 
-async function runScenario(seed: number, steps: number): Promise<Set<Covered>> {
+async function runScenario(seed: number, steps: number, bursts = false): Promise<Set<Covered>> {
 	const random = mulberry32(seed);
 	const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 	const room = randomRoom(`model11-${seed}`);
@@ -151,6 +164,14 @@ async function runScenario(seed: number, steps: number): Promise<Set<Covered>> {
 		time.advance(STEP_MS);
 		const gracesEnded = time.endDueGraces(model);
 		if (gracesEnded > 0) covered.add("graces end between steps");
+		const graceFar = model.graceEnds().every((end) => end > clock.now() + BURST_GRACE_SLACK_MS);
+		if (bursts && random() < 0.4 && tabs.length <= 6 && graceFar) {
+			for (const kind of await registerInWindow(room, tabs, model, random, step)) covered.add(kind);
+			log.push("burst");
+			await expectAgreement(room, tabs, model, context());
+			await expectCountsTold(tabs, model, context());
+			continue;
+		}
 		const roll = random();
 		const registered = tabs.filter((tab) => tab.registered);
 		const unregistered = tabs.filter((tab) => !tab.registered);
@@ -210,5 +231,10 @@ describe("presence 1.1 against a model", () => {
 	it.each([2, 3, 10])("agrees with the model for seed %i", { timeout: 20_000 }, async (seed) => {
 		const covered = await runScenario(seed, 100);
 		expect(COVERAGE.filter((kind) => !covered.has(kind))).toEqual([]);
+	});
+
+	it.each([4, 7])("agrees with connections registering inside windows, seed %i", { timeout: 30_000 }, async (seed) => {
+		const covered = await runScenario(seed, 40, true);
+		expect(BURST_COVERAGE.filter((kind) => !covered.has(kind))).toEqual([]);
 	});
 });
