@@ -12,20 +12,6 @@ export interface ToldCounts {
 }
 
 /**
- * When to send counts that differ from the last sent: now if a whole interval has passed since
- * the last frame (or none was sent), else when it will have. Undefined: nothing changed.
- */
-export function occupancySendAt(
-	current: OccupancyData,
-	lastSent: { counts: OccupancyData; at: number } | undefined,
-	now: number,
-	intervalMs: number,
-): number | undefined {
-	if (lastSent && sameCounts(lastSent.counts, current)) return undefined;
-	return lastSent ? Math.max(now, lastSent.at + intervalMs) : now;
-}
-
-/**
  * What each `count` connection was last told, grouped by the counts told, so that "does anyone
  * need a frame" costs one look-up on every presence change, not one per connection. `K` is
  * whatever names a connection (a WebSocket in the room, a string in tests).
@@ -89,8 +75,4 @@ export class OccupancyLedger<K> {
 
 function countsKey(counts: ToldCounts): string {
 	return `${counts.userCount}/${counts.connectionCount ?? "?"}`;
-}
-
-function sameCounts(a: OccupancyData, b: OccupancyData): boolean {
-	return a.userCount === b.userCount && a.connectionCount === b.connectionCount;
 }
