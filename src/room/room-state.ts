@@ -1,13 +1,16 @@
 import type { RoomSettings } from "../settings";
 import type { DeliveryBudget } from "./delivery-budget";
 import type { Hub } from "./hub";
+import type { InputLag } from "./input-lag";
 import type { RoomStore } from "./store";
 
-/** What the handlers work on: the live room, its durable store, its limits and its delivery budget. */
+/** What the handlers work on: the live room, its durable store, its limits and its load. */
 export interface RoomState {
 	hub: Hub;
 	store: RoomStore;
 	settings: RoomSettings;
 	/** What the room's members together may make it deliver (`ROOM_DELIVERY_RATE`). */
 	budget: DeliveryBudget;
+	/** Whether the room is behind its input, whatever the budget says. */
+	lag: InputLag;
 }

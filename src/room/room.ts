@@ -33,6 +33,7 @@ import { handleClientFrame } from "./handlers";
 import { relaySignal } from "./handlers/signal";
 import { readVerifiedIdentity } from "./handoff";
 import { Hub, trySend } from "./hub";
+import { roomInputLag } from "./input-lag";
 import { PresenceStore } from "./presence/store";
 import { type RatePolicy, ratePolicy } from "./rate-limit";
 import { IdleReaper } from "./reaper";
@@ -71,7 +72,13 @@ export class Room extends DurableObject<Env> {
 			// A fan-out outside an entry point (a presence window's timer) let go of a peer: its grace needs the alarm.
 			letGo: () => void this.#planAlarm().catch((error: unknown) => this.#logFailure("presence flush", error)),
 		});
-		this.#state = { hub, store, settings: this.#settings, budget: new DeliveryBudget(this.#settings.roomDeliveryRate) };
+		this.#state = {
+			hub,
+			store,
+			settings: this.#settings,
+			budget: new DeliveryBudget(this.#settings.roomDeliveryRate),
+			lag: roomInputLag(),
+		};
 		this.#alarm = new RoomAlarm(ctx.storage);
 		this.#reaper = new IdleReaper(ctx, hub);
 		// The runtime answers heartbeats itself: a ping never wakes the object.
@@ -94,6 +101,7 @@ export class Room extends DurableObject<Env> {
 	}
 
 	override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+		this.#state.lag.observe();
 		this.#handleFrame(ws, data);
 		await this.#planAlarm().catch((error: unknown) => this.#logFailure("webSocketMessage", error));
 	}
