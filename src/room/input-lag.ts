@@ -2,8 +2,8 @@
  * Whether the room is behind its input. A Durable Object cannot see how many frames wait for it,
  * but it can see how late its own timer runs: while it keeps up, a short timer fires within a
  * few milliseconds of its time; once frames queue up faster than it handles them, the timer waits
- * behind them. So the room keeps one short timer armed while frames arrive, and reads at the start
- * of each frame how overdue the pending one is. A single stall (a garbage collection, a busy
+ * behind them. So the room keeps one short timer armed while optional load (signals, presence
+ * changes) arrives, and reads with each such event how overdue the pending one is. A single stall (a garbage collection, a busy
  * machine) makes one timer late; only a second late one in a row counts as behind, so that
  * refusing starts under sustained overload only. Pure, with time and the timer injected.
  */
@@ -30,7 +30,7 @@ export class InputLag {
 		this.#options = options;
 	}
 
-	/** A frame arrived: arms the timer when none is pending, so that a busy room always has one. */
+	/** Optional load arrived: arms the timer when none is pending, so that a room busy with it always has one. */
 	observe(): void {
 		if (this.#dueAt !== undefined) return;
 		const { periodMs, schedule, now } = this.#options;

@@ -101,7 +101,6 @@ export class Room extends DurableObject<Env> {
 	}
 
 	override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
-		this.#state.lag.observe();
 		this.#handleFrame(ws, data);
 		await this.#planAlarm().catch((error: unknown) => this.#logFailure("webSocketMessage", error));
 	}

@@ -10,6 +10,8 @@ import type { RoomState } from "./room-state";
  * delivers cannot hold messages back by itself).
  */
 export function spendDeliveries(room: RoomState, cost: number, kind: DeliveryClass): void {
+	// Optional load keeps the lag's timer armed; messages alone never need it.
+	if (kind === "optional") room.lag.observe();
 	if (kind === "optional" && room.lag.behind()) {
 		throw new ProtocolError(
 			ErrorCodes.RATE_LIMITED,
