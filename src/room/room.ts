@@ -39,6 +39,7 @@ import { type RatePolicy, ratePolicy } from "./rate-limit";
 import { IdleReaper } from "./reaper";
 import type { RoomState } from "./room-state";
 import { RoomStore } from "./store";
+import { keepUp } from "./upkeep";
 import { frameTooLarge, welcomeFrame } from "./welcome";
 
 export class Room extends DurableObject<Env> {
@@ -293,27 +294,9 @@ export class Room extends DurableObject<Env> {
 		this.#reaper.sweepIfDue(now);
 	}
 
-	/**
-	 * Keeps the one alarm at the earlier of the reaper's backstop and the next grace's end; a room
-	 * with nobody here, nobody in grace and no message deletes its storage and its alarm instead,
-	 * so that a name once used costs nothing for ever. Its next connection starts it anew.
-	 */
-	async #planAlarm(): Promise<void> {
-		const { hub, store } = this.#state;
-		if (store.prepared && store.holdsNoMessages && hub.empty) {
-			await this.ctx.storage.deleteAlarm();
-			await this.ctx.storage.deleteAll();
-			store.forget();
-			this.#alarm.ran();
-			return;
-		}
-		// Every caller has just ended the graces that were due (catchUp, or the alarm itself).
-		await this.#alarm.plan({
-			live: hub.size > 0,
-			graceDeadline: hub.nextGraceDeadline(),
-			now: clock.now(),
-			backstopMs: this.#settings.idleSweepSeconds * 1000,
-		});
+	/** After every event: the alarm planned, or the storage of a room with nothing to keep deleted. */
+	#planAlarm(): Promise<void> {
+		return keepUp(this.ctx.storage, this.#state, this.#alarm);
 	}
 
 	#logFailure(entryPoint: string, error: unknown): void {

@@ -1,0 +1,30 @@
+/**
+ * What a room leaves behind after each event it handles: the one alarm at the earlier of the idle
+ * reaper's backstop and the next grace's end, or, for a room with nothing left to keep, no storage
+ * at all.
+ */
+import { clock } from "../clock";
+import type { RoomAlarm } from "./alarm-plan";
+import type { RoomState } from "./room-state";
+
+/**
+ * Plans the alarm; a room with nobody here, nobody in grace and no message deletes its storage and
+ * its alarm instead, so that a name once used costs nothing for ever. Its next connection starts
+ * it anew. Every caller has just ended the graces that were due (catchUp, or the alarm itself).
+ */
+export async function keepUp(storage: DurableObjectStorage, room: RoomState, alarm: RoomAlarm): Promise<void> {
+	const { hub, store, settings } = room;
+	if (store.prepared && store.holdsNoMessages && hub.empty) {
+		await storage.deleteAlarm();
+		await storage.deleteAll();
+		store.forget();
+		alarm.ran();
+		return;
+	}
+	await alarm.plan({
+		live: hub.size > 0,
+		graceDeadline: hub.nextGraceDeadline(),
+		now: clock.now(),
+		backstopMs: settings.idleSweepSeconds * 1000,
+	});
+}
