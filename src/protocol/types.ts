@@ -141,6 +141,13 @@ export interface UsersPage {
 	userCount: number;
 }
 
+/** `GET /rooms/:room/occupancy` (1.2): the room's counts, as `Occupancy` tells them. */
+export interface OccupancyPage {
+	room: string;
+	userCount: number;
+	connectionCount: number;
+}
+
 /** `GET /rooms/:room/messages`. */
 export interface MessagesPage {
 	room: string;

@@ -17,6 +17,7 @@ import {
 	LeaveReasons,
 	type MessageSender,
 	type MessagesPage,
+	type OccupancyPage,
 	ProtocolError,
 	parseClientFrame,
 	requestIdAtHead,
@@ -159,6 +160,13 @@ export class Room extends DurableObject<Env> {
 		await this.#planAlarm();
 		const { hub } = this.#state;
 		return { room: this.#roomName, users: hub.users(), userCount: hub.counts().userCount };
+	}
+
+	/** `GET /rooms/:room/occupancy`: users present (leave grace included) and their connections. */
+	async occupancy(): Promise<OccupancyPage> {
+		this.#catchUp(clock.now());
+		await this.#planAlarm();
+		return { room: this.#roomName, ...this.#state.hub.counts() };
 	}
 
 	/**

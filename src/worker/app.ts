@@ -87,6 +87,10 @@ app.get("/rooms/:room/users", async (c) => {
 	return c.json(await roomStub(c.env, c.get("room")).usersPage());
 });
 
+app.get("/rooms/:room/occupancy", async (c) => {
+	return c.json(await roomStub(c.env, c.get("room")).occupancy());
+});
+
 app.get("/rooms/:room/messages", async (c) => {
 	const parsed = parseMessagesQuery(c.req.query());
 	if (!parsed.ok) return httpErrorResponse("BAD_REQUEST", parsed.message);

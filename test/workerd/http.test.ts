@@ -1,7 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { randomRoom } from "../support/client";
-import { join, roomUrl } from "./connect";
+import { connect, join, roomUrl } from "./connect";
 
 async function jsonOf(response: Response) {
 	expect(response.headers.get("content-type")).toMatch(/application\/json/);
@@ -65,6 +65,29 @@ describe("HTTP surface", () => {
 		await alice.request("Unregister");
 		const after = await jsonOf(await exports.default.fetch(roomUrl(room, "users")));
 		expect((after.users as { userId: string }[]).map((user) => user.userId)).toEqual(["bob"]);
+	});
+
+	it("counts a room's users and connections at GET /occupancy, registered ones only, as GET /users does", async () => {
+		const room = randomRoom();
+		expect(await jsonOf(await exports.default.fetch(roomUrl(room, "occupancy")))).toEqual({
+			room,
+			userCount: 0,
+			connectionCount: 0,
+		});
+		await join(room, "alice");
+		const secondTab = await join(room, "alice");
+		await join(room, "bob");
+		await connect(room); // open, never registered: not counted
+		const response = await exports.default.fetch(roomUrl(room, "occupancy"));
+		expect(response.status).toBe(200);
+		expect(await jsonOf(response)).toEqual({ room, userCount: 2, connectionCount: 3 });
+		await secondTab.request("Unregister");
+		expect(await jsonOf(await exports.default.fetch(roomUrl(room, "occupancy")))).toEqual({
+			room,
+			userCount: 2,
+			connectionCount: 2,
+		});
+		expect((await exports.default.fetch(roomUrl("bad name!", "occupancy"))).status).toBe(400);
 	});
 
 	it("answers unknown routes with a JSON 404 NOT_FOUND", async () => {

@@ -3,10 +3,11 @@
  * create it. Its storage is looked at from inside the object, after the reads.
  */
 import { runInDurableObject } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { MIGRATIONS } from "../../src/room/migrations";
 import { randomRoom } from "../support/client";
-import { join, roomStub, usersOf } from "./connect";
+import { join, roomStub, roomUrl, usersOf } from "./connect";
 import { messagesPage, seqs } from "./history-helpers";
 
 /** What the room's storage holds: its SQLite schema (tables, indexes) and its alarm. */
@@ -18,9 +19,11 @@ function storageOf(room: string) {
 }
 
 describe("reading a room nobody has used", () => {
-	it("answers GET /users and GET /messages empty, and writes nothing", async () => {
+	it("answers GET /users, GET /occupancy and GET /messages empty, and writes nothing", async () => {
 		const room = randomRoom();
 		expect(await usersOf(room)).toEqual([]);
+		const occupancy = await exports.default.fetch(roomUrl(room, "occupancy"));
+		expect(await occupancy.json()).toEqual({ room, userCount: 0, connectionCount: 0 });
 		expect(await messagesPage(room)).toEqual({ room, messages: [], lastSeq: 0 });
 		expect(await messagesPage(room, "?since=3&limit=10")).toEqual({ room, messages: [], lastSeq: 0 });
 		expect(await storageOf(room)).toEqual({ schema: [], alarm: null });
