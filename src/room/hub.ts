@@ -180,13 +180,7 @@ export class Hub {
 
 	/** Deliveries a send to one user makes: one to each of their live connections but `except`. */
 	userCost(userId: string, except?: WebSocket): number {
-		const { presence, byId } = this.#state;
-		let cost = 0;
-		for (const connectionId of presence.connectionsOf(userId)) {
-			const ws = byId.get(connectionId);
-			if (ws && ws !== except) cost++;
-		}
-		return cost;
+		return this.#socketsOf(userId).filter((ws) => ws !== except).length;
 	}
 
 	/** Deliveries a change of the roster may make: one to each `events` and `batched` connection but `except`. */
@@ -201,13 +195,18 @@ export class Hub {
 
 	/** Sends one encoded frame to every live connection of one user but `except`. */
 	sendToUser(userId: string, frame: string, except?: WebSocket): void {
+		this.#sendAll(this.#socketsOf(userId), frame, except);
+	}
+
+	/** The live sockets of a user's registered connections (those in grace have none). */
+	#socketsOf(userId: string): WebSocket[] {
 		const { presence, byId } = this.#state;
 		const sockets: WebSocket[] = [];
 		for (const connectionId of presence.connectionsOf(userId)) {
 			const ws = byId.get(connectionId);
 			if (ws) sockets.push(ws);
 		}
-		this.#sendAll(sockets, frame, except);
+		return sockets;
 	}
 
 	/**

@@ -11,12 +11,14 @@ import type { RoomState } from "./room-state";
  */
 export function spendDeliveries(room: RoomState, cost: number, kind: DeliveryClass): void {
 	// Optional load keeps the lag's timer armed; messages alone never need it.
-	if (kind === "optional") room.lag.observe();
-	if (kind === "optional" && room.lag.behind()) {
-		throw new ProtocolError(
-			ErrorCodes.RATE_LIMITED,
-			"this room is behind with what its members send; signals and presence changes are dropped until it catches up",
-		);
+	if (kind === "optional") {
+		room.lag.observe();
+		if (room.lag.behind()) {
+			throw new ProtocolError(
+				ErrorCodes.RATE_LIMITED,
+				"this room is behind with what its members send; signals and presence changes are dropped until it catches up",
+			);
+		}
 	}
 	if (room.budget.draw(cost, kind, clock.now())) return;
 	const reserve = kind === "optional" ? " (half of it is kept for messages)" : "";

@@ -28,8 +28,8 @@ export function register(room: RoomState, connection: Connection, data: Register
 		);
 	}
 	// Closed connections in their grace hold places too, or a client could pile up users past the limit.
-	const { connectionCount } = room.hub.counts();
-	if (!taking && connectionCount >= room.settings.maxConnections) {
+	const counts = room.hub.counts();
+	if (!taking && counts.connectionCount >= room.settings.maxConnections) {
 		throw new ProtocolError(
 			ErrorCodes.ROOM_FULL,
 			`this room holds at most ${room.settings.maxConnections} connections, those in leave grace included`,
@@ -38,7 +38,7 @@ export function register(room: RoomState, connection: Connection, data: Register
 	// The reply counts as one delivery per user it lists (a roster of 1,000 is 1,000 user frames
 	// worth); a repeated Register is optional load, a first one is charged like a message.
 	const mode = data.presence ?? PresenceModes.events;
-	const replyCost = mode === PresenceModes.count ? 1 : room.hub.counts().userCount + 1;
+	const replyCost = mode === PresenceModes.count ? 1 : counts.userCount + 1;
 	spendDeliveries(room, replyCost + room.hub.presenceCost(connection.socket), current ? "optional" : "message");
 	// The reply is built and encoded before anything changes, so that no failure (a history that
 	// cannot be read or encoded) leaves a half-registered connection. Synchronous from the read to
