@@ -9,6 +9,7 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { describe, expect, it } from "vitest";
 import { CloseCodes } from "../../src/protocol";
 import { randomRoom } from "../support/client";
+import { serverSocketOf } from "../workerd/backlog";
 import { passTime } from "../workerd/clock";
 import { type ConnectedClient, join, roomStub, usersOf } from "../workerd/connect";
 
@@ -41,10 +42,7 @@ async function usersLeftByRestart(room: string): Promise<void> {
 async function modelBacklog(room: string, client: ConnectedClient, reads: boolean): Promise<void> {
 	const { connectionId } = client.established.data;
 	await runInDurableObject(roomStub(room), (_, state) => {
-		const socket = state
-			.getWebSockets()
-			.find((ws) => (ws.deserializeAttachment() as { connectionId?: string } | null)?.connectionId === connectionId);
-		if (!socket) throw new Error(`no socket for connection ${connectionId}`);
+		const socket = serverSocketOf(state, connectionId);
 		let waiting = 0;
 		let inTurn = false;
 		const send = socket.send.bind(socket);

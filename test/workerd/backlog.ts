@@ -14,10 +14,16 @@ export async function reportBacklog(room: string, client: ConnectedClient, bytes
 	const { connectionId } = client.established.data;
 	if (evict) await evictDurableObject(roomStub(room));
 	await runInDurableObject(roomStub(room), (_, state) => {
-		const socket = state
-			.getWebSockets()
-			.find((ws) => (ws.deserializeAttachment() as { connectionId?: string } | null)?.connectionId === connectionId);
-		if (!socket) throw new Error(`no socket for connection ${connectionId}`);
+		const socket = serverSocketOf(state, connectionId);
 		Object.defineProperty(socket, "bufferedAmount", { configurable: true, get: () => bytes });
 	});
+}
+
+/** The room's side of the connection `connectionId`, found by its attachment (inside the object). */
+export function serverSocketOf(state: DurableObjectState, connectionId: string): WebSocket {
+	const socket = state
+		.getWebSockets()
+		.find((ws) => (ws.deserializeAttachment() as { connectionId?: string } | null)?.connectionId === connectionId);
+	if (!socket) throw new Error(`no socket for connection ${connectionId}`);
+	return socket;
 }
