@@ -9,3 +9,4 @@ export * from "./protocol-error";
 export * from "./queries";
 export * from "./schemas";
 export type * from "./types";
+export * from "./version";
