@@ -1,10 +1,11 @@
 /**
- * Where each frame from the room goes: the part of a RoomClient it answers or feeds, or the page's
- * events. A frame that is not the protocol at all (a proxy's error page, an unknown event) is an
- * `error` event and reaches no part.
+ * Where each event from the room goes: the part of a RoomClient it answers or feeds, or the page's
+ * events. One that is not the protocol at all (a proxy's error page, an unknown event) is an
+ * `error` event and reaches no part. A batched frame's events (1.2) come here one by one, each as
+ * a frame of its own would.
  */
 import { ServerEvents } from "../protocol/constants";
-import type { ConnectionEstablishedData } from "../protocol/types";
+import type { ConnectionEstablishedData, ServerFrame } from "../protocol/types";
 import type { MessageDelivery } from "./delivery";
 import type { Emitter } from "./emitter";
 import { ClientErrorCodes, RoomError } from "./errors";
@@ -12,7 +13,6 @@ import type { Outgoing } from "./outgoing";
 import { isPresenceFrame, type RoomPresence } from "./presence";
 import type { Registration } from "./registration";
 import type { RoomClientEvents } from "./types";
-import { parseServerFrame } from "./wire";
 
 /** The parts of a RoomClient that frames go to. */
 export interface FrameTargets {
@@ -25,10 +25,9 @@ export interface FrameTargets {
 	established: (data: ConnectionEstablishedData) => void;
 }
 
-/** Hands one socket message to the part it is for. */
-export function routeServerFrame(data: unknown, targets: FrameTargets): void {
+/** Hands one server event (`decodeServerFrames`) to the part it is for. */
+export function routeServerFrame(frame: ServerFrame | undefined, targets: FrameTargets): void {
 	const { events, presence, registration, outgoing, delivery } = targets;
-	const frame = parseServerFrame(data);
 	if (!frame) {
 		events.emit("error", new RoomError(ClientErrorCodes.BAD_SERVER_FRAME, "a frame that is not the protocol"));
 		return;

@@ -10,6 +10,7 @@ import { MessageDelivery } from "./delivery";
 import { Emitter } from "./emitter";
 import { ClientErrorCodes, RoomError, retrying } from "./errors";
 import { type FrameTargets, routeServerFrame } from "./frame-router";
+import { InboundQueue } from "./inbound";
 import { Outgoing } from "./outgoing";
 import { RoomPresence } from "./presence";
 import { Registration } from "./registration";
@@ -42,6 +43,7 @@ export class RoomClient {
 	readonly #transport: RoomTransport;
 	readonly #registration: Registration;
 	readonly #frameTargets: FrameTargets;
+	readonly #inbound = new InboundQueue();
 	#state: RoomClientState = "closed";
 	/** close() was called: the client stays closed for good, whatever is called next. */
 	#closeCalled = false;
@@ -81,7 +83,13 @@ export class RoomClient {
 				WebSocket: options.WebSocket,
 				fetch: options.fetch === undefined ? globalThis.fetch?.bind(globalThis) : (options.fetch ?? undefined),
 			},
-			{ open: this.#onOpen, frame: this.#onFrame, close: this.#onClose, failed: this.#onFailed, refused: this.#fail },
+			this.#inbound.handlers({
+				open: this.#onOpen,
+				event: (frame) => routeServerFrame(frame, this.#frameTargets),
+				close: this.#onClose,
+				failed: this.#onFailed,
+				refused: this.#fail,
+			}),
 		);
 		this.#registration = new Registration(
 			{
@@ -235,10 +243,6 @@ export class RoomClient {
 		if (!this.#registration.wanted) this.#setState("unregistered");
 	};
 
-	#onFrame = (data: unknown): void => {
-		routeServerFrame(data, this.#frameTargets);
-	};
-
 	#onClose = (code: number, reason: string): void => {
 		this.#delivery.disconnected();
 		this.#outgoing.closed();
@@ -303,6 +307,7 @@ export class RoomClient {
 	#shutDown(reason: RoomError): void {
 		this.#setState("closed");
 		this.#transport.stop();
+		this.#inbound.clear();
 		this.#outgoing.refuseAll(reason);
 		this.#registration.stop(reason);
 	}

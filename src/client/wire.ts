@@ -16,17 +16,20 @@ function isServerFrame(frame: unknown): frame is ServerFrame {
 }
 
 /**
- * The server is trusted for the shape of each event's data; this keeps a frame that is not the
- * protocol at all (a proxy's error page, an unknown event) from reaching the handlers.
+ * The server events one socket message carries, in order: one for a frame of one event, each
+ * element of a batched frame (1.2), none for an empty batch. The server is trusted for the shape
+ * of each event's data; `undefined` stands for a frame or element that is not the protocol at all
+ * (a proxy's error page, an unknown event), which must reach no handler.
  */
-export function parseServerFrame(data: unknown): ServerFrame | undefined {
-	if (typeof data !== "string") return undefined;
+export function decodeServerFrames(data: unknown): Array<ServerFrame | undefined> {
+	let parsed: unknown;
 	try {
-		const frame: unknown = JSON.parse(data);
-		return isServerFrame(frame) ? frame : undefined;
+		parsed = typeof data === "string" ? JSON.parse(data) : undefined;
 	} catch {
-		return undefined;
+		parsed = undefined;
 	}
+	if (Array.isArray(parsed)) return parsed.map((event) => (isServerFrame(event) ? event : undefined));
+	return [isServerFrame(parsed) ? parsed : undefined];
 }
 
 /** `ws(s)://host/rooms/ROOM/ws[?token=…]`; the host defaults to the page's origin. */

@@ -46,15 +46,26 @@ export class FakeSocket extends EventTarget {
 
 	// ---- the server's side --------------------------------------------------------------------
 
-	accept(connectionId = "c1", limits: RoomLimits = DEFAULT_LIMITS): void {
+	/** The socket opens and the room welcomes it, as a room of protocol `version` does. */
+	accept(connectionId = "c1", limits: RoomLimits = DEFAULT_LIMITS, version: unknown = "1.1"): void {
+		this.open();
+		this.welcome(connectionId, limits, version);
+	}
+
+	/** The socket opens; the room's welcome is still to come. */
+	open(): void {
 		this.readyState = FakeSocket.OPEN;
 		this.dispatchEvent(new Event("open"));
+	}
+
+	/** `ConnectionEstablished`; a `version` other than a string stands for a server that sends something else. */
+	welcome(connectionId = "c1", limits: RoomLimits = DEFAULT_LIMITS, version: unknown = "1.1"): void {
 		this.receive({
 			eventType: "ServerEvent",
 			event: "ConnectionEstablished",
 			data: {
 				protocol: 1,
-				version: "1.1",
+				version: version as string,
 				connectionId,
 				room: "lobby",
 				heartbeat: { request: "ping", response: "pong", intervalMs: 20000, timeoutMs: 60000 },
@@ -64,7 +75,8 @@ export class FakeSocket extends EventTarget {
 		});
 	}
 
-	receive(frame: ServerFrame | string): void {
+	/** One frame: an event, a batched frame of events (1.2), or raw text. */
+	receive(frame: ServerFrame | ServerFrame[] | string): void {
 		const data = typeof frame === "string" ? frame : JSON.stringify(frame);
 		this.dispatchEvent(new MessageEvent("message", { data }));
 	}

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DEFAULT_OPTIONS } from "../../src/client";
 import { LinkMonitor } from "../../src/client/link-monitor";
-import { parseServerFrame, roomSocketUrl } from "../../src/client/wire";
+import { decodeServerFrames, roomSocketUrl } from "../../src/client/wire";
 
 describe("LinkMonitor", () => {
 	beforeEach(() => {
@@ -82,21 +82,36 @@ describe("wire helpers", () => {
 		expect(() => roomSocketUrl(undefined, "lobby", undefined)).toThrow(/no host/);
 	});
 
+	const joinedEvent = '{"eventType":"ServerEvent","event":"UserJoined","data":{"user":{}}}';
+	/** JSON, but no server event. */
+	const notEvents = [
+		"null",
+		"7",
+		'"text"',
+		'{"event":"Surprise","data":{}}',
+		'{"event":"Message"}',
+		'{"event":"Message","data":null}',
+		'{"event":7,"data":{}}',
+	];
+
 	it("lets through only frames of the protocol's server events", () => {
-		expect(parseServerFrame('{"eventType":"ServerEvent","event":"UserJoined","data":{"user":{}}}')).toMatchObject({
-			event: "UserJoined",
-		});
-		for (const bad of [
-			"<html>",
-			"null",
-			"[]",
-			'{"event":"Surprise","data":{}}',
-			'{"event":"Message"}',
-			'{"event":"Message","data":null}',
-			'{"event":7,"data":{}}',
-			new ArrayBuffer(2),
-		]) {
-			expect(parseServerFrame(bad)).toBeUndefined();
+		expect(decodeServerFrames(joinedEvent)).toMatchObject([{ event: "UserJoined" }]);
+		for (const bad of ["<html>", "[1,", ...notEvents, new ArrayBuffer(2)]) {
+			expect(decodeServerFrames(bad)).toEqual([undefined]);
 		}
+	});
+
+	it("unpacks a batched frame into its events in order, each element checked as a frame would be", () => {
+		expect(decodeServerFrames("[]")).toEqual([]);
+		const left = '{"eventType":"ServerEvent","event":"UserLeft","data":{"user":{},"reason":"close"}}';
+		expect(decodeServerFrames(`[${joinedEvent},${left}]`)).toMatchObject([
+			{ event: "UserJoined" },
+			{ event: "UserLeft" },
+		]);
+		const mixed = decodeServerFrames(`[${joinedEvent},${notEvents.join(",")},[${joinedEvent}],${left}]`);
+		// A nested array is not an event: batches do not nest.
+		expect(mixed).toHaveLength(notEvents.length + 3);
+		expect(mixed.slice(1, -1)).toEqual(Array(notEvents.length + 1).fill(undefined));
+		expect(mixed.at(-1)).toMatchObject({ event: "UserLeft" });
 	});
 });
