@@ -8,6 +8,7 @@
  */
 import { ClientEvents, type ErrorCode, ErrorCodes, type PresenceMode } from "../protocol/constants";
 import type { RegisteredData } from "../protocol/types";
+import { versionAtLeast } from "../protocol/version";
 import { type BackoffOptions, backoffDelay } from "./backoff";
 import { ClientErrorCodes, RoomError } from "./errors";
 import type { RoomClientOptions, RoomClientState } from "./types";
@@ -48,7 +49,15 @@ export interface RegistrationOptions {
 	/** The delays before a Register turned away for now goes again (the reconnect's). */
 	backoff: BackoffOptions;
 	random: () => number;
+	/**
+	 * Ask for batched frames (1.2) when the room has them. Only its welcome (`ConnectionEstablished`)
+	 * says so, and a 1.1 room refuses the field: each socket's first Register waits for it.
+	 */
+	batch: boolean;
 }
+
+/** The version that brought batched frames. */
+const BATCHED_FRAMES_VERSION = "1.2";
 
 /**
  * Answers to a Register that the same Register would get again: the room refuses who we say we
@@ -80,6 +89,9 @@ export class Registration {
 	#retryTimer: ReturnType<typeof setTimeout> | undefined;
 	/** Registers turned away for now in a row on this socket: the backoff's attempt. */
 	#turnedAway = 0;
+	/** This socket's room welcomed us, and said a version that has batched frames. */
+	#welcomed = false;
+	#roomBatches = false;
 
 	constructor(host: RegistrationHost, options: RegistrationOptions) {
 		this.#host = host;
@@ -145,9 +157,19 @@ export class Registration {
 		return new Promise((resolve, reject) => this.#registeredWaiters.push({ resolve, reject }));
 	}
 
-	/** A socket opened: a new connection starts outside the room. */
+	/** A socket opened: a new connection starts outside the room, its room not heard yet. */
 	opened(): void {
+		this.#welcomed = false;
+		this.#roomBatches = false;
 		if (this.#wanted) this.#sendRegister();
+	}
+
+	/** The room's welcome (`ConnectionEstablished`), once a socket: a Register waiting for it goes. */
+	welcomed(version: unknown): void {
+		if (this.#welcomed) return;
+		this.#welcomed = true;
+		this.#roomBatches = versionAtLeast(version, BATCHED_FRAMES_VERSION);
+		if (this.#wanted && this.#options.batch) this.#sendRegister();
 	}
 
 	/** The socket closed: nothing on it will be answered, and a closed connection is out of the room. */
@@ -224,7 +246,8 @@ export class Registration {
 	}
 
 	#sendRegister(): void {
-		if (!this.#host.isOpen()) return;
+		// Without batching, a Register goes on open as in 1.1; with it, once the room said its version.
+		if (!this.#host.isOpen() || (this.#options.batch && !this.#welcomed)) return;
 		// This Register replaces any retry still waiting.
 		this.#clearRetry();
 		this.#registerId = this.#host.nextRequestId("r");
@@ -234,6 +257,7 @@ export class Registration {
 			...(name === undefined ? {} : { name }),
 			...(meta === undefined ? {} : { meta }),
 			presence,
+			...(this.#options.batch && this.#roomBatches ? { batch: true } : {}),
 			// The first join asks for the latest history; every later one resumes.
 			...(this.#everRegistered ? { since: this.#host.lastSeq() } : {}),
 		});

@@ -110,6 +110,7 @@ export class RoomClient {
 				retryMs: settings.rateLimitedRetryMs,
 				backoff: settings.backoff,
 				random,
+				batch: settings.batch,
 			},
 		);
 		this.#frameTargets = {
@@ -265,6 +266,7 @@ export class RoomClient {
 		this.#transport.deadAfterMs = this.#options.deadAfterMs ?? data.heartbeat.timeoutMs;
 		this.#transport.leaveGraceMs = data.leaveGraceMs;
 		this.#outgoing.established(data.limits);
+		this.#registration.welcomed(data.version);
 	}
 
 	/**

@@ -15,6 +15,15 @@ export interface ClientSettings {
 	queueLimit: number;
 	/** How this connection hears presence: "batched" frames, per-change "events", or only a "count" (large rooms). */
 	presence: PresenceMode;
+	/**
+	 * Asks for batched frames from a room whose `ConnectionEstablished` says version 1.2 or later: a
+	 * busy room then sends several events in one frame, which costs it far less per delivery, and
+	 * may hold an event up to its `limits.batchMs` (20 ms by default) to do so. The client unpacks
+	 * them and hands each event over as before; its `Register` waits for the room's welcome, which
+	 * says the version. Turn it off when those milliseconds matter more than the room's cost, or to
+	 * read one event per frame while debugging.
+	 */
+	batch: boolean;
 	/** Client-side pacing of every client event; left out, the rate each room announces (this until it does). */
 	pace: PaceOptions;
 	/** Give up on a connection attempt after this long. */
@@ -44,6 +53,7 @@ export const DEFAULT_OPTIONS: Readonly<ClientSettings> = Object.freeze({
 	backoff: Object.freeze({ baseMs: 1_000, maxMs: 30_000 }),
 	queueLimit: 100,
 	presence: PresenceModes.batched,
+	batch: true,
 	// The room's default RATE_LIMIT (20 events/s, bursts of 40), until a room announces its own.
 	pace: Object.freeze({ perSecond: 20, burst: 40 }),
 	connectTimeoutMs: 10_000,
@@ -67,6 +77,7 @@ export function resolveSettings(options: RoomClientOptions): ClientSettings {
 		backoff: { ...defaults.backoff, ...options.backoff },
 		queueLimit: options.queueLimit ?? defaults.queueLimit,
 		presence: options.presence ?? defaults.presence,
+		batch: options.batch ?? defaults.batch,
 		pace: options.pace ?? defaults.pace,
 		connectTimeoutMs: options.connectTimeoutMs ?? defaults.connectTimeoutMs,
 		closeWaitMs: options.closeWaitMs ?? defaults.closeWaitMs,

@@ -57,6 +57,8 @@ function setup(retryMs = 1_000) {
 			retryMs,
 			backoff: { baseMs: 1_000, maxMs: 4_000 },
 			random: () => 0.5,
+			// Registers on open, as in 1.1: waiting for the room's welcome is batching.test.ts's.
+			batch: false,
 		},
 	);
 	const last = (): Written => {
