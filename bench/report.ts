@@ -2,6 +2,7 @@
  * The benchmark's report: each server's medians over rounds, the Markdown table with the ratios
  * ours/bare and ours/partyserver, and the `SUMMARY` figures.
  */
+import { batchedMedians, batchedRows, batchedSummary } from "./batched-report.ts";
 import type { JoinModesResult } from "./load/join-modes.ts";
 import type { OverloadStep } from "./load/overload.ts";
 import type { RestartResult } from "./load/restart.ts";
@@ -67,6 +68,7 @@ export function medians(name: string, runs: Runs, settings: Settings) {
 		/** The worst round: one flicker anywhere is one too many. */
 		restartFlicker: worst(restarts.map((r) => r.flicker.total)),
 		overload: overloadMedians(name, runs.overload),
+		batched: batchedMedians(name, runs.scenarios),
 	};
 }
 export type Medians = ReturnType<typeof medians>;
@@ -212,6 +214,7 @@ export function summary(m: Record<string, Medians>, runs: Runs) {
 			(s) => s.delivered,
 		),
 		overloadMessageP99Ms: overloadMessageP99(m.ours?.overload),
+		...batchedSummary(runs.scenarios),
 	};
 }
 
@@ -288,6 +291,7 @@ function rows(settings: Settings): Row[] {
 		{ label: "(f) restart: last client back, ms after the server is up", get: (x) => x.restartRecoveryMs, digits: 0 },
 		{ label: "(f) restart: flicker (worst round)", get: (x) => x.restartFlicker, digits: 0 },
 		...overloadRows(settings).map((row) => ({ ...row, get: (x: Medians) => row.get(x.overload) })),
+		...batchedRows(settings).map((row) => ({ ...row, get: (x: Medians) => row.get(x.batched) })),
 	);
 	return list;
 }

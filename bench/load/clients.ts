@@ -10,11 +10,17 @@
  *
  * Each payload is `{"k": message number, "t": send time in ms, "p": padding}`; a receiver reads
  * `k` and `t` without parsing the whole frame (same cost for every server).
+ *
+ * A `rooms` socket opened with `batch` registers with `"batch": true` (docs/PROTOCOL.md 1.2) and
+ * may then get a frame that is a JSON array of server frames: each of its events is handled as if
+ * it had come alone (a delivery each, with its own latency), and `Sink.frame` hears how many
+ * events each frame held.
  */
 import { io, type Socket } from "socket.io-client";
 import WebSocket from "ws";
 import { closeWebSocket, inBatches, mapConcurrently } from "../../scripts/resuming-client/many-sockets.ts";
 import { isPong, type PresenceMode, serverEventOf } from "../../scripts/resuming-client/server-frames.ts";
+import { eventsOf, isBatch } from "./batch-frames.ts";
 
 export type Protocol = "rooms" | "bare" | "socketio";
 
@@ -29,6 +35,8 @@ export interface Sink {
 	other?(receiver: number, data: Buffer): void;
 	/** A registered socket closed (`rooms` only): (j) counts the sockets a room closed under load. */
 	closed?(receiver: number, code: number): void;
+	/** A frame arrived after `Registered` (or open), holding `events` server events (1 unless batched); `pong` is no frame here. */
+	frame?(receiver: number, events: number): void;
 }
 
 export interface Conn {
@@ -93,13 +101,20 @@ const RATE_LIMITED = '"code":"RATE_LIMITED"';
  * first bytes: a `Registered` roster or a `Presence` frame is never parsed, so that the load
  * generator's CPU goes to what is measured.
  */
-function openRooms(url: string, index: number, userId: string, sink: Sink, presence?: PresenceMode): Promise<Conn> {
+function openRooms(
+	url: string,
+	index: number,
+	userId: string,
+	sink: Sink,
+	presence?: PresenceMode,
+	batch?: boolean,
+): Promise<Conn> {
 	return new Promise((resolve, reject) => {
 		const ws = new WebSocket(url, WS_OPTIONS);
 		let registered = false;
 		let retries = 0;
 		let pongs = 0;
-		const mode = presence === undefined ? "" : `,"presence":"${presence}"`;
+		const mode = `${presence === undefined ? "" : `,"presence":"${presence}"`}${batch ? ',"batch":true' : ""}`;
 		const register = () =>
 			ws.send(
 				`{"eventType":"ClientEvent","event":"Register","requestId":"r","requestData":{"userId":"${userId}"${mode}}}`,
@@ -114,15 +129,12 @@ function openRooms(url: string, index: number, userId: string, sink: Sink, prese
 			},
 			close: () => closeWs(ws),
 		};
-		ws.on("message", (data: Buffer) => {
+		/** One server event, alone in its frame or one of a batch's. */
+		const handle = (data: Buffer) => {
 			if (startsWith(data, ROOMS_MESSAGE) || startsWith(data, ROOMS_SIGNAL)) {
 				const payload = readPayload(data);
 				if (payload) sink.delivery(index, payload.key, payload.sentAt);
 				else sink.other?.(index, data);
-				return;
-			}
-			if (isPong(data)) {
-				pongs++;
 				return;
 			}
 			if (startsWith(data, ROOMS_ERROR)) {
@@ -143,6 +155,20 @@ function openRooms(url: string, index: number, userId: string, sink: Sink, prese
 				registered = true;
 				resolve(conn);
 			}
+		};
+		ws.on("message", (data: Buffer) => {
+			if (isPong(data)) {
+				pongs++;
+				return;
+			}
+			if (!isBatch(data)) {
+				if (registered) sink.frame?.(index, 1);
+				handle(data);
+				return;
+			}
+			const events = eventsOf(data);
+			if (registered) sink.frame?.(index, events.length);
+			for (const event of events) handle(event);
 		});
 		ws.once("error", (error) => {
 			if (!registered) reject(error);
@@ -162,6 +188,7 @@ function openBare(url: string, index: number, sink: Sink): Promise<Conn> {
 		let open = false;
 		ws.on("message", (data: Buffer) => {
 			if (startsWith(data, BARE_MESSAGE) || startsWith(data, BARE_SIGNAL)) {
+				sink.frame?.(index, 1);
 				const payload = readPayload(data);
 				if (payload) sink.delivery(index, payload.key, payload.sentAt);
 			} else if (isPong(data)) pongs++;
@@ -196,6 +223,7 @@ function openSocketIo(origin: string, room: string, index: number, userId: strin
 		});
 		const noop = () => {};
 		const deliver = (payload: { k?: number; t?: number } | undefined) => {
+			sink.frame?.(index, 1);
 			if (payload && typeof payload.k === "number" && typeof payload.t === "number") {
 				sink.delivery(index, payload.k, payload.t);
 			}
@@ -243,12 +271,23 @@ export interface Target {
 	origin: string;
 }
 
-/** `presence` is the `rooms` protocol's `Register.presence` (the others have no such thing). */
-export function open(target: Target, room: string, index: number, sink: Sink, presence?: PresenceMode): Promise<Conn> {
+/**
+ * `presence` and `batch` are the `rooms` protocol's `Register.presence` and `Register.batch` (1.2)
+ * (the others have no such thing: `batch` is refused for them).
+ */
+export function open(
+	target: Target,
+	room: string,
+	index: number,
+	sink: Sink,
+	presence?: PresenceMode,
+	batch?: boolean,
+): Promise<Conn> {
 	const userId = `u${index}`;
+	if (batch && target.protocol !== "rooms") throw new Error(`${target.protocol} has no batched frames`);
 	if (target.protocol === "socketio") return openSocketIo(target.origin, room, index, userId, sink);
 	if (target.protocol === "bare") return openBare(target.roomUrl(room), index, sink);
-	return openRooms(target.roomUrl(room), index, userId, sink, presence);
+	return openRooms(target.roomUrl(room), index, userId, sink, presence, batch);
 }
 
 /**
@@ -282,13 +321,15 @@ export interface OpenManyOptions {
 	heartbeatMs?: number;
 	/** `Register.presence`; left out, the protocol's default. */
 	presence?: PresenceMode;
+	/** `Register.batch` (1.2): batched frames. */
+	batch?: boolean;
 }
 
 /** Opens and registers sockets with at most `concurrency` handshakes in flight. */
 export async function openMany(target: Target, room: string, options: OpenManyOptions, sink: Sink): Promise<Conn[]> {
-	const { firstIndex, count, concurrency, heartbeatMs, presence } = options;
+	const { firstIndex, count, concurrency, heartbeatMs, presence, batch } = options;
 	return mapConcurrently(count, concurrency, async (i) => {
-		const conn = await open(target, room, firstIndex + i, sink, presence);
+		const conn = await open(target, room, firstIndex + i, sink, presence, batch);
 		return heartbeatMs === undefined ? conn : keepAlive(conn, heartbeatMs);
 	});
 }

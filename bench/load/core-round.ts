@@ -3,9 +3,19 @@
  * and its own room. (a) and (e) run one server after the other; then the steps of (b), (c) and
  * (g) of all the servers run together, one step at a time in turn (`Turns`), so that servers
  * compared by a ratio meet the machine's other load within seconds of each other, not minutes;
- * then each room closes and (d) runs. Every server stays up until the round ends.
+ * then each room closes and (d) runs. Every server stays up until the round ends. Batched frames
+ * (1.2) add rooms and phases of steps in turn (load/batched.ts): (b) in ours' batched room with
+ * (b), then the busy rooms' steps, then the wide saturated steps.
  */
 import type { RunningServer } from "../servers/launch.ts";
+import {
+	type BatchedRooms,
+	busyRuns,
+	closeBatchedRooms,
+	openBatchedRooms,
+	runQuietBatched,
+	wideRuns,
+} from "./batched.ts";
 import type { Target } from "./clients.ts";
 import { closeRoom, type OpenRoom, openRoom, runDeliveries, type ServerResult } from "./scenarios.ts";
 import type { Settings } from "./settings.ts";
@@ -27,6 +37,7 @@ export async function runCoreRound(names: string[], context: RoundContext, resul
 	const turns = new Turns();
 	const started: RunningServer[] = [];
 	const rooms: OpenRoom[] = [];
+	const batchedRooms = new Map<OpenRoom, BatchedRooms>();
 	/** Runs one part of one server, timed; a failure drops that server from the rest of the round. */
 	const part = async <T>(label: string, run: () => Promise<T>, server?: RunningServer): Promise<T | undefined> => {
 		const begun = performance.now();
@@ -51,13 +62,31 @@ export async function runCoreRound(names: string[], context: RoundContext, resul
 				up.server,
 			);
 			if (room) rooms.push(room);
+			if (!room) continue;
+			const extra = await part(
+				`${name} rooms for batched frames`,
+				() => openBatchedRooms(room, { ...context, turns }),
+				up.server,
+			);
+			if (extra) batchedRooms.set(room, extra);
 		}
 		log(`(b), (c) and (g), steps in turn: ${rooms.map((room) => room.server.name).join(", ")}`);
-		await Promise.all(
-			rooms.map((room) => part(`${room.server.name} (b), (c), (g)`, () => runDeliveries(room), room.server)),
-		);
+		const extras = [...batchedRooms.values()];
+		await Promise.all([
+			...rooms.map((room) => part(`${room.server.name} (b), (c), (g)`, () => runDeliveries(room), room.server)),
+			...extras
+				.filter((x) => x.batched)
+				.map((x) => part(`${x.main.server.name} (b) batched`, () => runQuietBatched(x), x.main.server)),
+		]);
+		for (const phase of [busyRuns(extras), wideRuns(extras)]) {
+			log(`batched frames, steps in turn: ${phase.map((r) => r.label).join(", ")}`);
+			await Promise.all(phase.map((r) => part(r.label, r.run, r.server)));
+		}
 		for (const room of rooms) {
+			const extra = batchedRooms.get(room);
+			const unknown = extra ? await part(`${room.server.name} close batched rooms`, () => closeBatchedRooms(extra)) : 0;
 			await part(`${room.server.name} (d)`, () => closeRoom(room, context), room.server);
+			room.result.unknownDeliveries += unknown ?? 0;
 		}
 	} finally {
 		await Promise.all(started.map((server) => server.stop()));

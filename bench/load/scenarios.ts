@@ -5,6 +5,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { type RunningServer, sleep } from "../servers/launch.ts";
+import type { BatchedResult, WideResult } from "./batched.ts";
 import { type Conn, closeAll, openMany, type Target } from "./clients.ts";
 import { type IdleResult, runIdle } from "./idle.ts";
 import { type RegisterResult, timedRegister } from "./join-modes.ts";
@@ -22,6 +23,9 @@ export interface FanoutResult {
 	samples: Samples;
 	lost: number;
 	duplicated: number;
+	/** Frames the room's sockets received over the slices, and the server events in them (batched: more than one a frame). */
+	frames: number;
+	events: number;
 	/** Each slice's own figures (its turn among the servers' slices). */
 	slices: { messages: number; latencyMs: LatencySummary; lost: number; duplicated: number }[];
 }
@@ -38,6 +42,12 @@ export interface ServerResult {
 	idle: IdleResult | null;
 	errors: string[];
 	unknownDeliveries: number;
+	/** Batched frames (1.2, load/batched.ts): the busy room's fixed steps, unbatched (every server). */
+	busy?: ThroughputResult | null;
+	/** The wide-window saturated steps of (c) and (g) in the (c) room, unbatched (`wideServers`). */
+	wide?: WideResult | null;
+	/** Ours with every receiver batched. */
+	batched?: BatchedResult | null;
 }
 
 type Log = (line: string) => void;
@@ -124,13 +134,17 @@ export async function runDeliveries(room: OpenRoom): Promise<void> {
  * (b): the first sender sends a steady stream, in `fanoutSlices` slices that each take a turn;
  * every other socket of the room receives it. The figures are over all slices' deliveries together.
  */
-async function fanout(load: Load): Promise<FanoutResult> {
+export async function fanout(load: Load, label = "(b)"): Promise<FanoutResult> {
 	const { settings, sockets } = load;
 	const all = new Samples();
 	const slices: FanoutResult["slices"] = [];
+	let frames = 0;
+	let events = 0;
 	for (let i = 0; i < settings.fanoutSlices; i++) {
 		const phase = await load.turns.take(() => fanoutSlice(load));
 		all.add(phase.latencies);
+		frames += phase.frames;
+		events += phase.events;
 		slices.push({
 			messages: phase.expected / (sockets - 1),
 			latencyMs: summarize(phase.latencies),
@@ -147,11 +161,13 @@ async function fanout(load: Load): Promise<FanoutResult> {
 		samples: all,
 		lost: sum((s) => s.lost),
 		duplicated: sum((s) => s.duplicated),
+		frames,
+		events,
 		slices,
 	};
 	const l = result.latencyMs;
 	load.log(
-		`(b) fan-out of ${result.messages} messages to ${result.receivers}, ${slices.length} slices: p50 ${l.p50.toFixed(1)} p95 ${l.p95.toFixed(1)} p99 ${l.p99.toFixed(1)} max ${l.max.toFixed(1)} ms (slices' p99 ${slices.map((s) => s.latencyMs.p99.toFixed(0)).join(", ")}), lost ${result.lost}, dup ${result.duplicated}`,
+		`${label} fan-out of ${result.messages} messages to ${result.receivers}, ${slices.length} slices: p50 ${l.p50.toFixed(1)} p95 ${l.p95.toFixed(1)} p99 ${l.p99.toFixed(1)} max ${l.max.toFixed(1)} ms (slices' p99 ${slices.map((s) => s.latencyMs.p99.toFixed(0)).join(", ")}), lost ${result.lost}, dup ${result.duplicated}${events > frames ? `, ${(events / frames).toFixed(2)} events/frame` : ""}`,
 	);
 	return result;
 }

@@ -87,6 +87,24 @@ export interface Settings {
 	overloadMessageEveryMs: number;
 	overloadDrainMs: number;
 	overloadServers: string[];
+	/**
+	 * Batched frames (1.2, load/batched.ts). Ours also opens a room like (b)'s, every socket
+	 * registered `"batch": true`: (b) runs there too, `batchedFanoutSlices` slices in turn with
+	 * (b)'s; then (c) and (g) saturated steps, `wideSamples` each after `batchedWarmUpSteps` not
+	 * counted, with `wideWindowMessages` messages outstanding (times the receivers, in deliveries)
+	 * instead of `saturationWindow`, so that a batch can fill; the `wideServers` run the same steps
+	 * in their (c) room, unbatched. Every server opens a busy room of `busyReceivers` receivers and
+	 * the senders, and runs `busySteps` fixed steps of `busyRate` messages a second (below bare's
+	 * saturation; several messages a receiver per `BATCH_MS`); ours twice, unbatched and batched.
+	 */
+	batchedFanoutSlices: number;
+	wideWindowMessages: number;
+	wideSamples: number;
+	wideServers: string[];
+	busyReceivers: number;
+	busyRate: number;
+	busySteps: number;
+	batchedWarmUpSteps: number;
 }
 
 export const FULL: Settings = {
@@ -125,6 +143,14 @@ export const FULL: Settings = {
 	overloadMessageEveryMs: 100,
 	overloadDrainMs: 10_000,
 	overloadServers: ["ours", "partyserver", "node-ws"],
+	batchedFanoutSlices: 4,
+	wideWindowMessages: 64,
+	wideSamples: 3,
+	wideServers: ["ours", "node-ws"],
+	busyReceivers: 50,
+	busyRate: 250,
+	busySteps: 3,
+	batchedWarmUpSteps: 1,
 };
 
 export const QUICK: Settings = {
@@ -152,6 +178,9 @@ export const QUICK: Settings = {
 	overloadMembers: 100,
 	overloadSeconds: 6,
 	overloadDrainMs: 5_000,
+	batchedFanoutSlices: 10,
+	wideSamples: 4,
+	busySteps: 4,
 };
 
 /**
@@ -167,4 +196,8 @@ export const SMOKE: Settings = {
 	overloadMembers: 20,
 	overloadSeconds: 3,
 	overloadDrainMs: 2_000,
+	batchedFanoutSlices: 2,
+	wideSamples: 1,
+	busySteps: 1,
+	batchedWarmUpSteps: 0,
 };

@@ -38,6 +38,9 @@ export interface StepResult {
 	serverCpuUsPerDelivery: number;
 	serverCpuCores: number;
 	clientCpuCores: number;
+	/** Frames the room's sockets received, and the server events in them: events/frames is the mean batch. */
+	frames: number;
+	events: number;
 }
 
 export interface ThroughputResult {
@@ -145,9 +148,12 @@ async function step(
 		serverCpuUsPerDelivery: phase.delivered ? (serverCpu * 1e6) / phase.delivered : Number.NaN,
 		serverCpuCores: serverCpu / elapsed,
 		clientCpuCores: (clientCpu.user + clientCpu.system) / 1e6 / elapsed,
+		frames: phase.frames,
+		events: phase.events,
 	};
+	const batched = r.events > r.frames ? `, ${(r.events / r.frames).toFixed(1)} events/frame` : "";
 	load.log(
-		`${label} ${kind} (${r.sentPerSecond.toFixed(0)} msg/s): ${r.deliveredPerSecond.toFixed(0)} deliveries/s (${r.deliveredPerServerSecond.toFixed(0)} per server second; waited ${serverWaitSeconds.toFixed(2)} s), p99 ${r.latencyMs.p99.toFixed(1)} ms, lost ${r.lost}, server ${r.serverCpuCores.toFixed(2)} cores (${r.serverCpuUsPerDelivery.toFixed(2)} µs/delivery), client ${r.clientCpuCores.toFixed(2)} cores`,
+		`${label} ${kind} (${r.sentPerSecond.toFixed(0)} msg/s): ${r.deliveredPerSecond.toFixed(0)} deliveries/s (${r.deliveredPerServerSecond.toFixed(0)} per server second; waited ${serverWaitSeconds.toFixed(2)} s), p99 ${r.latencyMs.p99.toFixed(1)} ms, lost ${r.lost}, server ${r.serverCpuCores.toFixed(2)} cores (${r.serverCpuUsPerDelivery.toFixed(2)} µs/delivery), client ${r.clientCpuCores.toFixed(2)} cores${batched}`,
 	);
 	await sleep(150);
 	return r;
@@ -155,6 +161,7 @@ async function step(
 
 /** `fixed` fixed steps and `saturated` saturated ones, each saturated step after its share of the fixed. */
 export function stepOrder(fixed: number, saturated: number): StepResult["kind"][] {
+	if (saturated === 0) return Array.from({ length: fixed }, () => "fixed");
 	const order: StepResult["kind"][] = [];
 	for (let i = 0; i < saturated; i++) {
 		const due = Math.round(((i + 1) * fixed) / saturated) - Math.round((i * fixed) / saturated);
@@ -165,13 +172,14 @@ export function stepOrder(fixed: number, saturated: number): StepResult["kind"][
 }
 
 /**
- * `warmUpSteps` fixed steps not counted, then `fixedSteps` fixed steps and `samples` saturated ones (`stepOrder`),
- * each in its turn. Each kind's figures are over its steps together (all deliveries, all CPU time, all latencies),
- * steadier than a median of few.
+ * `warmUpSteps` fixed steps not counted (saturated ones when there are no fixed steps), then `fixedSteps` fixed
+ * steps and `samples` saturated ones (`stepOrder`), each in its turn. Each kind's figures are over its steps
+ * together (all deliveries, all CPU time, all latencies), steadier than a median of few.
  */
 export async function runThroughput(load: Load, traffic: Traffic, label: string): Promise<ThroughputResult> {
+	const warmUp = load.settings.fixedSteps > 0 ? "fixed" : "saturated";
 	for (let i = 0; i < load.settings.warmUpSteps; i++) {
-		await load.turns.take(() => step(load, traffic, "fixed", new Samples(), `${label} warm-up`));
+		await load.turns.take(() => step(load, traffic, warmUp, new Samples(), `${label} warm-up`));
 	}
 	const steps: StepResult[] = [];
 	const fixedLatencies = new Samples();

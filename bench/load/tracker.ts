@@ -15,6 +15,9 @@ export class Phase {
 	duplicated = 0;
 	expected = 0;
 	lastDeliveryAt = 0;
+	/** Frames the room's sockets received during the phase, and the server events in them (more than one a frame when batched). */
+	frames = 0;
+	events = 0;
 }
 
 /** Tracks every message sent and every delivery, by message number. */
@@ -52,6 +55,11 @@ export class Tracker implements Sink {
 		phase.delivered++;
 		phase.latencies.push(now - sentAt);
 		phase.lastDeliveryAt = now;
+	}
+
+	frame(_receiver: number, events: number): void {
+		this.#phase.frames++;
+		this.#phase.events += events;
 	}
 
 	error(_receiver: number, text: string): void {
