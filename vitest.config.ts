@@ -1,6 +1,7 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import {
+	WORKERD_BATCH_VARS,
 	WORKERD_LIMITS_VARS,
 	WORKERD_LOAD_VARS,
 	WORKERD_PRESENCE_VARS,
@@ -65,6 +66,16 @@ export default defineConfig({
 					}),
 				],
 				test: { name: "workerd-load", include: ["test/workerd-load/**/*.test.ts"] },
+			},
+			{
+				// Batched frames (1.2), with a hold long enough to see and a backlog bound small enough to reach.
+				plugins: [
+					cloudflareTest({
+						wrangler: { configPath: "./wrangler.toml" },
+						miniflare: { bindings: { ...WORKERD_BATCH_VARS } },
+					}),
+				],
+				test: { name: "workerd-batch", include: ["test/workerd-batch/**/*.test.ts"] },
 			},
 			{
 				// The real `wrangler dev`, driven by real WebSocket clients over loopback.

@@ -14,6 +14,7 @@ export interface Env {
 	LEAVE_GRACE_SECONDS?: string;
 	PRESENCE_BATCH_MS?: string;
 	ROOM_DELIVERY_RATE?: string;
+	BATCH_MS?: string;
 	AUTH_SECRET?: string;
 	ALLOWED_ORIGINS?: string;
 	PUBLISH_KEY?: string;

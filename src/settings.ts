@@ -29,6 +29,8 @@ export interface RoomSettings {
 	presenceBatchMs: number;
 	/** Deliveries a second that the room's members together may make it send (one event to one connection is one). */
 	roomDeliveryRate: number;
+	/** How long the room may hold an event for a connection that asked for batched frames (0: never). */
+	batchMs: number;
 }
 
 export const DEFAULT_SETTINGS: RoomSettings = {
@@ -42,6 +44,7 @@ export const DEFAULT_SETTINGS: RoomSettings = {
 	leaveGraceSeconds: 10,
 	presenceBatchMs: 50,
 	roomDeliveryRate: 50_000,
+	batchMs: 20,
 };
 
 const VARIABLES: Record<keyof RoomSettings, keyof Env> = {
@@ -55,6 +58,7 @@ const VARIABLES: Record<keyof RoomSettings, keyof Env> = {
 	leaveGraceSeconds: "LEAVE_GRACE_SECONDS",
 	presenceBatchMs: "PRESENCE_BATCH_MS",
 	roomDeliveryRate: "ROOM_DELIVERY_RATE",
+	batchMs: "BATCH_MS",
 };
 
 /**
@@ -67,6 +71,7 @@ export const SETTING_CEILINGS: Partial<RoomSettings> = {
 	maxConnections: 32_000,
 	leaveGraceSeconds: 300,
 	presenceBatchMs: 1000,
+	batchMs: 1000,
 };
 
 /**
@@ -79,7 +84,7 @@ export const SETTING_FLOORS: Partial<RoomSettings> = {
 };
 
 /** Settings for which 0 means "off" rather than a mistake. */
-const ZERO_ALLOWED: ReadonlySet<keyof RoomSettings> = new Set(["leaveGraceSeconds"]);
+const ZERO_ALLOWED: ReadonlySet<keyof RoomSettings> = new Set(["leaveGraceSeconds", "batchMs"]);
 
 /** Parses a positive integer setting, or undefined when it is not one. */
 export function parsePositiveInt(raw: unknown): number | undefined {

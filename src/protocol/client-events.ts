@@ -24,6 +24,7 @@ export const clientEventSchemas = {
 		meta: v.optional(MetaSchema),
 		since: v.optional(SeqSchema),
 		presence: v.optional(v.picklist(PRESENCE_MODES, `presence must be one of ${PRESENCE_MODES.join(", ")}`)),
+		batch: v.optional(v.boolean("batch must be true or false")),
 	}),
 	[ClientEvents.SendMessage]: v.strictObject({
 		message: v.pipe(v.unknown(), jsonValue("message")),

@@ -137,6 +137,10 @@ export const Limits = {
 	dedupWindow: 10_000,
 	/** `Occupancy` frames go out at most this often. */
 	occupancyIntervalMs: 1000,
+	/** A batched frame holds at most this many events (1.2), unless it holds a single one. */
+	batchMaxEvents: 256,
+	/** A batched frame holds at most this much text (1.2), unless it holds a single event. */
+	batchMaxBytes: 1_048_576,
 } as const;
 
 /** Room names: 1–64 of `A–Z a–z 0–9 . _ -`, starting with a letter or digit. */

@@ -47,6 +47,8 @@ export interface RoomLimits {
 	eventsPerSecond: number;
 	burst: number;
 	maxMessageBytes: number;
+	/** How long the room may hold an event for a batched connection (1.2; absent from a 1.1 room). */
+	batchMs?: number;
 }
 
 export interface ConnectionEstablishedData {

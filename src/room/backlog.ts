@@ -52,9 +52,12 @@ export class BacklogBounds {
 	readonly #upTo = new WeakMap<WebSocket, number>();
 	/** What this turn has sent each socket (its `sendCost`), forgotten once the turn is over. */
 	readonly #thisTurn = new Map<WebSocket, number>();
+	/** Bytes the room itself holds for a socket (its batch), which wait as much as the runtime's. */
+	readonly #held: (ws: WebSocket) => number;
 
-	constructor(maxBufferedBytes: number) {
+	constructor(maxBufferedBytes: number, held: (ws: WebSocket) => number = () => 0) {
 		this.#maxBufferedBytes = maxBufferedBytes;
+		this.#held = held;
 	}
 
 	/** Whether more than the bound waited for `ws` before this turn (the runtime asked). */
@@ -85,9 +88,9 @@ export class BacklogBounds {
 		return this.#thisTurn.get(ws) ?? 0;
 	}
 
-	/** What the runtime reports waiting; 0 where it cannot tell. */
+	/** What the runtime reports waiting (0 where it cannot tell), and what the room holds. */
 	#read(ws: WebSocket): number {
 		const waiting = bufferedAmountOf(ws);
-		return typeof waiting === "number" && Number.isFinite(waiting) ? waiting : 0;
+		return (typeof waiting === "number" && Number.isFinite(waiting) ? waiting : 0) + this.#held(ws);
 	}
 }

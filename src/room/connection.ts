@@ -20,6 +20,8 @@ export interface ConnectionRecord {
 	identity?: Identity;
 	/** How this connection hears presence, while registered (absent: `events`). */
 	presence?: PresenceMode;
+	/** Asked for batched frames at its last Register (1.2); holds until the next one. */
+	batch?: true;
 	/** Who the connection's token says it is (never the token itself); absent in development mode. */
 	verified?: VerifiedIdentity;
 	/** The connection's rate limit, kept here so that hibernation cannot reset it. */
@@ -75,6 +77,9 @@ export class Connection {
 	get presenceMode(): PresenceMode {
 		return this.#record.presence ?? "events";
 	}
+	get batch(): boolean {
+		return this.#record.batch === true;
+	}
 	get verified(): VerifiedIdentity | undefined {
 		return this.#record.verified;
 	}
@@ -105,11 +110,13 @@ export class Connection {
 		if (this.#unsaved) this.#save();
 	}
 
-	/** Registered (or registered again) as `identity`, hearing presence in `presence` mode. */
-	register(identity: Identity, presence: PresenceMode): void {
+	/** Registered (or registered again) as `identity`, hearing presence in `presence` mode, batched or not. */
+	register(identity: Identity, presence: PresenceMode, batch: boolean): void {
 		this.#record.identity = identity;
 		if (presence === "events") delete this.#record.presence;
 		else this.#record.presence = presence;
+		if (batch) this.#record.batch = true;
+		else delete this.#record.batch;
 		this.#save();
 	}
 

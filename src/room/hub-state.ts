@@ -27,14 +27,14 @@ export function buildHubState(
 	options: HubOptions,
 	send: (sockets: Iterable<WebSocket>, frame: string, except?: WebSocket) => void,
 ): HubState {
-	const { sockets, store, graceMs, batchMs, maxBufferedBytes } = options;
+	const { sockets, store, graceMs, presenceBatchMs, maxBufferedBytes } = options;
 	const live = new Map<WebSocket, Connection>();
 	const byId = new Map<string, WebSocket>();
 	const verified = new Map<string, number>();
 	const audience = new Set<WebSocket>();
 	const registered = new Map<string, Identity>();
 	const feed: PresenceFeed = new PresenceFeed({
-		batchMs,
+		batchMs: presenceBatchMs,
 		send: (targets, frame, except) => send([...targets], frame, except),
 		counts: (): OccupancyData => presence.counts(),
 	});

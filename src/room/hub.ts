@@ -12,8 +12,9 @@ import {
 	type PresenceMode,
 	type User,
 } from "../protocol";
-import { BacklogBounds, bufferedAmountOf, TOO_SLOW } from "./backlog";
+import { bufferedAmountOf, TOO_SLOW } from "./backlog";
 import { Connection } from "./connection";
+import { type Casualty, FanOut } from "./fan-out";
 import { buildHubState, countVerified, type HubState } from "./hub-state";
 import type { PresenceStore } from "./presence/store";
 import type { Identity, RosterChange } from "./roster";
@@ -23,6 +24,9 @@ export interface HubOptions {
 	sockets: () => WebSocket[];
 	store: PresenceStore;
 	graceMs: number;
+	/** `PRESENCE_BATCH_MS`: the window of `batched` presence. */
+	presenceBatchMs: number;
+	/** `BATCH_MS`: how long an event may wait for a connection that asked for batched frames. */
 	batchMs: number;
 	/** Bytes that may wait for one connection to read; past them it is closed with 4001. */
 	maxBufferedBytes: number;
@@ -32,21 +36,19 @@ export interface HubOptions {
 	letGo: () => void;
 }
 
-/** A socket the room gives up on during a fan-out, let go of once the fan-out is over. */
-interface Casualty {
-	ws: WebSocket;
-	cause: "slow" | "failed";
-}
-
 export class Hub {
 	readonly #options: HubOptions;
-	/** What may wait for each socket, so that a fan-out asks the runtime only when a peer may be over the bound. */
-	readonly #backlogs: BacklogBounds;
+	readonly #fanOut: FanOut;
 	#cache: HubState | undefined;
 
 	constructor(options: HubOptions) {
 		this.#options = options;
-		this.#backlogs = new BacklogBounds(options.maxBufferedBytes);
+		this.#fanOut = new FanOut({
+			maxBufferedBytes: options.maxBufferedBytes,
+			batchMs: options.batchMs,
+			now: clock.now,
+			letGo: (casualties) => this.#letGo(casualties),
+		});
 	}
 
 	/** Whether nobody is here: no connection, registered or not, and nobody in leave grace. */
@@ -113,12 +115,30 @@ export class Hub {
 	 * Makes a previewed registration and sends the connection its `Registered` (encoded before
 	 * anything changed); the others hear of it, the registering connection does not.
 	 */
-	register(connection: Connection, change: RosterChange<string>, mode: PresenceMode, registered: string): void {
+	register(
+		connection: Connection,
+		change: RosterChange<string>,
+		how: { mode: PresenceMode; batch: boolean },
+		registered: string,
+	): void {
 		const { presence, feed, audience } = this.#state;
-		connection.register(change.identity, mode);
-		audience.add(connection.socket);
-		presence.register(change, () => trySend(connection.socket, registered), connection.socket);
-		feed.listen(connection.socket, mode);
+		const ws = connection.socket;
+		connection.register(change.identity, how.mode, how.batch);
+		// Batching ends after what it held; a `Registered` asking for it may itself be held.
+		this.#fanOut.batcher.set(ws, how.batch);
+		audience.add(ws);
+		presence.register(change, () => this.#fanOut.sendOne(ws, registered), ws);
+		feed.listen(ws, how.mode);
+	}
+
+	/** A reply to a connection's own request, or its refusal: in order with what else it is sent. */
+	reply(ws: WebSocket, frame: string): void {
+		this.#fanOut.sendOne(ws, frame);
+	}
+
+	/** Sends what waited for batched connections long enough; on every event the room handles. */
+	flushDue(now: number): void {
+		this.#fanOut.flushDue(now);
 	}
 
 	/** Replaces name and/or meta for every connection of a user; the others hear of a real change. */
@@ -152,6 +172,7 @@ export class Hub {
 	release(ws: WebSocket, reason: LeaveReason): void {
 		const state = this.#state;
 		const connection = state.live.get(ws) ?? Connection.restore(ws);
+		this.#fanOut.batcher.discard(ws);
 		if (!connection || connection.closed) return;
 		if (state.live.delete(ws)) countVerified(state.verified, connection, -1);
 		state.byId.delete(connection.id);
@@ -214,13 +235,14 @@ export class Hub {
 	 * Asked before a request is handled: a peer that does not read gets no more replies.
 	 */
 	dropIfTooSlow(connection: Connection): boolean {
-		if (!this.#backlogs.over(connection.socket)) return false;
+		if (!this.#fanOut.overBacklog(connection.socket)) return false;
 		this.#dropSlow(connection.socket);
 		return true;
 	}
 
-	/** Releases a socket and closes it from this side, for a peer the room gives up on. */
+	/** Releases a socket and closes it from this side, for a peer the room gives up on, after what waited for it. */
 	drop(ws: WebSocket, reason: LeaveReason, code: number, text: string): void {
+		this.#fanOut.batcher.flush(ws);
 		this.release(ws, reason);
 		try {
 			ws.close(code, text);
@@ -230,21 +252,14 @@ export class Hub {
 	}
 
 	#sendAll(sockets: Iterable<WebSocket>, frame: string, except?: WebSocket): void {
-		const casualties: Casualty[] = [];
-		for (const ws of sockets) if (ws !== except) this.#deliver(ws, frame, casualties);
-		this.#letGo(casualties);
-	}
-
-	/** One send of a fan-out; a peer over the bound is not sent more but closed once the fan-out is over. */
-	#deliver(ws: WebSocket, frame: string, casualties: Casualty[]): void {
-		if (this.#backlogs.overBeforeSend(ws, frame)) casualties.push({ ws, cause: "slow" });
-		else if (!trySend(ws, frame)) casualties.push({ ws, cause: "failed" });
+		this.#fanOut.sendAll(sockets, frame, except);
 	}
 
 	/** After the fan-out, so that the leaves it announces do not interleave with it. */
 	#letGo(casualties: Casualty[]): void {
-		if (casualties.length === 0) return;
 		for (const { ws, cause } of casualties) {
+			// Neither is sent what waits for it: one cannot be written to, the other does not read.
+			this.#fanOut.batcher.discard(ws);
 			// A socket that cannot be written to is gone, whatever the runtime has reported so far.
 			if (cause === "failed") this.drop(ws, LeaveReasons.close, CloseCodes.internalError, "send failed");
 			else this.#dropSlow(ws);
@@ -255,6 +270,7 @@ export class Hub {
 	#dropSlow(ws: WebSocket): void {
 		const connection = this.#state.live.get(ws);
 		if (!connection) return;
+		this.#fanOut.batcher.discard(ws);
 		const who = connection.identity ? `user "${connection.identity.userId}"` : "unregistered";
 		this.#options.warn(
 			`closing connection ${connection.id} (${who}) with ${TOO_SLOW.code}: ` +
@@ -264,17 +280,13 @@ export class Hub {
 	}
 
 	get #state(): HubState {
-		this.#cache ??= buildHubState(this.#options, (targets, frame, except) => this.#sendAll(targets, frame, except));
+		if (!this.#cache) {
+			this.#cache = buildHubState(this.#options, (targets, frame, except) => this.#sendAll(targets, frame, except));
+			// Which connections asked for batched frames survives in their attachments; nothing waits after a wake-up.
+			for (const connection of this.#cache.live.values()) {
+				if (connection.batch) this.#fanOut.batcher.set(connection.socket, true);
+			}
+		}
 		return this.#cache;
-	}
-}
-
-/** Sends, reporting instead of throwing when the peer is already gone. */
-export function trySend(ws: WebSocket, frame: string): boolean {
-	try {
-		ws.send(frame);
-		return true;
-	} catch {
-		return false;
 	}
 }

@@ -33,7 +33,7 @@ import { DeliveryBudget } from "./delivery-budget";
 import { handleClientFrame } from "./handlers";
 import { relaySignal } from "./handlers/signal";
 import { readVerifiedIdentity } from "./handoff";
-import { Hub, trySend } from "./hub";
+import { Hub } from "./hub";
 import { roomInputLag } from "./input-lag";
 import { PresenceStore } from "./presence/store";
 import { type RatePolicy, ratePolicy } from "./rate-limit";
@@ -68,7 +68,8 @@ export class Room extends DurableObject<Env> {
 			sockets: () => ctx.getWebSockets(),
 			store: new PresenceStore(ctx.storage.sql, () => store.prepared),
 			graceMs: this.#settings.leaveGraceSeconds * 1000,
-			batchMs: this.#settings.presenceBatchMs,
+			presenceBatchMs: this.#settings.presenceBatchMs,
+			batchMs: this.#settings.batchMs,
 			maxBufferedBytes: this.#settings.maxBufferedBytes,
 			warn: (text) => console.warn(`room "${this.#roomName}": ${text}`),
 			// A fan-out outside an entry point (a presence window's timer) let go of a peer: its grace needs the alarm.
@@ -290,7 +291,7 @@ export class Room extends DurableObject<Env> {
 	}
 
 	#reject(ws: WebSocket, code: ErrorCode, message: string, requestId?: string): void {
-		trySend(ws, encodeError(code, message, requestId));
+		this.#state.hub.reply(ws, encodeError(code, message, requestId));
 	}
 
 	/**
@@ -298,6 +299,7 @@ export class Room extends DurableObject<Env> {
 	 * the sweep for silent connections.
 	 */
 	#catchUp(now: number): void {
+		this.#state.hub.flushDue(now);
 		this.#state.hub.expireGrace(now);
 		this.#reaper.sweepIfDue(now);
 	}

@@ -18,7 +18,12 @@ export function welcomeFrame(connectionId: string, room: string, settings: RoomS
 		room,
 		heartbeat: HEARTBEAT,
 		// A client paces itself by these, so that a flushed queue is not refused.
-		limits: { eventsPerSecond: rate.rate, burst: rate.burst, maxMessageBytes: settings.maxMessageBytes },
+		limits: {
+			eventsPerSecond: rate.rate,
+			burst: rate.burst,
+			maxMessageBytes: settings.maxMessageBytes,
+			batchMs: settings.batchMs,
+		},
 		leaveGraceMs: settings.leaveGraceSeconds * 1000,
 	});
 }

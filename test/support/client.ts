@@ -19,7 +19,10 @@ export const DEFAULT_WAIT_MS = 5000;
 let requestCounter = 0;
 
 export class TestClient {
-	/** Every server frame received, in order; `text` frames that are not JSON are kept as raw strings. */
+	/**
+	 * Every server event received, in order: a batched frame (a JSON array, 1.2) is its events, one
+	 * by one. `texts` keeps each frame as it came, `pong` and batches included.
+	 */
 	readonly frames: ServerFrame[] = [];
 	readonly texts: string[] = [];
 	closeEvent: { code: number; reason: string } | undefined;
@@ -31,7 +34,9 @@ export class TestClient {
 			const text = typeof event.data === "string" ? event.data : String(event.data);
 			this.texts.push(text);
 			try {
-				this.frames.push(JSON.parse(text) as ServerFrame);
+				const parsed = JSON.parse(text) as ServerFrame | ServerFrame[];
+				if (Array.isArray(parsed)) this.frames.push(...parsed);
+				else this.frames.push(parsed);
 			} catch {
 				// raw text such as "pong": kept in `texts`
 			}

@@ -24,6 +24,7 @@ export const WORKER_VARIABLES = [
 	"LEAVE_GRACE_SECONDS",
 	"PRESENCE_BATCH_MS",
 	"ROOM_DELIVERY_RATE",
+	"BATCH_MS",
 	"AUTH_SECRET",
 	"ALLOWED_ORIGINS",
 	"PUBLISH_KEY",
@@ -47,6 +48,7 @@ export const DEVELOPMENT_VARS: WorkerVars = {
 	LEAVE_GRACE_SECONDS: "10",
 	PRESENCE_BATCH_MS: "50",
 	ROOM_DELIVERY_RATE: "50000",
+	BATCH_MS: "20",
 	AUTH_SECRET: "",
 	ALLOWED_ORIGINS: "",
 	PUBLISH_KEY: "",
@@ -90,6 +92,20 @@ export const WORKERD_LOAD_VARS: WorkerVars = {
 	RATE_LIMIT: "1000000",
 	MAX_CONNECTIONS: "5",
 	ROOM_DELIVERY_RATE: "40",
+};
+
+/**
+ * The workerd-batch project: batched frames held for a whole second, so that a test sees what is
+ * held and moves the clock to end the hold; 128 KiB may wait for a reader, and a client frame may
+ * be larger than the 64 KiB a batch then holds; no rate limit, no grace.
+ */
+export const WORKERD_BATCH_VARS: WorkerVars = {
+	...DEVELOPMENT_VARS,
+	RATE_LIMIT: "1000000",
+	LEAVE_GRACE_SECONDS: "0",
+	BATCH_MS: "1000",
+	MAX_BUFFERED_BYTES: "131072",
+	MAX_MESSAGE_BYTES: "131072",
 };
 
 /**

@@ -18,6 +18,7 @@ describe("DEFAULT_SETTINGS", () => {
 			leaveGraceSeconds: 10,
 			presenceBatchMs: 50,
 			roomDeliveryRate: 50_000,
+			batchMs: 20,
 		});
 	});
 });
@@ -103,6 +104,7 @@ describe("readSettings", () => {
 				LEAVE_GRACE_SECONDS: "30",
 				PRESENCE_BATCH_MS: "100",
 				ROOM_DELIVERY_RATE: "2000",
+				BATCH_MS: "5",
 			},
 			warn,
 		);
@@ -117,6 +119,7 @@ describe("readSettings", () => {
 			leaveGraceSeconds: 30,
 			presenceBatchMs: 100,
 			roomDeliveryRate: 2000,
+			batchMs: 5,
 		});
 		expect(warn).not.toHaveBeenCalled();
 	});
@@ -168,6 +171,7 @@ describe("readSettings", () => {
 			leaveGraceSeconds: 10,
 			presenceBatchMs: 50,
 			roomDeliveryRate: 50_000,
+			batchMs: 20,
 		});
 	});
 
@@ -183,6 +187,14 @@ describe("readSettings", () => {
 		expect(readSettings({ PRESENCE_BATCH_MS: "5" }, vi.fn()).presenceBatchMs).toBe(10);
 		expect(readSettings({ PRESENCE_BATCH_MS: "5000" }, vi.fn()).presenceBatchMs).toBe(1000);
 		expect(readSettings({ PRESENCE_BATCH_MS: "0" }, vi.fn()).presenceBatchMs).toBe(50);
+	});
+
+	it("takes BATCH_MS=0 (no batching) and keeps it within 0-1000", () => {
+		expect(readSettings({ BATCH_MS: "0" }, vi.fn()).batchMs).toBe(0);
+		const warn = vi.fn();
+		expect(readSettings({ BATCH_MS: "1001" }, warn).batchMs).toBe(1000);
+		expect(warn).toHaveBeenCalledOnce();
+		expect(readSettings({ BATCH_MS: "-1" }, vi.fn()).batchMs).toBe(20);
 	});
 
 	it("caps MAX_CONNECTIONS at 32000, the contract's ceiling", () => {

@@ -14,7 +14,7 @@ describe("ConnectionEstablished", () => {
 			room,
 			heartbeat: { request: "ping", response: "pong", intervalMs: 20000, timeoutMs: 60000 },
 			// This project's RATE_LIMIT and LEAVE_GRACE_SECONDS (test/support/pinned-vars.ts), the default frame size.
-			limits: { eventsPerSecond: 1_000_000, burst: 2_000_000, maxMessageBytes: 65536 },
+			limits: { eventsPerSecond: 1_000_000, burst: 2_000_000, maxMessageBytes: 65536, batchMs: 20 },
 			leaveGraceMs: 0,
 		});
 		await client.settle();

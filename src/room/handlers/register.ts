@@ -63,7 +63,7 @@ export function register(room: RoomState, connection: Connection, data: Register
 		mode === PresenceModes.count ? "[]" : room.hub.usersJsonAfter(change),
 		requestId,
 	);
-	room.hub.register(connection, change, mode, registered);
+	room.hub.register(connection, change, { mode, batch: data.batch === true }, registered);
 }
 
 /**

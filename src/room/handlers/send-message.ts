@@ -2,7 +2,6 @@
 import { ErrorCodes, encodeServerFrame, ProtocolError, type SendMessageData, ServerEvents } from "../../protocol";
 import type { Connection } from "../connection";
 import { deliver } from "../deliver";
-import { trySend } from "../hub";
 import type { RoomState } from "../room-state";
 
 export function sendMessage(room: RoomState, connection: Connection, data: SendMessageData, requestId?: string): void {
@@ -12,7 +11,7 @@ export function sendMessage(room: RoomState, connection: Connection, data: SendM
 	if (data.clientMessageId !== undefined) {
 		const original = room.store.findSent(sender.userId, data.clientMessageId);
 		if (original) {
-			trySend(
+			room.hub.reply(
 				connection.socket,
 				encodeServerFrame(ServerEvents.MessageAck, { ...original, duplicate: true }, requestId),
 			);
@@ -22,6 +21,6 @@ export function sendMessage(room: RoomState, connection: Connection, data: SendM
 	const from = { userId: sender.userId, name: sender.name };
 	deliver(room, { from, ...data }, "message", connection, (message) => {
 		const ack = { id: message.id, seq: message.seq, sentAt: message.sentAt };
-		trySend(connection.socket, encodeServerFrame(ServerEvents.MessageAck, ack, requestId));
+		room.hub.reply(connection.socket, encodeServerFrame(ServerEvents.MessageAck, ack, requestId));
 	});
 }

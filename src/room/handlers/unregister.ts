@@ -1,10 +1,9 @@
 /** `Unregister`: the connection leaves the room at once and stays open. */
 import { encodeServerFrame, LeaveReasons, ServerEvents, type UnregisterData } from "../../protocol";
 import type { Connection } from "../connection";
-import { trySend } from "../hub";
 import type { RoomState } from "../room-state";
 
 export function unregister(room: RoomState, connection: Connection, _data: UnregisterData, requestId?: string): void {
 	room.hub.unregister(connection, LeaveReasons.unregister);
-	trySend(connection.socket, encodeServerFrame(ServerEvents.Unregistered, {}, requestId));
+	room.hub.reply(connection.socket, encodeServerFrame(ServerEvents.Unregistered, {}, requestId));
 }

@@ -4,7 +4,6 @@
  */
 import { ErrorCodes, encodeServerFrame, ProtocolError, ServerEvents, type UpdateUserData } from "../../protocol";
 import type { Connection } from "../connection";
-import { trySend } from "../hub";
 import type { RoomState } from "../room-state";
 import { spendDeliveries } from "../spend";
 
@@ -29,5 +28,5 @@ export function updateUser(room: RoomState, connection: Connection, data: Update
 		requestId,
 	);
 	room.hub.updateUser(identity.userId, fields, connection.socket);
-	trySend(connection.socket, reply);
+	room.hub.reply(connection.socket, reply);
 }

@@ -20,7 +20,7 @@
  */
 import type { Env } from "../../../../src/env";
 import { ErrorCodes, encodeError } from "../../../../src/protocol";
-import { trySend } from "../../../../src/room/hub";
+import { trySend } from "../../../../src/room/fan-out";
 import { Room as ProjectRoom } from "../../../../src/room/room";
 import { app } from "../../../../src/worker/app";
 
