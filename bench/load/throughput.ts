@@ -41,6 +41,8 @@ export interface StepResult {
 	/** Frames the room's sockets received, and the server events in them: events/frames is the mean batch. */
 	frames: number;
 	events: number;
+	/** Messages the room refused (their deliveries are not in `lost`): signals while it is behind its input. */
+	refused: number;
 }
 
 export interface ThroughputResult {
@@ -150,10 +152,11 @@ async function step(
 		clientCpuCores: (clientCpu.user + clientCpu.system) / 1e6 / elapsed,
 		frames: phase.frames,
 		events: phase.events,
+		refused: phase.refused,
 	};
 	const batched = r.events > r.frames ? `, ${(r.events / r.frames).toFixed(1)} events/frame` : "";
 	load.log(
-		`${label} ${kind} (${r.sentPerSecond.toFixed(0)} msg/s): ${r.deliveredPerSecond.toFixed(0)} deliveries/s (${r.deliveredPerServerSecond.toFixed(0)} per server second; waited ${serverWaitSeconds.toFixed(2)} s), p99 ${r.latencyMs.p99.toFixed(1)} ms, lost ${r.lost}, server ${r.serverCpuCores.toFixed(2)} cores (${r.serverCpuUsPerDelivery.toFixed(2)} µs/delivery), client ${r.clientCpuCores.toFixed(2)} cores${batched}`,
+		`${label} ${kind} (${r.sentPerSecond.toFixed(0)} msg/s): ${r.deliveredPerSecond.toFixed(0)} deliveries/s (${r.deliveredPerServerSecond.toFixed(0)} per server second; waited ${serverWaitSeconds.toFixed(2)} s), p99 ${r.latencyMs.p99.toFixed(1)} ms, lost ${r.lost}${r.refused ? `, ${r.refused} refused` : ""}, server ${r.serverCpuCores.toFixed(2)} cores (${r.serverCpuUsPerDelivery.toFixed(2)} µs/delivery), client ${r.clientCpuCores.toFixed(2)} cores${batched}`,
 	);
 	await sleep(150);
 	return r;

@@ -18,11 +18,19 @@ export class Phase {
 	/** Frames the room's sockets received during the phase, and the server events in them (more than one a frame when batched). */
 	frames = 0;
 	events = 0;
+	/** Messages the room refused (an `Error` answered their request): their deliveries are not expected. */
+	refused = 0;
+}
+
+/** The message number of a refused `SendMessage` (`m<n>`) or `Signal` (`s<n>`), from the `Error` that answered it. */
+export function refusedKey(text: string): number | undefined {
+	const match = /"requestId":"[ms](\d+)"/.exec(text);
+	return match ? Number(match[1]) : undefined;
 }
 
 /** Tracks every message sent and every delivery, by message number. */
 export class Tracker implements Sink {
-	readonly #messages: { phase: Phase; seen: Uint8Array }[] = [];
+	readonly #messages: { phase: Phase; seen: Uint8Array; receivers: number; refused?: true }[] = [];
 	#phase = new Phase();
 	unknown = 0;
 	errors: string[] = [];
@@ -35,7 +43,7 @@ export class Tracker implements Sink {
 	/** A new message that `receivers` sockets (indices below `sockets`) should get. */
 	next(sockets: number, receivers: number): number {
 		this.#phase.expected += receivers;
-		this.#messages.push({ phase: this.#phase, seen: new Uint8Array(sockets) });
+		this.#messages.push({ phase: this.#phase, seen: new Uint8Array(sockets), receivers });
 		return this.#messages.length - 1;
 	}
 
@@ -62,7 +70,19 @@ export class Tracker implements Sink {
 		this.#phase.events += events;
 	}
 
+	/**
+	 * An `Error`: when it answers a message sent here (the room refused it, e.g. a signal while the
+	 * room is behind its input), that message's deliveries are no longer expected, so that a
+	 * saturated step's window does not fill with deliveries that will never come.
+	 */
 	error(_receiver: number, text: string): void {
+		const key = refusedKey(text);
+		const message = key === undefined ? undefined : this.#messages[key];
+		if (message && !message.refused) {
+			message.refused = true;
+			message.phase.refused++;
+			message.phase.expected -= message.receivers;
+		}
 		if (this.errors.length < 20) this.errors.push(text);
 	}
 
