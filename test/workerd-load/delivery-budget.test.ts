@@ -10,12 +10,15 @@ import { type ConnectedClient, join, usersOf } from "../workerd/connect";
 
 const RATE = 40;
 
-/** A sender and three readers, all registered, and a full bucket (joins cost deliveries too). */
-async function roomOfFour() {
+/**
+ * A sender and three readers, all registered (the readers in batched frames if `batch`), and a
+ * full bucket (joins cost deliveries too).
+ */
+async function roomOfFour(batch = false) {
 	const room = randomRoom();
 	const sender = await join(room, "sender", { presence: "count" });
 	const readers = [];
-	for (const name of ["ann", "ben", "cat"]) readers.push(await join(room, name, { presence: "count" }));
+	for (const name of ["ann", "ben", "cat"]) readers.push(await join(room, name, { presence: "count", batch }));
 	passTime(1000);
 	return { room, sender, readers };
 }
@@ -40,21 +43,28 @@ async function sendBurst(client: ConnectedClient, event: string, data: (n: numbe
 const signalValues = (client: ConnectedClient) => client.received("Signal").map((frame) => frame.data.signal);
 
 describe("a room over its delivery budget", () => {
-	it("refuses signals once half a second's worth is left, and a refused signal reaches nobody", async () => {
-		const { sender, readers } = await roomOfFour();
-		const startedAt = Date.now();
-		const refused = await sendBurst(sender, "Signal", (n) => ({ signal: { n } }), 20);
-		// 3 deliveries each: past the first half of the bucket only what refilled while the burst ran.
-		const refilled = (RATE * (Date.now() - startedAt)) / 1000;
-		expect(refused.size).toBeGreaterThan(0);
-		expect((20 - refused.size) * 3).toBeLessThanOrEqual(RATE / 2 + 3 + refilled);
-		const admitted = [...Array(20).keys()].filter((n) => !refused.has(n)).map((n) => ({ n }));
-		for (const reader of readers) {
-			await reader.settle();
-			expect(signalValues(reader)).toEqual(admitted);
-		}
-		expect(sender.closeEvent).toBeUndefined();
-	});
+	// Batched frames change nothing here: an event to one connection is one delivery, in a batch or not.
+	it.each([
+		["one event a frame", false],
+		["batched frames", true],
+	])(
+		"refuses signals once half a second's worth is left, and a refused signal reaches nobody (readers in %s)",
+		async (_, batch) => {
+			const { sender, readers } = await roomOfFour(batch);
+			const startedAt = Date.now();
+			const refused = await sendBurst(sender, "Signal", (n) => ({ signal: { n } }), 20);
+			// 3 deliveries each: past the first half of the bucket only what refilled while the burst ran.
+			const refilled = (RATE * (Date.now() - startedAt)) / 1000;
+			expect(refused.size).toBeGreaterThan(0);
+			expect((20 - refused.size) * 3).toBeLessThanOrEqual(RATE / 2 + 3 + refilled);
+			const admitted = [...Array(20).keys()].filter((n) => !refused.has(n)).map((n) => ({ n }));
+			for (const reader of readers) {
+				await reader.settle();
+				expect(signalValues(reader)).toEqual(admitted);
+			}
+			expect(sender.closeEvent).toBeUndefined();
+		},
+	);
 
 	it("keeps the reserve for messages: a message goes while signals are refused, until the bucket is empty", async () => {
 		const { sender, readers } = await roomOfFour();

@@ -1,6 +1,6 @@
 /**
  * Presence 1.1 against a model (leave grace 10 s, 50 ms windows): random sequences of connect,
- * register in each mode, a return within the grace, UpdateUser, Unregister, message, close,
+ * register in each mode (in batched frames or not), a return within the grace, UpdateUser, Unregister, message, close,
  * eviction and graces ending at the room's alarm (fixed seeds). After every step the room's
  * roster, every registered connection's view of it (built only from what it received in its
  * mode) and the model agree, and no connection hears what it should not. With bursts (1.2),
@@ -102,6 +102,8 @@ class StepClock {
 
 async function runScenario(seed: number, steps: number, bursts = false): Promise<Set<Covered>> {
 	const random = mulberry32(seed);
+	// Batched frames (1.2) or not, from a stream of their own: a seed's scenario stays the same.
+	const framing = mulberry32(seed ^ 0x5bd1e995);
 	const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 	const room = randomRoom(`model11-${seed}`);
 	const model = new PresenceModel();
@@ -146,8 +148,9 @@ async function runScenario(seed: number, steps: number, bursts = false): Promise
 		const places = model.inGrace(userId);
 		const mode = pick(MODES);
 		const heardBefore = tabs.map((other) => other.client.frames.length);
-		const registration = await registerTab(room, tab, model, identity, mode);
-		log.push(`register(${userId}, ${mode}, ${registration ?? "refused"})`);
+		const batch = framing() < 0.5;
+		const registration = await registerTab(room, tab, model, identity, mode, batch);
+		log.push(`register(${userId}, ${mode}${batch ? " batch" : ""}, ${registration ?? "refused"})`);
 		covered.add(mode).add(registration ?? "refused");
 		if (registration === "took a closed connection's place" && places > 1) covered.add("took one of several places");
 		await expectAgreement(room, tabs, model, context());

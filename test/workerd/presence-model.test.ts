@@ -1,6 +1,6 @@
 /**
  * Presence against a model, with version 1's presence (no leave grace): random sequences of
- * connect, register, re-register, unregister, message, close and eviction (fixed seeds), checking
+ * connect, register (in batched frames or not), re-register, unregister, message, close and eviction (fixed seeds), checking
  * after every step that the room's roster, every registered client's view of it (built only from
  * the events it received) and the model agree, and that no unregistered socket hears a room event.
  */
@@ -17,6 +17,8 @@ const USERS = ["ann", "ben", "cat"];
 
 async function runScenario(seed: number, steps: number) {
 	const random = mulberry32(seed);
+	// Framing from its own stream, so that a seed's scenario is the same with batching or without.
+	const framing = mulberry32(seed ^ 0x5bd1e995);
 	const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)] as T;
 	const room = randomRoom(`model${seed}`);
 	const model = new PresenceModel();
@@ -37,8 +39,9 @@ async function runScenario(seed: number, steps: number) {
 			log.push("connect");
 		} else if (roll < 0.5) {
 			const userId = pick(USERS);
-			await registerTab(room, pick(tabs), model, { userId, name: `${userId}-${step}`, meta: {} }, "events");
-			log.push(`register(${userId})`);
+			const batch = framing() < 0.5;
+			await registerTab(room, pick(tabs), model, { userId, name: `${userId}-${step}`, meta: {} }, "events", batch);
+			log.push(`register(${userId}${batch ? ", batch" : ""})`);
 		} else if (roll < 0.62) {
 			await unregisterTab(pick(tabs), model);
 			log.push("unregister");

@@ -38,7 +38,8 @@ export async function openTab(room: string): Promise<Tab> {
 /**
  * Registers a tab and the model with it, the room keeping the registration time the model
  * expects (a connection taking a closed one's place keeps that one's). Another userId than the
- * tab's is refused with ALREADY_REGISTERED and changes nothing (undefined).
+ * tab's is refused with ALREADY_REGISTERED and changes nothing (undefined). `batch` asks for
+ * batched frames (1.2), which must change nothing the model can see.
  */
 export async function registerTab(
 	room: string,
@@ -46,11 +47,13 @@ export async function registerTab(
 	model: PresenceModel,
 	identity: { userId: string; name: string; meta: JsonObject },
 	mode: PresenceMode,
+	batch = false,
 ): Promise<Registration | undefined> {
 	const reply = await tab.client.register(identity.userId, {
 		name: identity.name,
 		meta: identity.meta,
 		presence: mode,
+		...(batch ? { batch } : {}),
 	});
 	if (tab.registered && tab.registered.userId !== identity.userId) {
 		expect(reply).toMatchObject({ event: "Error", data: { code: "ALREADY_REGISTERED" } });
