@@ -6,7 +6,7 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PARTS, splitProfile } from "./profile-split.ts";
+import { PARTS, type Part, splitProfile } from "./profile-split.ts";
 
 /** For `MINIFLARE_WORKERD_V8_FLAGS`: V8 writes /tmp/perf-PID.map, naming its compiled JavaScript for perf. */
 export const V8_PERF_FLAGS = "--perf-basic-prof";
@@ -51,19 +51,23 @@ async function stop(recording: Recording): Promise<string> {
 }
 
 /** Prints each part's samples per 1,000 deliveries, one column per recording, then what each part holds. */
-export async function printProfiles(recordings: Recording[], deliveries: number[]): Promise<void> {
+export async function printProfiles(
+	recordings: Recording[],
+	deliveries: number[],
+	parts: readonly Part[] = PARTS,
+): Promise<void> {
 	const splits: Map<string, number>[] = [];
-	for (const recording of recordings) splits.push(splitProfile(await stop(recording)));
+	for (const recording of recordings) splits.push(splitProfile(await stop(recording), parts));
 	const per1000 = (count: number, i: number) => ((count * 1000) / (deliveries[i] as number)).toFixed(1);
 	const header = ["part", ...recordings.map((r) => `${r.name} samples / 1,000 deliveries`)];
 	console.log(`\nperf samples at ${FREQUENCY} Hz, split by where they went:`);
 	console.log(`| ${header.join(" | ")} |\n| ${header.map(() => "---").join(" | ")} |`);
-	for (const part of [...PARTS.map((p) => p.name), "total"]) {
+	for (const part of [...parts.map((p) => p.name), "total"]) {
 		const cells = splits.map((split, i) => {
 			const count = part === "total" ? [...split.values()].reduce((a, b) => a + b, 0) : (split.get(part) ?? 0);
 			return per1000(count, i);
 		});
 		console.log(`| ${part} | ${cells.join(" | ")} |`);
 	}
-	for (const part of PARTS) console.log(`- ${part.name}: ${part.about}`);
+	for (const part of parts) console.log(`- ${part.name}: ${part.about}`);
 }
