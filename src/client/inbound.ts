@@ -26,17 +26,18 @@ export class InboundQueue {
 	/** The transport's handlers, each report taking its turn here. */
 	handlers(to: InboundHandlers): TransportHandlers {
 		return {
-			open: () => this.push(to.open),
-			frame: (data) => this.push(...decodeServerFrames(data).map((frame) => () => to.event(frame))),
-			close: (code, reason) => this.push(() => to.close(code, reason)),
-			failed: (error) => this.push(() => to.failed(error)),
-			refused: (error) => this.push(() => to.refused(error)),
+			open: () => this.push([to.open]),
+			frame: (data) => this.push(decodeServerFrames(data).map((frame) => () => to.event(frame))),
+			close: (code, reason) => this.push([() => to.close(code, reason)]),
+			failed: (error) => this.push([() => to.failed(error)]),
+			refused: (error) => this.push([() => to.refused(error)]),
 		};
 	}
 
 	/** The first turn runs now if nothing waits (as every report did before 1.2), each later one in a task of its own. */
-	push(...turns: Turn[]): void {
-		this.#waiting.push(...turns);
+	push(turns: readonly Turn[]): void {
+		// One by one: a spread of a huge array (a server that ignores the 256 cap) would overflow the stack.
+		for (const turn of turns) this.#waiting.push(turn);
 		if (!this.#busy) this.#runNext();
 	}
 

@@ -107,7 +107,7 @@ export class Registration {
 		return this.#everRegistered;
 	}
 
-	/** connect(): the caller wants to be in the room; the Register goes when the socket opens. */
+	/** connect(): the caller wants to be in the room; the Register goes when the socket opens (or is welcomed). */
 	want(): void {
 		this.#wanted = true;
 	}
