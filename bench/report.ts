@@ -3,6 +3,7 @@
  * ours/bare and ours/partyserver, and the `SUMMARY` figures.
  */
 import { batchedMedians, batchedRows, batchedSummary } from "./batched-report.ts";
+import { FLOOR, pairedJoinTimes } from "./load/join-floor.ts";
 import type { JoinModesResult } from "./load/join-modes.ts";
 import type { OverloadStep } from "./load/overload.ts";
 import type { RestartResult } from "./load/restart.ts";
@@ -52,6 +53,10 @@ export function medians(name: string, runs: Runs, settings: Settings) {
 		batchedJoinMs: median(joins.map((r) => r.batched?.ms)),
 		batchedBytesPerSocket: median(joins.map((r) => r.batched?.bytesPerSocket)),
 		countJoinMs: median(joins.map((r) => r.count?.ms)),
+		countBytesPerSocket: median(joins.map((r) => r.count?.bytesPerSocket)),
+		/** Ours' companion in the count turns (load/join-modes.ts), shown in ours' column. */
+		floorJoinMs: name === "ours" ? median(floorJoins(runs).map((r) => r.count?.ms)) : null,
+		floorBytesPerSocket: name === "ours" ? median(floorJoins(runs).map((r) => r.count?.bytesPerSocket)) : null,
 		fanout: {
 			p50: median(results.map((r) => r.fanout?.latencyMs.p50)),
 			p95: median(results.map((r) => r.fanout?.latencyMs.p95)),
@@ -72,6 +77,8 @@ export function medians(name: string, runs: Runs, settings: Settings) {
 	};
 }
 export type Medians = ReturnType<typeof medians>;
+
+const floorJoins = (runs: Runs) => runs.joinModes.filter((r) => r.server === FLOOR);
 
 /** Ours' result of each round with `other`'s of the same round, for the rounds both have. */
 function sameRoundPairs<R extends { server: string; round: number }>(results: R[], other: string): [R, R][] {
@@ -141,22 +148,15 @@ function pairedJoinRatio(joins: JoinModesResult[], get: (r: JoinModesResult) => 
 }
 
 /**
- * Ours' time for every join of a mode in every round together, over bare's: each join of ours ran
- * just before or after bare's of the same place, and one join moved by up to 30 % between rounds.
+ * Ours' time for every join of a mode in every round together, over bare's (or `other`'s, in the
+ * same mode: the floor's count joins): each join of ours ran just before or after the other's of
+ * the same place, and one join moved by up to 30 % between rounds.
  */
-function pooledJoinRatio(joins: JoinModesResult[], mode: "batched" | "count"): number | null {
-	const pairs: [number, number][] = [];
-	for (const [mine, theirs] of sameRoundPairs(joins, "bare")) {
-		mine.repeatsMs[mode].forEach((ms, i) => {
-			const other = theirs.repeatsMs[mode][i];
-			// Only joins both servers finished: a failed one would leave its place to one side.
-			if (ms !== null && other !== null && other !== undefined) pairs.push([ms, other]);
-		});
-	}
+function pooledJoinRatio(joins: JoinModesResult[], mode: "batched" | "count", other = "bare"): number | null {
 	return pooledRatio(
-		pairs,
+		pairedJoinTimes(joins, mode, other),
 		([ours]) => ours,
-		([, bare]) => bare,
+		([, theirs]) => theirs,
 	);
 }
 
@@ -183,8 +183,9 @@ const signalFixedStepP99s = (r: ServerResult) =>
 
 /**
  * The `SUMMARY` line's figures (the first six as before presence 1.1, the last three since signals).
- * The join ratios are over every join both servers finished (`pooledJoinRatio`), the batched-memory
- * ratio the median of each round's pair; the p99 ratios are over paired turns (`pairedTurnP99Ratio`);
+ * The join ratios are over every join both servers finished (`pooledJoinRatio`; `countJoinVsFloor`
+ * ours' count joins over the `row` floor's in the same turns), the batched-memory ratio the median
+ * of each round's pair, each from settled readings (load/settle.ts); the p99 ratios are over paired turns (`pairedTurnP99Ratio`);
  * `p99Ms` is the p99 of every delivery of all rounds; the throughput and CPU ratios are over the
  * steps of every round both servers ran (`pooledStepRatio`); `overloadMessageP99Ms` is (j)'s
  * (overload-report.ts); the others, medians.
@@ -200,6 +201,7 @@ export function summary(m: Record<string, Medians>, runs: Runs) {
 		heartbeatWakes: ours?.idleWakes ?? null,
 		joinVsBare: pooledJoinRatio(runs.joinModes, "batched"),
 		countJoinVsBare: pooledJoinRatio(runs.joinModes, "count"),
+		countJoinVsFloor: pooledJoinRatio(runs.joinModes, "count", FLOOR),
 		bytesPerSocketVsBare: pairedJoinRatio(runs.joinModes, (r) => r.batched?.bytesPerSocket),
 		restartRecoveryMs: ours?.restartRecoveryMs ?? null,
 		restartFlicker: ours?.restartFlicker ?? null,
@@ -248,6 +250,11 @@ function rows(settings: Settings): Row[] {
 			get: (x) => x.countJoinMs,
 			digits: 0,
 		},
+		{
+			label: `(a) connect+register ${settings.countJoinSockets} on the row floor, in ours' count turns: ms`,
+			get: (x) => x.floorJoinMs,
+			digits: 0,
+		},
 		{ label: "(b) fan-out latency p50 ms", get: (x) => x.fanout.p50, digits: 1 },
 		{ label: "(b) fan-out latency p95 ms", get: (x) => x.fanout.p95, digits: 1 },
 		{ label: "(b) fan-out latency p99 ms", get: (x) => x.fanout.p99, digits: 1 },
@@ -287,7 +294,21 @@ function rows(settings: Settings): Row[] {
 		{ label: "(g) saturated: p99 ms", get: (x) => x.signal.saturatedP99, digits: 1 },
 		{ label: "(d) idle: room wake-ups", get: (x) => x.idleWakes, digits: 0 },
 		{ label: "(e) memory per socket, bytes (RSS growth)", get: (x) => x.bytesPerSocket, digits: 0 },
-		{ label: `(e) memory per socket, ${batched} batched, bytes`, get: (x) => x.batchedBytesPerSocket, digits: 0 },
+		{
+			label: `(e) memory per socket, ${batched} batched, bytes (settled)`,
+			get: (x) => x.batchedBytesPerSocket,
+			digits: 0,
+		},
+		{
+			label: `(e) memory per socket, ${settings.countJoinSockets} count, bytes (settled)`,
+			get: (x) => x.countBytesPerSocket,
+			digits: 0,
+		},
+		{
+			label: `(e) memory per socket, ${settings.countJoinSockets} on the row floor, bytes (settled)`,
+			get: (x) => x.floorBytesPerSocket,
+			digits: 0,
+		},
 		{ label: "(f) restart: last client back, ms after the server is up", get: (x) => x.restartRecoveryMs, digits: 0 },
 		{ label: "(f) restart: flicker (worst round)", get: (x) => x.restartFlicker, digits: 0 },
 		...overloadRows(settings).map((row) => ({ ...row, get: (x: Medians) => row.get(x.overload) })),

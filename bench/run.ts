@@ -14,6 +14,7 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import type { Protocol, Target } from "./load/clients.ts";
 import { runCoreRound } from "./load/core-round.ts";
+import { joinRoundServers } from "./load/join-floor.ts";
 import { runJoinRound } from "./load/join-modes.ts";
 import { runOverloadRound } from "./load/overload.ts";
 import { runRestart } from "./load/restart.ts";
@@ -64,6 +65,22 @@ const SERVERS: Record<string, ServerSpec> = {
 		about: "Socket.IO rooms, WebSocket transport",
 	},
 };
+
+/**
+ * Not a server `--servers` names: ours' companion in the presence-mode joins, started whenever
+ * ours joins (load/join-modes.ts), the least a contract join costs (`countJoinVsFloor`).
+ */
+const COMPANIONS: Record<string, ServerSpec> = {
+	floor: {
+		kind: { type: "wrangler", config: "bench/servers/floor/wrangler.toml" },
+		protocol: "rooms",
+		path: (room) => `/rooms/${room}/ws`,
+		about: "the join floor: a Durable Object that answers Register and writes one SQLite row in its turn, nothing else",
+	},
+};
+
+/** The joins' servers run with `gc` exposed, for the settled memory reading (load/settle.ts). */
+const JOIN_V8_FLAGS = ["--expose-gc"];
 
 /** Groups of scenarios: (a)-(e) as before presence 1.1, (a) and (e) in presence modes, (f), (j). */
 const SCENARIO_GROUPS = ["core", "joins", "restart", "overload"] as const;
@@ -166,10 +183,10 @@ async function main(): Promise<void> {
 		const tail = output?.().slice(-3000);
 		if (tail) log(tail);
 	};
-	const start = async (name: string, atDefaults = false) => {
-		const spec = SERVERS[name] as ServerSpec;
+	const start = async (name: string, atDefaults = false, v8Flags?: readonly string[]) => {
+		const spec = (SERVERS[name] ?? COMPANIONS[name]) as ServerSpec;
 		const kind = atDefaults ? (spec.atDefaults ?? spec.kind) : spec.kind;
-		const server = await startServer(name, kind, { direct, tempRoot: storage.root });
+		const server = await startServer(name, kind, { direct, tempRoot: storage.root, v8Flags });
 		const target: Target = {
 			protocol: spec.protocol,
 			origin: server.origin,
@@ -201,11 +218,17 @@ async function main(): Promise<void> {
 		}
 		const joining = order.filter((name) => settings.joinModeServers.includes(name));
 		if (groups.has("joins") && joining.length) {
-			log(`${at}: presence-mode joins in turns on ${joining.join(", ")}`);
+			log(`${at}: presence-mode joins in turns on ${joinRoundServers(joining).join(", ")}`);
 			await attempt("presence-mode joins", () =>
 				runJoinRound(
 					joining,
-					{ settings, round, log, start, failed: (label, error, server) => failed(label, error, server?.output) },
+					{
+						settings,
+						round,
+						log,
+						start: (name) => start(name, false, JOIN_V8_FLAGS),
+						failed: (label, error, server) => failed(label, error, server?.output),
+					},
 					runs.joinModes,
 				),
 			);
@@ -249,7 +272,11 @@ async function main(): Promise<void> {
 		settings,
 		workersPath: direct ? "direct to the Worker's workerd" : "through wrangler dev's proxy",
 		storage: { choice: storage.choice, description: storage.description },
-		servers: Object.fromEntries(servers.map((name) => [name, SERVERS[name]?.about])),
+		servers: Object.fromEntries(
+			[...servers, ...Object.keys(COMPANIONS).filter((name) => runs.joinModes.some((r) => r.server === name))].map(
+				(name) => [name, (SERVERS[name] ?? COMPANIONS[name])?.about],
+			),
+		),
 		medians: byServer,
 		summary: figures,
 		failures,

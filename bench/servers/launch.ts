@@ -49,7 +49,7 @@ interface Started {
 export async function startServer(
 	name: string,
 	kind: ServerKind,
-	options: { direct?: boolean; readyTimeoutMs?: number; tempRoot?: string } = {},
+	options: { direct?: boolean; readyTimeoutMs?: number; tempRoot?: string; v8Flags?: readonly string[] } = {},
 ): Promise<RunningServer> {
 	const readyTimeoutMs = options.readyTimeoutMs ?? 90_000;
 	const wakes: string[] = [];
@@ -60,7 +60,13 @@ export async function startServer(
 	const echo = Boolean(process.env.BENCH_VERBOSE);
 	const started =
 		kind.type === "wrangler"
-			? await startWorker(name, kind.config, { readyTimeoutMs, onLine, echo, tempRoot: options.tempRoot })
+			? await startWorker(name, kind.config, {
+					readyTimeoutMs,
+					onLine,
+					echo,
+					tempRoot: options.tempRoot,
+					v8Flags: options.v8Flags,
+				})
 			: await startNodeServer(name, kind.script, { readyTimeoutMs, onLine, echo });
 	let clientPort = started.port;
 	let workPids = started.workPids;
@@ -92,6 +98,8 @@ interface StartOptions {
 	echo: boolean;
 	/** Where a `wrangler dev` keeps its state (storage.ts). */
 	tempRoot?: string;
+	/** The workerd's V8 flags (`wrangler dev` only): `--expose-gc` for a settled memory reading (load/settle.ts). */
+	v8Flags?: readonly string[];
 }
 
 async function startWorker(name: string, config: string, options: StartOptions): Promise<Started> {

@@ -6,6 +6,7 @@
  * - every variable the caller pins as `--var`, which wins over the config's `[vars]` and any file;
  * - the shell's environment kept out of the Worker (CLOUDFLARE_INCLUDE_PROCESS_ENV=false);
  * - loopback only, no metrics, nothing fetched from Cloudflare, logs in a directory of its own;
+ * - V8 flags for the workerd only when asked (`v8Flags`: the benchmark's `--expose-gc`);
  * - without wrangler's local trace collector (X_LOCAL_OBSERVABILITY=false): it stores every
  *   event's trace in a SQLite database in the Worker's own workerd, about 1 ms of CPU per
  *   WebSocket frame received, which no deployed Worker pays (bench/README.md).
@@ -34,6 +35,8 @@ export interface WranglerDevCommandOptions {
 	vars?: Readonly<Record<string, string>>;
 	/** Any further `wrangler dev` arguments. */
 	extraArgs?: readonly string[];
+	/** Flags for the workerd's V8 (miniflare's `MINIFLARE_WORKERD_V8_FLAGS`), e.g. `--expose-gc`. */
+	v8Flags?: readonly string[];
 }
 
 export interface WranglerDevCommand {
@@ -78,6 +81,7 @@ export function wranglerDevCommand(options: WranglerDevCommandOptions): Wrangler
 			WRANGLER_LOG_PATH: options.logDir,
 			NO_COLOR: "1",
 			FORCE_COLOR: "0",
+			...(options.v8Flags?.length ? { MINIFLARE_WORKERD_V8_FLAGS: options.v8Flags.join(" ") } : {}),
 		},
 	};
 }

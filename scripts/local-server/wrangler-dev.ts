@@ -41,6 +41,8 @@ export interface WranglerDevOptions {
 	readyTimeoutMs?: number;
 	/** Further `wrangler dev` arguments. */
 	extraArgs?: readonly string[];
+	/** Flags for the workerd's V8, e.g. `--expose-gc` (the benchmark's settled memory reading). */
+	v8Flags?: readonly string[];
 	/** Called with each line wrangler and the Worker print. */
 	onLine?: (line: string) => void;
 	/** Also copy the output to this process's stderr. */
@@ -91,6 +93,7 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
 					logDir: join(tempDir, "logs"),
 					vars: options.vars,
 					extraArgs: options.extraArgs,
+					v8Flags: options.v8Flags,
 				});
 				const group = startProcessGroup({ ...command, onLine: options.onLine, echo: options.echo });
 				const origin = `http://${LOOPBACK}:${port}`;

@@ -69,6 +69,22 @@ describe("the wrangler dev command", () => {
 		expect(bench.args.slice(2, 4)).toEqual(["--config", "bench/servers/ours/wrangler.toml"]);
 		expect(bench.args).not.toContain("--var");
 	});
+
+	it("gives the workerd's V8 flags only when asked (the benchmark's --expose-gc)", () => {
+		expect(command.env).not.toHaveProperty("MINIFLARE_WORKERD_V8_FLAGS");
+		const flagged = wranglerDevCommand({
+			port: 1,
+			inspectorPort: 2,
+			persistTo: "s",
+			envFile: "e",
+			logDir: "l",
+			v8Flags: ["--expose-gc", "--trace-gc"],
+		});
+		expect(flagged.env.MINIFLARE_WORKERD_V8_FLAGS).toBe("--expose-gc --trace-gc");
+		expect(flagged.args).toEqual(
+			wranglerDevCommand({ port: 1, inspectorPort: 2, persistTo: "s", envFile: "e", logDir: "l" }).args,
+		);
+	});
 });
 
 describe("a start that lost its port", () => {

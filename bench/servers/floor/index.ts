@@ -8,7 +8,9 @@
  *   requires (issue 14: "written in the same turn as the change").
  *
  * Nothing is parsed, checked, listed or announced: the frames are constants the benchmark's client
- * recognises by their first bytes. What ours does beyond `row-*` is the protocol's own work.
+ * recognises by their first bytes. What ours does beyond `row-*` is the protocol's own work. The
+ * benchmark's presence-mode joins start it beside ours and join `row-*` rooms in ours' count turns
+ * (`countJoinVsFloor`, bench/load/join-floor.ts); the probe bench/probes/join-floor.ts uses all three.
  */
 import { DurableObject } from "cloudflare:workers";
 import { roomRouter } from "../room-router";

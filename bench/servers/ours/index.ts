@@ -1,14 +1,23 @@
 /**
- * "ours" for the benchmark: the project's real Worker and Room, unchanged. The only addition is a
- * subclass that, in rooms whose name starts with `idle-`, prints one `BENCH_WAKE` line each time
+ * "ours" for the benchmark: the project's real Worker and Room, unchanged. The only additions are
+ * a subclass that, in rooms whose name starts with `idle-`, prints one `BENCH_WAKE` line each time
  * the object's code runs (constructor or entry point); the benchmark counts those lines in
- * wrangler's output. Other rooms run the Room's code with one extra call and a boolean test.
+ * wrangler's output. Other rooms run the Room's code with one extra call and a boolean test. And
+ * the benchmark's `GET /__bench/gc` (../bench-gc.ts), answered before the project's Worker sees
+ * the request, as bare's and floor's router does.
  */
 
 import type { Env } from "../../../src/env";
+import app from "../../../src/index";
 import { Room as ProjectRoom } from "../../../src/room/room";
+import { BENCH_GC_PATH, benchGc } from "../bench-gc.ts";
 
-export { default } from "../../../src/index";
+export default {
+	fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> {
+		if (new URL(request.url).pathname === BENCH_GC_PATH) return benchGc();
+		return app.fetch(request, env, ctx);
+	},
+} satisfies ExportedHandler<Env>;
 
 export class Room extends ProjectRoom {
 	readonly #traced: boolean;
