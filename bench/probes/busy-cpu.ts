@@ -1,7 +1,8 @@
 /**
  * Server CPU per delivery in a busy room, batched (1.2) or not, against node-ws, over a range of
  * rates: `npx node bench/probes/busy-cpu.ts [--rates 100,250,500] [--receivers 50] [--senders 10]
- * [--rounds 8] [--event SendMessage|Signal] [--variants ours-batched,ours,node-ws] [--profile]`.
+ * [--rounds 8] [--event SendMessage|Signal] [--variants ours-batched,ours,node-ws] [--profile]`; a variant
+ * may name its own event (`ours-batched/Signal`), so that messages and signals take turns in one run.
  *
  * One `ours` process (two rooms: one whose every socket registered `"batch": true`, one not) and
  * one `node-ws` process, each room as the benchmark's busy room (load/batched.ts): `senders` send
@@ -34,8 +35,13 @@ const rounds = Number(option("rounds", "8"));
 const event = option("event", "SendMessage");
 const variants = option("variants", "ours-batched,ours,node-ws").split(",");
 const profile = args.includes("--profile");
-if (event !== "SendMessage" && event !== "Signal") throw new Error(`--event is SendMessage or Signal, not ${event}`);
-const traffic = event === "SendMessage" ? "message" : "signal";
+/** A variant's traffic: its own event after a slash, or `--event`. */
+function trafficOf(variant: string): "message" | "signal" {
+	const named = variant.split("/")[1] ?? event;
+	if (named !== "SendMessage" && named !== "Signal")
+		throw new Error(`the event is SendMessage or Signal, not ${named}`);
+	return named === "SendMessage" ? "message" : "signal";
+}
 
 /** What the receivers of one room got: deliveries, frames, and the events in those frames. */
 class Counter implements Sink {
@@ -57,6 +63,7 @@ class Counter implements Sink {
 
 interface Variant {
 	name: string;
+	traffic: "message" | "signal";
 	server: RunningServer;
 	senders: Conn[];
 	counter: Counter;
@@ -68,15 +75,20 @@ function targetOf(server: RunningServer): Target {
 	return { protocol: "rooms", origin: server.origin, roomUrl: (room) => `${server.wsOrigin}/rooms/${room}/ws` };
 }
 
-async function openVariant(name: string, server: RunningServer, batch: boolean): Promise<Variant> {
+async function openVariant(
+	name: string,
+	server: RunningServer,
+	batch: boolean,
+	traffic: Variant["traffic"],
+): Promise<Variant> {
 	const counter = new Counter();
 	const conns = await openMany(
 		targetOf(server),
-		`busy-cpu-${name}-${Date.now()}`,
+		`busy-cpu-${name.replace("/", "-")}-${Date.now()}`,
 		{ firstIndex: 0, count: receivers + senders, concurrency: 20, heartbeatMs: 10_000, batch },
 		counter,
 	);
-	return { name, server, senders: conns.slice(receivers), counter, totals: new Map() };
+	return { name, traffic, server, senders: conns.slice(receivers), counter, totals: new Map() };
 }
 
 /** One second of `rate` messages a second from the variant's senders, and 300 ms for the last deliveries. */
@@ -89,7 +101,7 @@ async function phase(variant: Variant, rate: number): Promise<void> {
 	let sent = 0;
 	while (performance.now() - start < 1000) {
 		const due = Math.floor(((performance.now() - start) / 1000) * rate) + 1;
-		for (; sent < due; sent++) (from[sent % from.length] as Conn).send(traffic, sent, performance.now());
+		for (; sent < due; sent++) (from[sent % from.length] as Conn).send(variant.traffic, sent, performance.now());
 		await sleep(2);
 	}
 	await sleep(300);
@@ -131,30 +143,31 @@ const storage = benchStorage("memory");
 console.log(
 	`storage: ${storage.description}; ${event}, ${receivers} receivers and ${senders} senders a room, rates ${rates.join(", ")}/s, ${rounds} rounds; variants ${variants.join(", ")}`,
 );
-const wantsOurs = variants.some((v) => v.startsWith("ours"));
-const ours = wantsOurs
+const ours = variants.some((v) => v.startsWith("ours"))
 	? await startServer(
 			"ours",
 			{ type: "wrangler", config: "bench/servers/ours/wrangler.toml" },
 			{ tempRoot: storage.root, v8Flags: profile ? [V8_PERF_FLAGS] : undefined },
 		)
 	: undefined;
-const nodeWs = variants.includes("node-ws")
+const nodeWs = variants.some((v) => v.startsWith("node-ws"))
 	? await startServer("node-ws", { type: "node", script: "bench/servers/node-ws/server.ts" })
 	: undefined;
 try {
 	const open: Variant[] = [];
 	for (const name of variants) {
-		if (name === "ours-batched") open.push(await openVariant(name, ours as RunningServer, true));
-		else if (name === "ours") open.push(await openVariant(name, ours as RunningServer, false));
-		else if (name === "node-ws") open.push(await openVariant(name, nodeWs as RunningServer, false));
+		const kind = name.split("/")[0];
+		const traffic = trafficOf(name);
+		if (kind === "ours-batched") open.push(await openVariant(name, ours as RunningServer, true, traffic));
+		else if (kind === "ours") open.push(await openVariant(name, ours as RunningServer, false, traffic));
+		else if (kind === "node-ws") open.push(await openVariant(name, nodeWs as RunningServer, false, traffic));
 		else throw new Error(`unknown variant ${name}`);
 	}
 	// Every room warm (the first phases pay one-off costs), then the measured rounds.
 	for (const variant of open) for (let i = 0; i < 2; i++) await phase(variant, rates[0] as number);
 	for (const variant of open) variant.totals.clear();
 	let recording: Recording | undefined;
-	const profiled = open.find((v) => v.name === "ours-batched");
+	const profiled = open.find((v) => v.name.startsWith("ours-batched"));
 	for (const [r, rate] of rates.entries()) {
 		const last = r === rates.length - 1;
 		for (let round = 0; round < rounds; round++) {
@@ -170,7 +183,7 @@ try {
 		"\n| rate msg/s | deliveries a phase | variant | µs per delivery | events per frame | over node-ws |\n|---:|---:|---|---:|---:|---:|",
 	);
 	for (const rate of rates) {
-		const node = open.find((v) => v.name === "node-ws")?.totals.get(rate);
+		const node = open.find((v) => v.name.startsWith("node-ws"))?.totals.get(rate);
 		const nodeUs = node ? node.cpuUs / node.delivered : Number.NaN;
 		for (const variant of open) {
 			const t = variant.totals.get(rate);
