@@ -8,10 +8,6 @@ import { DurableObject } from "cloudflare:workers";
 import { clock } from "../clock";
 import type { Env } from "../env";
 import {
-	CloseCodes,
-	type ErrorCode,
-	ErrorCodes,
-	encodeError,
 	HEARTBEAT,
 	httpErrorResponse,
 	LeaveReasons,
@@ -19,29 +15,26 @@ import {
 	type MessagesPage,
 	type OccupancyPage,
 	ProtocolError,
-	parseClientFrame,
-	requestIdAtHead,
 	type UsersPage,
 } from "../protocol";
 import { type RoomSettings, readSettings } from "../settings";
 import { acceptUpgrade, upgradeRefusal } from "./admission";
 import { RoomAlarm } from "./alarm-plan";
 import { closeReplyCode, isPeerGoneError } from "./close-reply";
-import type { Connection } from "./connection";
 import { type PublishResult, publishMessage, type ServerPostResult } from "./deliver";
 import { DeliveryBudget } from "./delivery-budget";
-import { handleClientFrame } from "./handlers";
 import { relaySignal } from "./handlers/signal";
 import { readVerifiedIdentity } from "./handoff";
 import { Hub } from "./hub";
 import { roomInputLag } from "./input-lag";
+import { FrameIntake } from "./intake";
 import { PresenceStore } from "./presence/store";
 import { type RatePolicy, ratePolicy } from "./rate-limit";
 import { IdleReaper } from "./reaper";
 import type { RoomState } from "./room-state";
 import { RoomStore } from "./store";
 import { keepUp } from "./upkeep";
-import { frameTooLarge, welcomeFrame } from "./welcome";
+import { welcomeFrame } from "./welcome";
 
 export class Room extends DurableObject<Env> {
 	// ---- config ----------------------------------------------------------------
@@ -53,6 +46,9 @@ export class Room extends DurableObject<Env> {
 	readonly #state: RoomState;
 
 	readonly #reaper: IdleReaper;
+
+	/** Every client frame, checked, limited and handled. */
+	readonly #intake: FrameIntake;
 
 	/** The reaper's backstop and the end of the earliest leave grace, in one alarm. */
 	readonly #alarm: RoomAlarm;
@@ -84,6 +80,10 @@ export class Room extends DurableObject<Env> {
 		};
 		this.#alarm = new RoomAlarm(ctx.storage);
 		this.#reaper = new IdleReaper(ctx, hub);
+		this.#intake = new FrameIntake(this.#state, this.#ratePolicy, {
+			catchUp: (now) => this.#catchUp(now),
+			logFailure: (entryPoint, error) => this.#logFailure(entryPoint, error),
+		});
 		// The runtime answers heartbeats itself: a ping never wakes the object.
 		ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT.request, HEARTBEAT.response));
 	}
@@ -104,7 +104,7 @@ export class Room extends DurableObject<Env> {
 	}
 
 	override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
-		this.#handleFrame(ws, data);
+		this.#intake.handle(ws, data);
 		await this.#planAlarm().catch((error: unknown) => this.#logFailure("webSocketMessage", error));
 	}
 
@@ -227,71 +227,9 @@ export class Room extends DurableObject<Env> {
 		);
 	}
 
-	/** One frame from a client: checked, limited, handled; any refusal goes back as `Error`. */
-	#handleFrame(ws: WebSocket, data: string | ArrayBuffer) {
-		let requestId: string | undefined;
-		let connection: Connection | undefined;
-		try {
-			connection = this.#state.hub.get(ws);
-			if (!connection) return; // already let go of: nothing it says counts
-			// A peer that does not read what it is sent gets no more: not even a reply.
-			if (this.#state.hub.dropIfTooSlow(connection)) return;
-			const now = clock.now();
-			const verdict = connection.arrive(now, this.#ratePolicy);
-			this.#catchUp(now);
-			if (typeof data !== "string") {
-				if (verdict !== "admit") return this.#rateLimited(connection, verdict);
-				throw new ProtocolError(ErrorCodes.BAD_FRAME, "binary frames are not accepted; send JSON text");
-			}
-			// An oversized frame is never parsed (shedding it must stay cheap); its requestId is
-			// looked for at its head only. A frame within the limit is parsed, if only for its requestId.
-			const parsed = frameTooLarge(data, this.#settings.maxMessageBytes) ? undefined : parseClientFrame(data);
-			requestId = parsed ? (parsed.ok ? parsed.frame.requestId : parsed.requestId) : requestIdAtHead(data);
-			if (verdict !== "admit") return this.#rateLimited(connection, verdict, requestId);
-			if (!parsed) {
-				throw new ProtocolError(ErrorCodes.MESSAGE_TOO_LARGE, `frame exceeds ${this.#settings.maxMessageBytes} bytes`);
-			}
-			if (!parsed.ok) throw new ProtocolError(parsed.code, parsed.message);
-			handleClientFrame(this.#state, connection, parsed.frame);
-		} catch (error) {
-			if (error instanceof ProtocolError) return this.#reject(ws, error.code, error.message, requestId);
-			this.#logFailure("webSocketMessage", error);
-			this.#reject(ws, ErrorCodes.INTERNAL, "the room failed to handle this request", requestId);
-		} finally {
-			this.#settle(connection);
-		}
-	}
-
-	/** The frame's attachment write, whatever became of the frame. */
-	#settle(connection: Connection | undefined): void {
-		try {
-			connection?.settle();
-		} catch (error) {
-			this.#logFailure("webSocketMessage (attachment)", error);
-		}
-	}
-
-	/** An event over the rate is dropped with RATE_LIMITED; a connection that keeps going is closed with 1008. */
-	#rateLimited(connection: Connection, verdict: "drop" | "close", requestId?: string): void {
-		const { rate, burst } = this.#ratePolicy;
-		this.#reject(
-			connection.socket,
-			ErrorCodes.RATE_LIMITED,
-			`over ${rate} events per second (bursts of ${burst}); this event was dropped`,
-			requestId,
-		);
-		if (verdict === "close") {
-			this.#state.hub.drop(connection.socket, LeaveReasons.close, CloseCodes.policy, "rate limit exceeded");
-		}
-	}
-
 	/** The room is addressed by name (`idFromName`), so its id carries the name. */
 	get #roomName(): string {
 		return this.ctx.id.name ?? this.ctx.id.toString();
-	}
-
-	#reject(ws: WebSocket, code: ErrorCode, message: string, requestId?: string): void {
-		this.#state.hub.reply(ws, encodeError(code, message, requestId));
 	}
 
 	/**

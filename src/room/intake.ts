@@ -1,0 +1,105 @@
+/**
+ * A client's frame, from the socket to its handler: the slow-reader check, the rate limit, the
+ * size limit, parsing; any refusal goes back as `Error` with the frame's `requestId`, and a
+ * failure as `INTERNAL`, logged, never a stack trace.
+ */
+import { clock } from "../clock";
+import {
+	CloseCodes,
+	type ErrorCode,
+	ErrorCodes,
+	encodeError,
+	LeaveReasons,
+	ProtocolError,
+	parseClientFrame,
+	requestIdAtHead,
+} from "../protocol";
+import type { Connection } from "./connection";
+import { handleClientFrame } from "./handlers";
+import type { RatePolicy } from "./rate-limit";
+import type { RoomState } from "./room-state";
+import { frameTooLarge } from "./welcome";
+
+export interface IntakeHooks {
+	/** What is due on any event the room handles (graces ended, the sweep, batches due). */
+	catchUp: (now: number) => void;
+	/** Logs a failure with the room's name. */
+	logFailure: (entryPoint: string, error: unknown) => void;
+}
+
+export class FrameIntake {
+	readonly #room: RoomState;
+	readonly #ratePolicy: RatePolicy;
+	readonly #hooks: IntakeHooks;
+
+	constructor(room: RoomState, ratePolicy: RatePolicy, hooks: IntakeHooks) {
+		this.#room = room;
+		this.#ratePolicy = ratePolicy;
+		this.#hooks = hooks;
+	}
+
+	/** One frame from a client: checked, limited, handled; any refusal goes back as `Error`. */
+	handle(ws: WebSocket, data: string | ArrayBuffer) {
+		let requestId: string | undefined;
+		let connection: Connection | undefined;
+		try {
+			connection = this.#room.hub.get(ws);
+			if (!connection) return; // already let go of: nothing it says counts
+			// A peer that does not read what it is sent gets no more: not even a reply.
+			if (this.#room.hub.dropIfTooSlow(connection)) return;
+			const now = clock.now();
+			const verdict = connection.arrive(now, this.#ratePolicy);
+			this.#hooks.catchUp(now);
+			if (typeof data !== "string") {
+				if (verdict !== "admit") return this.#rateLimited(connection, verdict);
+				throw new ProtocolError(ErrorCodes.BAD_FRAME, "binary frames are not accepted; send JSON text");
+			}
+			// An oversized frame is never parsed (shedding it must stay cheap); its requestId is
+			// looked for at its head only. A frame within the limit is parsed, if only for its requestId.
+			const parsed = frameTooLarge(data, this.#room.settings.maxMessageBytes) ? undefined : parseClientFrame(data);
+			requestId = parsed ? (parsed.ok ? parsed.frame.requestId : parsed.requestId) : requestIdAtHead(data);
+			if (verdict !== "admit") return this.#rateLimited(connection, verdict, requestId);
+			if (!parsed) {
+				throw new ProtocolError(
+					ErrorCodes.MESSAGE_TOO_LARGE,
+					`frame exceeds ${this.#room.settings.maxMessageBytes} bytes`,
+				);
+			}
+			if (!parsed.ok) throw new ProtocolError(parsed.code, parsed.message);
+			handleClientFrame(this.#room, connection, parsed.frame);
+		} catch (error) {
+			if (error instanceof ProtocolError) return this.#reject(ws, error.code, error.message, requestId);
+			this.#hooks.logFailure("webSocketMessage", error);
+			this.#reject(ws, ErrorCodes.INTERNAL, "the room failed to handle this request", requestId);
+		} finally {
+			this.#settle(connection);
+		}
+	}
+
+	/** The frame's attachment write, whatever became of the frame. */
+	#settle(connection: Connection | undefined): void {
+		try {
+			connection?.settle();
+		} catch (error) {
+			this.#hooks.logFailure("webSocketMessage (attachment)", error);
+		}
+	}
+
+	/** An event over the rate is dropped with RATE_LIMITED; a connection that keeps going is closed with 1008. */
+	#rateLimited(connection: Connection, verdict: "drop" | "close", requestId?: string): void {
+		const { rate, burst } = this.#ratePolicy;
+		this.#reject(
+			connection.socket,
+			ErrorCodes.RATE_LIMITED,
+			`over ${rate} events per second (bursts of ${burst}); this event was dropped`,
+			requestId,
+		);
+		if (verdict === "close") {
+			this.#room.hub.drop(connection.socket, LeaveReasons.close, CloseCodes.policy, "rate limit exceeded");
+		}
+	}
+
+	#reject(ws: WebSocket, code: ErrorCode, message: string, requestId?: string): void {
+		this.#room.hub.reply(ws, encodeError(code, message, requestId));
+	}
+}
