@@ -10,7 +10,10 @@
  * per variant in an order rotated each round, so that the machine's drift falls on all alike.
  * Each phase's CPU is every thread's schedstat run time of the variant's process, to the
  * nanosecond, over the phase and the 300 ms after it. Prints per rate and variant: µs per
- * delivery, the mean batch (events per frame received), and each variant over node-ws.
+ * delivery, the mean batch (events per frame received), each variant over node-ws, the p50 of
+ * the deliveries' latencies, and that p50 less the first variant's, phase by phase of the same
+ * round (mean and standard error over the rounds): at a quiet rate, what batching adds to a
+ * delivery's latency.
  *
  * With `--profile` (needs `perf`), ours' workerd runs with V8's perf map and `perf record` samples
  * it over the phases of ours-batched at the last rate only; its samples are split by where they
@@ -18,6 +21,7 @@
  */
 import { type Conn, openMany, type Sink, type Target } from "../load/clients.ts";
 import { cpuSecondsBetween, threadTimes } from "../load/proc-times.ts";
+import { Samples, summarize } from "../load/stats.ts";
 import { type RunningServer, sleep, startServer } from "../servers/launch.ts";
 import { benchStorage } from "../servers/storage.ts";
 import { printProfiles, type Recording, recordProfile, V8_PERF_FLAGS } from "./profile-record.ts";
@@ -49,8 +53,11 @@ class Counter implements Sink {
 	frames = 0;
 	events = 0;
 	errors: string[] = [];
-	delivery(): void {
+	/** The latencies (ms) of the phase under way. */
+	latencies = new Samples();
+	delivery(_receiver: number, _key: number, sentAt: number): void {
 		this.delivered++;
+		this.latencies.push(performance.now() - sentAt);
 	}
 	frame(_receiver: number, events: number): void {
 		this.frames++;
@@ -67,8 +74,11 @@ interface Variant {
 	server: RunningServer;
 	senders: Conn[];
 	counter: Counter;
-	/** Per rate: CPU µs, deliveries, frames, events over every phase. */
-	totals: Map<number, { cpuUs: number; delivered: number; frames: number; events: number }>;
+	/** Per rate: CPU µs, deliveries, frames, events and latencies over every phase, and each phase's p50. */
+	totals: Map<
+		number,
+		{ cpuUs: number; delivered: number; frames: number; events: number; latencies: Samples; p50s: number[] }
+	>;
 }
 
 function targetOf(server: RunningServer): Target {
@@ -97,6 +107,7 @@ async function phase(variant: Variant, rate: number): Promise<void> {
 	const pids = variant.server.workPids();
 	const before = threadTimes(pids);
 	const start0 = { delivered: counter.delivered, frames: counter.frames, events: counter.events };
+	counter.latencies = new Samples();
 	const start = performance.now();
 	let sent = 0;
 	while (performance.now() - start < 1000) {
@@ -106,7 +117,16 @@ async function phase(variant: Variant, rate: number): Promise<void> {
 	}
 	await sleep(300);
 	const cpuUs = cpuSecondsBetween(before, threadTimes(pids)) * 1e6;
-	const total = variant.totals.get(rate) ?? { cpuUs: 0, delivered: 0, frames: 0, events: 0 };
+	const total = variant.totals.get(rate) ?? {
+		cpuUs: 0,
+		delivered: 0,
+		frames: 0,
+		events: 0,
+		latencies: new Samples(),
+		p50s: [],
+	};
+	total.latencies.add(counter.latencies);
+	total.p50s.push(summarize(counter.latencies).p50);
 	total.cpuUs += cpuUs;
 	total.delivered += counter.delivered - start0.delivered;
 	total.frames += counter.frames - start0.frames;
@@ -180,17 +200,21 @@ try {
 		}
 	}
 	console.log(
-		"\n| rate msg/s | deliveries a phase | variant | µs per delivery | events per frame | over node-ws |\n|---:|---:|---|---:|---:|---:|",
+		"\n| rate msg/s | deliveries a phase | variant | µs per delivery | events per frame | over node-ws | p50 ms | p50 less the first's, ms |\n|---:|---:|---|---:|---:|---:|---:|---:|",
 	);
 	for (const rate of rates) {
 		const node = open.find((v) => v.name.startsWith("node-ws"))?.totals.get(rate);
 		const nodeUs = node ? node.cpuUs / node.delivered : Number.NaN;
+		const firstP50s = open[0]?.totals.get(rate)?.p50s ?? [];
 		for (const variant of open) {
 			const t = variant.totals.get(rate);
 			if (!t) continue;
 			const us = t.cpuUs / t.delivered;
+			const deltas = t.p50s.map((p50, i) => p50 - (firstP50s[i] as number)).filter(Number.isFinite);
+			const mean = deltas.reduce((sum, d) => sum + d, 0) / deltas.length;
+			const se = Math.sqrt(deltas.reduce((sum, d) => sum + (d - mean) ** 2, 0) / (deltas.length - 1) / deltas.length);
 			console.log(
-				`| ${rate} | ${Math.round(t.delivered / rounds)} | ${variant.name} | ${us.toFixed(2)} | ${(t.events / t.frames).toFixed(2)} | ${(us / nodeUs).toFixed(2)} |`,
+				`| ${rate} | ${Math.round(t.delivered / rounds)} | ${variant.name} | ${us.toFixed(2)} | ${(t.events / t.frames).toFixed(2)} | ${(us / nodeUs).toFixed(2)} | ${summarize(t.latencies).p50.toFixed(2)} | ${mean.toFixed(2)} ± ${se.toFixed(2)} |`,
 			);
 		}
 	}
