@@ -14,7 +14,8 @@ import { BENCH_GC_PATH, benchGc } from "../bench-gc.ts";
 
 export default {
 	fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> {
-		if (new URL(request.url).pathname === BENCH_GC_PATH) return benchGc();
+		// A string test, not a URL parse: the project's Worker parses the upgrade's URL itself.
+		if (request.url.endsWith(BENCH_GC_PATH)) return benchGc();
 		return app.fetch(request, env, ctx);
 	},
 } satisfies ExportedHandler<Env>;
