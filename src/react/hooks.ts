@@ -18,9 +18,14 @@ function missingProvider(call: string): Error {
 	);
 }
 
-/** The room of the nearest `RoomProvider`; throws when there is none. */
+/**
+ * The room of the nearest `RoomProvider`; throws when there is none. The handle's `state`,
+ * `users`, `userCount`, `messages` and `self` are live; `error` says why the client is not in the
+ * room (`{ code, message }`: a refusal such as `UNAUTHORIZED` or `FORBIDDEN`, which closes it for
+ * good, or a failed connection it keeps retrying), and is `undefined` once the room registers it.
+ */
 export function useRoom(): RoomHandle;
-/** A room of this component's own, shared with every component that passes equal options. */
+/** A room of this component's own, shared with every component that passes equal options; the same handle as `useRoom()`. */
 export function useRoom(options: UseRoomOptions): RoomHandle;
 export function useRoom(options?: UseRoomOptions): RoomHandle {
 	// Both hooks on every render, whichever form is used, so the hook order never changes.

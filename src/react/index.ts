@@ -5,4 +5,4 @@
 export type { Message, SignalData, SignalOptions, SignalOutcome, User } from "../client";
 export { type RoomHandle, type UseRoomOptions, useRoom, useSignal } from "./hooks";
 export { RoomProvider, type RoomProviderProps } from "./provider";
-export type { RoomSnapshot } from "./room-store";
+export type { RoomConnectionError, RoomSnapshot } from "./room-store";

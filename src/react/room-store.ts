@@ -4,9 +4,22 @@
  * It listens from the client's creation, before `connect()`, so the first history is never missed.
  */
 
+import type { RoomError } from "../client/errors";
 import type { RoomClient } from "../client/room-client";
 import type { RoomClientState, SendOptions } from "../client/types";
 import type { Message, MessageAckData, SelfUser, User } from "../protocol/types";
+
+/** Why the client is not in its room: the room's refusal, or a connection that failed. */
+export interface RoomConnectionError {
+	/**
+	 * `UNAUTHORIZED` (401: no token, a bad or expired one), `FORBIDDEN` (403: a token for another
+	 * room, the page's origin not allowed), `ROOM_FULL`, `TOO_MANY_CONNECTIONS`, a refused
+	 * `Register` (`BAD_REQUEST`, `ALREADY_REGISTERED`), or `CONNECTION_FAILED` when the room gave no reason.
+	 */
+	code: RoomError["code"];
+	/** The room's own words, for people; "; retrying" ends it while the client tries again. */
+	message: string;
+}
 
 export interface RoomSnapshot {
 	state: RoomClientState;
@@ -18,6 +31,13 @@ export interface RoomSnapshot {
 	messages: readonly Message[];
 	/** Our user as the room last told it. */
 	self: SelfUser | undefined;
+	/**
+	 * Why the client is not in the room, as last reported while it connects or reconnects (it keeps
+	 * trying) or by the refusal that closed it for good (`state` is then `closed`). Cleared once the
+	 * room registers us. An error while in the room (a refused `send` rejects its promise) is not
+	 * shown here.
+	 */
+	error: RoomConnectionError | undefined;
 }
 
 /** What every `useRoom` shows before its client exists (the first render, and on the server). */
@@ -27,6 +47,7 @@ export const INITIAL_SNAPSHOT: RoomSnapshot = Object.freeze({
 	userCount: 0,
 	messages: [],
 	self: undefined,
+	error: undefined,
 });
 
 /**
@@ -76,12 +97,15 @@ export class RoomStore {
 	readonly #messages: MessageList;
 	readonly #listeners = new Set<() => void>();
 	#snapshot: RoomSnapshot;
+	/** An error reported while in the room, until the end of its turn: the one that closes the client is reported just before. */
+	#closingError: RoomConnectionError | undefined;
 
 	constructor(client: RoomClient, messageLimit: number) {
 		this.client = client;
 		this.#messages = new MessageList(messageLimit);
 		this.#snapshot = { ...INITIAL_SNAPSHOT, state: client.state };
-		client.on("state", (state) => this.#update({ state }));
+		client.on("state", (state) => this.#stateChanged(state));
+		client.on("error", (error) => this.#errorReported(error));
 		client.on("presence", ({ users, userCount }) => this.#update({ users, userCount, self: client.self }));
 		client.on("registered", ({ reset, self }) => {
 			if (reset) this.#messages.clear();
@@ -115,6 +139,24 @@ export class RoomStore {
 		});
 		return ack;
 	};
+
+	#stateChanged(state: RoomClientState): void {
+		if (state === "registered") this.#update({ state, error: undefined });
+		else if (state === "closed" && this.#closingError) this.#update({ state, error: this.#closingError });
+		else this.#update({ state });
+	}
+
+	#errorReported(error: RoomError): void {
+		const reported = { code: error.code, message: error.message };
+		if (this.client.state !== "registered") {
+			this.#update({ error: reported });
+			return;
+		}
+		this.#closingError = reported;
+		queueMicrotask(() => {
+			this.#closingError = undefined;
+		});
+	}
 
 	#addMessage(message: Message): void {
 		if (this.#messages.add(message)) this.#update({ messages: this.#messages.messages });
