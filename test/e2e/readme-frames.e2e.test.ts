@@ -1,18 +1,27 @@
 /**
- * Every frame the README shows, against the real `wrangler dev`: each `>` frame, sent as written,
- * is accepted (answered without an Error, or relayed), and each `<` frame has the shape of a frame
- * the server sends in a scenario that produces every event the README shows (event, key order,
- * value types; see test/support/frame-pattern.ts for what `…` allows).
+ * Every frame the README and the docs pages show, against the real `wrangler dev`: each `>` frame,
+ * sent as written, is accepted (answered without an Error, or relayed), and each `<` frame has the
+ * shape of a frame the server sends in a scenario that produces every event they show (event, key
+ * order, value types; see test/support/frame-pattern.ts for what `…` allows). docs/PROTOCOL.md is
+ * the contract, which runs ahead of what is built, so its examples are not read here.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ServerFrame } from "../../src/protocol";
 import { randomRoom } from "../support/client";
 import { mismatch, parsePattern, type ShownFrame, shownFrames } from "../support/frame-pattern";
 import { closeAll, connect, type E2EClient, join, WAIT_MS, waitForText } from "./clients";
 
-const README = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-const frames = shownFrames(README);
+const ROOT = new URL("../../", import.meta.url);
+const PAGES = [
+	"README.md",
+	...readdirSync(new URL("docs/", ROOT))
+		.filter((file) => file.endsWith(".md") && file !== "PROTOCOL.md")
+		.map((file) => `docs/${file}`),
+];
+const frames = PAGES.flatMap((page) =>
+	shownFrames(readFileSync(new URL(page, ROOT), "utf8")).map((frame) => ({ ...frame, page })),
+);
 
 afterEach(closeAll);
 
@@ -32,7 +41,7 @@ function send(client: E2EClient, event: string, requestId: string, requestData: 
 	return answer(client, JSON.stringify({ eventType: "ClientEvent", event, requestId, requestData }), requestId);
 }
 
-/** Every server event the README shows, from alice, bob, carol (batched presence) and dave. */
+/** Every server event the pages show, from alice, bob, carol (batched presence) and dave. */
 async function scenario(): Promise<E2EClient[]> {
 	const room = randomRoom();
 	const alice = await connect(room);
@@ -57,12 +66,13 @@ async function scenario(): Promise<E2EClient[]> {
 	return [alice, bob, carol, resumed];
 }
 
-function where(frame: ShownFrame): string {
-	return `README.md:${frame.line}: ${frame.text}`;
+function where(frame: ShownFrame & { page: string }): string {
+	return `${frame.page}:${frame.line}: ${frame.text}`;
 }
 
-describe("the README's frames", () => {
-	it("shows frames at all", () => {
+describe("the frames the README and the docs show", () => {
+	it("shows frames at all, the README among them", () => {
+		expect(frames.some((frame) => frame.page === "README.md")).toBe(true);
 		expect(frames.filter((frame) => frame.direction === "<").length).toBeGreaterThan(8);
 		expect(frames.filter((frame) => frame.direction === ">").length).toBeGreaterThan(5);
 	});

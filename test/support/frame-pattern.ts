@@ -1,10 +1,10 @@
 /**
- * Frames as the README shows them, read as patterns: JSON in which `…` stands for what the
- * reader need not see. `"6f0c…"` is some string, `:…` any value, `{…}` any object, `[…]` any
- * array, and a `…` among an object's members or an array's items means "and more". A pattern
- * matches a real frame when every member it shows is there, in the same order, with a value of
- * the same type; an object or array without `…` must have exactly the members or items shown.
- * Event names are compared as written.
+ * Frames as the README and the docs pages show them, read as patterns: JSON in which `…` stands
+ * for what the reader need not see. `"6f0c…"` is some string, `:…` any value, `{…}` any object,
+ * `[…]` any array, and a `…` among an object's members or an array's items means "and more". A
+ * pattern matches a real frame when every member it shows is there, in the same order, with a
+ * value of the same type; an object or array without `…` must have exactly the members or items
+ * shown. Event names are compared as written.
  */
 
 export type Pattern =

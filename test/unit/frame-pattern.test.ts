@@ -1,4 +1,7 @@
-/** The README's frame patterns (test/support/frame-pattern.ts): what `…` allows and what it does not. */
+/**
+ * The frame patterns of the README and the docs pages (test/support/frame-pattern.ts): what `…`
+ * allows and what it does not.
+ */
 import { describe, expect, it } from "vitest";
 import { mismatch, parsePattern, shownFrames } from "../support/frame-pattern";
 
