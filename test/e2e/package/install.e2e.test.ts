@@ -19,6 +19,10 @@ beforeAll(async () => {
 afterAll(() => installed?.remove());
 
 describe("the packed package", () => {
+	it("installs without engine warnings (the repository's Node requirement is its own)", () => {
+		expect(installed.installOutput).not.toMatch(/EBADENGINE/);
+	});
+
 	it("holds dist, README, LICENSE and package.json only", () => {
 		console.log(`tarball:\n  ${installed.files.join("\n  ")}`);
 		for (const file of installed.files)
