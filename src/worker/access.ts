@@ -1,7 +1,7 @@
 /**
  * Who may do what, decided in the Worker before a request reaches a room: room tokens
  * (`AUTH_SECRET`), allowed origins (`ALLOWED_ORIGINS`) and the server publish key (`PUBLISH_KEY`).
- * Unset means development mode for that check; the README says what that allows.
+ * Unset means development mode for that check; docs/security.md says what that allows.
  */
 import { verify } from "hono/jwt";
 import { timingSafeEqual } from "hono/utils/buffer";
