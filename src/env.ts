@@ -19,3 +19,6 @@ export interface Env {
 	ALLOWED_ORIGINS?: string;
 	PUBLISH_KEY?: string;
 }
+
+/** The variables the rooms read, every one optional: a Worker's own `Env` that sets some of them fits. */
+export type RoomsEnv = Omit<Env, "ROOMS" | "ASSETS">;

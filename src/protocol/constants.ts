@@ -51,6 +51,8 @@ export const ErrorCodes = {
 	MESSAGE_TOO_LARGE: "MESSAGE_TOO_LARGE",
 	RATE_LIMITED: "RATE_LIMITED",
 	UNAUTHORIZED: "UNAUTHORIZED",
+	/** The room refuses this: a hook's refusal (a server's `onMessage`), and from 1.4 a removed user's. */
+	FORBIDDEN: "FORBIDDEN",
 	ROOM_FULL: "ROOM_FULL",
 	/** A user already holds `MAX_CONNECTIONS_PER_USER` connections in this room. */
 	TOO_MANY_CONNECTIONS: "TOO_MANY_CONNECTIONS",

@@ -8,6 +8,9 @@
  */
 import { Limits } from "./constants";
 
+/** A value JSON can carry: what a message, a signal or meta may be. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
 /** Why a value breaks the rule, as the end of a sentence naming it; undefined when it keeps it. */
 export function jsonValueProblem(value: unknown, maxDepth: number = Limits.valueMaxDepth): string | undefined {
 	const pending: unknown[] = [value];

@@ -4,6 +4,7 @@ import {
 	type ErrorCode,
 	ErrorCodes,
 	encodeServerFrame,
+	type JsonValue,
 	type Message,
 	type MessageAckData,
 	type MessageSender,
@@ -45,9 +46,12 @@ export function deliver(
 	if (to !== undefined && !room.hub.user(to)) {
 		throw new ProtocolError(ErrorCodes.USER_NOT_FOUND, `no user "${to}" in this room`);
 	}
+	// The room's own logic sees the message before it costs or changes anything, and may replace it.
+	const incoming = { from, message: request.message as JsonValue, source: sender ? "client" : "server" } as const;
+	const value = room.screen(to === undefined ? incoming : { ...incoming, to });
 	const except = sender?.socket;
 	spendDeliveries(room, to === undefined ? room.hub.broadcastCost(except) : room.hub.userCost(to, except), kind);
-	const draft: MessageDraft = { id: crypto.randomUUID(), from, message: request.message, sentAt: clock.now() };
+	const draft: MessageDraft = { id: crypto.randomUUID(), from, message: value, sentAt: clock.now() };
 	if (to !== undefined) draft.to = to;
 	const message = room.store.append(draft, clientMessageId);
 	const frame = encodeServerFrame(ServerEvents.Message, message);

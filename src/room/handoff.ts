@@ -5,7 +5,7 @@
  */
 import * as v from "valibot";
 import { Limits, UserIdSchema } from "../protocol";
-import { boundedString } from "../protocol/schemas";
+import { boundedString, issueText } from "../protocol/schemas";
 
 export const VERIFIED_IDENTITY_HEADER = "X-Edge-Rooms-Verified-Identity";
 
@@ -25,6 +25,19 @@ const VerifiedIdentitySchema = v.strictObject({
 	userId: UserIdSchema,
 	name: v.optional(boundedString("name", Limits.nameMaxLength)),
 });
+
+/** What a Worker's own sign-in (`authorize`) says: checked as a token's claims are, other fields ignored. */
+const AuthorizedIdentitySchema = v.looseObject(VerifiedIdentitySchema.entries);
+
+export type IdentityCheck = { ok: true; identity: VerifiedIdentity } | { ok: false; message: string };
+
+/** Checks an identity the Worker's code decided on, before it is bound to a connection. */
+export function checkIdentity(value: unknown): IdentityCheck {
+	const result = v.safeParse(AuthorizedIdentitySchema, value);
+	if (!result.success) return { ok: false, message: issueText(result.issues) };
+	const { userId, name } = result.output;
+	return { ok: true, identity: name === undefined ? { userId } : { userId, name } };
+}
 
 /**
  * A copy of the request for the room: the client's identity header removed and, when given, the

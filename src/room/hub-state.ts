@@ -38,7 +38,13 @@ export function buildHubState(
 		send: (targets, frame, except) => send([...targets], frame, except),
 		counts: (): OccupancyData => presence.counts(),
 	});
-	const presence: Presence = new Presence({ store, feed, graceMs, leavePace: leavePace(maxBufferedBytes) });
+	const presence: Presence = new Presence({
+		store,
+		feed,
+		graceMs,
+		leavePace: leavePace(maxBufferedBytes),
+		changed: options.rosterChanged,
+	});
 	const listeners: Connection[] = [];
 	for (const ws of sockets()) {
 		const connection = Connection.restore(ws);

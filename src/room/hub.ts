@@ -16,6 +16,7 @@ import { bufferedAmountOf, TOO_SLOW } from "./backlog";
 import { Connection } from "./connection";
 import { type Casualty, FanOut } from "./fan-out";
 import { buildHubState, countVerified, type HubState } from "./hub-state";
+import type { RosterEvent } from "./presence/presence";
 import type { PresenceStore } from "./presence/store";
 import type { Identity, RosterChange } from "./roster";
 
@@ -34,6 +35,8 @@ export interface HubOptions {
 	warn: (text: string) => void;
 	/** Told after a fan-out let go of peers: their leave graces end at times the room's alarm must know. */
 	letGo: () => void;
+	/** Told after a user joined the roster or left it, whatever entry point changed it. */
+	rosterChanged: (change: RosterEvent) => void;
 }
 
 export class Hub {

@@ -1,5 +1,6 @@
 import type { RoomSettings } from "../settings";
 import type { DeliveryBudget } from "./delivery-budget";
+import type { IncomingMessage } from "./hooks";
 import type { Hub } from "./hub";
 import type { InputLag } from "./input-lag";
 import type { RoomStore } from "./store";
@@ -13,4 +14,9 @@ export interface RoomState {
 	budget: DeliveryBudget;
 	/** Whether the room is behind its input, whatever the budget says. */
 	lag: InputLag;
+	/**
+	 * The room's `onMessage`, run on every message before it is stored: the value to store, or a
+	 * `ProtocolError` thrown for the sender.
+	 */
+	screen: (incoming: Omit<IncomingMessage, "room">) => unknown;
 }

@@ -6,16 +6,20 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { clock } from "../clock";
-import type { Env } from "../env";
+import type { RoomsEnv } from "../env";
 import {
+	ErrorCodes,
 	HEARTBEAT,
 	httpErrorResponse,
+	type LeaveReason,
 	LeaveReasons,
 	type MessageSender,
 	type MessagesPage,
 	type OccupancyPage,
 	ProtocolError,
+	type User,
 	type UsersPage,
+	utf8ByteLength,
 } from "../protocol";
 import { type RoomSettings, readSettings } from "../settings";
 import { acceptUpgrade, upgradeRefusal } from "./admission";
@@ -25,6 +29,7 @@ import { type PublishResult, publishMessage, type ServerPostResult } from "./del
 import { DeliveryBudget } from "./delivery-budget";
 import { relaySignal } from "./handlers/signal";
 import { readVerifiedIdentity } from "./handoff";
+import { errorDetail, type IncomingMessage, type MessageDecision, runRosterHook, screenMessage } from "./hooks";
 import { Hub } from "./hub";
 import { roomInputLag } from "./input-lag";
 import { FrameIntake } from "./intake";
@@ -36,7 +41,11 @@ import { RoomStore } from "./store";
 import { keepUp } from "./upkeep";
 import { welcomeFrame } from "./welcome";
 
-export class Room extends DurableObject<Env> {
+/**
+ * Export it from your Worker as is, or a subclass of it with hooks (`onMessage`, `onJoin`,
+ * `onLeave`): `E` is your Worker's environment, `this.env` in a hook.
+ */
+export class Room<E = RoomsEnv> extends DurableObject<E> {
 	// ---- config ----------------------------------------------------------------
 	readonly #settings: RoomSettings;
 
@@ -53,12 +62,12 @@ export class Room extends DurableObject<Env> {
 	/** The reaper's backstop and the end of the earliest leave grace, in one alarm. */
 	readonly #alarm: RoomAlarm;
 
-	constructor(ctx: DurableObjectState, env: Env) {
+	constructor(ctx: DurableObjectState, env: E) {
 		super(ctx, env);
-		this.#settings = readSettings(env);
+		this.#settings = readSettings(env as RoomsEnv);
 		this.#ratePolicy = ratePolicy(this.#settings.rateLimit);
 		const store = new RoomStore(ctx.storage, { historyLimit: this.#settings.historyLimit }, (seq, problem) =>
-			console.warn(`room "${this.#roomName}": message ${seq} left out of a history: ${problem}`),
+			console.warn(`room "${this.roomName}": message ${seq} left out of a history: ${problem}`),
 		);
 		const hub = new Hub({
 			sockets: () => ctx.getWebSockets(),
@@ -67,9 +76,18 @@ export class Room extends DurableObject<Env> {
 			presenceBatchMs: this.#settings.presenceBatchMs,
 			batchMs: this.#settings.batchMs,
 			maxBufferedBytes: this.#settings.maxBufferedBytes,
-			warn: (text) => console.warn(`room "${this.#roomName}": ${text}`),
+			warn: (text) => console.warn(`room "${this.roomName}": ${text}`),
 			// A fan-out outside an entry point (a presence window's timer) let go of a peer: its grace needs the alarm.
 			letGo: () => void this.#planAlarm().catch((error: unknown) => this.#logFailure("presence flush", error)),
+			// After the change that caused it is whole, in the same turn: a hook sees a settled room.
+			rosterChanged: (change) =>
+				queueMicrotask(() =>
+					runRosterHook(
+						change,
+						{ onJoin: (user) => this.onJoin(user), onLeave: (user, reason) => this.onLeave(user, reason) },
+						(problem, error) => this.#logHook(problem, error),
+					),
+				),
 		});
 		this.#state = {
 			hub,
@@ -77,6 +95,13 @@ export class Room extends DurableObject<Env> {
 			settings: this.#settings,
 			budget: new DeliveryBudget(this.#settings.roomDeliveryRate),
 			lag: roomInputLag(),
+			screen: (incoming) =>
+				screenMessage(
+					(message) => this.onMessage(message),
+					{ room: this.roomName, ...incoming },
+					this.#settings.maxMessageBytes,
+					(problem, error) => this.#logHook(problem, error),
+				),
 		};
 		this.#alarm = new RoomAlarm(ctx.storage);
 		this.#reaper = new IdleReaper(ctx, hub);
@@ -86,6 +111,28 @@ export class Room extends DurableObject<Env> {
 		});
 		// The runtime answers heartbeats itself: a ping never wakes the object.
 		ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT.request, HEARTBEAT.response));
+	}
+
+	// ---- hooks: a subclass overrides these ---------------------------------------------
+
+	/**
+	 * Sees every message before it is stored: a client's `SendMessage` and a backend's publish.
+	 * Return nothing to keep it, `{ message }` to store another value, `{ refuse: code }` to
+	 * refuse it. Synchronous: it runs inside the room's turn, so messages keep their order.
+	 */
+	protected onMessage(_message: IncomingMessage): MessageDecision {
+		return undefined;
+	}
+
+	/** After a user joined the roster (a return within the leave grace is not a join). */
+	protected onJoin(_user: User): void {}
+
+	/** After a user left the roster: after the leave grace, or at once on `Unregister`. */
+	protected onLeave(_user: User, _reason: LeaveReason): void {}
+
+	/** The room's name, as clients and `getRoom` address it (`idFromName`, so its id carries it). */
+	protected get roomName(): string {
+		return this.ctx.id.name ?? this.ctx.id.toString();
 	}
 
 	// ---- runtime entry points ----------------------------------------------------
@@ -160,14 +207,14 @@ export class Room extends DurableObject<Env> {
 		this.#catchUp(clock.now());
 		await this.#planAlarm();
 		const { hub } = this.#state;
-		return { room: this.#roomName, users: hub.users(), userCount: hub.counts().userCount };
+		return { room: this.roomName, users: hub.users(), userCount: hub.counts().userCount };
 	}
 
 	/** `GET /rooms/:room/occupancy`: users present (leave grace included) and their connections. */
 	async occupancy(): Promise<OccupancyPage> {
 		this.#catchUp(clock.now());
 		await this.#planAlarm();
-		return { room: this.#roomName, ...this.#state.hub.counts() };
+		return { room: this.roomName, ...this.#state.hub.counts() };
 	}
 
 	/**
@@ -176,7 +223,7 @@ export class Room extends DurableObject<Env> {
 	 */
 	async messagesPageJson(since: number, limit: number): Promise<string> {
 		const { messages } = this.#state.store.history({ since, limit, keep: "oldest" });
-		const page: MessagesPage = { room: this.#roomName, messages, lastSeq: this.#state.store.lastSeq };
+		const page: MessagesPage = { room: this.roomName, messages, lastSeq: this.#state.store.lastSeq };
 		return JSON.stringify(page);
 	}
 
@@ -188,6 +235,7 @@ export class Room extends DurableObject<Env> {
 		try {
 			// Graces already over end first: `to` a user who has left is refused.
 			this.#catchUp(clock.now());
+			this.#checkSize(messageJson);
 			return publishMessage(this.#state, JSON.parse(messageJson), from, to);
 		} catch (error) {
 			if (error instanceof ProtocolError) return { ok: false, code: error.code, message: error.message };
@@ -202,6 +250,7 @@ export class Room extends DurableObject<Env> {
 	async signal(signalJson: string, from: MessageSender, to?: string): Promise<ServerPostResult> {
 		try {
 			this.#catchUp(clock.now());
+			this.#checkSize(signalJson);
 			relaySignal(this.#state, from, JSON.parse(signalJson), to, "forced");
 			return { ok: true };
 		} catch (error) {
@@ -223,13 +272,8 @@ export class Room extends DurableObject<Env> {
 		const refused = upgradeRefusal(this.#state.hub, this.#settings, verified, request);
 		if (refused) return refused;
 		return acceptUpgrade(this.ctx, this.#state, verified, (connectionId) =>
-			welcomeFrame(connectionId, this.#roomName, this.#settings, this.#ratePolicy),
+			welcomeFrame(connectionId, this.roomName, this.#settings, this.#ratePolicy),
 		);
-	}
-
-	/** The room is addressed by name (`idFromName`), so its id carries the name. */
-	get #roomName(): string {
-		return this.ctx.id.name ?? this.ctx.id.toString();
 	}
 
 	/**
@@ -247,8 +291,18 @@ export class Room extends DurableObject<Env> {
 		return keepUp(this.ctx.storage, this.#state, this.#alarm);
 	}
 
+	/** A backend's value within MAX_MESSAGE_BYTES, however it came (HTTP checks its body, RPC does not). */
+	#checkSize(valueJson: string): void {
+		const max = this.#settings.maxMessageBytes;
+		if (utf8ByteLength(valueJson) > max)
+			throw new ProtocolError(ErrorCodes.MESSAGE_TOO_LARGE, `the value exceeds ${max} bytes`);
+	}
+
+	#logHook(problem: string, error?: unknown): void {
+		console.error(`room "${this.roomName}": ${problem}${error === undefined ? "" : `: ${errorDetail(error)}`}`);
+	}
+
 	#logFailure(entryPoint: string, error: unknown): void {
-		const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-		console.error(`room "${this.#roomName}": ${entryPoint} failed: ${detail}`);
+		console.error(`room "${this.roomName}": ${entryPoint} failed: ${errorDetail(error)}`);
 	}
 }

@@ -20,7 +20,12 @@ export interface PresenceOptions {
 	 * in grace at once, and its leaves must reach each reader at a pace it can read.
 	 */
 	leavePace: { burst: number; pauseMs: number };
+	/** Told after a user joined the roster or left it (a return within the grace is neither). */
+	changed: (change: RosterEvent) => void;
 }
+
+/** A user's arrival in the roster or departure from it, as the room's hooks hear of it. */
+export type RosterEvent = { joined: User } | { left: User; reason: LeaveReason };
 
 export class Presence {
 	readonly #roster = new Roster<string>();
@@ -29,6 +34,7 @@ export class Presence {
 	readonly #feed: PresenceFeed;
 	readonly #graceMs: number;
 	readonly #leavePace: { burst: number; pauseMs: number };
+	readonly #changed: (change: RosterEvent) => void;
 	/** No grace ends before this (epoch ms): the pause after a full burst of leaves. */
 	#pausedUntil = 0;
 
@@ -37,6 +43,7 @@ export class Presence {
 		this.#feed = options.feed;
 		this.#graceMs = options.graceMs;
 		this.#leavePace = options.leavePace;
+		this.#changed = options.changed;
 	}
 
 	/**
@@ -112,6 +119,7 @@ export class Presence {
 		this.#feed.announce({ userId: change.user.userId, before: change.before, after: change.user }, except);
 		if (change.replaces !== undefined) this.#store.delete(change.replaces);
 		this.#store.live(change.key, change.identity);
+		if (!change.before) this.#changed({ joined: change.user });
 	}
 
 	/**
@@ -143,8 +151,10 @@ export class Presence {
 		this.#grace.delete(connectionId);
 		const after = this.#roster.user(identity.userId);
 		const change = { userId: identity.userId, before, after, reason };
-		this.#feed.announce(after ? change : { ...change, lastKnown: aggregateUser([], identity) });
+		const lastKnown = after ? undefined : aggregateUser([], identity);
+		this.#feed.announce(lastKnown ? { ...change, lastKnown } : change);
 		this.#store.delete(connectionId);
+		if (lastKnown) this.#changed({ left: lastKnown, reason });
 	}
 
 	/** A registered connection closed: it stays present for the grace (or leaves now without one). */

@@ -1,0 +1,24 @@
+/**
+ * `edge-rooms/server`: rooms inside your own Worker. Export `Room` (or a subclass with hooks) as
+ * your Durable Object class, mount `createRoomsApp()` at any prefix of your Hono app, and reach a
+ * room from backend code with `getRoom()`. docs/server.md shows the whole setup.
+ */
+export type { RoomsEnv } from "../env";
+export type {
+	ErrorCode,
+	HttpErrorCode,
+	JsonObject,
+	JsonValue,
+	LeaveReason,
+	Message,
+	MessageAckData,
+	MessageSender,
+	OccupancyPage,
+	User,
+	UsersPage,
+} from "../protocol";
+export { ErrorCodes, LeaveReasons, SYSTEM_SENDER } from "../protocol";
+export { type IncomingMessage, type MessageDecision, refuse } from "../room/hooks";
+export { Room } from "../room/room";
+export { getRoom, RoomCallError, type RoomHandle, type SenderOption, type SendOptions } from "./room-handle";
+export { createRoomsApp, type RoomIdentity, type RoomsAppOptions } from "./rooms-app";
