@@ -1,19 +1,26 @@
 /**
  * Mints a room token for development: `npm run token -- --sub alice --rooms lobby --ttl 1h`.
  * Signs with AUTH_SECRET from the environment, else from .dev.vars (what `wrangler dev` reads).
- * Runs on Node's type stripping, so it imports only files without imports of their own.
+ * The token alone goes to stdout (`TOKEN=$(npm run -s token -- …)`); the demo page's URL with
+ * it goes to stderr, for a person to open. Runs on Node's type stripping, so it imports only
+ * files without imports of their own.
  */
 import { readFileSync } from "node:fs";
 import { parseArgs, parseEnv } from "node:util";
 import { sign } from "hono/jwt";
 import { isValidRoomName, Limits } from "../src/protocol/constants.ts";
 
-const USAGE = `usage: npm run token -- --sub USER_ID [--name NAME] [--rooms a,b] [--ttl 1h] [--vars-file .dev.vars]
+const DEFAULT_ORIGIN = "http://localhost:8787";
+
+const USAGE = `usage: npm run token -- --sub USER_ID [--name NAME] [--rooms a,b] [--ttl 1h] [--origin URL] [--vars-file .dev.vars]
   --sub        the userId the token is for (required)
   --name       display name; when set, it is the user's name in every room
   --rooms      comma-separated rooms the token may enter (default: every room)
   --ttl        lifetime: 90s, 30m, 1h, 7d (default 1h)
-  --vars-file  where to read AUTH_SECRET when it is not in the environment (default .dev.vars)`;
+  --origin     where the Worker serves the demo page, for the URL printed (default ${DEFAULT_ORIGIN})
+  --vars-file  where to read AUTH_SECRET when it is not in the environment (default .dev.vars)
+Prints the token on stdout, and on stderr the demo page's URL that joins with it
+(the first of --rooms, else lobby).`;
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 
@@ -45,6 +52,7 @@ async function main(): Promise<void> {
 			name: { type: "string" },
 			rooms: { type: "string" },
 			ttl: { type: "string", default: "1h" },
+			origin: { type: "string", default: DEFAULT_ORIGIN },
 			"vars-file": { type: "string", default: ".dev.vars" },
 			help: { type: "boolean", short: "h" },
 		},
@@ -63,13 +71,30 @@ async function main(): Promise<void> {
 		}
 		payload.name = values.name;
 	}
+	let rooms: string[] | undefined;
 	if (values.rooms !== undefined) {
-		const rooms = values.rooms.split(",").map((room) => room.trim());
+		rooms = values.rooms.split(",").map((room) => room.trim());
 		const bad = rooms.filter((room) => !isValidRoomName(room));
 		if (bad.length > 0) throw new Error(`not valid room names: ${bad.join(", ")}`);
 		payload.rooms = rooms;
 	}
-	console.log(await sign(payload, readSecret(values["vars-file"]), "HS256"));
+	const page = pageUrl(values.origin);
+	const token = await sign(payload, readSecret(values["vars-file"]), "HS256");
+	console.log(token);
+	page.search = new URLSearchParams({ room: rooms?.[0] ?? "lobby", token }).toString();
+	console.error(`The demo page as ${values.name ?? sub}, for ${values.ttl}:\n  ${page}`);
+}
+
+/** The demo page's address at an origin such as http://localhost:8787 or https://rooms.example.com. */
+function pageUrl(origin: string): URL {
+	let url: URL;
+	try {
+		url = new URL(origin);
+	} catch {
+		throw new Error(`--origin must be a URL such as ${DEFAULT_ORIGIN}, not "${origin}"`);
+	}
+	if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("--origin must be http: or https:");
+	return new URL("/", url.origin);
 }
 
 main().catch((error: unknown) => {

@@ -1,8 +1,11 @@
 /**
- * The demo page at `/`: pick a room and a name (or open `/?room=NAME&user=ID` to join at once),
- * then see who is online (and who is away), who is typing, the room's history and its live messages.
+ * The demo page at `/`: pick a room and a name (or open `/?room=NAME&user=ID`, or
+ * `/?room=NAME&token=JWT`, to join at once), then see who is online (and who is away), who is
+ * typing, the room's history and its live messages.
  */
 import { ClientErrorCodes, type Message, RoomClient, RoomError } from "../client";
+import { type PageIdentity, pageIdentity } from "./identity";
+import { describeProblem } from "./problems";
 import { signalTyping, TypingNotice } from "./typing";
 import {
 	appendRow,
@@ -14,7 +17,6 @@ import {
 	messageText,
 	type PresenceStatus,
 	showNotice,
-	showProblem,
 	showRoster,
 	showState,
 } from "./view";
@@ -25,13 +27,19 @@ function main(): void {
 	const elements = findElements(document);
 	const params = new URLSearchParams(location.search);
 	const room = params.get("room");
-	const user = params.get("user");
-	if (room && user && ROOM_PATTERN.test(room)) {
-		join(elements, { room, userId: user, name: params.get("name") ?? user, token: params.get("token") ?? undefined });
+	const identity = pageIdentity(params);
+	if (room && identity && ROOM_PATTERN.test(room)) {
+		if (identity.ok) {
+			join(elements, { room, ...identity });
+		} else {
+			// A token the room could never accept: say so rather than open sockets it refuses.
+			showRoom(elements, room);
+			showNotice(elements, identity.problem, "BAD_TOKEN");
+		}
 		return;
 	}
 	elements.roomInput.value = room ?? "lobby";
-	elements.nameInput.value = user ?? "";
+	elements.nameInput.value = params.get("user") ?? "";
 	elements.joinForm.hidden = false;
 	elements.joinForm.addEventListener("submit", (event) => {
 		event.preventDefault();
@@ -41,17 +49,27 @@ function main(): void {
 	});
 }
 
-interface JoinOptions {
-	room: string;
-	userId: string;
-	name: string;
-	token: string | undefined;
+type JoinOptions = Extract<PageIdentity, { ok: true }> & { room: string };
+
+function showRoom(elements: Elements, room: string): void {
+	document.title = `${room} · edge-rooms`;
+	elements.roomTitle.textContent = room;
+	elements.roomView.hidden = false;
 }
 
 function join(elements: Elements, options: JoinOptions): void {
-	document.title = `${options.room} · edge-rooms`;
-	elements.roomTitle.textContent = options.room;
-	elements.roomView.hidden = false;
+	showRoom(elements, options.room);
+	const showProblem = (error: RoomError) =>
+		showNotice(
+			elements,
+			describeProblem(error, {
+				room: options.room,
+				origin: location.origin,
+				claims: options.claims,
+				nowSeconds: Date.now() / 1000,
+			}),
+			error.code,
+		);
 	const status = (): PresenceStatus => (document.visibilityState === "hidden" ? "away" : "here");
 	const client = new RoomClient({
 		room: options.room,
@@ -90,7 +108,7 @@ function join(elements: Elements, options: JoinOptions): void {
 		else if (historyTruncated) showNotice(elements, "Older messages are not shown.");
 		else showNotice(elements, "");
 	});
-	client.on("error", (error) => showProblem(elements, error));
+	client.on("error", showProblem);
 	// Out of the room, or closed, there is no one to tell.
 	const untold = new Set<string>([ClientErrorCodes.UNREGISTERED, ClientErrorCodes.CLOSED]);
 	document.addEventListener("visibilitychange", () => {
@@ -129,7 +147,7 @@ function join(elements: Elements, options: JoinOptions): void {
 
 	showState(elements, client.state);
 	client.connect().catch((error: unknown) => {
-		if (error instanceof RoomError) showProblem(elements, error);
+		if (error instanceof RoomError) showProblem(error);
 		else showNotice(elements, "could not join");
 	});
 	elements.input.focus();

@@ -1,5 +1,5 @@
 /** The demo page's DOM: everything is built with textContent, so no message can inject markup. */
-import type { Message, PresenceSnapshot, RoomClientState, RoomError, User } from "../client";
+import type { Message, PresenceSnapshot, RoomClientState, User } from "../client";
 
 export interface Elements {
 	joinForm: HTMLFormElement;
@@ -153,18 +153,4 @@ export function showNotice(elements: Elements, text: string, code = ""): void {
 	elements.notice.textContent = text;
 	elements.notice.hidden = text === "";
 	elements.notice.dataset.code = code;
-}
-
-/** What a user can do about a refusal, in words; the room's own text follows. */
-const PROBLEMS: Partial<Record<RoomError["code"], string>> = {
-	UNAUTHORIZED: "This room needs a token: open the page with &token=… (npm run token mints one).",
-	FORBIDDEN: "Your token does not let you into this room.",
-	ROOM_FULL: "The room is full; trying again.",
-	TOO_MANY_CONNECTIONS: "You are in this room in too many tabs already; close one.",
-	CONNECTION_FAILED: "Cannot reach the room; trying again.",
-};
-
-export function showProblem(elements: Elements, error: RoomError): void {
-	const advice = PROBLEMS[error.code];
-	showNotice(elements, advice ? `${advice} (${error.message})` : `${error.code}: ${error.message}`, error.code);
 }

@@ -3,7 +3,8 @@
  * says the room needs one, with a token for another room that the token does not allow it, and
  * then it stops trying; in a full room it says the room is full, keeps trying, and gets in once a
  * place frees. The page's own origin outside ALLOWED_ORIGINS cannot be asked about (a same-origin
- * GET carries no `Origin`): the page keeps trying and says it cannot reach the room.
+ * GET carries no `Origin`): the page keeps trying, says it cannot reach the room, and asks whether
+ * its origin is listed. (A named token, and the other refusals of a token: demo-token-browser.)
  */
 import type { Page } from "playwright-core";
 import { describe, expect, inject, it } from "vitest";
@@ -72,7 +73,9 @@ describe.skipIf(!chromiumInstalled())("the demo page, refused", () => {
 
 	it("keeps trying when only the upgrade refuses it (its own origin not allowed), and says it cannot reach the room", async () => {
 		const { page, sockets } = await openSecured(await roomToken({ sub: "alice" }));
-		expect(await noticeFor(page, "CONNECTION_FAILED")).toMatch(/^Cannot reach the room; trying again/);
+		const notice = await noticeFor(page, "CONNECTION_FAILED");
+		expect(notice).toMatch(/^Cannot reach the room; trying again/);
+		expect(notice).toContain(`is this page's origin (${inject("securedUrl")}) in the room's ALLOWED_ORIGINS?`);
 		await expect.poll(sockets, { timeout: WAIT_MS }).toBeGreaterThan(1);
 		expect(await page.getAttribute("#status", "data-state")).toBe("connecting");
 	});
