@@ -30,7 +30,7 @@ export interface Settings {
 	/**
 	 * Fixed steps run first and not counted: the first steps of (c) pay one-off costs. Over 18
 	 * rounds, ours' first fixed step cost 15 % more CPU per delivery than its others, and bare's
-	 * second 25 % more (bench/README.md, _Issue 16, closing: what a stored message costs_).
+	 * second 25 % more (bench/README.md, _The scenarios_, (c)).
 	 */
 	warmUpSteps: number;
 	fixedRate: number;
