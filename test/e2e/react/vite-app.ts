@@ -1,8 +1,8 @@
 /**
  * A fresh Vite React-TS app as `npm create vite@latest my-app -- --template react-ts` makes it
- * (vite-app/template holds the template's files but its own App.tsx and demo assets), with the
- * packed edge-rooms installed as a user installs the tarball, and built by the template's own
- * `npm run build` (`tsc -b && vite build`, under its strict tsconfig).
+ * (vite-app/template: the template's files, less its App.tsx and what only that one imports,
+ * App.css and images), with the packed edge-rooms installed as a user installs the tarball, and
+ * built by the template's own `npm run build` (`tsc -b && vite build`, its strict tsconfig).
  */
 import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
