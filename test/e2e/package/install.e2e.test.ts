@@ -35,6 +35,8 @@ describe("the packed package", () => {
 				"dist/client.js",
 				"dist/react.d.ts",
 				"dist/react.js",
+				"dist/server.d.ts",
+				"dist/server.js",
 			]),
 		);
 	});
@@ -73,7 +75,7 @@ describe("the packed package", () => {
 		const react = await measureBundle(join(dist, "react.js"), ["react"]);
 		console.log(`${describeSize(client)}\n${describeSize(react)} (React not counted)`);
 		for (const { inputs } of [client, react]) {
-			expect(inputs.filter((input) => /hono|valibot|\/src\//.test(input))).toEqual([]);
+			expect(inputs.filter((input) => /hono|valibot|\/src\/|dist\/server/.test(input))).toEqual([]);
 			expect(inputs.some((input) => input.includes("partysocket"))).toBe(true);
 		}
 		// A guard against a server module or a second copy of the client slipping in.
