@@ -2,6 +2,7 @@ import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import {
 	WORKERD_BATCH_VARS,
+	WORKERD_HOOKS_VARS,
 	WORKERD_LIMITS_VARS,
 	WORKERD_LOAD_VARS,
 	WORKERD_PRESENCE_VARS,
@@ -76,6 +77,16 @@ export default defineConfig({
 					}),
 				],
 				test: { name: "workerd-batch", include: ["test/workerd-batch/**/*.test.ts"] },
+			},
+			{
+				// The rooms library (edge-rooms/server) inside a Worker of its own: hooks, a mounted app, getRoom.
+				plugins: [
+					cloudflareTest({
+						wrangler: { configPath: "./test/workerd-hooks/wrangler.toml" },
+						miniflare: { bindings: { ...WORKERD_HOOKS_VARS } },
+					}),
+				],
+				test: { name: "workerd-hooks", include: ["test/workerd-hooks/**/*.test.ts"] },
 			},
 			{
 				// The real `wrangler dev`, driven by real WebSocket clients over loopback.

@@ -109,6 +109,19 @@ export const WORKERD_BATCH_VARS: WorkerVars = {
 };
 
 /**
+ * The workerd-hooks project (the rooms library in a Worker of its own): tokens and the publish key
+ * on (an `authorize` that answers nothing falls back to tokens), leave grace at its default, no
+ * rate limit, and a frame limit small enough to reach.
+ */
+export const WORKERD_HOOKS_VARS: WorkerVars = {
+	...DEVELOPMENT_VARS,
+	AUTH_SECRET: TEST_AUTH_SECRET,
+	PUBLISH_KEY: TEST_PUBLISH_KEY,
+	RATE_LIMIT: "1000000",
+	MAX_MESSAGE_BYTES: "4096",
+};
+
+/**
  * The e2e project's development-mode `wrangler dev`: the defaults, with a leave grace of 4 s so
  * that a close is seen as a leave well within the tests' 10 s waits, while a page reloading on a
  * loaded CI machine still comes back inside it. The grace itself is tested at its default inside
