@@ -2,7 +2,9 @@
  * A stand-in sign-in: `POST /login` with a name starts a session, kept in a signed cookie
  * (HMAC-SHA256 with SESSION_SECRET, by hono/cookie), HttpOnly so that no script reads it.
  * `readSession` is what the rooms' `authorize` calls on every upgrade and room request.
- * Put your real sign-in in `login`; the cookie part stays as it is.
+ * Put your real sign-in in `login`; the cookie part stays as it is. The session lives in the
+ * cookie alone: signing out clears it in this browser, but a copy taken before stays valid until
+ * it expires (keep sessions in KV or D1 if one must end everywhere at once).
  */
 import type { Context } from "hono";
 import { deleteCookie, setSignedCookie } from "hono/cookie";
