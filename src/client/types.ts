@@ -14,7 +14,7 @@ export interface RoomClientOptions extends Partial<Omit<ClientSettings, "backoff
 	meta?: JsonObject;
 	/** A JWT, or a function that returns a fresh one before every (re)connection. */
 	token?: string | (() => string | Promise<string>);
-	/** The service's origin, `https://rooms.example.com`; default: the page's own. */
+	/** The service's origin, `https://rooms.example.com`, with the prefix rooms are mounted under if any (`https://app.example.com/chat`); default: the page's own origin. */
 	host?: string;
 	/** Merged over `DEFAULT_OPTIONS.backoff`. */
 	backoff?: Partial<BackoffOptions>;

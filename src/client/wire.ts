@@ -32,11 +32,17 @@ export function decodeServerFrames(data: unknown): Array<ServerFrame | undefined
 	return [isServerFrame(parsed) ? parsed : undefined];
 }
 
-/** `ws(s)://host/rooms/ROOM/ws[?token=…]`; the host defaults to the page's origin. */
+/**
+ * `ws(s)://host[/prefix]/rooms/ROOM/ws[?token=…]`; the host defaults to the page's origin. A path
+ * in the host is the prefix the rooms are mounted under in a Worker (`https://app.example/chat`).
+ */
 export function roomSocketUrl(host: string | undefined, room: string, token: string | undefined): string {
 	const base = host ?? (globalThis as { location?: Location }).location?.origin;
 	if (!base) throw new Error("RoomClient: no host given and no page origin to default to");
-	const url = new URL(`/rooms/${encodeURIComponent(room)}/ws`, base);
+	const url = new URL(base);
+	url.pathname = `${url.pathname.replace(/\/+$/, "")}/rooms/${encodeURIComponent(room)}/ws`;
+	url.search = "";
+	url.hash = "";
 	url.protocol = url.protocol === "https:" || url.protocol === "wss:" ? "wss:" : "ws:";
 	if (token !== undefined) url.searchParams.set("token", token);
 	return url.toString();

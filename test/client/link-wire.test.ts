@@ -79,6 +79,11 @@ describe("wire helpers", () => {
 			"wss://rooms.example/rooms/a.b-c_1/ws?token=x.y%2Bz",
 		);
 		expect(roomSocketUrl("wss://rooms.example", "lobby", undefined)).toBe("wss://rooms.example/rooms/lobby/ws");
+		// Rooms mounted under a prefix of a Worker (edge-rooms/server): the host's path is kept.
+		expect(roomSocketUrl("https://app.example/chat/", "lobby", "t")).toBe(
+			"wss://app.example/chat/rooms/lobby/ws?token=t",
+		);
+		expect(roomSocketUrl("http://app.example/a/b", "lobby", undefined)).toBe("ws://app.example/a/b/rooms/lobby/ws");
 		expect(() => roomSocketUrl(undefined, "lobby", undefined)).toThrow(/no host/);
 	});
 
