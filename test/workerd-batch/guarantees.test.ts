@@ -8,6 +8,7 @@ import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { CloseCodes, type ServerFrame } from "../../src/protocol";
 import { randomRoom, type TestClient } from "../support/client";
+import { expectTooSlowLogs } from "../support/expected-logs";
 import { reportBacklog } from "../workerd/backlog";
 import { join, roomStub } from "../workerd/connect";
 import {
@@ -124,8 +125,10 @@ describe("with batched frames", () => {
 		// The runtime says 120,000 bytes wait for each, under the 131,072 of this project.
 		await reportBacklog(room, batched, 120_000);
 		await reportBacklog(room, plain, 120_000, false);
+		const closing = expectTooSlowLogs(room, "behind-batched");
 		await signalBurst(sender, 20, { pad: "x".repeat(1000) });
 		expect(await batched.waitForClose()).toEqual({ code: CloseCodes.tooSlow, reason: "too slow" });
+		expect(closing).toHaveLength(1);
 		await plain.settle();
 		expect(signalNumbers(plain)).toEqual(upTo(20));
 		expect(plain.closeEvent).toBeUndefined();

@@ -10,6 +10,7 @@ import { CloseCodes, HEARTBEAT } from "../../src/protocol";
 import { migrate } from "../../src/room/migrations";
 import { DEFAULT_SETTINGS } from "../../src/settings";
 import { randomRoom, type TestClient } from "../support/client";
+import { expectTooSlowLogs } from "../support/expected-logs";
 import { reportBacklog } from "../workerd/backlog";
 import { passTime, pingNow } from "../workerd/clock";
 import { connect, join, roomStub, roomUrl, usersOf } from "../workerd/connect";
@@ -233,6 +234,7 @@ describe("a grace begun or ended outside a client's frame", () => {
 		const room = randomRoom();
 		const { alice, bob } = await aliceAndBob(room);
 		await reportBacklog(room, bob, DEFAULT_SETTINGS.maxBufferedBytes + 1);
+		const closing = expectTooSlowLogs(room, "bob");
 		// In one turn of the room: the peer's reply to the close (an entry point that plans too) cannot come first.
 		const alarm = await runInDurableObject(roomStub(room), async (instance, state) => {
 			expect(await instance.publish(JSON.stringify("hello"), BACKEND)).toMatchObject({ ok: true });
@@ -241,6 +243,7 @@ describe("a grace begun or ended outside a client's frame", () => {
 		// Without it the alarm stays at the idle sweep's backstop, minutes after the grace.
 		expect(alarm).toBeLessThanOrEqual(clock.now() + GRACE_MS);
 		expect((await bob.waitForClose()).code).toBe(CloseCodes.tooSlow);
+		expect(closing).toHaveLength(1);
 		expect((await alice.next("Message")).data.message).toBe("hello");
 		await graceEnds(room);
 		expect((await alice.next("UserLeft")).data).toMatchObject({ user: { userId: "bob" }, reason: "close" });

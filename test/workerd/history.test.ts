@@ -2,6 +2,7 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { FrameOf } from "../support/client";
 import { randomRoom } from "../support/client";
+import { expectRoomLogs } from "../support/expected-logs";
 import { connect, join, roomStub } from "./connect";
 import { messagesPage, range, sendMany, seqs } from "./history-helpers";
 
@@ -132,9 +133,12 @@ describe("durability", () => {
 				state.storage.sql.exec(`ALTER TABLE ${from} RENAME TO ${to}`);
 			});
 		await rename("messages", "messages_away");
+		const logged = expectRoomLogs("error", room, /^webSocketMessage failed: .*no such table: messages/);
 		const refused = await alice.request("SendMessage", { message: "lost?", clientMessageId: "c-x" });
 		expect(refused).toMatchObject({ event: "Error", data: { code: "INTERNAL" } });
 		expect(JSON.stringify(refused)).not.toMatch(/messages|sqlite|at .*\.ts/i);
+		// The room's log says what failed, with the room's name; the client got none of it.
+		expect(logged).toHaveLength(1);
 		await bob.settle();
 		expect(bob.received("Message")).toHaveLength(1);
 		await rename("messages_away", "messages");

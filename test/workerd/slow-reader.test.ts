@@ -10,6 +10,7 @@ import { CloseCodes } from "../../src/protocol";
 import { sendCost } from "../../src/room/backlog";
 import { DEFAULT_SETTINGS } from "../../src/settings";
 import { randomRoom } from "../support/client";
+import { expectTooSlowLogs } from "../support/expected-logs";
 import { reportBacklog } from "./backlog";
 import { join, usersOf } from "./connect";
 
@@ -23,10 +24,12 @@ describe("a connection more than MAX_BUFFERED_BYTES behind", () => {
 		const bob = await join(room, "bob");
 		await alice.next("UserJoined", (frame) => frame.data.user.userId === "bob");
 		await reportBacklog(room, slow, MAX + 1);
+		const closing = expectTooSlowLogs(room, "slow");
 
 		const ack = await alice.request("SendMessage", { message: "hello" });
 		expect(ack.event).toBe("MessageAck");
 		expect(await slow.waitForClose()).toEqual({ code: CloseCodes.tooSlow, reason: "too slow" });
+		expect(closing).toHaveLength(1);
 		expect((await bob.next("Message")).data.message).toBe("hello");
 		for (const reader of [alice, bob]) {
 			const left = await reader.next("UserLeft");
@@ -45,9 +48,11 @@ describe("a connection more than MAX_BUFFERED_BYTES behind", () => {
 		const reader = await join(room, "reader");
 		const alice = await join(room, "alice");
 		await reportBacklog(room, reader, MAX);
+		const closing = expectTooSlowLogs(room, "reader");
 		await alice.request("SendMessage", { message: "still fine" });
 		expect((await reader.next("Message")).data.message).toBe("still fine");
 		expect(reader.closeEvent).toBeUndefined();
+		expect(closing).toEqual([]);
 		await alice.settle();
 		expect(alice.received("UserLeft")).toEqual([]);
 	});
@@ -59,9 +64,11 @@ describe("a connection more than MAX_BUFFERED_BYTES behind", () => {
 		const liveTab = await join(room, "bob");
 		await alice.next("UserUpdated", (frame) => frame.data.user.connections === 2);
 		await reportBacklog(room, stuckTab, MAX + 1);
+		const closing = expectTooSlowLogs(room, "bob");
 
 		await alice.request("SendMessage", { message: "psst", to: "bob" });
 		expect((await stuckTab.waitForClose()).code).toBe(CloseCodes.tooSlow);
+		expect(closing).toHaveLength(1);
 		expect((await liveTab.next("Message")).data.message).toBe("psst");
 		const update = await alice.next("UserUpdated", (frame) => frame.data.user.connections === 1);
 		expect(update.data.user.userId).toBe("bob");
@@ -75,9 +82,11 @@ describe("a connection more than MAX_BUFFERED_BYTES behind", () => {
 		const slow = await join(room, "slow");
 		const alice = await join(room, "alice");
 		await reportBacklog(room, slow, MAX + 1);
+		const closing = expectTooSlowLogs(room, "slow");
 
 		slow.send({ eventType: "ClientEvent", event: "SendMessage", requestId: "unread", requestData: { message: "x" } });
 		expect((await slow.waitForClose()).code).toBe(CloseCodes.tooSlow);
+		expect(closing).toHaveLength(1);
 		expect(slow.frames.filter((frame) => frame.requestId === "unread")).toEqual([]);
 		expect((await alice.next("UserLeft")).data).toMatchObject({ user: { userId: "slow" }, reason: "close" });
 		// Nothing it asked for happened: no message was stored or delivered.
@@ -94,6 +103,7 @@ describe("a connection more than MAX_BUFFERED_BYTES behind", () => {
 		await alice.request("SendMessage", { message: "looked" });
 		await slow.next("Message");
 		await reportBacklog(room, slow, MAX + 1, false);
+		const closing = expectTooSlowLogs(room, "slow");
 
 		const big = "m".repeat(60_000);
 		let sent = 0;
@@ -103,6 +113,7 @@ describe("a connection more than MAX_BUFFERED_BYTES behind", () => {
 			await alice.settle();
 		}
 		expect((await slow.waitForClose()).code).toBe(CloseCodes.tooSlow);
+		expect(closing).toHaveLength(1);
 		// The room did not look before each send: those within the bound went out as usual.
 		const delivered = slow.received("Message").filter((frame) => frame.data.message === big).length;
 		expect(delivered).toBeGreaterThan(0);

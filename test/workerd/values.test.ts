@@ -3,14 +3,11 @@
  * storage already holds a value that breaks it: joins and resumes keep working without that row.
  */
 import { runInDurableObject } from "cloudflare:test";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { randomRoom } from "../support/client";
+import { expectRoomLogs } from "../support/expected-logs";
 import { connect, join, roomStub, usersOf } from "./connect";
 import { messagesPage, seqs } from "./history-helpers";
-
-afterEach(() => {
-	vi.restoreAllMocks();
-});
 
 /** `levels` nested arrays around 0, as JSON text. */
 const nested = (levels: number) => `${"[".repeat(levels)}0${"]".repeat(levels)}`;
@@ -113,8 +110,8 @@ describe("a stored row that breaks the value rule (written before the rule was e
 		["holding 1e309", "1e309"],
 		["that is not JSON", "{broken"],
 	])("a body %s is left out of join, resume and HTTP histories, and logged", async (_, body) => {
-		const warn = vi.spyOn(console, "warn");
 		const { room, alice } = await roomWithPoisonedRow(body);
+		const leftOut = expectRoomLogs("warn", room, /^message 2 left out of a history: /);
 		const bob = await join(room, "bob");
 		const registered = bob.received("Registered")[0];
 		expect(seqs(registered?.data.history ?? [])).toEqual([1, 3]);
@@ -126,7 +123,8 @@ describe("a stored row that breaks the value rule (written before the rule was e
 		const resumed = await bob.request("Register", { userId: "bob", since: 0 });
 		expect(resumed.event === "Registered" && seqs(resumed.data.history)).toEqual([1, 3]);
 		expect(seqs((await messagesPage(room)).messages)).toEqual([1, 3]);
-		expect(warn.mock.calls.some(([text]) => String(text).includes("message 2 left out"))).toBe(true);
+		// Once for each history that left it out: the join's, the resume's and the HTTP page's.
+		expect(leftOut).toHaveLength(3);
 		// Later messages are numbered on from the stored ones.
 		expect(await alice.request("SendMessage", { message: "four" })).toMatchObject({ data: { seq: 4 } });
 	});
@@ -142,7 +140,11 @@ describe("a stored row that breaks the value rule (written before the rule was e
 			});
 		const bob = await connect(room);
 		await rename("messages", "messages_away");
-		expect(await bob.register("bob")).toMatchObject({ event: "Error", data: { code: "INTERNAL" } });
+		const logged = expectRoomLogs("error", room, /^webSocketMessage failed: .*no such table: messages/);
+		const refused = await bob.register("bob");
+		expect(refused).toMatchObject({ event: "Error", data: { code: "INTERNAL" } });
+		expect(JSON.stringify(refused)).not.toMatch(/messages|sqlite|at .*\.ts/i);
+		expect(logged).toHaveLength(1);
 		await alice.settle();
 		expect(alice.pending()).toEqual([]);
 		expect(await userIds(room)).toEqual(["alice"]);
