@@ -10,6 +10,7 @@ import {
 	type MessageSender,
 	ProtocolError,
 	ServerEvents,
+	utf8ByteLength,
 } from "../protocol";
 import type { Connection } from "./connection";
 import type { DeliveryClass } from "./delivery-budget";
@@ -21,6 +22,14 @@ import type { MessageDraft } from "./store";
 export type ServerPostResult = { ok: true } | { ok: false; code: ErrorCode; message: string };
 
 export type PublishResult = { ok: true; ack: MessageAckData } | { ok: false; code: ErrorCode; message: string };
+
+/** A backend's value within MAX_MESSAGE_BYTES, however it came (HTTP checks its body, RPC does not). */
+export function checkValueSize(room: RoomState, valueJson: string): void {
+	const max = room.settings.maxMessageBytes;
+	if (utf8ByteLength(valueJson) > max) {
+		throw new ProtocolError(ErrorCodes.MESSAGE_TOO_LARGE, `the value exceeds ${max} bytes`);
+	}
+}
 
 /** A server publish: stored and delivered to every registered connection (or the `to` user's). */
 export function publishMessage(room: RoomState, message: unknown, from: MessageSender, to?: string): PublishResult {

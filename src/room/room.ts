@@ -8,7 +8,6 @@ import { DurableObject } from "cloudflare:workers";
 import { clock } from "../clock";
 import type { RoomsEnv } from "../env";
 import {
-	ErrorCodes,
 	HEARTBEAT,
 	httpErrorResponse,
 	type LeaveReason,
@@ -19,13 +18,12 @@ import {
 	ProtocolError,
 	type User,
 	type UsersPage,
-	utf8ByteLength,
 } from "../protocol";
 import { type RoomSettings, readSettings } from "../settings";
 import { acceptUpgrade, upgradeRefusal } from "./admission";
 import { RoomAlarm } from "./alarm-plan";
 import { closeReplyCode, isPeerGoneError } from "./close-reply";
-import { type PublishResult, publishMessage, type ServerPostResult } from "./deliver";
+import { checkValueSize, type PublishResult, publishMessage, type ServerPostResult } from "./deliver";
 import { DeliveryBudget } from "./delivery-budget";
 import { relaySignal } from "./handlers/signal";
 import { readVerifiedIdentity } from "./handoff";
@@ -48,12 +46,10 @@ import { welcomeFrame } from "./welcome";
 export class Room<E = RoomsEnv> extends DurableObject<E> {
 	// ---- config ----------------------------------------------------------------
 	readonly #settings: RoomSettings;
-
 	readonly #ratePolicy: RatePolicy;
 
 	// ---- private fields ----------------------------------------------------------
 	readonly #state: RoomState;
-
 	readonly #reaper: IdleReaper;
 
 	/** Every client frame, checked, limited and handled. */
@@ -235,7 +231,7 @@ export class Room<E = RoomsEnv> extends DurableObject<E> {
 		try {
 			// Graces already over end first: `to` a user who has left is refused.
 			this.#catchUp(clock.now());
-			this.#checkSize(messageJson);
+			checkValueSize(this.#state, messageJson);
 			return publishMessage(this.#state, JSON.parse(messageJson), from, to);
 		} catch (error) {
 			if (error instanceof ProtocolError) return { ok: false, code: error.code, message: error.message };
@@ -250,7 +246,7 @@ export class Room<E = RoomsEnv> extends DurableObject<E> {
 	async signal(signalJson: string, from: MessageSender, to?: string): Promise<ServerPostResult> {
 		try {
 			this.#catchUp(clock.now());
-			this.#checkSize(signalJson);
+			checkValueSize(this.#state, signalJson);
 			relaySignal(this.#state, from, JSON.parse(signalJson), to, "forced");
 			return { ok: true };
 		} catch (error) {
@@ -289,13 +285,6 @@ export class Room<E = RoomsEnv> extends DurableObject<E> {
 	/** After every event: the alarm planned, or the storage of a room with nothing to keep deleted. */
 	#planAlarm(): Promise<void> {
 		return keepUp(this.ctx.storage, this.#state, this.#alarm);
-	}
-
-	/** A backend's value within MAX_MESSAGE_BYTES, however it came (HTTP checks its body, RPC does not). */
-	#checkSize(valueJson: string): void {
-		const max = this.#settings.maxMessageBytes;
-		if (utf8ByteLength(valueJson) > max)
-			throw new ProtocolError(ErrorCodes.MESSAGE_TOO_LARGE, `the value exceeds ${max} bytes`);
 	}
 
 	#logHook(problem: string, error?: unknown): void {
