@@ -41,6 +41,20 @@ describe("send()", () => {
 		expect(recorded.client.state).toBe("registered");
 	});
 
+	it("rejects a send the room's own logic refused (FORBIDDEN from a hook), once, and sends the next", async () => {
+		const recorded = startClient();
+		const socket = await joined(recorded);
+		const sent = recorded.client.send("a banned word");
+		socket.receive(error(socket.lastFrame().requestId, "FORBIDDEN", "that word is not allowed here"));
+		await expect(sent).rejects.toMatchObject({ code: "FORBIDDEN", message: "that word is not allowed here" });
+		await vi.advanceTimersByTimeAsync(10_000);
+		expect(sends(socket)).toHaveLength(1);
+		const next = recorded.client.send("fine");
+		socket.receive(ack(socket.lastFrame().requestId ?? "", 1));
+		expect(await next).toMatchObject({ seq: 1 });
+		expect(recorded.errors).toEqual([]);
+	});
+
 	it("rejects what is not JSON without writing anything", async () => {
 		const recorded = startClient();
 		const socket = await joined(recorded);
