@@ -15,6 +15,7 @@ import {
 	type UsersPage,
 } from "../protocol";
 import type { Room } from "../room/room";
+import { BAD_ROOM_TEXT } from "./room-path";
 
 /** A backend call the room (or the handle, before it) refused: `code` is the contract's. */
 export class RoomCallError extends Error {
@@ -46,8 +47,6 @@ export interface RoomHandle {
 	/** How many users and connections the room holds. */
 	occupancy(): Promise<OccupancyPage>;
 }
-
-const BAD_ROOM_TEXT = "room names are 1-64 of A-Z a-z 0-9 . _ -, starting with a letter or digit";
 
 /**
  * The room `room` of the namespace bound for `Room` (or a subclass of it). Throws `RoomCallError`

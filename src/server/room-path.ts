@@ -4,6 +4,9 @@
  * path's segment where the pattern's `*` stands: no prefix needs to be known in advance.
  */
 
+/** What a request or a call naming a room the rule does not allow is told (`BAD_ROOM`). */
+export const BAD_ROOM_TEXT = "room names are 1-64 of A-Z a-z 0-9 . _ -, starting with a letter or digit";
+
 export interface RoomPath {
 	/** The decoded segment, or undefined when it is missing or does not decode. */
 	room: string | undefined;

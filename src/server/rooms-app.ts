@@ -20,7 +20,7 @@ import type { Room } from "../room/room";
 import { readSettings } from "../settings";
 import { checkRoomToken, originAllowed, publishKeyMatches, readAccess } from "../worker/access";
 import { readBodyText } from "../worker/body";
-import { isServerPost, roomPathOf } from "./room-path";
+import { BAD_ROOM_TEXT, isServerPost, roomPathOf } from "./room-path";
 
 /** Who a connection is, as your own sign-in decided: bound to it as a room token's `sub` and `name` are. */
 export interface RoomIdentity {
@@ -49,8 +49,6 @@ type AppEnv<E extends object> = {
 	Variables: { room: string; serverPost: boolean; identity: VerifiedIdentity | undefined };
 };
 type RoomsContext<E extends object> = Context<AppEnv<E>>;
-
-const BAD_ROOM_TEXT = "room names are 1-64 of A-Z a-z 0-9 . _ -, starting with a letter or digit";
 
 /** The room routes: `app.route("/chat", createRoomsApp())` serves `/chat/rooms/:room/ws`, and so on. */
 export function createRoomsApp<E extends object = RoomsEnv>(options: RoomsAppOptions<E> = {}): Hono<{ Bindings: E }> {
