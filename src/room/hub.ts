@@ -262,10 +262,11 @@ export class Hub {
 	#letGo(casualties: Casualty[]): void {
 		for (const { ws, cause } of casualties) {
 			// Neither is sent what waits for it: one cannot be written to, the other does not read.
-			this.#fanOut.batcher.discard(ws);
-			// A socket that cannot be written to is gone, whatever the runtime has reported so far.
-			if (cause === "failed") this.drop(ws, LeaveReasons.close, CloseCodes.internalError, "send failed");
-			else this.#dropSlow(ws);
+			if (cause === "failed") {
+				this.#fanOut.batcher.discard(ws);
+				// A socket that cannot be written to is gone, whatever the runtime has reported so far.
+				this.drop(ws, LeaveReasons.close, CloseCodes.internalError, "send failed");
+			} else this.#dropSlow(ws);
 		}
 		this.#options.letGo();
 	}
@@ -273,12 +274,13 @@ export class Hub {
 	#dropSlow(ws: WebSocket): void {
 		const connection = this.#state.live.get(ws);
 		if (!connection) return;
-		this.#fanOut.batcher.discard(ws);
 		const who = connection.identity ? `user "${connection.identity.userId}"` : "unregistered";
+		const waiting = bufferedAmountOf(ws) + this.#fanOut.batcher.held(ws);
 		this.#options.warn(
 			`closing connection ${connection.id} (${who}) with ${TOO_SLOW.code}: ` +
-				`${String(bufferedAmountOf(ws))} bytes wait for it, more than ${this.#options.maxBufferedBytes}`,
+				`${String(waiting)} bytes wait for it, more than ${this.#options.maxBufferedBytes}`,
 		);
+		this.#fanOut.batcher.discard(ws);
 		this.drop(ws, LeaveReasons.close, TOO_SLOW.code, TOO_SLOW.reason);
 	}
 
