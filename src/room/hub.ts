@@ -275,7 +275,8 @@ export class Hub {
 		const connection = this.#state.live.get(ws);
 		if (!connection) return;
 		const who = connection.identity ? `user "${connection.identity.userId}"` : "unregistered";
-		const waiting = bufferedAmountOf(ws) + this.#fanOut.batcher.held(ws);
+		const buffered = bufferedAmountOf(ws);
+		const waiting = (typeof buffered === "number" ? buffered : 0) + this.#fanOut.batcher.held(ws);
 		this.#options.warn(
 			`closing connection ${connection.id} (${who}) with ${TOO_SLOW.code}: ` +
 				`${String(waiting)} bytes wait for it, more than ${this.#options.maxBufferedBytes}`,
