@@ -6,6 +6,7 @@ export interface Env {
 	ASSETS?: Fetcher;
 	MAX_MESSAGE_BYTES?: string;
 	MAX_CONNECTIONS?: string;
+	SHARD_CONNECTIONS?: string;
 	RATE_LIMIT?: string;
 	HISTORY_LIMIT?: string;
 	IDLE_SWEEP_SECONDS?: string;

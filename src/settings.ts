@@ -8,8 +8,13 @@ import type { Env } from "./env";
 export interface RoomSettings {
 	/** Largest client frame, in UTF-8 bytes; a larger one is `MESSAGE_TOO_LARGE`. */
 	maxMessageBytes: number;
-	/** Connections one room accepts. */
+	/** Connections one room accepts, across all of its objects. */
 	maxConnections: number;
+	/**
+	 * Connections one of a room's objects holds before the room places further ones on more
+	 * objects of its own (1.3); 0 keeps every room in one object.
+	 */
+	shardConnections: number;
 	/** Client events per second per connection (the burst is twice this). */
 	rateLimit: number;
 	/** Messages a room keeps. */
@@ -36,6 +41,7 @@ export interface RoomSettings {
 export const DEFAULT_SETTINGS: RoomSettings = {
 	maxMessageBytes: 65_536,
 	maxConnections: 10_000,
+	shardConnections: 5000,
 	rateLimit: 20,
 	historyLimit: 1000,
 	idleSweepSeconds: 300,
@@ -47,7 +53,9 @@ export const DEFAULT_SETTINGS: RoomSettings = {
 	batchMs: 20,
 };
 
+/** In reading order: SHARD_CONNECTIONS first, because MAX_CONNECTIONS's ceiling depends on it. */
 const VARIABLES: Record<keyof RoomSettings, keyof Env> = {
+	shardConnections: "SHARD_CONNECTIONS",
 	maxMessageBytes: "MAX_MESSAGE_BYTES",
 	maxConnections: "MAX_CONNECTIONS",
 	rateLimit: "RATE_LIMIT",
@@ -62,13 +70,22 @@ const VARIABLES: Record<keyof RoomSettings, keyof Env> = {
 };
 
 /**
+ * The most connections one object holds: the runtime's limit of hibernatable sockets per object.
+ * A room in one object (`SHARD_CONNECTIONS` 0) accepts at most this many.
+ */
+export const OBJECT_CONNECTIONS_CEILING = 32_000;
+
+/** The most connections a room spread over objects accepts (`MAX_CONNECTIONS` with shards). */
+export const ROOM_CONNECTIONS_CEILING = 1_000_000;
+
+/**
  * Largest values the room can honour. A message is stored as one SQLite row (at most 2 MB
- * in a Durable Object), so a client frame may not be larger than 1 MiB; the contract caps a
- * room at 32000 connections (the runtime's limit of hibernatable sockets per object).
+ * in a Durable Object), so a client frame may not be larger than 1 MiB. `MAX_CONNECTIONS`'s
+ * ceiling is `maxConnectionsCeiling`'s, which depends on `SHARD_CONNECTIONS`.
  */
 export const SETTING_CEILINGS: Partial<RoomSettings> = {
 	maxMessageBytes: 1_048_576,
-	maxConnections: 32_000,
+	shardConnections: OBJECT_CONNECTIONS_CEILING,
 	leaveGraceSeconds: 300,
 	presenceBatchMs: 1000,
 	batchMs: 1000,
@@ -80,11 +97,18 @@ export const SETTING_CEILINGS: Partial<RoomSettings> = {
  */
 export const SETTING_FLOORS: Partial<RoomSettings> = {
 	idleSweepSeconds: 60,
+	/** Smaller objects would spread a room over more objects than their fan-out is worth. */
+	shardConnections: 100,
 	presenceBatchMs: 10,
 };
 
 /** Settings for which 0 means "off" rather than a mistake. */
-const ZERO_ALLOWED: ReadonlySet<keyof RoomSettings> = new Set(["leaveGraceSeconds", "batchMs"]);
+const ZERO_ALLOWED: ReadonlySet<keyof RoomSettings> = new Set(["leaveGraceSeconds", "batchMs", "shardConnections"]);
+
+/** `MAX_CONNECTIONS` up to 1,000,000 when a room may spread over objects, else one object's 32,000. */
+export function maxConnectionsCeiling(shardConnections: number): number {
+	return shardConnections > 0 ? ROOM_CONNECTIONS_CEILING : OBJECT_CONNECTIONS_CEILING;
+}
 
 /** Parses a positive integer setting, or undefined when it is not one. */
 export function parsePositiveInt(raw: unknown): number | undefined {
@@ -104,14 +128,14 @@ export function readSettings(
 		const raw = env[name];
 		if (raw === undefined || raw === "") continue;
 		const value = ZERO_ALLOWED.has(key) && /^\s*0+\s*$/.test(String(raw)) ? 0 : parsePositiveInt(raw);
-		const ceiling = SETTING_CEILINGS[key];
+		const ceiling = key === "maxConnections" ? maxConnectionsCeiling(settings.shardConnections) : SETTING_CEILINGS[key];
 		const floor = SETTING_FLOORS[key];
 		if (value === undefined) {
 			warn(`ignoring ${name}=${JSON.stringify(raw)}: not a positive integer; using ${settings[key]}`);
 		} else if (ceiling !== undefined && value > ceiling) {
 			warn(`${name}=${value} is above the largest allowed; using ${ceiling}`);
 			settings[key] = ceiling;
-		} else if (floor !== undefined && value < floor) {
+		} else if (floor !== undefined && value !== 0 && value < floor) {
 			warn(`${name}=${value} is below the smallest allowed; using ${floor}`);
 			settings[key] = floor;
 		} else settings[key] = value;

@@ -16,6 +16,7 @@ export const TEST_ALLOWED_ORIGIN = "https://app.example";
 export const WORKER_VARIABLES = [
 	"MAX_MESSAGE_BYTES",
 	"MAX_CONNECTIONS",
+	"SHARD_CONNECTIONS",
 	"RATE_LIMIT",
 	"HISTORY_LIMIT",
 	"IDLE_SWEEP_SECONDS",
@@ -40,6 +41,7 @@ export type WorkerVars = Readonly<Record<WorkerVariable, string>>;
 export const DEVELOPMENT_VARS: WorkerVars = {
 	MAX_MESSAGE_BYTES: "65536",
 	MAX_CONNECTIONS: "10000",
+	SHARD_CONNECTIONS: "5000",
 	RATE_LIMIT: "20",
 	HISTORY_LIMIT: "1000",
 	IDLE_SWEEP_SECONDS: "300",

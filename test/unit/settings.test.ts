@@ -10,6 +10,7 @@ describe("DEFAULT_SETTINGS", () => {
 		expect(DEFAULT_SETTINGS).toEqual({
 			maxMessageBytes: 65_536,
 			maxConnections: 10_000,
+			shardConnections: 5000,
 			rateLimit: 20,
 			historyLimit: 1000,
 			idleSweepSeconds: 300,
@@ -96,6 +97,7 @@ describe("readSettings", () => {
 			{
 				MAX_MESSAGE_BYTES: "1024",
 				MAX_CONNECTIONS: "50",
+				SHARD_CONNECTIONS: "200",
 				RATE_LIMIT: "5",
 				HISTORY_LIMIT: "200",
 				IDLE_SWEEP_SECONDS: "600",
@@ -111,6 +113,7 @@ describe("readSettings", () => {
 		expect(settings).toEqual({
 			maxMessageBytes: 1024,
 			maxConnections: 50,
+			shardConnections: 200,
 			rateLimit: 5,
 			historyLimit: 200,
 			idleSweepSeconds: 600,
@@ -163,6 +166,7 @@ describe("readSettings", () => {
 		expect(DEFAULT_SETTINGS).toEqual({
 			maxMessageBytes: 65_536,
 			maxConnections: 10_000,
+			shardConnections: 5000,
 			rateLimit: 20,
 			historyLimit: 1000,
 			idleSweepSeconds: 300,
@@ -197,9 +201,44 @@ describe("readSettings", () => {
 		expect(readSettings({ BATCH_MS: "-1" }, vi.fn()).batchMs).toBe(20);
 	});
 
-	it("caps MAX_CONNECTIONS at 32000, the contract's ceiling", () => {
+	it("takes MAX_CONNECTIONS up to 1,000,000 while rooms may spread over objects (SHARD_CONNECTIONS > 0)", () => {
 		const warn = vi.fn();
-		expect(readSettings({ MAX_CONNECTIONS: "40000" }, warn).maxConnections).toBe(32_000);
+		expect(readSettings({ MAX_CONNECTIONS: "40000" }, warn).maxConnections).toBe(40_000);
+		expect(readSettings({ MAX_CONNECTIONS: "1000000", SHARD_CONNECTIONS: "100" }, warn).maxConnections).toBe(1_000_000);
+		expect(warn).not.toHaveBeenCalled();
+		expect(readSettings({ MAX_CONNECTIONS: "1000001" }, warn).maxConnections).toBe(1_000_000);
+		expect(warn).toHaveBeenCalledOnce();
+		expect(warn).toHaveBeenCalledWith(expect.stringContaining("MAX_CONNECTIONS=1000001"));
+	});
+
+	it("caps MAX_CONNECTIONS at one object's 32000 when SHARD_CONNECTIONS is 0, whatever the variables' order", () => {
+		const warn = vi.fn();
+		const env = { MAX_CONNECTIONS: "40000", SHARD_CONNECTIONS: "0" };
+		expect(readSettings(env, warn)).toEqual({ ...DEFAULT_SETTINGS, maxConnections: 32_000, shardConnections: 0 });
+		expect(warn).toHaveBeenCalledOnce();
+		expect(warn).toHaveBeenCalledWith(expect.stringContaining("using 32000"));
+		expect(readSettings({ MAX_CONNECTIONS: "32000", SHARD_CONNECTIONS: "0" }, warn).maxConnections).toBe(32_000);
+		expect(warn).toHaveBeenCalledOnce();
+	});
+
+	it("takes SHARD_CONNECTIONS=0 (one object a room) and keeps it within 100-32000", () => {
+		expect(readSettings({ SHARD_CONNECTIONS: "0" }, vi.fn()).shardConnections).toBe(0);
+		expect(readSettings({ SHARD_CONNECTIONS: "100" }, vi.fn()).shardConnections).toBe(100);
+		expect(readSettings({ SHARD_CONNECTIONS: "32000" }, vi.fn()).shardConnections).toBe(32_000);
+		const warn = vi.fn();
+		expect(readSettings({ SHARD_CONNECTIONS: "99" }, warn).shardConnections).toBe(100);
+		expect(readSettings({ SHARD_CONNECTIONS: "1" }, warn).shardConnections).toBe(100);
+		expect(readSettings({ SHARD_CONNECTIONS: "32001" }, warn).shardConnections).toBe(32_000);
+		expect(warn).toHaveBeenCalledTimes(3);
+		expect(readSettings({ SHARD_CONNECTIONS: "-1" }, vi.fn()).shardConnections).toBe(5000);
+		expect(readSettings({ SHARD_CONNECTIONS: "many" }, vi.fn()).shardConnections).toBe(5000);
+	});
+
+	it("keeps the ceiling of 1,000,000 when a malformed SHARD_CONNECTIONS falls back to its default", () => {
+		const warn = vi.fn();
+		const settings = readSettings({ SHARD_CONNECTIONS: "off", MAX_CONNECTIONS: "50000" }, warn);
+		expect(settings.shardConnections).toBe(5000);
+		expect(settings.maxConnections).toBe(50_000);
 		expect(warn).toHaveBeenCalledOnce();
 	});
 
