@@ -135,6 +135,8 @@ export const Limits = {
 	/** `GET /rooms/:room/messages`: default and largest `limit`. */
 	listMessagesDefault: 100,
 	listMessagesMax: 500,
+	/** `GET /rooms/:room/users` (1.3): the largest `limit` of a page. */
+	listUsersMax: 1000,
 	/** A clientMessageId is remembered for at least this many of the room's latest messages. */
 	dedupWindow: 10_000,
 	/** `Occupancy` frames go out at most this often. */

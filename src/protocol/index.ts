@@ -9,4 +9,5 @@ export * from "./protocol-error";
 export * from "./queries";
 export * from "./schemas";
 export type * from "./types";
+export * from "./users-query";
 export * from "./version";

@@ -59,6 +59,11 @@ export interface ConnectionEstablishedData {
 	heartbeat: typeof HEARTBEAT;
 	limits: RoomLimits;
 	leaveGraceMs: number;
+	/**
+	 * Which of the room's objects holds this connection, 0 for the room's first (1.3; absent
+	 * from an older room). For diagnostics only: every rule holds for the room as a whole.
+	 */
+	shard?: number;
 }
 
 /** This connection's user, as the room sees it. */
@@ -136,11 +141,15 @@ export type ServerFrame = {
 	};
 }[keyof ServerEventData];
 
-/** `GET /rooms/:room/users`. */
+/** `GET /rooms/:room/users`: every user present, or a page of them (1.3). */
 export interface UsersPage {
 	room: string;
+	/** Earliest joiner first. */
 	users: readonly User[];
+	/** How many users the whole room has, whatever the page holds. */
 	userCount: number;
+	/** Present when more users follow this page (1.3): pass it back for the next one. */
+	cursor?: string;
 }
 
 /** `GET /rooms/:room/occupancy` (1.2): the room's counts, as `Occupancy` tells them. */
@@ -148,6 +157,8 @@ export interface OccupancyPage {
 	room: string;
 	userCount: number;
 	connectionCount: number;
+	/** How many of the room's objects hold connections now (1.3): 0 when none do. */
+	shards: number;
 }
 
 /** `GET /rooms/:room/messages`. */

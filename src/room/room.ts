@@ -18,6 +18,7 @@ import {
 	ProtocolError,
 	type User,
 	type UsersPage,
+	type UsersQuery,
 } from "../protocol";
 import { type RoomSettings, readSettings } from "../settings";
 import { acceptUpgrade, upgradeRefusal } from "./admission";
@@ -37,6 +38,7 @@ import { IdleReaper } from "./reaper";
 import type { RoomState } from "./room-state";
 import { RoomStore } from "./store";
 import { keepUp } from "./upkeep";
+import { usersPageOf } from "./users-page";
 import { welcomeFrame } from "./welcome";
 
 /**
@@ -198,19 +200,20 @@ export class Room<E = RoomsEnv> extends DurableObject<E> {
 
 	// ---- RPC methods ---------------------------------------------------------------
 
-	/** `GET /rooms/:room/users`: everyone present (leave grace included), earliest joiner first. */
-	async usersPage(): Promise<UsersPage> {
+	/** `GET /rooms/:room/users`: everyone present (leave grace included), earliest joiner first, or a page (1.3). */
+	async usersPage(query: UsersQuery = {}): Promise<UsersPage> {
 		this.#catchUp(clock.now());
 		await this.#planAlarm();
 		const { hub } = this.#state;
-		return { room: this.roomName, users: hub.users(), userCount: hub.counts().userCount };
+		return usersPageOf(this.roomName, hub.users(), hub.counts().userCount, query);
 	}
 
-	/** `GET /rooms/:room/occupancy`: users present (leave grace included) and their connections. */
+	/** `GET /rooms/:room/occupancy`: users present (leave grace included), their connections, the objects holding sockets. */
 	async occupancy(): Promise<OccupancyPage> {
 		this.#catchUp(clock.now());
 		await this.#planAlarm();
-		return { room: this.roomName, ...this.#state.hub.counts() };
+		const { hub } = this.#state;
+		return { room: this.roomName, ...hub.counts(), shards: hub.size > 0 ? 1 : 0 };
 	}
 
 	/**

@@ -10,7 +10,14 @@ import {
 import type { RoomSettings } from "../settings";
 import type { RatePolicy } from "./rate-limit";
 
-export function welcomeFrame(connectionId: string, room: string, settings: RoomSettings, rate: RatePolicy): string {
+/** `shard`: which of the room's objects accepted the connection, 0 for the room's first. */
+export function welcomeFrame(
+	connectionId: string,
+	room: string,
+	settings: RoomSettings,
+	rate: RatePolicy,
+	shard = 0,
+): string {
 	return encodeServerFrame(ServerEvents.ConnectionEstablished, {
 		protocol: PROTOCOL_VERSION,
 		version: PROTOCOL_REVISION,
@@ -25,6 +32,7 @@ export function welcomeFrame(connectionId: string, room: string, settings: RoomS
 			batchMs: settings.batchMs,
 		},
 		leaveGraceMs: settings.leaveGraceSeconds * 1000,
+		shard,
 	});
 }
 

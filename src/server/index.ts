@@ -20,5 +20,12 @@ export type {
 export { ErrorCodes, LeaveReasons, SYSTEM_SENDER } from "../protocol";
 export { type IncomingMessage, type MessageDecision, refuse } from "../room/hooks";
 export { Room } from "../room/room";
-export { getRoom, RoomCallError, type RoomHandle, type SenderOption, type SendOptions } from "./room-handle";
+export {
+	getRoom,
+	RoomCallError,
+	type RoomHandle,
+	type SenderOption,
+	type SendOptions,
+	type UsersPageOptions,
+} from "./room-handle";
 export { createRoomsApp, type RoomIdentity, type RoomsAppOptions } from "./rooms-app";

@@ -10,6 +10,7 @@ import {
 	type MessageAckData,
 	type OccupancyPage,
 	parseServerPost,
+	parseUsersQuery,
 	type ServerPost,
 	type ServerPostField,
 	type UsersPage,
@@ -37,14 +38,23 @@ export interface SendOptions {
 	to?: string;
 }
 
+/** A page of users (1.3): at most `limit` (1–1000), after the place `cursor` (a page's `cursor`) names. */
+export interface UsersPageOptions {
+	limit?: number;
+	cursor?: string;
+}
+
 export interface RoomHandle {
 	/** Stores and delivers a message, as `POST /rooms/:room/messages` does; resolves to its acknowledgement. */
 	publish(message: JsonValue, options?: SendOptions): Promise<MessageAckData>;
 	/** Delivers an ephemeral signal, never stored, as `POST /rooms/:room/signals` does. */
 	signal(signal: JsonValue, options?: SendOptions): Promise<void>;
-	/** Everyone present (leave grace included), earliest joiner first. */
-	users(): Promise<UsersPage>;
-	/** How many users and connections the room holds. */
+	/**
+	 * Everyone present (leave grace included), earliest joiner first; with `limit`, a page of them
+	 * and a `cursor` when more follow. A bad `limit` or `cursor` is `RoomCallError` `BAD_REQUEST`.
+	 */
+	users(options?: UsersPageOptions): Promise<UsersPage>;
+	/** How many users and connections the room holds, and how many of its objects hold connections. */
 	occupancy(): Promise<OccupancyPage>;
 }
 
@@ -68,7 +78,14 @@ export function getRoom(namespace: DurableObjectNamespace<Room<unknown>>, room: 
 			const result = await stub().signal(json, from, to);
 			if (!result.ok) throw new RoomCallError(result.code, result.message);
 		},
-		users: () => stub().usersPage(),
+		async users(options = {}) {
+			const { limit, cursor } = options;
+			if (cursor !== undefined && typeof cursor !== "string")
+				throw new RoomCallError("BAD_REQUEST", "cursor must be a string");
+			const parsed = parseUsersQuery(room, { limit: limit === undefined ? undefined : String(limit), cursor });
+			if (!parsed.ok) throw new RoomCallError("BAD_REQUEST", parsed.message);
+			return stub().usersPage(parsed.query);
+		},
 		occupancy: () => stub().occupancy(),
 	};
 }

@@ -12,6 +12,7 @@ import {
 	isValidRoomName,
 	parseMessagesQuery,
 	parseServerPost,
+	parseUsersQuery,
 	type ServerPost,
 	type ServerPostField,
 } from "../protocol";
@@ -119,7 +120,11 @@ export function createRoomsApp<E extends object = RoomsEnv>(options: RoomsAppOpt
 		return room(c).fetch(withVerifiedIdentity(c.req.raw, c.get("identity")));
 	});
 
-	app.get("/rooms/:room/users", async (c) => c.json(await room(c).usersPage()));
+	app.get("/rooms/:room/users", async (c) => {
+		const parsed = parseUsersQuery(c.get("room"), c.req.query());
+		if (!parsed.ok) return httpErrorResponse("BAD_REQUEST", parsed.message);
+		return c.json(await room(c).usersPage(parsed.query));
+	});
 
 	app.get("/rooms/:room/occupancy", async (c) => c.json(await room(c).occupancy()));
 

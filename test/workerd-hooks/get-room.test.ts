@@ -84,7 +84,27 @@ describe("getRoom", () => {
 		await joinAs(room, "alice");
 		const handle = getRoom(hooksEnv.ROOMS, room);
 		expect(await handle.users()).toMatchObject({ room, userCount: 1, users: [{ userId: "alice", connections: 2 }] });
-		expect(await handle.occupancy()).toEqual({ room, userCount: 1, connectionCount: 2 });
+		expect(await handle.occupancy()).toEqual({ room, userCount: 1, connectionCount: 2, shards: 1 });
+	});
+
+	it("reads users a page at a time (1.3), and refuses a bad limit or cursor with BAD_REQUEST", async () => {
+		const room = randomRoom();
+		// Joined in this order, and in userId order too: the roster's order whatever the clock says.
+		for (const userId of ["ann", "bob", "cy"]) await joinAs(room, userId);
+		const handle = getRoom(hooksEnv.ROOMS, room);
+		const first = await handle.users({ limit: 2 });
+		expect(first).toMatchObject({ room, userCount: 3, users: [{ userId: "ann" }, { userId: "bob" }] });
+		expect(first.cursor).toEqual(expect.any(String));
+		const rest = await handle.users({ limit: 2, cursor: first.cursor });
+		expect(rest.users.map((user) => user.userId)).toEqual(["cy"]);
+		expect(rest.cursor).toBeUndefined();
+		for (const options of [{ limit: 0 }, { limit: 1001 }, { limit: 1.5 }, { limit: 2, cursor: "nope" }]) {
+			const refused = await rejection(handle.users(options));
+			expect(refused.code, JSON.stringify(options)).toBe("BAD_REQUEST");
+		}
+		// A cursor is the room's own: another room refuses it.
+		const elsewhere = getRoom(hooksEnv.ROOMS, randomRoom()).users({ limit: 1, cursor: first.cursor });
+		expect((await rejection(elsewhere)).code).toBe("BAD_REQUEST");
 	});
 
 	it("refuses a room name the contract does not allow with BAD_ROOM", () => {

@@ -25,7 +25,7 @@ describe("the rooms app under /chat", () => {
 		const users = await request(chatUrl(room, "users"), "reader");
 		expect(await users.json()).toMatchObject({ room, userCount: 1, users: [{ userId: "alice" }] });
 		const occupancy = await request(chatUrl(room, "occupancy"), "reader");
-		expect(await occupancy.json()).toEqual({ room, userCount: 1, connectionCount: 1 });
+		expect(await occupancy.json()).toEqual({ room, userCount: 1, connectionCount: 1, shards: 1 });
 		await alice.request("SendMessage", { message: "hi" });
 		const messages = await request(`${chatUrl(room, "messages")}?since=0`, "reader");
 		expect(await messages.json()).toMatchObject({ room, lastSeq: 1, messages: [{ message: "hi" }] });

@@ -1,5 +1,5 @@
 import { exports } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { randomRoom } from "../support/client";
 import { connect, join, roomUrl } from "./connect";
 
@@ -73,20 +73,44 @@ describe("HTTP surface", () => {
 			room,
 			userCount: 0,
 			connectionCount: 0,
+			shards: 0,
 		});
-		await join(room, "alice");
+		const alice = await join(room, "alice");
 		const secondTab = await join(room, "alice");
-		await join(room, "bob");
-		await connect(room); // open, never registered: not counted
+		const bob = await join(room, "bob");
+		const lurker = await connect(room); // open, never registered: not counted
 		const response = await exports.default.fetch(roomUrl(room, "occupancy"));
 		expect(response.status).toBe(200);
-		expect(await jsonOf(response)).toEqual({ room, userCount: 2, connectionCount: 3 });
+		// One object holds the room's connections: shards is 1 (1.3).
+		expect(await jsonOf(response)).toEqual({ room, userCount: 2, connectionCount: 3, shards: 1 });
 		await secondTab.request("Unregister");
 		expect(await jsonOf(await exports.default.fetch(roomUrl(room, "occupancy")))).toEqual({
 			room,
 			userCount: 2,
 			connectionCount: 2,
+			shards: 1,
 		});
+		// Registered or not, a socket is a connection the object holds; with none left, no object holds any.
+		for (const client of [alice, secondTab, bob]) client.close();
+		await vi.waitFor(
+			async () =>
+				expect(await jsonOf(await exports.default.fetch(roomUrl(room, "occupancy")))).toMatchObject({
+					userCount: 0,
+					shards: 1,
+				}),
+			{ timeout: 5000 },
+		);
+		lurker.close();
+		await vi.waitFor(
+			async () =>
+				expect(await jsonOf(await exports.default.fetch(roomUrl(room, "occupancy")))).toEqual({
+					room,
+					userCount: 0,
+					connectionCount: 0,
+					shards: 0,
+				}),
+			{ timeout: 5000 },
+		);
 		expect((await exports.default.fetch(roomUrl("bad name!", "occupancy"))).status).toBe(400);
 	});
 

@@ -3,7 +3,7 @@ import { randomRoom } from "../support/client";
 import { connect, join } from "./connect";
 
 describe("ConnectionEstablished", () => {
-	it("is sent once on open with the protocol, a connection id, the room, the heartbeat, the limits and the grace", async () => {
+	it("is sent once on open with the protocol, a connection id, the room, the heartbeat, the limits, the grace and the shard", async () => {
 		const room = randomRoom();
 		const client = await connect(room);
 		expect(client.established.requestId).toBeUndefined();
@@ -16,6 +16,8 @@ describe("ConnectionEstablished", () => {
 			// This project's RATE_LIMIT and LEAVE_GRACE_SECONDS (test/support/pinned-vars.ts), the default frame size.
 			limits: { eventsPerSecond: 1_000_000, burst: 2_000_000, maxMessageBytes: 65536, batchMs: 20 },
 			leaveGraceMs: 0,
+			// A room in one object: its first (1.3).
+			shard: 0,
 		});
 		await client.settle();
 		expect(client.received("ConnectionEstablished")).toHaveLength(1);

@@ -23,7 +23,7 @@ describe("reading a room nobody has used", () => {
 		const room = randomRoom();
 		expect(await usersOf(room)).toEqual([]);
 		const occupancy = await exports.default.fetch(roomUrl(room, "occupancy"));
-		expect(await occupancy.json()).toEqual({ room, userCount: 0, connectionCount: 0 });
+		expect(await occupancy.json()).toEqual({ room, userCount: 0, connectionCount: 0, shards: 0 });
 		expect(await messagesPage(room)).toEqual({ room, messages: [], lastSeq: 0 });
 		expect(await messagesPage(room, "?since=3&limit=10")).toEqual({ room, messages: [], lastSeq: 0 });
 		expect(await storageOf(room)).toEqual({ schema: [], alarm: null });
