@@ -80,8 +80,12 @@ export function getRoom(namespace: DurableObjectNamespace<Room<unknown>>, room: 
 		},
 		async users(options = {}) {
 			const { limit, cursor } = options;
-			if (cursor !== undefined && typeof cursor !== "string")
+			if (limit !== undefined && typeof limit !== "number") {
+				throw new RoomCallError("BAD_REQUEST", "limit must be a whole number");
+			}
+			if (cursor !== undefined && typeof cursor !== "string") {
 				throw new RoomCallError("BAD_REQUEST", "cursor must be a string");
+			}
 			const parsed = parseUsersQuery(room, { limit: limit === undefined ? undefined : String(limit), cursor });
 			if (!parsed.ok) throw new RoomCallError("BAD_REQUEST", parsed.message);
 			return stub().usersPage(parsed.query);

@@ -4,7 +4,7 @@
  * with the contract's code, checked as the HTTP route checks a body.
  */
 import { describe, expect, it } from "vitest";
-import { getRoom, RoomCallError } from "../../src/server";
+import { getRoom, RoomCallError, type UsersPageOptions } from "../../src/server";
 import { randomRoom } from "../support/client";
 import { hooksEnv, joinAs, request } from "./helpers";
 
@@ -98,7 +98,14 @@ describe("getRoom", () => {
 		const rest = await handle.users({ limit: 2, cursor: first.cursor });
 		expect(rest.users.map((user) => user.userId)).toEqual(["cy"]);
 		expect(rest.cursor).toBeUndefined();
-		for (const options of [{ limit: 0 }, { limit: 1001 }, { limit: 1.5 }, { limit: 2, cursor: "nope" }]) {
+		const fromJavaScript = [{ limit: "2" }, { limit: 2, cursor: 5 }] as unknown as UsersPageOptions[];
+		for (const options of [
+			{ limit: 0 },
+			{ limit: 1001 },
+			{ limit: 1.5 },
+			{ limit: 2, cursor: "nope" },
+			...fromJavaScript,
+		]) {
 			const refused = await rejection(handle.users(options));
 			expect(refused.code, JSON.stringify(options)).toBe("BAD_REQUEST");
 		}
