@@ -1,8 +1,9 @@
 /**
  * The root's fan-out cursor, alone and with the shards' ordered streams: whatever calls are lost,
- * repeated or overtaken, and however often the root restarts (keeping only what shards
- * acknowledged), every shard ends with every seq it is owed, once and in order, and no shard ever
- * has two calls of the root's in flight.
+ * repeated or overtaken, however often the root restarts (keeping only what shards acknowledged)
+ * and a shard restarts (forgetting everything, its connections registering again), every shard
+ * ends with every seq it is owed, once and in order, and no shard ever has two calls of the
+ * root's in flight.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -66,8 +67,21 @@ describe("FanoutCursor", () => {
 		expect(cursor.calls(3, 0)).toEqual([]);
 		expect(cursor.owes(3)).toBe(false);
 		expect(cursor.activate(1, 8, "a")).toBe("new");
-		expect(cursor.answered(old, "a")).toBe("stale");
+		// The call from before is still the one in flight: nothing more goes until it ends.
+		expect(cursor.calls(9, 0)).toEqual([]);
+		expect(cursor.answered(old, "a")).toBe("acked");
+		expect(cursor.acked(1)).toBe(8);
 		expect(strip(cursor.calls(9, 0))).toEqual([{ shard: 1, after: 8, through: 9 }]);
+	});
+
+	it("keeps a call made before a shard's restart as the one in flight; its answer from the old epoch tells nothing", () => {
+		const cursor = new FanoutCursor(OPTIONS);
+		cursor.activate(1, 0, "a");
+		const [old] = cursor.calls(3, 0) as [FanoutCall];
+		expect(cursor.activate(1, 5, "b")).toBe("restarted");
+		expect(cursor.calls(7, 0)).toEqual([]);
+		expect(cursor.answered(old, "a")).toBe("stale");
+		expect(strip(cursor.calls(7, 0))).toEqual([{ shard: 1, after: 5, through: 7 }]);
 	});
 
 	it("tells a restarted shard by its epoch, in an answer or in a registration", () => {
@@ -91,23 +105,28 @@ type Op =
 	| { kind: "fill"; pick: number }
 	| { kind: "wait"; ms: number }
 	| { kind: "restart-root" }
+	| { kind: "restart-shard"; pick: number }
+	| { kind: "register"; pick: number }
 	| { kind: "cut"; by: number };
 
+const pick = fc.nat();
 const op: fc.Arbitrary<Op> = fc.oneof(
 	{ weight: 4, arbitrary: fc.record({ kind: fc.constant("commit" as const), count: fc.integer({ min: 1, max: 6 }) }) },
 	{
 		weight: 6,
 		arbitrary: fc.record({
 			kind: fc.constant("deliver" as const),
-			pick: fc.nat(),
+			pick,
 			answer: fc.constantFrom("ok" as const, "ok" as const, "throw" as const),
 		}),
 	},
-	{ weight: 1, arbitrary: fc.record({ kind: fc.constant("lose" as const), pick: fc.nat() }) },
-	{ weight: 1, arbitrary: fc.record({ kind: fc.constant("replay" as const), pick: fc.nat() }) },
-	{ weight: 2, arbitrary: fc.record({ kind: fc.constant("fill" as const), pick: fc.nat() }) },
+	{ weight: 1, arbitrary: fc.record({ kind: fc.constant("lose" as const), pick }) },
+	{ weight: 1, arbitrary: fc.record({ kind: fc.constant("replay" as const), pick }) },
+	{ weight: 2, arbitrary: fc.record({ kind: fc.constant("fill" as const), pick }) },
 	{ weight: 2, arbitrary: fc.record({ kind: fc.constant("wait" as const), ms: fc.integer({ min: 0, max: 400 }) }) },
 	{ weight: 1, arbitrary: fc.constant({ kind: "restart-root" as const }) },
+	{ weight: 1, arbitrary: fc.record({ kind: fc.constant("restart-shard" as const), pick }) },
+	{ weight: 1, arbitrary: fc.record({ kind: fc.constant("register" as const), pick }) },
 	{ weight: 1, arbitrary: fc.record({ kind: fc.constant("cut" as const), by: fc.integer({ min: 1, max: 3 }) }) },
 );
 
@@ -116,44 +135,65 @@ interface InTransit {
 	root: number;
 }
 
+/** A shard as the test runs it: its epoch, and while a connection is registered, its stream. */
+interface ShardUnderTest {
+	epoch: string;
+	stream: OrderedStream<{ seq: number }> | undefined;
+	/** The lastSeq its stream started from, and what it delivered since. */
+	from: number;
+	delivered: number[];
+}
+
+const spanOf = (first: number, last: number) => ({
+	first,
+	last,
+	messages: Array.from({ length: Math.max(0, last - first + 1) }, (_, i) => ({ seq: first + i })),
+});
+
 describe("FanoutCursor with the shards' streams", () => {
 	it("brings every shard every seq once, in order, with at most one call in flight per shard", () => {
 		fc.assert(
 			fc.property(fc.integer({ min: 1, max: 3 }), fc.array(op, { maxLength: 150 }), (shardCount, ops) => {
-				const shards = Array.from({ length: shardCount }, (_, i) => i + 1);
-				const persisted = new Map<number, number>();
+				const persisted = new Map<number, { acked: number; epoch: string }>();
 				let root = 0;
+				let epochs = 0;
 				let cursor = new FanoutCursor(OPTIONS);
 				let lastSeq = 0;
 				let now = 0;
-				const streams = new Map(
-					shards.map((k) => [k, new OrderedStream<{ seq: number }>(1, { retryMs: 50, recentLimit: 8 })]),
-				);
-				const delivered = new Map(shards.map((k) => [k, [] as number[]]));
+				const shards = new Map<number, ShardUnderTest>();
 				const transit: InTransit[] = [];
 				const sent: InTransit[] = [];
-				const fetches: { shard: number; range: SeqRange }[] = [];
-				for (const k of shards) {
-					cursor.activate(k, 0, `epoch-${k}`);
-					persisted.set(k, 0);
-				}
-				const spanOf = (first: number, last: number) => ({
-					first,
-					last,
-					messages: Array.from({ length: Math.max(0, last - first + 1) }, (_, i) => ({ seq: first + i })),
-				});
-				const shardTakes = (shard: number, first: number, last: number) => {
-					const stream = streams.get(shard) as OrderedStream<{ seq: number }>;
-					const step = stream.receive(spanOf(first, last), now);
-					delivered.get(shard)?.push(...step.deliver.map((m) => m.seq));
-					if (step.fetch) fetches.push({ shard, range: step.fetch });
+				const fetches: { shard: number; stream: unknown; range: SeqRange }[] = [];
+				const register = (k: number) => {
+					const shard = shards.get(k) as ShardUnderTest;
+					if (shard.stream) return;
+					shard.stream = new OrderedStream(lastSeq + 1, { retryMs: 50, recentLimit: 8 });
+					shard.from = lastSeq;
+					shard.delivered = [];
+					cursor.activate(k, lastSeq, shard.epoch);
+					persisted.set(k, { acked: lastSeq, epoch: shard.epoch });
 				};
-				const take = (pick: number) => transit.splice(pick % Math.max(1, transit.length), 1)[0];
+				for (let k = 1; k <= shardCount; k++) {
+					shards.set(k, { epoch: `e${++epochs}`, stream: undefined, from: 0, delivered: [] });
+					register(k);
+				}
+				const shardTakes = (k: number, first: number, last: number, stream?: unknown) => {
+					const shard = shards.get(k) as ShardUnderTest;
+					// A fetch a stream made before its shard restarted answers nobody.
+					if (!shard.stream || (stream !== undefined && stream !== shard.stream)) return;
+					const step = shard.stream.receive(spanOf(first, last), now);
+					shard.delivered.push(...step.deliver.map((m) => m.seq));
+					if (step.fetch) fetches.push({ shard: k, stream: shard.stream, range: step.fetch });
+				};
+				const take = (at: number) => transit.splice(at % Math.max(1, transit.length), 1)[0];
 				const settle = (item: InTransit, answer: "ok" | "throw" | "lost") => {
 					if (item.root !== root) return;
-					if (answer === "ok" && cursor.answered(item.call, `epoch-${item.call.shard}`) === "acked") {
-						persisted.set(item.call.shard, cursor.acked(item.call.shard) as number);
-					} else if (answer !== "ok") cursor.failed(item.call, now);
+					if (answer !== "ok") return cursor.failed(item.call, now);
+					const k = item.call.shard;
+					const outcome = cursor.answered(item.call, (shards.get(k) as ShardUnderTest).epoch);
+					if (outcome === "acked")
+						persisted.set(k, { acked: cursor.acked(k) as number, epoch: persisted.get(k)?.epoch ?? "" });
+					if (outcome === "restarted") persisted.delete(k);
 				};
 				const pump = () => {
 					for (const call of cursor.calls(lastSeq, now)) {
@@ -161,35 +201,40 @@ describe("FanoutCursor with the shards' streams", () => {
 						transit.push(item);
 						sent.push(item);
 					}
-					for (const k of shards) {
+					for (const k of shards.keys()) {
 						const inFlight = transit.filter((t) => t.root === root && t.call.shard === k);
 						expect(inFlight.length).toBeLessThanOrEqual(1);
 					}
 				};
+				const deliver = (item: InTransit) => shardTakes(item.call.shard, item.call.after + 1, item.call.through);
 				for (const step of ops) {
 					if (step.kind === "commit") lastSeq += step.count;
 					else if (step.kind === "deliver" || step.kind === "lose") {
 						const item = take(step.pick);
 						if (!item) continue;
-						if (step.kind === "deliver") shardTakes(item.call.shard, item.call.after + 1, item.call.through);
+						if (step.kind === "deliver") deliver(item);
 						settle(item, step.kind === "deliver" ? step.answer : "lost");
 					} else if (step.kind === "replay") {
 						const old = sent[step.pick % Math.max(1, sent.length)];
-						if (old) shardTakes(old.call.shard, old.call.after + 1, old.call.through);
+						if (old) deliver(old);
 					} else if (step.kind === "fill") {
 						const [fetch] = fetches.splice(step.pick % Math.max(1, fetches.length), 1);
-						if (fetch) shardTakes(fetch.shard, fetch.range.first, fetch.range.last);
+						if (fetch) shardTakes(fetch.shard, fetch.range.first, fetch.range.last, fetch.stream);
 					} else if (step.kind === "wait") {
 						now += step.ms;
-						for (const [shard, stream] of streams) {
-							const again = stream.due(now);
-							if (again) fetches.push({ shard, range: again });
+						for (const [k, shard] of shards) {
+							const again = shard.stream?.due(now);
+							if (again) fetches.push({ shard: k, stream: shard.stream, range: again });
 						}
 					} else if (step.kind === "restart-root") {
 						root++;
 						cursor = new FanoutCursor(OPTIONS);
-						for (const [shard, acked] of persisted) cursor.restore(shard, acked, `epoch-${shard}`);
-					} else {
+						for (const [k, { acked, epoch }] of persisted) cursor.restore(k, acked, epoch);
+					} else if (step.kind === "restart-shard") {
+						const shard = shards.get(1 + (step.pick % shardCount)) as ShardUnderTest;
+						Object.assign(shard, { epoch: `e${++epochs}`, stream: undefined, delivered: [] });
+					} else if (step.kind === "register") register(1 + (step.pick % shardCount));
+					else {
 						const last = transit.at(-1);
 						if (last?.root === root) {
 							const through = Math.max(last.call.after + 1, last.call.through - step.by);
@@ -203,16 +248,23 @@ describe("FanoutCursor with the shards' streams", () => {
 				for (let round = 0; round < 500 && (cursor.owes(lastSeq) || transit.length || fetches.length); round++) {
 					const item = transit.shift();
 					if (item) {
-						shardTakes(item.call.shard, item.call.after + 1, item.call.through);
+						deliver(item);
 						settle(item, "ok");
 					}
 					const fetch = fetches.shift();
-					if (fetch) shardTakes(fetch.shard, fetch.range.first, fetch.range.last);
+					if (fetch) shardTakes(fetch.shard, fetch.range.first, fetch.range.last, fetch.stream);
 					now = Math.max(now, cursor.wakeAt(lastSeq) ?? now);
 					pump();
 				}
-				for (const k of shards) expect(delivered.get(k)).toEqual(Array.from({ length: lastSeq }, (_, i) => i + 1));
+				for (const shard of shards.values()) {
+					const owed = shard.stream ? lastSeq - shard.from : 0;
+					expect(shard.delivered).toEqual(Array.from({ length: owed }, (_, i) => shard.from + 1 + i));
+				}
 				expect(cursor.owes(lastSeq)).toBe(false);
+				// A shard that restarted and was owed nothing since is followed until a call finds it restarted.
+				const followed = [...cursor.shards()];
+				for (const [k, shard] of shards) if (shard.stream) expect(followed).toContain(k);
+				for (const k of followed) if (!shards.get(k)?.stream) expect(cursor.acked(k)).toBe(lastSeq);
 			}),
 			{ numRuns: 300 },
 		);

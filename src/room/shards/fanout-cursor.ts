@@ -35,7 +35,11 @@ export type Activation = "new" | "same" | "restarted";
 interface ShardCursor {
 	acked: number;
 	epoch: string;
+	/** False once the shard holds no registered connection: kept only until its call in flight ends. */
+	following: boolean;
+	/** The call in flight, and the epoch the shard was known by when it was made. */
 	inFlight: FanoutCall | undefined;
+	madeIn: string;
 	failures: number;
 	notBefore: number;
 }
@@ -50,42 +54,51 @@ export class FanoutCursor {
 	}
 
 	/** The shards followed: those holding registered connections. */
-	shards(): IterableIterator<number> {
-		return this.#shards.keys();
+	*shards(): IterableIterator<number> {
+		for (const [shard, cursor] of this.#shards) if (cursor.following) yield shard;
 	}
 
 	acked(shard: number): number | undefined {
-		return this.#shards.get(shard)?.acked;
+		const cursor = this.#shards.get(shard);
+		return cursor?.following ? cursor.acked : undefined;
 	}
 
 	/** A cursor the root stored, after the root restarted. */
 	restore(shard: number, acked: number, epoch: string): void {
-		this.#shards.set(shard, { acked, epoch, inFlight: undefined, failures: 0, notBefore: 0 });
+		const fresh = { acked, epoch, following: true, inFlight: undefined, madeIn: epoch, failures: 0, notBefore: 0 };
+		this.#shards.set(shard, fresh);
 	}
 
 	/**
 	 * A connection on `shard` (running as `epoch`) registered at `lastSeq`: the shard is followed
 	 * from there on. Already followed in the same epoch, nothing changes (the shard drops repeats).
+	 * A call still in flight from before stays the one call in flight.
 	 */
 	activate(shard: number, lastSeq: number, epoch: string): Activation {
 		const known = this.#shards.get(shard);
-		if (known?.epoch === epoch) return "same";
+		if (known?.following && known.epoch === epoch) return "same";
+		const restarted = known?.following === true;
 		this.restore(shard, lastSeq, epoch);
-		return known ? "restarted" : "new";
+		const cursor = this.#shards.get(shard) as ShardCursor;
+		if (known?.inFlight) Object.assign(cursor, { inFlight: known.inFlight, madeIn: known.madeIn });
+		return restarted ? "restarted" : "new";
 	}
 
 	/** `shard` holds no registered connection any more: it is sent nothing. */
 	deactivate(shard: number): void {
-		this.#shards.delete(shard);
+		const cursor = this.#shards.get(shard);
+		if (cursor?.inFlight) cursor.following = false;
+		else this.#shards.delete(shard);
 	}
 
 	/** The calls to make now: every followed shard behind `lastSeq` with no call in flight and no backoff. */
 	calls(lastSeq: number, now: number): FanoutCall[] {
 		const calls: FanoutCall[] = [];
 		for (const [shard, cursor] of this.#shards) {
-			if (cursor.inFlight || cursor.acked >= lastSeq || now < cursor.notBefore) continue;
+			if (!cursor.following || cursor.inFlight || cursor.acked >= lastSeq || now < cursor.notBefore) continue;
 			const through = Math.min(lastSeq, cursor.acked + this.#options.maxMessages);
 			cursor.inFlight = { shard, id: ++this.#calls, after: cursor.acked, through };
+			cursor.madeIn = cursor.epoch;
 			calls.push(cursor.inFlight);
 		}
 		return calls;
@@ -98,16 +111,25 @@ export class FanoutCursor {
 		cursor.inFlight = { ...call, through };
 	}
 
-	/** The shard took the call. `epoch` is the one it runs as: another means it restarted. */
+	/**
+	 * The shard took the call. `epoch` is the one it runs as: another means it restarted, unless
+	 * the call was made before the root learned of a newer epoch (then the answer tells nothing).
+	 */
 	answered(call: FanoutCall, epoch: string): Answer {
 		const cursor = this.#shards.get(call.shard);
 		if (!cursor || cursor.inFlight?.id !== call.id) return "stale";
+		const through = cursor.inFlight.through;
+		cursor.inFlight = undefined;
+		if (!cursor.following) {
+			this.#shards.delete(call.shard);
+			return "stale";
+		}
 		if (cursor.epoch !== epoch) {
+			if (cursor.madeIn !== cursor.epoch) return "stale";
 			this.#shards.delete(call.shard);
 			return "restarted";
 		}
-		cursor.acked = Math.max(cursor.acked, cursor.inFlight.through);
-		cursor.inFlight = undefined;
+		cursor.acked = Math.max(cursor.acked, through);
 		cursor.failures = 0;
 		cursor.notBefore = 0;
 		return "acked";
@@ -118,6 +140,10 @@ export class FanoutCursor {
 		const cursor = this.#shards.get(call.shard);
 		if (!cursor || cursor.inFlight?.id !== call.id) return;
 		cursor.inFlight = undefined;
+		if (!cursor.following) {
+			this.#shards.delete(call.shard);
+			return;
+		}
 		cursor.failures++;
 		const wait = this.#options.firstBackoffMs * 2 ** (cursor.failures - 1);
 		cursor.notBefore = now + Math.min(this.#options.maxBackoffMs, wait);
@@ -130,7 +156,7 @@ export class FanoutCursor {
 	wakeAt(lastSeq: number): number | undefined {
 		let earliest: number | undefined;
 		for (const cursor of this.#shards.values()) {
-			if (cursor.inFlight || cursor.acked >= lastSeq) continue;
+			if (!cursor.following || cursor.inFlight || cursor.acked >= lastSeq) continue;
 			if (earliest === undefined || cursor.notBefore < earliest) earliest = cursor.notBefore;
 		}
 		return earliest;
@@ -138,7 +164,7 @@ export class FanoutCursor {
 
 	/** Whether some followed shard has not acknowledged `lastSeq`. */
 	owes(lastSeq: number): boolean {
-		for (const cursor of this.#shards.values()) if (cursor.acked < lastSeq) return true;
+		for (const cursor of this.#shards.values()) if (cursor.following && cursor.acked < lastSeq) return true;
 		return false;
 	}
 }
