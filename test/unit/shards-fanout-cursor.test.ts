@@ -95,6 +95,16 @@ describe("FanoutCursor", () => {
 		expect(cursor.activate(2, 5, "d")).toBe("restarted");
 		expect(cursor.acked(2)).toBe(5);
 	});
+
+	it("probes a shard owed nothing with an empty span, to learn whether it restarted", () => {
+		const cursor = new FanoutCursor(OPTIONS);
+		cursor.activate(1, 4, "a");
+		expect(cursor.calls(4, 0)).toEqual([]);
+		const [probe] = cursor.calls(4, 0, true) as [FanoutCall];
+		expect(strip([probe])).toEqual([{ shard: 1, after: 4, through: 4 }]);
+		expect(cursor.answered(probe, "b")).toBe("restarted");
+		expect([...cursor.shards()]).toEqual([]);
+	});
 });
 
 type Op =
@@ -107,6 +117,7 @@ type Op =
 	| { kind: "restart-root" }
 	| { kind: "restart-shard"; pick: number }
 	| { kind: "register"; pick: number }
+	| { kind: "probe" }
 	| { kind: "cut"; by: number };
 
 const pick = fc.nat();
@@ -127,6 +138,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 	{ weight: 1, arbitrary: fc.constant({ kind: "restart-root" as const }) },
 	{ weight: 1, arbitrary: fc.record({ kind: fc.constant("restart-shard" as const), pick }) },
 	{ weight: 1, arbitrary: fc.record({ kind: fc.constant("register" as const), pick }) },
+	{ weight: 1, arbitrary: fc.constant({ kind: "probe" as const }) },
 	{ weight: 1, arbitrary: fc.record({ kind: fc.constant("cut" as const), by: fc.integer({ min: 1, max: 3 }) }) },
 );
 
@@ -195,8 +207,8 @@ describe("FanoutCursor with the shards' streams", () => {
 						persisted.set(k, { acked: cursor.acked(k) as number, epoch: persisted.get(k)?.epoch ?? "" });
 					if (outcome === "restarted") persisted.delete(k);
 				};
-				const pump = () => {
-					for (const call of cursor.calls(lastSeq, now)) {
+				const pump = (probe = false) => {
+					for (const call of cursor.calls(lastSeq, now, probe)) {
 						const item = { call, root };
 						transit.push(item);
 						sent.push(item);
@@ -234,10 +246,11 @@ describe("FanoutCursor with the shards' streams", () => {
 						const shard = shards.get(1 + (step.pick % shardCount)) as ShardUnderTest;
 						Object.assign(shard, { epoch: `e${++epochs}`, stream: undefined, delivered: [] });
 					} else if (step.kind === "register") register(1 + (step.pick % shardCount));
+					else if (step.kind === "probe") pump(true);
 					else {
 						const last = transit.at(-1);
 						if (last?.root === root) {
-							const through = Math.max(last.call.after + 1, last.call.through - step.by);
+							const through = Math.min(last.call.through, Math.max(last.call.after + 1, last.call.through - step.by));
 							cursor.cut(last.call, through);
 							last.call = { ...last.call, through };
 						}
@@ -261,10 +274,15 @@ describe("FanoutCursor with the shards' streams", () => {
 					expect(shard.delivered).toEqual(Array.from({ length: owed }, (_, i) => shard.from + 1 + i));
 				}
 				expect(cursor.owes(lastSeq)).toBe(false);
-				// A shard that restarted and was owed nothing since is followed until a call finds it restarted.
-				const followed = [...cursor.shards()];
-				for (const [k, shard] of shards) if (shard.stream) expect(followed).toContain(k);
-				for (const k of followed) if (!shards.get(k)?.stream) expect(cursor.acked(k)).toBe(lastSeq);
+				// A restarted shard owed nothing since is known at the next probe (past any backoff).
+				now += OPTIONS.maxBackoffMs;
+				pump(true);
+				for (const item of transit.splice(0)) {
+					deliver(item);
+					settle(item, "ok");
+				}
+				const registered = [...shards].filter(([, shard]) => shard.stream).map(([k]) => k);
+				expect([...cursor.shards()].sort()).toEqual(registered);
 			}),
 			{ numRuns: 300 },
 		);

@@ -91,12 +91,18 @@ export class FanoutCursor {
 		else this.#shards.delete(shard);
 	}
 
-	/** The calls to make now: every followed shard behind `lastSeq` with no call in flight and no backoff. */
-	calls(lastSeq: number, now: number): FanoutCall[] {
+	/**
+	 * The calls to make now: every followed shard behind `lastSeq` with no call in flight and no
+	 * backoff. With `probe`, also the shards owed nothing (an empty span): a restarted shard is known
+	 * only by a call's answer, so the root probes when it must know who is here (on waking, before
+	 * answering who is present) even if no message is owed.
+	 */
+	calls(lastSeq: number, now: number, probe = false): FanoutCall[] {
 		const calls: FanoutCall[] = [];
 		for (const [shard, cursor] of this.#shards) {
-			if (!cursor.following || cursor.inFlight || cursor.acked >= lastSeq || now < cursor.notBefore) continue;
-			const through = Math.min(lastSeq, cursor.acked + this.#options.maxMessages);
+			if (!cursor.following || cursor.inFlight || now < cursor.notBefore) continue;
+			if (cursor.acked >= lastSeq && !probe) continue;
+			const through = Math.max(cursor.acked, Math.min(lastSeq, cursor.acked + this.#options.maxMessages));
 			cursor.inFlight = { shard, id: ++this.#calls, after: cursor.acked, through };
 			cursor.madeIn = cursor.epoch;
 			calls.push(cursor.inFlight);
@@ -107,7 +113,7 @@ export class FanoutCursor {
 	/** The call in flight to `shard` carries only up to `through` (it reached the byte cap first). */
 	cut(call: FanoutCall, through: number): void {
 		const cursor = this.#shards.get(call.shard);
-		if (cursor?.inFlight?.id !== call.id || through <= call.after || through > call.through) return;
+		if (cursor?.inFlight?.id !== call.id || through < call.after || through > call.through) return;
 		cursor.inFlight = { ...call, through };
 	}
 

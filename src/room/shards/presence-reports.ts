@@ -11,7 +11,8 @@
 import type { JsonObject } from "../../protocol";
 
 export type ConnectionReport<R> =
-	| { kind: "opened"; connectionId: string }
+	/** `userId`: the token's user, when verified at upgrade (the root counts MAX_CONNECTIONS_PER_USER). */
+	| { kind: "opened"; connectionId: string; userId?: string }
 	| { kind: "registered"; connectionId: string; request: JsonObject; reply: R }
 	| { kind: "updated"; connectionId: string; name?: string; meta?: JsonObject; replies: R[] }
 	| { kind: "unregistered"; connectionId: string; reply: R }
