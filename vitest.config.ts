@@ -6,6 +6,8 @@ import {
 	WORKERD_LIMITS_VARS,
 	WORKERD_LOAD_VARS,
 	WORKERD_PRESENCE_VARS,
+	WORKERD_SHARDS_TEST_BINDINGS,
+	WORKERD_SHARDS_VARS,
 	WORKERD_VARS,
 } from "./test/support/pinned-vars";
 
@@ -77,6 +79,16 @@ export default defineConfig({
 					}),
 				],
 				test: { name: "workerd-batch", include: ["test/workerd-batch/**/*.test.ts"] },
+			},
+			{
+				// A room over several objects (1.3), with objects small enough to fill in a test.
+				plugins: [
+					cloudflareTest({
+						wrangler: { configPath: "./wrangler.toml" },
+						miniflare: { bindings: { ...WORKERD_SHARDS_VARS, ...WORKERD_SHARDS_TEST_BINDINGS } },
+					}),
+				],
+				test: { name: "workerd-shards", include: ["test/workerd-shards/**/*.test.ts"] },
 			},
 			{
 				// The rooms library (edge-rooms/server) inside a Worker of its own: hooks, a mounted app, getRoom.

@@ -140,5 +140,15 @@ export function readSettings(
 			settings[key] = floor;
 		} else settings[key] = value;
 	}
+	const forTests = parsePositiveInt(env[TEST_SHARD_CONNECTIONS as keyof Env]);
+	if (forTests !== undefined) settings.shardConnections = forTests;
 	return settings;
 }
+
+/**
+ * Tests only: a `SHARD_CONNECTIONS` below the floor of 100, so that a test spreads a room over
+ * objects with a handful of sockets. Not a variable of `Env`: no deployment sets it (wrangler.toml
+ * and the pinned sets never do, test/unit/settings.test.ts holds them to it); only the
+ * workerd-shards project binds it.
+ */
+export const TEST_SHARD_CONNECTIONS = "TEST_SHARD_CONNECTIONS";

@@ -12,7 +12,8 @@ import type { Hub } from "./hub";
 import type { RoomState } from "./room-state";
 
 /**
- * The refusal of an upgrade, or undefined to accept it: `ROOM_FULL` past `MAX_CONNECTIONS`, and,
+ * The refusal of an upgrade, or undefined to accept it: `ROOM_FULL` past `MAX_CONNECTIONS` (the
+ * room's `roomConnections`, on all its objects), and,
  * for a verified user (development mode has no identity at upgrade time: Register checks there),
  * `TOO_MANY_CONNECTIONS` when the token's user already holds `MAX_CONNECTIONS_PER_USER`.
  */
@@ -21,8 +22,9 @@ export function upgradeRefusal(
 	settings: RoomSettings,
 	verified: VerifiedIdentity | undefined,
 	request: Request,
+	roomConnections = hub.size,
 ): Response | undefined {
-	if (hub.size >= settings.maxConnections) {
+	if (roomConnections >= settings.maxConnections) {
 		return httpErrorResponse("ROOM_FULL", `this room holds at most ${settings.maxConnections} connections`);
 	}
 	if (verified && hub.verifiedConnections(verified.userId) >= settings.maxConnectionsPerUser) {
@@ -38,19 +40,21 @@ export function upgradeRefusal(
 	return undefined;
 }
 
-/** Accepts an upgrade nothing refused: the socket, its connection and the welcome (`welcome(connectionId)`). */
+/** Accepts an upgrade nothing refused: the socket, its connection (on a shard, with its `epoch`) and the welcome. */
 export function acceptUpgrade(
 	ctx: DurableObjectState,
 	room: RoomState,
 	verified: VerifiedIdentity | undefined,
 	welcome: (connectionId: string) => string,
+	epoch?: string,
 ): Response {
 	// A room with a connection is a room in use: it gets its tables (reads alone create none).
-	room.store.prepare();
+	// A shard (it has an `epoch`) keeps nothing: its connections live in their attachments.
+	if (epoch === undefined) room.store.prepare();
 	const pair = new WebSocketPair();
 	const [client, server] = [pair[0], pair[1]];
 	ctx.acceptWebSocket(server);
-	const connection = Connection.open(server, clock.now(), verified);
+	const connection = Connection.open(server, clock.now(), verified, epoch);
 	room.hub.add(connection);
 	server.send(welcome(connection.id));
 	return new Response(null, { status: 101, webSocket: client });

@@ -28,6 +28,8 @@ export interface ConnectionRecord {
 	rate?: RateBucket;
 	/** Set once the room has let go of the socket (left and closed); it no longer counts. */
 	closed?: true;
+	/** On a shard (1.3): the epoch the shard runs as, which lives exactly as long as its sockets. */
+	epoch?: string;
 }
 
 function isConnectionRecord(value: unknown): value is ConnectionRecord {
@@ -51,9 +53,10 @@ export class Connection {
 	}
 
 	/** A newly accepted socket: writes its first attachment. */
-	static open(socket: WebSocket, now: number, verified?: VerifiedIdentity): Connection {
+	static open(socket: WebSocket, now: number, verified?: VerifiedIdentity, epoch?: string): Connection {
 		const record: ConnectionRecord = { v: 1, connectionId: crypto.randomUUID(), connectedAt: now, lastSeenAt: now };
 		if (verified) record.verified = verified;
+		if (epoch !== undefined) record.epoch = epoch;
 		const connection = new Connection(socket, record);
 		connection.#save();
 		return connection;
@@ -85,6 +88,9 @@ export class Connection {
 	}
 	get closed(): boolean {
 		return this.#record.closed === true;
+	}
+	get epoch(): string | undefined {
+		return this.#record.epoch;
 	}
 
 	/**

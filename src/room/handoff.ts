@@ -9,6 +9,15 @@ import { boundedString, issueText } from "../protocol/schemas";
 
 export const VERIFIED_IDENTITY_HEADER = "X-Edge-Rooms-Verified-Identity";
 
+/**
+ * (1.3) A room's root answers an upgrade it places on a shard with this header (`{"shard","ticket"}`)
+ * instead of a socket; the Worker follows it to the shard and never passes it on to a client.
+ */
+export const PLACEMENT_HEADER = "X-Edge-Rooms-Placement";
+
+/** (1.3) The ticket the Worker hands a shard with an upgrade the root placed there; never taken from a client. */
+export const TICKET_HEADER = "X-Edge-Rooms-Ticket";
+
 /** Whether a request asks for a WebSocket; the Worker and the room tell an upgrade from a plain GET alike. */
 export function isWebSocketUpgrade(request: Request): boolean {
 	return request.headers.get("Upgrade")?.toLowerCase() === "websocket";
@@ -46,11 +55,13 @@ export function checkIdentity(value: unknown): IdentityCheck {
  */
 export function withVerifiedIdentity(request: Request, identity: VerifiedIdentity | undefined): Request {
 	// Nothing to take out and nothing to add (no query, no such header): no copy per upgrade.
-	if (!identity && !request.url.includes("?") && !request.headers.has(VERIFIED_IDENTITY_HEADER)) return request;
+	const internal = request.headers.has(VERIFIED_IDENTITY_HEADER) || request.headers.has(TICKET_HEADER);
+	if (!identity && !request.url.includes("?") && !internal) return request;
 	const url = new URL(request.url);
 	url.searchParams.delete("token");
 	const forwarded = new Request(url, request);
 	forwarded.headers.delete(VERIFIED_IDENTITY_HEADER);
+	forwarded.headers.delete(TICKET_HEADER);
 	if (identity) forwarded.headers.set(VERIFIED_IDENTITY_HEADER, encodeURIComponent(JSON.stringify(identity)));
 	return forwarded;
 }

@@ -37,6 +37,8 @@ export interface HubOptions {
 	letGo: () => void;
 	/** Told after a user joined the roster or left it, whatever entry point changed it. */
 	rosterChanged: (change: RosterEvent) => void;
+	/** Told once for each connection the room lets go of, whatever the cause (a shard tells its root). */
+	released?: (connection: Connection) => void;
 }
 
 export class Hub {
@@ -184,6 +186,7 @@ export class Hub {
 		const identity = connection.identity;
 		if (identity) state.presence.close(connection.id, identity, reason, clock.now());
 		connection.markClosed();
+		this.#options.released?.(connection);
 	}
 
 	/** Ends the leave graces due at `now`: the others hear then what a close would have told them. */

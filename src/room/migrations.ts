@@ -47,6 +47,16 @@ export const MIGRATIONS: readonly Migration[] = [
 			leave_reason TEXT
 		) WITHOUT ROWID`);
 	},
+	// v4 (1.3): at a room's root, each shard holding connections: the epoch it runs as (another one
+	// means it restarted and its connections are gone) and how many it holds, so that placement
+	// survives the root's hibernation without asking every shard.
+	(sql) => {
+		sql.exec(`CREATE TABLE shard_objects (
+			shard INTEGER PRIMARY KEY,
+			epoch TEXT NOT NULL,
+			connections INTEGER NOT NULL
+		)`);
+	},
 ];
 
 /** Whether the database has ever been given a layout (a read-only look: it creates nothing). */

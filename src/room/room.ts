@@ -8,6 +8,7 @@ import { DurableObject } from "cloudflare:workers";
 import { clock } from "../clock";
 import type { RoomsEnv } from "../env";
 import {
+	encodeError,
 	HEARTBEAT,
 	httpErrorResponse,
 	type LeaveReason,
@@ -21,13 +22,11 @@ import {
 	type UsersQuery,
 } from "../protocol";
 import { type RoomSettings, readSettings } from "../settings";
-import { acceptUpgrade, upgradeRefusal } from "./admission";
 import { RoomAlarm } from "./alarm-plan";
 import { closeReplyCode, isPeerGoneError } from "./close-reply";
 import { checkValueSize, type PublishResult, publishMessage, type ServerPostResult } from "./deliver";
 import { DeliveryBudget } from "./delivery-budget";
 import { relaySignal } from "./handlers/signal";
-import { readVerifiedIdentity } from "./handoff";
 import { errorDetail, type IncomingMessage, type MessageDecision, runRosterHook, screenMessage } from "./hooks";
 import { Hub } from "./hub";
 import { roomInputLag } from "./input-lag";
@@ -36,6 +35,9 @@ import { PresenceStore } from "./presence/store";
 import { type RatePolicy, ratePolicy } from "./rate-limit";
 import { IdleReaper } from "./reaper";
 import type { RoomState } from "./room-state";
+import type { Confirmation } from "./shards/placement";
+import { RoomObjects } from "./shards/room-objects";
+import type { UpgradeContext } from "./shards/upgrades";
 import { RoomStore } from "./store";
 import { keepUp } from "./upkeep";
 import { usersPageOf } from "./users-page";
@@ -60,6 +62,9 @@ export class Room<E = RoomsEnv> extends DurableObject<E> {
 	/** The reaper's backstop and the end of the earliest leave grace, in one alarm. */
 	readonly #alarm: RoomAlarm;
 
+	/** (1.3) What this object does as one of its room's objects: root or shard. */
+	readonly #objects: RoomObjects;
+
 	constructor(ctx: DurableObjectState, env: E) {
 		super(ctx, env);
 		this.#settings = readSettings(env as RoomsEnv);
@@ -78,6 +83,7 @@ export class Room<E = RoomsEnv> extends DurableObject<E> {
 			// A fan-out outside an entry point (a presence window's timer) let go of a peer: its grace needs the alarm.
 			letGo: () => void this.#planAlarm().catch((error: unknown) => this.#logFailure("presence flush", error)),
 			// After the change that caused it is whole, in the same turn: a hook sees a settled room.
+			released: (connection) => this.#objects.released(connection),
 			rosterChanged: (change) =>
 				queueMicrotask(() =>
 					runRosterHook(
@@ -106,6 +112,14 @@ export class Room<E = RoomsEnv> extends DurableObject<E> {
 		this.#intake = new FrameIntake(this.#state, this.#ratePolicy, {
 			catchUp: (now) => this.#catchUp(now),
 			logFailure: (entryPoint, error) => this.#logFailure(entryPoint, error),
+		});
+		this.#objects = new RoomObjects({
+			ctx,
+			env,
+			name: this.roomName,
+			settings: this.#settings,
+			store,
+			localConnections: () => hub.size,
 		});
 		// The runtime answers heartbeats itself: a ping never wakes the object.
 		ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT.request, HEARTBEAT.response));
@@ -138,7 +152,9 @@ export class Room<E = RoomsEnv> extends DurableObject<E> {
 	override async fetch(request: Request): Promise<Response> {
 		let response: Response;
 		try {
-			response = this.#answerUpgrade(request);
+			// Ghosts are let go of first, so that they do not hold places in a full room.
+			this.#catchUp(clock.now());
+			response = await this.#objects.answerUpgrade(this.#upgradeContext(), request);
 		} catch (error) {
 			this.#logFailure("fetch", error);
 			response = httpErrorResponse("INTERNAL", "the room failed to accept the connection");
@@ -149,7 +165,10 @@ export class Room<E = RoomsEnv> extends DurableObject<E> {
 	}
 
 	override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
-		this.#intake.handle(ws, data);
+		// Until a shard's client events travel to its root (DESIGN.md §2), a shard takes none.
+		if (this.#objects.isShard)
+			this.#state.hub.reply(ws, encodeError("INTERNAL", "this room's shards take no events yet"));
+		else this.#intake.handle(ws, data);
 		await this.#planAlarm().catch((error: unknown) => this.#logFailure("webSocketMessage", error));
 	}
 
@@ -213,7 +232,7 @@ export class Room<E = RoomsEnv> extends DurableObject<E> {
 		this.#catchUp(clock.now());
 		await this.#planAlarm();
 		const { hub } = this.#state;
-		return { room: this.roomName, ...hub.counts(), shards: hub.size > 0 ? 1 : 0 };
+		return { room: this.roomName, ...hub.counts(), shards: this.#objects.objectsInUse() };
 	}
 
 	/**
@@ -261,18 +280,41 @@ export class Room<E = RoomsEnv> extends DurableObject<E> {
 		}
 	}
 
+	// ---- between a room's objects (1.3) -------------------------------------------------
+
+	/** At the root: shard `shard`, running as `epoch`, asks to take the connection `ticket` held a place for. */
+	confirmTicket(shard: number, epoch: string, ticket: string): Promise<Confirmation> {
+		return this.#internalCall("confirmTicket", () => this.#objects.confirmTicket(shard, epoch, ticket, clock.now()));
+	}
+
+	/** At the root: `closed` connections of shard `shard` (running as `epoch`) closed. */
+	shardClosed(shard: number, epoch: string, closed: number): Promise<void> {
+		return this.#internalCall("shardClosed", () => this.#objects.shardClosed(shard, epoch, closed));
+	}
+
 	// ---- helpers -------------------------------------------------------------------
 
-	/** An upgrade accepted, or the room's refusal; synchronous from the checks to the accept. */
-	#answerUpgrade(request: Request): Response {
-		// Ghosts are let go of first, so that they do not hold places in a full room.
-		this.#catchUp(clock.now());
-		const verified = readVerifiedIdentity(request);
-		const refused = upgradeRefusal(this.#state.hub, this.#settings, verified, request);
-		if (refused) return refused;
-		return acceptUpgrade(this.ctx, this.#state, verified, (connectionId) =>
-			welcomeFrame(connectionId, this.roomName, this.#settings, this.#ratePolicy),
-		);
+	/** A call from another object of the room: a failure is logged here and thrown back without its detail. */
+	async #internalCall<T>(name: string, work: () => T): Promise<T> {
+		try {
+			return work();
+		} catch (error) {
+			this.#logFailure(name, error);
+			throw new Error(`the room failed to answer ${name}`);
+		} finally {
+			await this.#planAlarm().catch((error: unknown) => this.#logFailure(name, error));
+		}
+	}
+
+	#upgradeContext(): UpgradeContext {
+		const { room, shard } = this.#objects.role;
+		return {
+			ctx: this.ctx,
+			state: this.#state,
+			settings: this.#settings,
+			welcome: (connectionId) => welcomeFrame(connectionId, room, this.#settings, this.#ratePolicy, shard),
+			now: clock.now(),
+		};
 	}
 
 	/**
@@ -285,9 +327,13 @@ export class Room<E = RoomsEnv> extends DurableObject<E> {
 		this.#reaper.sweepIfDue(now);
 	}
 
-	/** After every event: the alarm planned, or the storage of a room with nothing to keep deleted. */
-	#planAlarm(): Promise<void> {
-		return keepUp(this.ctx.storage, this.#state, this.#alarm);
+	/**
+	 * After every event: a shard tells its root of connections that closed; the alarm planned, or
+	 * the storage of a room with nothing to keep (here or on its shards) deleted.
+	 */
+	async #planAlarm(): Promise<void> {
+		await this.#objects.afterEvent();
+		return keepUp(this.ctx.storage, this.#state, this.#alarm, this.#objects.holdsElsewhere(clock.now()));
 	}
 
 	#logHook(problem: string, error?: unknown): void {

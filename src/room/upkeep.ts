@@ -12,9 +12,15 @@ import type { RoomState } from "./room-state";
  * its alarm instead, so that a name once used costs nothing for ever. Its next connection starts
  * it anew. Every caller has just ended the graces that were due (catchUp, or the alarm itself).
  */
-export async function keepUp(storage: DurableObjectStorage, room: RoomState, alarm: RoomAlarm): Promise<void> {
+export async function keepUp(
+	storage: DurableObjectStorage,
+	room: RoomState,
+	alarm: RoomAlarm,
+	holdsElsewhere = false,
+): Promise<void> {
 	const { hub, store, settings } = room;
-	if (store.prepared && store.holdsNoMessages && hub.empty) {
+	// `holdsElsewhere`: a root whose shards hold connections keeps its placement rows.
+	if (store.prepared && store.holdsNoMessages && hub.empty && !holdsElsewhere) {
 		await storage.deleteAlarm();
 		await storage.deleteAll();
 		store.forget();

@@ -16,8 +16,16 @@ import {
 	type ServerPost,
 	type ServerPostField,
 } from "../protocol";
-import { checkIdentity, isWebSocketUpgrade, type VerifiedIdentity, withVerifiedIdentity } from "../room/handoff";
+import {
+	checkIdentity,
+	isWebSocketUpgrade,
+	TICKET_HEADER,
+	type VerifiedIdentity,
+	withVerifiedIdentity,
+} from "../room/handoff";
 import type { Room } from "../room/room";
+import { ROOT_SHARD, shardObjectName } from "../room/shards/names";
+import { placementOf } from "../room/shards/upgrades";
 import { readSettings } from "../settings";
 import { checkRoomToken, originAllowed, publishKeyMatches, readAccess } from "../worker/access";
 import { readBodyText } from "../worker/body";
@@ -55,12 +63,13 @@ type RoomsContext<E extends object> = Context<AppEnv<E>>;
 export function createRoomsApp<E extends object = RoomsEnv>(options: RoomsAppOptions<E> = {}): Hono<{ Bindings: E }> {
 	const app = new Hono<AppEnv<E>>();
 	const binding = options.binding ?? "ROOMS";
-	const room = (c: RoomsContext<E>) => {
+	/** The room's root, or (1.3) its object `shard`. */
+	const room = (c: RoomsContext<E>, shard = ROOT_SHARD) => {
 		const namespace = (c.env as Record<string, unknown>)[binding] as DurableObjectNamespace<Room<unknown>> | undefined;
 		if (!namespace || typeof namespace.idFromName !== "function") {
 			throw new Error(`no Durable Object namespace is bound as ${binding} (a [[durable_objects.bindings]] for Room)`);
 		}
-		return namespace.get(namespace.idFromName(c.get("room")));
+		return namespace.get(namespace.idFromName(shardObjectName(c.get("room"), shard)));
 	};
 
 	/** A page on another origin may read why its socket is refused: an error body, nothing of the room's. */
@@ -116,8 +125,15 @@ export function createRoomsApp<E extends object = RoomsEnv>(options: RoomsAppOpt
 		if (!originAllowed(origin, readAccess(c.env as RoomsEnv).allowedOrigins)) {
 			return httpErrorResponse("FORBIDDEN", `origin ${origin} is not allowed`);
 		}
-		// The room decides ROOM_FULL and TOO_MANY_CONNECTIONS; its answer, 101 or error, goes back unchanged.
-		return room(c).fetch(withVerifiedIdentity(c.req.raw, c.get("identity")));
+		// The room decides ROOM_FULL and TOO_MANY_CONNECTIONS; its answer, 101 or error, goes back unchanged,
+		// unless (1.3) it places the connection on one of its shards: then the shard's answer does.
+		const request = withVerifiedIdentity(c.req.raw, c.get("identity"));
+		const answer = await room(c).fetch(request);
+		const placed = placementOf(answer);
+		if (!placed) return answer;
+		const forwarded = new Request(request);
+		forwarded.headers.set(TICKET_HEADER, placed.ticket);
+		return room(c, placed.shard).fetch(forwarded);
 	});
 
 	app.get("/rooms/:room/users", async (c) => {

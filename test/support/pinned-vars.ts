@@ -124,6 +124,21 @@ export const WORKERD_HOOKS_VARS: WorkerVars = {
 };
 
 /**
+ * The workerd-shards project (1.3): a room spreads over objects of 2 connections each (through the
+ * test-only `TEST_SHARD_CONNECTIONS`, which `WORKERD_SHARDS_TEST_BINDINGS` adds: below the floor of
+ * 100 that `SHARD_CONNECTIONS` holds every deployment to), at most 5 connections, leave grace on.
+ */
+export const WORKERD_SHARDS_VARS: WorkerVars = {
+	...DEVELOPMENT_VARS,
+	RATE_LIMIT: "1000000",
+	MAX_CONNECTIONS: "5",
+	SHARD_CONNECTIONS: "100",
+};
+
+/** What the workerd-shards project binds besides the Worker's variables. */
+export const WORKERD_SHARDS_TEST_BINDINGS = { TEST_SHARD_CONNECTIONS: "2" } as const;
+
+/**
  * The e2e project's development-mode `wrangler dev`: the defaults, with a leave grace of 4 s so
  * that a close is seen as a leave well within the tests' 10 s waits, while a page reloading on a
  * loaded CI machine still comes back inside it. The grace itself is tested at its default inside

@@ -1,0 +1,92 @@
+/**
+ * A shard's link to its room's root: the epoch it runs as and the calls it makes. The epoch lives
+ * in its sockets' attachments, so it survives hibernation (the sockets do) and not a restart (they
+ * do not): another epoch tells the root exactly that this shard's connections are gone. The root
+ * is found in the namespace this object itself belongs to, whatever the Worker calls the binding.
+ */
+import { Connection } from "../connection";
+import type { Room } from "../room";
+import { type ObjectRole, ROOT_SHARD, shardObjectName } from "./names";
+import type { Confirmation } from "./placement";
+
+/** The root's calls a shard makes (RPC on the root's `Room`). */
+export interface RootCalls {
+	confirmTicket(shard: number, epoch: string, ticket: string): Promise<Confirmation>;
+	shardClosed(shard: number, epoch: string, closed: number): Promise<void>;
+}
+
+/** The namespace bound in `env` that `id` belongs to (an id names one object of one namespace). */
+export function ownNamespace(env: unknown, name: string, id: DurableObjectId): DurableObjectNamespace | undefined {
+	for (const value of Object.values(env as Record<string, unknown>)) {
+		// Asked by tag, never by property: any property of a service binding is an RPC method.
+		if (Object.prototype.toString.call(value) !== "[object DurableObjectNamespace]") continue;
+		const namespace = value as DurableObjectNamespace;
+		if (namespace.idFromName(name).equals(id)) return namespace;
+	}
+	return undefined;
+}
+
+export class ShardLink {
+	readonly #role: ObjectRole;
+	readonly #sockets: () => WebSocket[];
+	readonly #namespace: () => DurableObjectNamespace | undefined;
+	#epoch: string | undefined;
+	/** Connections let go of that the root has not been told of yet. */
+	#unreported = 0;
+
+	constructor(role: ObjectRole, sockets: () => WebSocket[], namespace: () => DurableObjectNamespace | undefined) {
+		this.#role = role;
+		this.#sockets = sockets;
+		this.#namespace = namespace;
+	}
+
+	get shard(): number {
+		return this.#role.shard;
+	}
+
+	/** The epoch this shard runs as: its sockets', or a new one when it holds none. */
+	get epoch(): string {
+		if (this.#epoch === undefined) {
+			for (const ws of this.#sockets()) {
+				const epoch = Connection.restore(ws)?.epoch;
+				if (epoch !== undefined) {
+					this.#epoch = epoch;
+					break;
+				}
+			}
+			this.#epoch ??= crypto.randomUUID();
+		}
+		return this.#epoch;
+	}
+
+	/** Asks the root to confirm a ticket; a confirmed place is one more connection the root counts here. */
+	confirm(ticket: string): Promise<Confirmation> {
+		return this.#root().confirmTicket(this.shard, this.epoch, ticket);
+	}
+
+	/**
+	 * The shard let go of one connection (closed, dropped, timed out). Its attachment carries the
+	 * epoch, which a shard woken by the close of its last socket finds nowhere else.
+	 */
+	released(connection: Connection): void {
+		this.#epoch ??= connection.epoch;
+		this.#unreported++;
+	}
+
+	/** Tells the root of the connections let go of since it was last told. */
+	async reportClosed(): Promise<void> {
+		const closed = this.#unreported;
+		if (closed === 0) return;
+		// Counted as told before the call: a failed call leaves the root counting places too many
+		// until this shard's epoch changes (the report channel, DESIGN.md §2, resends instead).
+		this.#unreported = 0;
+		await this.#root().shardClosed(this.shard, this.epoch, closed);
+	}
+
+	#root(): RootCalls {
+		const namespace = this.#namespace();
+		if (!namespace) throw new Error("no Durable Object namespace in the environment holds this shard");
+		const name = shardObjectName(this.#role.room, ROOT_SHARD);
+		return (namespace as DurableObjectNamespace<Room<unknown>>).get(namespace.idFromName(name)) as unknown as RootCalls;
+	}
+}
