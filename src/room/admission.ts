@@ -12,7 +12,19 @@ import type { Hub } from "./hub";
 import type { RoomState } from "./room-state";
 
 /**
- * The refusal of an upgrade, or undefined to accept it: `ROOM_FULL` past `MAX_CONNECTIONS`, and,
+ * The most connections one object takes: the contract's ceiling for a room kept in one object. A
+ * `MAX_CONNECTIONS` above it needs the room to spread over shards; until a room can, it is full here
+ * (a clear `ROOM_FULL`, not a runtime failure past what one object can hold).
+ */
+export const ONE_OBJECT_CONNECTIONS = 32_000;
+
+/** How many connections this room admits. */
+export function roomCapacity(settings: Pick<RoomSettings, "maxConnections">): number {
+	return Math.min(settings.maxConnections, ONE_OBJECT_CONNECTIONS);
+}
+
+/**
+ * The refusal of an upgrade, or undefined to accept it: `ROOM_FULL` past its capacity, and,
  * for a verified user (development mode has no identity at upgrade time: Register checks there),
  * `TOO_MANY_CONNECTIONS` when the token's user already holds `MAX_CONNECTIONS_PER_USER`.
  */
@@ -22,8 +34,9 @@ export function upgradeRefusal(
 	verified: VerifiedIdentity | undefined,
 	request: Request,
 ): Response | undefined {
-	if (hub.size >= settings.maxConnections) {
-		return httpErrorResponse("ROOM_FULL", `this room holds at most ${settings.maxConnections} connections`);
+	const capacity = roomCapacity(settings);
+	if (hub.size >= capacity) {
+		return httpErrorResponse("ROOM_FULL", `this room holds at most ${capacity} connections`);
 	}
 	if (verified && hub.verifiedConnections(verified.userId) >= settings.maxConnectionsPerUser) {
 		return httpErrorResponse(
