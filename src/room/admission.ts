@@ -12,8 +12,21 @@ import type { Hub } from "./hub";
 import type { RoomState } from "./room-state";
 
 /**
- * The refusal of an upgrade, or undefined to accept it: `ROOM_FULL` past `MAX_CONNECTIONS` (the
- * room's `roomConnections`, on all its objects), and,
+ * The most connections one object takes: the contract's ceiling for a room kept in one object. A
+ * `MAX_CONNECTIONS` above it needs the room to spread over shards; a room that cannot (with
+ * `SHARD_CONNECTIONS` 0) is full here (a clear `ROOM_FULL`, not a runtime failure past what one
+ * object can hold).
+ */
+export const ONE_OBJECT_CONNECTIONS = 32_000;
+
+/** How many connections a room in one object admits. */
+export function roomCapacity(settings: Pick<RoomSettings, "maxConnections">): number {
+	return Math.min(settings.maxConnections, ONE_OBJECT_CONNECTIONS);
+}
+
+/**
+ * The refusal of an upgrade, or undefined to accept it: `ROOM_FULL` past its capacity (with
+ * `roomConnections`, those of a room spread over objects, (1.3): past `MAX_CONNECTIONS`), and,
  * for a verified user (development mode has no identity at upgrade time: Register checks there),
  * `TOO_MANY_CONNECTIONS` when the token's user already holds `MAX_CONNECTIONS_PER_USER`.
  */
@@ -22,10 +35,11 @@ export function upgradeRefusal(
 	settings: RoomSettings,
 	verified: VerifiedIdentity | undefined,
 	request: Request,
-	roomConnections = hub.size,
+	roomConnections?: number,
 ): Response | undefined {
-	if (roomConnections >= settings.maxConnections) {
-		return httpErrorResponse("ROOM_FULL", `this room holds at most ${settings.maxConnections} connections`);
+	const capacity = roomConnections === undefined ? roomCapacity(settings) : settings.maxConnections;
+	if ((roomConnections ?? hub.size) >= capacity) {
+		return httpErrorResponse("ROOM_FULL", `this room holds at most ${capacity} connections`);
 	}
 	if (verified && hub.verifiedConnections(verified.userId) >= settings.maxConnectionsPerUser) {
 		return httpErrorResponse(

@@ -1,8 +1,9 @@
 /**
  * End to end, the HTTP surface of the real `wrangler dev` (started once by global-setup.ts):
- * health, errors, the demo page and the users list.
+ * health, errors, the demo page, the users list and its pages.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import type { UsersPage } from "../../src/protocol";
 import { randomRoom } from "../support/client";
 import { closeAll, connect, get, join, usersOf } from "./clients";
 
@@ -88,6 +89,27 @@ describe("HTTP surface", () => {
 			connections: 1,
 		});
 		for (const user of users) expect(typeof user.joinedAt).toBe("number");
+	});
+
+	it("pages a room's users with limit and cursor (1.3), and refuses a bad one with 400 BAD_REQUEST", async () => {
+		const room = randomRoom();
+		for (const userId of ["ann", "bob", "cy"]) await join(room, userId);
+		const first = (await (await get(`/rooms/${room}/users?limit=2`)).json()) as UsersPage;
+		expect(first).toMatchObject({ room, userCount: 3, cursor: expect.any(String) });
+		const rest = (await (await get(`/rooms/${room}/users?limit=2&cursor=${first.cursor}`)).json()) as UsersPage;
+		expect(rest).not.toHaveProperty("cursor");
+		expect([...first.users, ...rest.users]).toEqual(await usersOf(room));
+		for (const query of ["limit=0", "limit=1001", `limit=2&cursor=x${first.cursor}`]) {
+			const refused = await get(`/rooms/${room}/users?${query}`);
+			expect(refused.status, query).toBe(400);
+			expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("BAD_REQUEST");
+		}
+		expect(await (await get(`/rooms/${room}/occupancy`)).json()).toEqual({
+			room,
+			userCount: 3,
+			connectionCount: 3,
+			shards: 1,
+		});
 	});
 });
 

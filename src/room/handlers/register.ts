@@ -4,6 +4,7 @@
  */
 import { clock } from "../../clock";
 import { ErrorCodes, encodeRegistered, Limits, PresenceModes, ProtocolError, type RegisterData } from "../../protocol";
+import { roomCapacity } from "../admission";
 import type { Connection } from "../connection";
 import type { RoomState } from "../room-state";
 import { spendDeliveries } from "../spend";
@@ -29,10 +30,11 @@ export function register(room: RoomState, connection: Connection, data: Register
 	}
 	// Closed connections in their grace hold places too, or a client could pile up users past the limit.
 	const counts = room.hub.counts();
-	if (!taking && counts.connectionCount >= room.settings.maxConnections) {
+	const capacity = roomCapacity(room.settings);
+	if (!taking && counts.connectionCount >= capacity) {
 		throw new ProtocolError(
 			ErrorCodes.ROOM_FULL,
-			`this room holds at most ${room.settings.maxConnections} connections, those in leave grace included`,
+			`this room holds at most ${capacity} connections, those in leave grace included`,
 		);
 	}
 	// The reply counts as one delivery per user it lists (a roster of 1,000 is 1,000 user frames
