@@ -30,6 +30,8 @@ export interface ConnectionRecord {
 	closed?: true;
 	/** On a shard (1.3): the epoch the shard runs as, which lives exactly as long as its sockets. */
 	epoch?: string;
+	/** On a shard (1.3): its `Registered` had every message through this seq; the stream's are after it. */
+	liveAfter?: number;
 }
 
 function isConnectionRecord(value: unknown): value is ConnectionRecord {
@@ -92,6 +94,9 @@ export class Connection {
 	get epoch(): string | undefined {
 		return this.#record.epoch;
 	}
+	get liveAfter(): number | undefined {
+		return this.#record.liveAfter;
+	}
 
 	/**
 	 * Records one inbound frame: the activity the idle reaper reads, and the rate limit's verdict
@@ -117,8 +122,10 @@ export class Connection {
 	}
 
 	/** Registered (or registered again) as `identity`, hearing presence in `presence` mode, batched or not. */
-	register(identity: Identity, presence: PresenceMode, batch: boolean): void {
+	register(identity: Identity, presence: PresenceMode, batch: boolean, liveAfter?: number): void {
 		this.#record.identity = identity;
+		if (liveAfter === undefined) delete this.#record.liveAfter;
+		else this.#record.liveAfter = liveAfter;
 		if (presence === "events") delete this.#record.presence;
 		else this.#record.presence = presence;
 		if (batch) this.#record.batch = true;
@@ -135,6 +142,7 @@ export class Connection {
 	unregister(): void {
 		delete this.#record.identity;
 		delete this.#record.presence;
+		delete this.#record.liveAfter;
 		this.#save();
 	}
 

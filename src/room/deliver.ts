@@ -12,9 +12,9 @@ import {
 	ServerEvents,
 	utf8ByteLength,
 } from "../protocol";
-import type { Connection } from "./connection";
 import type { DeliveryClass } from "./delivery-budget";
 import type { RoomState } from "./room-state";
+import type { Member } from "./shards/remote-connection";
 import { spendDeliveries } from "./spend";
 import type { MessageDraft } from "./store";
 
@@ -48,7 +48,7 @@ export function deliver(
 	room: RoomState,
 	request: { from: MessageSender; message: unknown; to?: string; clientMessageId?: string },
 	kind: DeliveryClass,
-	sender?: Connection,
+	sender?: Member,
 	stored?: (message: Message) => void,
 ): Message {
 	const { from, to, clientMessageId } = request;
@@ -58,11 +58,11 @@ export function deliver(
 	// The room's own logic sees the message before it costs or changes anything, and may replace it.
 	const incoming = { from, message: request.message as JsonValue, source: sender ? "client" : "server" } as const;
 	const value = room.screen(to === undefined ? incoming : { ...incoming, to });
-	const except = sender?.socket;
+	const except = sender;
 	spendDeliveries(room, to === undefined ? room.hub.broadcastCost(except) : room.hub.userCost(to, except), kind);
 	const draft: MessageDraft = { id: crypto.randomUUID(), from, message: value, sentAt: clock.now() };
 	if (to !== undefined) draft.to = to;
-	const message = room.store.append(draft, clientMessageId);
+	const message = room.store.append(draft, clientMessageId, sender?.id);
 	const frame = encodeServerFrame(ServerEvents.Message, message);
 	stored?.(message);
 	if (to === undefined) room.hub.broadcast(frame, except);

@@ -9,6 +9,8 @@ import type { HubOptions } from "./hub";
 import { PresenceFeed } from "./presence/feed";
 import { Presence } from "./presence/presence";
 import type { Identity } from "./roster";
+import { RemoteAudience } from "./shards/remote-audience";
+import { RemoteConnection } from "./shards/remote-connection";
 
 export interface HubState {
 	live: Map<WebSocket, Connection>;
@@ -20,6 +22,8 @@ export interface HubState {
 	audience: Set<WebSocket>;
 	presence: Presence;
 	feed: PresenceFeed;
+	/** (1.3) At a root, the registered connections its shards hold. */
+	remote: RemoteAudience;
 }
 
 /** Rebuilds the Hub's state; `send` is the Hub's fan-out, which deals with peers it cannot reach. */
@@ -38,9 +42,15 @@ export function buildHubState(
 		send: (targets, frame, except) => send([...targets], frame, except),
 		counts: (): OccupancyData => presence.counts(),
 	});
+	const remote = new RemoteAudience(() => presence, store);
 	const presence: Presence = new Presence({
 		store,
-		feed,
+		feed: {
+			announce: (change, except) => {
+				feed.announce(change, except);
+				remote.presence(change, except);
+			},
+		},
 		graceMs,
 		leavePace: leavePace(maxBufferedBytes),
 		changed: options.rosterChanged,
@@ -54,14 +64,23 @@ export function buildHubState(
 		countVerified(verified, connection, 1);
 		if (!connection.identity) continue;
 		audience.add(ws);
+		// A shard's registered connections are the root's to count: here they only hear the stream.
+		if (options.mirror) continue;
 		registered.set(connection.id, connection.identity);
 		listeners.push(connection);
 	}
-	presence.restore(registered, store.all(), clock.now());
+	const rows = store.all();
+	for (const { connectionId, identity, grace, remote: where } of rows) {
+		if (!where || grace) continue;
+		// Held by a shard, which the root takes as live until the shard is known to have restarted.
+		remote.restore(RemoteConnection.registered(where.shard, connectionId, identity, where));
+		registered.set(connectionId, identity);
+	}
+	presence.restore(registered, rows, clock.now());
 	// A room hibernates only once its timers have run: every `count` connection was told these counts.
 	const counts = presence.counts();
 	for (const { socket, presenceMode } of listeners) feed.listen(socket, presenceMode, counts);
-	return { live, byId, verified, audience, presence, feed };
+	return { live, byId, verified, audience, presence, feed, remote };
 }
 
 /**

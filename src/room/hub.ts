@@ -3,22 +3,16 @@
  * after a wake-up it is rebuilt from the sockets' attachments and the durable roster.
  */
 import { clock } from "../clock";
-import {
-	CloseCodes,
-	type JsonObject,
-	type LeaveReason,
-	LeaveReasons,
-	type OccupancyData,
-	type PresenceMode,
-	type User,
-} from "../protocol";
-import { bufferedAmountOf, TOO_SLOW } from "./backlog";
+import type { JsonObject, LeaveReason, OccupancyData, PresenceMode, User } from "../protocol";
 import { Connection } from "./connection";
-import { type Casualty, FanOut } from "./fan-out";
+import { FanOut } from "./fan-out";
 import { buildHubState, countVerified, type HubState } from "./hub-state";
 import type { RosterEvent } from "./presence/presence";
 import type { PresenceStore } from "./presence/store";
 import type { Identity, RosterChange } from "./roster";
+import type { RemoteAudience } from "./shards/remote-audience";
+import type { Member } from "./shards/remote-connection";
+import { SlowReaders } from "./slow-readers";
 
 export interface HubOptions {
 	/** The object's accepted WebSockets (`ctx.getWebSockets`). */
@@ -38,21 +32,28 @@ export interface HubOptions {
 	/** Told after a user joined the roster or left it, whatever entry point changed it. */
 	rosterChanged: (change: RosterEvent) => void;
 	/** Told once for each connection the room lets go of, whatever the cause (a shard tells its root). */
-	released?: (connection: Connection) => void;
+	released?: (connection: Connection, reason: LeaveReason) => void;
+	/** (1.3) A shard's Hub: its registered connections hear the root's stream; the roster is the root's. */
+	mirror?: boolean;
 }
 
 export class Hub {
 	readonly #options: HubOptions;
 	readonly #fanOut: FanOut;
+	readonly #readers: SlowReaders;
 	#cache: HubState | undefined;
 
 	constructor(options: HubOptions) {
 		this.#options = options;
+		this.#readers = new SlowReaders(
+			{ ...options, get: (ws) => this.#state.live.get(ws), release: (ws, reason) => this.release(ws, reason) },
+			() => this.#fanOut,
+		);
 		this.#fanOut = new FanOut({
 			maxBufferedBytes: options.maxBufferedBytes,
 			batchMs: options.batchMs,
 			now: clock.now,
-			letGo: (casualties) => this.#letGo(casualties),
+			letGo: (casualties) => this.#readers.letGo(casualties),
 		});
 	}
 
@@ -112,21 +113,22 @@ export class Hub {
 	}
 
 	/** What registering `connection` as `identity` would make of the roster; nothing changes yet. */
-	previewRegister(connection: Connection, identity: Identity): RosterChange<string> {
+	previewRegister(connection: Member, identity: Identity): RosterChange<string> {
 		return this.#state.presence.preview(connection.id, identity, connection.identity !== undefined);
 	}
 
-	/**
-	 * Makes a previewed registration and sends the connection its `Registered` (encoded before
-	 * anything changed); the others hear of it, the registering connection does not.
-	 */
+	/** Makes a previewed registration and sends its `Registered` (encoded before); the others hear of it. */
 	register(
-		connection: Connection,
+		connection: Member,
 		change: RosterChange<string>,
 		how: { mode: PresenceMode; batch: boolean },
 		registered: string,
 	): void {
-		const { presence, feed, audience } = this.#state;
+		const { presence, feed, audience, remote } = this.#state;
+		if (!connection.socket) {
+			remote.register(connection, change, how, registered);
+			return;
+		}
 		const ws = connection.socket;
 		connection.register(change.identity, how.mode, how.batch);
 		// Batching ends after what it held; a `Registered` asking for it may itself be held.
@@ -141,28 +143,38 @@ export class Hub {
 		this.#fanOut.sendOne(ws, frame);
 	}
 
+	/** A reply to a member's request: sent, or (a shard's connection) kept for the shard to send. */
+	answer(member: Member, frame: string): void {
+		if (member.socket) this.#fanOut.sendOne(member.socket, frame);
+		else member.replies.push(frame);
+	}
+
 	/** Sends what waited for batched connections long enough; on every event the room handles. */
 	flushDue(now: number): void {
 		this.#fanOut.flushDue(now);
 	}
 
 	/** Replaces name and/or meta for every connection of a user; the others hear of a real change. */
-	updateUser(userId: string, fields: { name?: string; meta?: JsonObject }, except: WebSocket) {
-		const { presence, byId, live } = this.#state;
-		const result = presence.update(userId, fields, clock.now(), except);
-		for (const connectionId of presence.connectionsOf(userId)) {
-			const connection = live.get(byId.get(connectionId) as WebSocket);
-			const identity = connection?.identity;
-			if (connection && identity) connection.rename({ ...identity, ...result.shown, updatedAt: result.updatedAt });
+	updateUser(userId: string, fields: { name?: string; meta?: JsonObject }, except: Member) {
+		const { presence, byId, live, remote } = this.#state;
+		const result = presence.update(userId, fields, clock.now(), except.socket);
+		const local = [...presence.connectionsOf(userId)].flatMap((id) => live.get(byId.get(id) as WebSocket) ?? []);
+		for (const connection of [...remote.ofUser(userId), ...local]) {
+			const identity = connection.identity;
+			if (identity) connection.rename({ ...identity, ...result.shown, updatedAt: result.updatedAt });
 		}
 		return result;
 	}
 
 	/** A registered connection leaves at once (Unregister); it stays open. Idempotent. */
-	unregister(connection: Connection, reason: LeaveReason): void {
+	unregister(connection: Member, reason: LeaveReason): void {
 		const identity = connection.identity;
 		if (!identity) return;
-		const { presence, feed, audience } = this.#state;
+		const { presence, feed, audience, remote } = this.#state;
+		if (!connection.socket) {
+			remote.unregister(connection, reason);
+			return;
+		}
 		feed.forget(connection.socket);
 		audience.delete(connection.socket);
 		connection.unregister();
@@ -170,9 +182,8 @@ export class Hub {
 	}
 
 	/**
-	 * Lets go of a socket for good: its user stays present for the leave grace, and its attachment
-	 * says it is closed in case the socket lingers. A socket whose close is what woke the room is
-	 * no longer among the runtime's sockets when the cache is rebuilt: its attachment says who it was.
+	 * Lets go of a socket for good: its user stays present for the leave grace, its attachment says
+	 * it is closed (a socket whose close woke the room is found by its attachment alone).
 	 */
 	release(ws: WebSocket, reason: LeaveReason): void {
 		const state = this.#state;
@@ -186,7 +197,36 @@ export class Hub {
 		const identity = connection.identity;
 		if (identity) state.presence.close(connection.id, identity, reason, clock.now());
 		connection.markClosed();
-		this.#options.released?.(connection);
+		this.#options.released?.(connection, reason);
+	}
+
+	/** (1.3) At a shard: the root registered `connection` as `identity`; it hears the room's stream from now on. */
+	attach(connection: Connection, identity: Identity, how: { mode: PresenceMode; batch: boolean; seq: number }): void {
+		connection.register(identity, how.mode, how.batch, how.seq);
+		this.#fanOut.batcher.set(connection.socket, how.batch);
+		this.#state.audience.add(connection.socket);
+	}
+
+	/** (1.3) At a shard: the root unregistered `connection`; it stays open. */
+	detach(connection: Connection): void {
+		this.#state.audience.delete(connection.socket);
+		connection.unregister();
+	}
+
+	/** This object's live connection with this id, if any. */
+	byId(connectionId: string): Connection | undefined {
+		const ws = this.#state.byId.get(connectionId);
+		return ws && this.#state.live.get(ws);
+	}
+
+	/** Sends one encoded frame to each socket but `except`, through the slow-reader bound and the batcher. */
+	sendAll(sockets: Iterable<WebSocket>, frame: string, except?: WebSocket): void {
+		this.#fanOut.sendAll(sockets, frame, except);
+	}
+
+	/** (1.3) At a root, its shards' registered connections (the shards report their changes). */
+	get remote(): RemoteAudience {
+		return this.#state.remote;
 	}
 
 	/** Ends the leave graces due at `now`: the others hear then what a close would have told them. */
@@ -199,98 +239,53 @@ export class Hub {
 		return this.#state.presence.nextDeadline();
 	}
 
-	/** Deliveries a broadcast makes: one to each registered connection but `except`. */
-	broadcastCost(except?: WebSocket): number {
-		const { audience } = this.#state;
-		return audience.size - (except && audience.has(except) ? 1 : 0);
+	/** Deliveries a broadcast makes, the room's shards' included: one to each registered connection but `except`. */
+	broadcastCost(except?: Member): number {
+		const { audience, remote } = this.#state;
+		const excluded = except?.identity && (!except.socket || audience.has(except.socket)) ? 1 : 0;
+		return audience.size + remote.size - excluded;
 	}
 
-	/** Deliveries a send to one user makes: one to each of their live connections but `except`. */
-	userCost(userId: string, except?: WebSocket): number {
-		return this.#socketsOf(userId).filter((ws) => ws !== except).length;
+	/** Deliveries a send to one user makes: one to each of their live connections (on any object) but `except`. */
+	userCost(userId: string, except?: Member): number {
+		const remote = this.#state.remote.ofUser(userId).filter((connection) => connection !== except).length;
+		return remote + this.#socketsOf(userId).filter((ws) => ws !== except?.socket).length;
 	}
 
 	/** Deliveries a change of the roster may make: one to each `events` and `batched` connection but `except`. */
-	presenceCost(except?: WebSocket): number {
-		return this.#state.feed.rosterListeners(except);
+	presenceCost(except?: Member): number {
+		return this.#state.feed.rosterListeners(except?.socket) + this.#state.remote.rosterListeners(except);
 	}
 
-	/** Sends one encoded frame to every registered connection but `except`. */
-	broadcast(frame: string, except?: WebSocket): void {
-		this.#sendAll(this.#state.audience, frame, except);
+	/** Sends one encoded frame to every registered connection of this object but `except`. */
+	broadcast(frame: string, except?: Member): void {
+		this.sendAll(this.#state.audience, frame, except?.socket);
 	}
 
-	/** Sends one encoded frame to every live connection of one user but `except`. */
-	sendToUser(userId: string, frame: string, except?: WebSocket): void {
-		this.#sendAll(this.#socketsOf(userId), frame, except);
+	/** Sends one encoded frame to every live connection of one user on this object but `except`. */
+	sendToUser(userId: string, frame: string, except?: Member): void {
+		this.sendAll(this.#socketsOf(userId), frame, except?.socket);
 	}
 
 	/** The live sockets of a user's registered connections (those in grace have none). */
 	#socketsOf(userId: string): WebSocket[] {
 		const { presence, byId } = this.#state;
-		const sockets: WebSocket[] = [];
-		for (const connectionId of presence.connectionsOf(userId)) {
-			const ws = byId.get(connectionId);
-			if (ws) sockets.push(ws);
-		}
-		return sockets;
+		return [...presence.connectionsOf(userId)].flatMap((connectionId) => byId.get(connectionId) ?? []);
 	}
 
-	/**
-	 * Closes a connection with 4001 when more than `maxBufferedBytes` wait for it; true if it did.
-	 * Asked before a request is handled: a peer that does not read gets no more replies.
-	 */
+	/** Closes a connection with 4001 when more than `maxBufferedBytes` wait for it; true if it did. */
 	dropIfTooSlow(connection: Connection): boolean {
-		if (!this.#fanOut.overBacklog(connection.socket)) return false;
-		this.#dropSlow(connection.socket);
-		return true;
+		return this.#readers.dropIfTooSlow(connection);
 	}
 
 	/** Releases a socket and closes it from this side, for a peer the room gives up on, after what waited for it. */
 	drop(ws: WebSocket, reason: LeaveReason, code: number, text: string): void {
-		this.#fanOut.batcher.flush(ws);
-		this.release(ws, reason);
-		try {
-			ws.close(code, text);
-		} catch {
-			// already closed: it has been released all the same
-		}
-	}
-
-	#sendAll(sockets: Iterable<WebSocket>, frame: string, except?: WebSocket): void {
-		this.#fanOut.sendAll(sockets, frame, except);
-	}
-
-	/** After the fan-out, so that the leaves it announces do not interleave with it. */
-	#letGo(casualties: Casualty[]): void {
-		for (const { ws, cause } of casualties) {
-			// Neither is sent what waits for it: one cannot be written to, the other does not read.
-			if (cause === "failed") {
-				this.#fanOut.batcher.discard(ws);
-				// A socket that cannot be written to is gone, whatever the runtime has reported so far.
-				this.drop(ws, LeaveReasons.close, CloseCodes.internalError, "send failed");
-			} else this.#dropSlow(ws);
-		}
-		this.#options.letGo();
-	}
-
-	#dropSlow(ws: WebSocket): void {
-		const connection = this.#state.live.get(ws);
-		if (!connection) return;
-		const who = connection.identity ? `user "${connection.identity.userId}"` : "unregistered";
-		const buffered = bufferedAmountOf(ws);
-		const waiting = (typeof buffered === "number" ? buffered : 0) + this.#fanOut.batcher.held(ws);
-		this.#options.warn(
-			`closing connection ${connection.id} (${who}) with ${TOO_SLOW.code}: ` +
-				`${String(waiting)} bytes wait for it, more than ${this.#options.maxBufferedBytes}`,
-		);
-		this.#fanOut.batcher.discard(ws);
-		this.drop(ws, LeaveReasons.close, TOO_SLOW.code, TOO_SLOW.reason);
+		this.#readers.drop(ws, reason, code, text);
 	}
 
 	get #state(): HubState {
 		if (!this.#cache) {
-			this.#cache = buildHubState(this.#options, (targets, frame, except) => this.#sendAll(targets, frame, except));
+			this.#cache = buildHubState(this.#options, (targets, frame, except) => this.sendAll(targets, frame, except));
 			// Which connections asked for batched frames survives in their attachments; nothing waits after a wake-up.
 			for (const connection of this.#cache.live.values()) {
 				if (connection.batch) this.#fanOut.batcher.set(connection.socket, true);

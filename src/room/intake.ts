@@ -5,6 +5,7 @@
  */
 import { clock } from "../clock";
 import {
+	type ClientFrame,
 	CloseCodes,
 	type ErrorCode,
 	ErrorCodes,
@@ -25,6 +26,8 @@ export interface IntakeHooks {
 	catchUp: (now: number) => void;
 	/** Logs a failure with the room's name. */
 	logFailure: (entryPoint: string, error: unknown) => void;
+	/** (1.3) At a shard: where a checked frame goes instead of its handler here (the root handles it). */
+	dispatch?: ((connection: Connection, frame: ClientFrame) => void) | undefined;
 }
 
 export class FrameIntake {
@@ -66,7 +69,8 @@ export class FrameIntake {
 				);
 			}
 			if (!parsed.ok) throw new ProtocolError(parsed.code, parsed.message);
-			handleClientFrame(this.#room, connection, parsed.frame);
+			if (this.#hooks.dispatch) this.#hooks.dispatch(connection, parsed.frame);
+			else handleClientFrame(this.#room, connection, parsed.frame);
 		} catch (error) {
 			if (error instanceof ProtocolError) return this.#reject(ws, error.code, error.message, requestId);
 			this.#hooks.logFailure("webSocketMessage", error);

@@ -57,6 +57,28 @@ export const MIGRATIONS: readonly Migration[] = [
 			connections INTEGER NOT NULL
 		)`);
 	},
+	// v5 (1.3): the sending connection of each message (a resend or a gap fill to a shard still
+	// leaves the sender out); which object holds each roster row's connection and how it hears
+	// presence (the root rebuilds its shards' audience from them); per shard, what its stream has
+	// acknowledged and the last report batch applied with its replies (separate from
+	// `shard_objects`, whose rows placement replaces whole).
+	(sql) => {
+		sql.exec("ALTER TABLE messages ADD COLUMN from_connection TEXT");
+		sql.exec("ALTER TABLE presence ADD COLUMN shard INTEGER NOT NULL DEFAULT 0");
+		sql.exec("ALTER TABLE presence ADD COLUMN mode TEXT");
+		sql.exec("ALTER TABLE presence ADD COLUMN batch INTEGER NOT NULL DEFAULT 0");
+		sql.exec(`CREATE TABLE shard_streams (
+			shard INTEGER PRIMARY KEY,
+			epoch TEXT NOT NULL,
+			acked_seq INTEGER NOT NULL
+		)`);
+		sql.exec(`CREATE TABLE shard_reports (
+			shard INTEGER PRIMARY KEY,
+			epoch TEXT NOT NULL,
+			last_batch INTEGER NOT NULL,
+			replies TEXT NOT NULL
+		)`);
+	},
 ];
 
 /** Whether the database has ever been given a layout (a read-only look: it creates nothing). */

@@ -3,7 +3,14 @@ import type { DeliveryBudget } from "./delivery-budget";
 import type { IncomingMessage } from "./hooks";
 import type { Hub } from "./hub";
 import type { InputLag } from "./input-lag";
+import type { Member } from "./shards/remote-connection";
 import type { RoomStore } from "./store";
+
+/** (1.3) At a root with shards: what its stream to them carries besides the stored messages. */
+export interface ShardSignals {
+	/** A signal for the shards holding its receivers: `to` a user's, or every registered connection but `except`. */
+	signal(frame: string, to: string | undefined, except?: Member): void;
+}
 
 /** What the handlers work on: the live room, its durable store, its limits and its load. */
 export interface RoomState {
@@ -19,4 +26,6 @@ export interface RoomState {
 	 * `ProtocolError` thrown for the sender.
 	 */
 	screen: (incoming: Omit<IncomingMessage, "room">) => unknown;
+	/** (1.3) Set at a root that may place connections on shards. */
+	shards?: ShardSignals;
 }

@@ -4,11 +4,10 @@
  * (live or in leave grace) live in SQLite; what is in memory (the Hub) is a cache rebuilt from
  * those after every wake-up, and the one alarm wakes the room for what is due.
  */
-import { DurableObject } from "cloudflare:workers";
 import { clock } from "../clock";
 import type { RoomsEnv } from "../env";
 import {
-	encodeError,
+	CloseCodes,
 	HEARTBEAT,
 	httpErrorResponse,
 	type LeaveReason,
@@ -25,29 +24,26 @@ import { type RoomSettings, readSettings } from "../settings";
 import { RoomAlarm } from "./alarm-plan";
 import { closeReplyCode, isPeerGoneError } from "./close-reply";
 import { checkValueSize, type PublishResult, publishMessage, type ServerPostResult } from "./deliver";
-import { DeliveryBudget } from "./delivery-budget";
 import { relaySignal } from "./handlers/signal";
-import { errorDetail, type IncomingMessage, type MessageDecision, runRosterHook, screenMessage } from "./hooks";
-import { Hub } from "./hub";
-import { roomInputLag } from "./input-lag";
+import { errorDetail, type IncomingMessage, type MessageDecision } from "./hooks";
 import { FrameIntake } from "./intake";
-import { PresenceStore } from "./presence/store";
 import { type RatePolicy, ratePolicy } from "./rate-limit";
 import { IdleReaper } from "./reaper";
+import { buildRoomState } from "./room-setup";
 import type { RoomState } from "./room-state";
-import type { Confirmation } from "./shards/placement";
+import { isRoot, objectRole } from "./shards/names";
+import { RoomObjectCalls } from "./shards/object-calls";
 import { RoomObjects } from "./shards/room-objects";
-import type { UpgradeContext } from "./shards/upgrades";
-import { RoomStore } from "./store";
 import { keepUp } from "./upkeep";
 import { usersPageOf } from "./users-page";
-import { welcomeFrame } from "./welcome";
+
+type Refused = Extract<ServerPostResult, { ok: false }>;
 
 /**
  * Export it from your Worker as is, or a subclass of it with hooks (`onMessage`, `onJoin`,
  * `onLeave`): `E` is your Worker's environment, `this.env` in a hook.
  */
-export class Room<E = RoomsEnv> extends DurableObject<E> {
+export class Room<E = RoomsEnv> extends RoomObjectCalls<E> {
 	// ---- config ----------------------------------------------------------------
 	readonly #settings: RoomSettings;
 	readonly #ratePolicy: RatePolicy;
@@ -69,57 +65,39 @@ export class Room<E = RoomsEnv> extends DurableObject<E> {
 		super(ctx, env);
 		this.#settings = readSettings(env as RoomsEnv);
 		this.#ratePolicy = ratePolicy(this.#settings.rateLimit);
-		const store = new RoomStore(ctx.storage, { historyLimit: this.#settings.historyLimit }, (seq, problem) =>
-			console.warn(`room "${this.roomName}": message ${seq} left out of a history: ${problem}`),
-		);
-		const hub = new Hub({
-			sockets: () => ctx.getWebSockets(),
-			store: new PresenceStore(ctx.storage.sql, () => store.prepared),
-			graceMs: this.#settings.leaveGraceSeconds * 1000,
-			presenceBatchMs: this.#settings.presenceBatchMs,
-			batchMs: this.#settings.batchMs,
-			maxBufferedBytes: this.#settings.maxBufferedBytes,
-			warn: (text) => console.warn(`room "${this.roomName}": ${text}`),
-			// A fan-out outside an entry point (a presence window's timer) let go of a peer: its grace needs the alarm.
-			letGo: () => void this.#planAlarm().catch((error: unknown) => this.#logFailure("presence flush", error)),
-			// After the change that caused it is whole, in the same turn: a hook sees a settled room.
-			released: (connection) => this.#objects.released(connection),
-			rosterChanged: (change) =>
-				queueMicrotask(() =>
-					runRosterHook(
-						change,
-						{ onJoin: (user) => this.onJoin(user), onLeave: (user, reason) => this.onLeave(user, reason) },
-						(problem, error) => this.#logHook(problem, error),
-					),
-				),
-		});
-		this.#state = {
-			hub,
-			store,
+		const role = objectRole(this.roomName);
+		this.#state = buildRoomState({
+			ctx,
 			settings: this.#settings,
-			budget: new DeliveryBudget(this.#settings.roomDeliveryRate),
-			lag: roomInputLag(),
-			screen: (incoming) =>
-				screenMessage(
-					(message) => this.onMessage(message),
-					{ room: this.roomName, ...incoming },
-					this.#settings.maxMessageBytes,
-					(problem, error) => this.#logHook(problem, error),
-				),
-		};
-		this.#alarm = new RoomAlarm(ctx.storage);
-		this.#reaper = new IdleReaper(ctx, hub);
-		this.#intake = new FrameIntake(this.#state, this.#ratePolicy, {
-			catchUp: (now) => this.#catchUp(now),
-			logFailure: (entryPoint, error) => this.#logFailure(entryPoint, error),
+			name: () => this.roomName,
+			mirror: role !== undefined && !isRoot(role),
+			hooks: {
+				onMessage: (message) => this.onMessage(message),
+				onJoin: (user) => this.onJoin(user),
+				onLeave: (user, reason) => this.onLeave(user, reason),
+			},
+			// A fan-out outside an entry point (a presence window's timer) let go of a peer: its grace needs the alarm.
+			letGo: () => this.#planAlarmLater("presence flush"),
+			released: (connection, reason) => this.#objects.released(connection, reason),
+			logHook: (problem, error) => this.#logHook(problem, error),
 		});
+		this.#alarm = new RoomAlarm(ctx.storage);
+		this.#reaper = new IdleReaper(ctx, this.#state.hub);
 		this.#objects = new RoomObjects({
 			ctx,
 			env,
 			name: this.roomName,
 			settings: this.#settings,
-			store,
-			localConnections: () => hub.size,
+			ratePolicy: this.#ratePolicy,
+			state: this.#state,
+			now: () => clock.now(),
+			changed: () => this.#planAlarmLater("a call between the room's objects"),
+			logFailure: (entryPoint, error) => this.#logFailure(entryPoint, error),
+		});
+		this.#intake = new FrameIntake(this.#state, this.#ratePolicy, {
+			catchUp: (now) => this.#catchUp(now),
+			logFailure: (entryPoint, error) => this.#logFailure(entryPoint, error),
+			dispatch: this.#objects.isShard ? (connection, frame) => this.#objects.forward(connection, frame) : undefined,
 		});
 		// The runtime answers heartbeats itself: a ping never wakes the object.
 		ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT.request, HEARTBEAT.response));
@@ -154,7 +132,7 @@ export class Room<E = RoomsEnv> extends DurableObject<E> {
 		try {
 			// Ghosts are let go of first, so that they do not hold places in a full room.
 			this.#catchUp(clock.now());
-			response = await this.#objects.answerUpgrade(this.#upgradeContext(), request);
+			response = await this.#objects.answerUpgrade(request, clock.now());
 		} catch (error) {
 			this.#logFailure("fetch", error);
 			response = httpErrorResponse("INTERNAL", "the room failed to accept the connection");
@@ -165,10 +143,7 @@ export class Room<E = RoomsEnv> extends DurableObject<E> {
 	}
 
 	override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
-		// Until a shard's client events travel to its root (DESIGN.md §2), a shard takes none.
-		if (this.#objects.isShard)
-			this.#state.hub.reply(ws, encodeError("INTERNAL", "this room's shards take no events yet"));
-		else this.#intake.handle(ws, data);
+		this.#intake.handle(ws, data);
 		await this.#planAlarm().catch((error: unknown) => this.#logFailure("webSocketMessage", error));
 	}
 
@@ -192,13 +167,7 @@ export class Room<E = RoomsEnv> extends DurableObject<E> {
 
 	override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
 		if (!isPeerGoneError(ws.readyState, error)) this.#logFailure("webSocketError (socket)", error);
-		try {
-			this.#state.hub.release(ws, LeaveReasons.close);
-			this.#catchUp(clock.now());
-			await this.#planAlarm();
-		} catch (failure) {
-			this.#logFailure("webSocketError", failure);
-		}
+		await this.webSocketClose(ws, CloseCodes.internalError, "", false);
 	}
 
 	/**
@@ -232,7 +201,7 @@ export class Room<E = RoomsEnv> extends DurableObject<E> {
 		this.#catchUp(clock.now());
 		await this.#planAlarm();
 		const { hub } = this.#state;
-		return { room: this.roomName, ...hub.counts(), shards: this.#objects.objectsInUse() };
+		return { room: this.roomName, ...hub.counts(), shards: this.#objects.objectsInUse(hub.size) };
 	}
 
 	/**
@@ -249,72 +218,50 @@ export class Room<E = RoomsEnv> extends DurableObject<E> {
 	 * Server publish: a message from a backend (`POST /rooms/:room/messages`), stored and
 	 * delivered like any other. `messageJson` is the checked body's message, as JSON.
 	 */
-	async publish(messageJson: string, from: MessageSender, to?: string): Promise<PublishResult> {
-		try {
-			// Graces already over end first: `to` a user who has left is refused.
-			this.#catchUp(clock.now());
+	publish(messageJson: string, from: MessageSender, to?: string): Promise<PublishResult> {
+		return this.#serverPost("publish", "publish the message", () => {
 			checkValueSize(this.#state, messageJson);
 			return publishMessage(this.#state, JSON.parse(messageJson), from, to);
-		} catch (error) {
-			if (error instanceof ProtocolError) return { ok: false, code: error.code, message: error.message };
-			this.#logFailure("publish", error);
-			throw new Error("the room failed to publish the message");
-		} finally {
-			await this.#planAlarm().catch((error: unknown) => this.#logFailure("publish", error));
-		}
+		});
 	}
 
 	/** Server signal (`POST /rooms/:room/signals`): relayed like a client's, never stored. */
-	async signal(signalJson: string, from: MessageSender, to?: string): Promise<ServerPostResult> {
-		try {
-			this.#catchUp(clock.now());
+	signal(signalJson: string, from: MessageSender, to?: string): Promise<ServerPostResult> {
+		return this.#serverPost("signal", "relay the signal", () => {
 			checkValueSize(this.#state, signalJson);
 			relaySignal(this.#state, from, JSON.parse(signalJson), to, "forced");
 			return { ok: true };
-		} catch (error) {
-			if (error instanceof ProtocolError) return { ok: false, code: error.code, message: error.message };
-			this.#logFailure("signal", error);
-			throw new Error("the room failed to relay the signal");
-		} finally {
-			await this.#planAlarm().catch((error: unknown) => this.#logFailure("signal", error));
-		}
-	}
-
-	// ---- between a room's objects (1.3) -------------------------------------------------
-
-	/** At the root: shard `shard`, running as `epoch`, asks to take the connection `ticket` held a place for. */
-	confirmTicket(shard: number, epoch: string, ticket: string): Promise<Confirmation> {
-		return this.#internalCall("confirmTicket", () => this.#objects.confirmTicket(shard, epoch, ticket, clock.now()));
-	}
-
-	/** At the root: `closed` connections of shard `shard` (running as `epoch`) closed. */
-	shardClosed(shard: number, epoch: string, closed: number): Promise<void> {
-		return this.#internalCall("shardClosed", () => this.#objects.shardClosed(shard, epoch, closed));
+		});
 	}
 
 	// ---- helpers -------------------------------------------------------------------
 
-	/** A call from another object of the room: a failure is logged here and thrown back without its detail. */
-	async #internalCall<T>(name: string, work: () => T): Promise<T> {
+	/** A server route's call: the room's refusal as a result, a failure logged and thrown without its detail. */
+	async #serverPost<T extends { ok: boolean }>(name: string, what: string, work: () => T): Promise<T | Refused> {
 		try {
+			// Graces already over end first: `to` a user who has left is refused.
+			this.#catchUp(clock.now());
 			return work();
+		} catch (error) {
+			if (error instanceof ProtocolError) return { ok: false, code: error.code, message: error.message };
+			this.#logFailure(name, error);
+			throw new Error(`the room failed to ${what}`);
+		} finally {
+			await this.#planAlarm().catch((failure: unknown) => this.#logFailure(name, failure));
+		}
+	}
+
+	/** (1.3) A call from another object of the room: a failure is logged here and thrown back without its detail. */
+	protected override async objectCall<T>(name: string, work: (objects: RoomObjects, now: number) => T): Promise<T> {
+		try {
+			this.#catchUp(clock.now());
+			return work(this.#objects, clock.now());
 		} catch (error) {
 			this.#logFailure(name, error);
 			throw new Error(`the room failed to answer ${name}`);
 		} finally {
 			await this.#planAlarm().catch((error: unknown) => this.#logFailure(name, error));
 		}
-	}
-
-	#upgradeContext(): UpgradeContext {
-		const { room, shard } = this.#objects.role;
-		return {
-			ctx: this.ctx,
-			state: this.#state,
-			settings: this.#settings,
-			welcome: (connectionId) => welcomeFrame(connectionId, room, this.#settings, this.#ratePolicy, shard),
-			now: clock.now(),
-		};
 	}
 
 	/**
@@ -328,12 +275,18 @@ export class Room<E = RoomsEnv> extends DurableObject<E> {
 	}
 
 	/**
-	 * After every event: a shard tells its root of connections that closed; the alarm planned, or
-	 * the storage of a room with nothing to keep (here or on its shards) deleted.
+	 * After every event: what is due between the room's objects goes; the alarm planned, or the
+	 * storage of a room with nothing to keep (here or on its shards) deleted.
 	 */
 	async #planAlarm(): Promise<void> {
-		await this.#objects.afterEvent();
-		return keepUp(this.ctx.storage, this.#state, this.#alarm, this.#objects.holdsElsewhere(clock.now()));
+		const objects = this.#objects;
+		objects.afterEvent();
+		return keepUp(this.ctx.storage, this.#state, this.#alarm, objects.holdsElsewhere(clock.now()), objects.wakeAt());
+	}
+
+	/** The alarm planned after something that happened outside an entry point. */
+	#planAlarmLater(cause: string): void {
+		void this.#planAlarm().catch((error: unknown) => this.#logFailure(cause, error));
 	}
 
 	#logHook(problem: string, error?: unknown): void {

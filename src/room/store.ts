@@ -7,6 +7,12 @@
 import { jsonValueProblem, Limits, type Message, type MessageAckData } from "../protocol";
 import { hasLayout, migrate } from "./migrations";
 
+/** A stored message and the connection that sent it (none for a server publish). */
+export interface StoredMessage {
+	message: Message;
+	fromConnection?: string;
+}
+
 /** A message before the room has numbered it. */
 export type MessageDraft = Omit<Message, "seq">;
 
@@ -114,7 +120,7 @@ export class RoomStore {
 	 * Numbers a message and stores it, with its clientMessageId, pruning what falls out of the
 	 * history, all in one transaction: a seq is never reused, a failed write leaves no trace.
 	 */
-	append(draft: MessageDraft, clientMessageId?: string): Message {
+	append(draft: MessageDraft, clientMessageId?: string, fromConnection?: string): Message {
 		this.prepare();
 		const seq = this.#lastSeq + 1;
 		// The contract's field order, the same as a history row's (toMessage): live, in history and over HTTP.
@@ -122,7 +128,7 @@ export class RoomStore {
 		if (draft.to !== undefined) message.to = draft.to;
 		this.#storage.transactionSync(() => {
 			this.#sql.exec(
-				"INSERT INTO messages (seq, id, from_user, from_name, body, sent_at, to_user) VALUES (?, ?, ?, ?, ?, ?, ?)",
+				"INSERT INTO messages (seq, id, from_user, from_name, body, sent_at, to_user, from_connection) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 				seq,
 				message.id,
 				message.from.userId,
@@ -130,6 +136,7 @@ export class RoomStore {
 				JSON.stringify(message.message),
 				message.sentAt,
 				message.to ?? null,
+				fromConnection ?? null,
 			);
 			if (clientMessageId !== undefined) {
 				this.#sql.exec(
@@ -193,6 +200,29 @@ export class RoomStore {
 		}
 		const left = messages.length < kept.length;
 		return { messages, truncated: over || left || (keep === "newest" && this.#prunedAfter(since)) };
+	}
+
+	/**
+	 * (1.3) Every stored message with `after` < seq ≤ `through`, direct ones included, each with
+	 * the connection that sent it: what a shard's stream carries. `pruned`: some of the range is gone.
+	 */
+	span(after: number, through: number): { messages: StoredMessage[]; pruned: boolean } {
+		if (!this.#ready || through <= after) return { messages: [], pruned: false };
+		const rows = this.#sql
+			.exec<MessageRow & { from_connection: string | null }>(
+				`SELECT seq, id, from_user, from_name, body, sent_at, to_user, from_connection FROM messages
+				 WHERE seq > ? AND seq <= ? ORDER BY seq`,
+				after,
+				through,
+			)
+			.toArray();
+		const messages: StoredMessage[] = [];
+		for (const row of rows) {
+			const message = toMessage(row);
+			if (typeof message === "string") this.#reportUnreadable(row.seq, message);
+			else messages.push(row.from_connection === null ? { message } : { message, fromConnection: row.from_connection });
+		}
+		return { messages, pruned: (rows[0]?.seq ?? through + 1) > after + 1 && this.#prunedAfter(after) };
 	}
 
 	/** Whether messages numbered after `since` have been pruned away. */

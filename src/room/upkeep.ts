@@ -1,7 +1,7 @@
 /**
- * What a room leaves behind after each event it handles: the one alarm at the earlier of the idle
- * reaper's backstop and the next grace's end, or, for a room with nothing left to keep, no storage
- * at all.
+ * What a room leaves behind after each event it handles: the one alarm at the earliest of the idle
+ * reaper's backstop, the next grace's end and (1.3) what its calls to its other objects wait for,
+ * or, for a room with nothing left to keep, no storage at all.
  */
 import { clock } from "../clock";
 import type { RoomAlarm } from "./alarm-plan";
@@ -17,6 +17,7 @@ export async function keepUp(
 	room: RoomState,
 	alarm: RoomAlarm,
 	holdsElsewhere = false,
+	deadline?: number,
 ): Promise<void> {
 	const { hub, store, settings } = room;
 	// `holdsElsewhere`: a root whose shards hold connections keeps its placement rows.
@@ -29,8 +30,14 @@ export async function keepUp(
 	}
 	await alarm.plan({
 		live: hub.size > 0,
-		graceDeadline: hub.nextGraceDeadline(),
+		graceDeadline: earliest(hub.nextGraceDeadline(), deadline),
 		now: clock.now(),
 		backstopMs: settings.idleSweepSeconds * 1000,
 	});
+}
+
+/** The earlier of two times, either of which may be missing. */
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+	if (a === undefined) return b;
+	return b === undefined ? a : Math.min(a, b);
 }

@@ -4,8 +4,8 @@
  * `Error`. The record's type requires one handler per event in the protocol's table.
  */
 import { type ClientEventData, type ClientEventName, ClientEvents, type ClientFrame } from "../../protocol";
-import type { Connection } from "../connection";
 import type { RoomState } from "../room-state";
+import type { Member } from "../shards/remote-connection";
 import { register } from "./register";
 import { sendMessage } from "./send-message";
 import { signal } from "./signal";
@@ -15,7 +15,7 @@ import { updateUser } from "./update-user";
 /** One client event's handler: checks, then changes the room and replies, or throws a `ProtocolError`. */
 export type ClientEventHandler<E extends ClientEventName> = (
 	room: RoomState,
-	connection: Connection,
+	connection: Member,
 	data: ClientEventData[E],
 	requestId?: string,
 ) => void;
@@ -32,7 +32,7 @@ export const clientEventHandlers: { [E in ClientEventName]: ClientEventHandler<E
 /** Runs a checked frame's handler. */
 export function handleClientFrame<E extends ClientEventName>(
 	room: RoomState,
-	connection: Connection,
+	connection: Member,
 	frame: ClientFrame<E>,
 ): void {
 	const handler: ClientEventHandler<E> = clientEventHandlers[frame.event];

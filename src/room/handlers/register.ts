@@ -5,11 +5,11 @@
 import { clock } from "../../clock";
 import { ErrorCodes, encodeRegistered, Limits, PresenceModes, ProtocolError, type RegisterData } from "../../protocol";
 import { roomCapacity } from "../admission";
-import type { Connection } from "../connection";
 import type { RoomState } from "../room-state";
+import type { Member } from "../shards/remote-connection";
 import { spendDeliveries } from "../spend";
 
-export function register(room: RoomState, connection: Connection, data: RegisterData, requestId?: string): void {
+export function register(room: RoomState, connection: Member, data: RegisterData, requestId?: string): void {
 	const { userId, name } = claimedIdentity(connection, data);
 	const current = connection.identity;
 	if (current && current.userId !== userId) {
@@ -41,7 +41,7 @@ export function register(room: RoomState, connection: Connection, data: Register
 	// worth); a repeated Register is optional load, a first one is charged like a message.
 	const mode = data.presence ?? PresenceModes.events;
 	const replyCost = mode === PresenceModes.count ? 1 : counts.userCount + 1;
-	spendDeliveries(room, replyCost + room.hub.presenceCost(connection.socket), current ? "optional" : "message");
+	spendDeliveries(room, replyCost + room.hub.presenceCost(connection), current ? "optional" : "message");
 	// The reply is built and encoded before anything changes, so that no failure (a history that
 	// cannot be read or encoded) leaves a half-registered connection. Synchronous from the read to
 	// the send: no message can fall between the history and the live stream.
@@ -88,7 +88,7 @@ function registrationHistory(room: RoomState, viewer: string, since: number | un
  * Who a Register makes this connection. With a verified token the identity is the token's:
  * `userId` may be omitted or repeat it, and a name the token carries cannot be replaced.
  */
-function claimedIdentity(connection: Connection, data: RegisterData): { userId: string; name: string } {
+function claimedIdentity(connection: Member, data: RegisterData): { userId: string; name: string } {
 	const verified = connection.verified;
 	if (!verified) {
 		if (data.userId === undefined) throw new ProtocolError(ErrorCodes.BAD_REQUEST, "userId is required");

@@ -1,18 +1,18 @@
 /** `SendMessage`: a message stored, acknowledged and delivered; a resend answered as a duplicate. */
 import { ErrorCodes, encodeServerFrame, ProtocolError, type SendMessageData, ServerEvents } from "../../protocol";
-import type { Connection } from "../connection";
 import { deliver } from "../deliver";
 import type { RoomState } from "../room-state";
+import type { Member } from "../shards/remote-connection";
 
-export function sendMessage(room: RoomState, connection: Connection, data: SendMessageData, requestId?: string): void {
+export function sendMessage(room: RoomState, connection: Member, data: SendMessageData, requestId?: string): void {
 	const sender = connection.identity;
 	if (!sender) throw new ProtocolError(ErrorCodes.NOT_REGISTERED, "Register before sending messages");
 	// A resend is recognised before anything else is checked: its recipient may have left since.
 	if (data.clientMessageId !== undefined) {
 		const original = room.store.findSent(sender.userId, data.clientMessageId);
 		if (original) {
-			room.hub.reply(
-				connection.socket,
+			room.hub.answer(
+				connection,
 				encodeServerFrame(ServerEvents.MessageAck, { ...original, duplicate: true }, requestId),
 			);
 			return;
@@ -21,6 +21,6 @@ export function sendMessage(room: RoomState, connection: Connection, data: SendM
 	const from = { userId: sender.userId, name: sender.name };
 	deliver(room, { from, ...data }, "message", connection, (message) => {
 		const ack = { id: message.id, seq: message.seq, sentAt: message.sentAt };
-		room.hub.reply(connection.socket, encodeServerFrame(ServerEvents.MessageAck, ack, requestId));
+		room.hub.answer(connection, encodeServerFrame(ServerEvents.MessageAck, ack, requestId));
 	});
 }

@@ -12,15 +12,15 @@ import {
 	type SignalData,
 	type SignalRequestData,
 } from "../../protocol";
-import type { Connection } from "../connection";
 import type { DeliveryClass } from "../delivery-budget";
 import type { RoomState } from "../room-state";
+import type { Member } from "../shards/remote-connection";
 import { spendDeliveries } from "../spend";
 
-export function signal(room: RoomState, connection: Connection, data: SignalRequestData): void {
+export function signal(room: RoomState, connection: Member, data: SignalRequestData): void {
 	const sender = connection.identity;
 	if (!sender) throw new ProtocolError(ErrorCodes.NOT_REGISTERED, "Register before sending signals");
-	relaySignal(room, { userId: sender.userId, name: sender.name }, data.signal, data.to, "optional", connection.socket);
+	relaySignal(room, { userId: sender.userId, name: sender.name }, data.signal, data.to, "optional", connection);
 }
 
 /**
@@ -34,7 +34,7 @@ export function relaySignal(
 	value: unknown,
 	to: string | undefined,
 	kind: DeliveryClass,
-	except?: WebSocket,
+	except?: Member,
 ): void {
 	if (to !== undefined && !room.hub.user(to)) {
 		throw new ProtocolError(ErrorCodes.USER_NOT_FOUND, `no user "${to}" in this room`);
@@ -45,4 +45,5 @@ export function relaySignal(
 	const frame = encodeServerFrame(ServerEvents.Signal, data);
 	if (to === undefined) room.hub.broadcast(frame, except);
 	else room.hub.sendToUser(to, frame, except);
+	room.shards?.signal(frame, to, except);
 }

@@ -3,11 +3,11 @@
  * back: the cheap way to change presence often. The others hear of it only when it changed.
  */
 import { ErrorCodes, encodeServerFrame, ProtocolError, ServerEvents, type UpdateUserData } from "../../protocol";
-import type { Connection } from "../connection";
 import type { RoomState } from "../room-state";
+import type { Member } from "../shards/remote-connection";
 import { spendDeliveries } from "../spend";
 
-export function updateUser(room: RoomState, connection: Connection, data: UpdateUserData, requestId?: string): void {
+export function updateUser(room: RoomState, connection: Member, data: UpdateUserData, requestId?: string): void {
 	const identity = connection.identity;
 	if (!identity) throw new ProtocolError(ErrorCodes.NOT_REGISTERED, "Register before UpdateUser");
 	const bound = connection.verified?.name;
@@ -20,13 +20,13 @@ export function updateUser(room: RoomState, connection: Connection, data: Update
 	};
 	const current = room.hub.user(identity.userId);
 	if (!current) throw new Error(`"${identity.userId}" is registered on a connection but not in the roster`);
-	spendDeliveries(room, room.hub.presenceCost(connection.socket), "optional");
+	spendDeliveries(room, room.hub.presenceCost(connection), "optional");
 	// Every connection of the user takes the fields, so the user becomes exactly this: encoded first.
 	const reply = encodeServerFrame(
 		ServerEvents.Updated,
 		{ self: { ...current, ...fields, connectionId: connection.id } },
 		requestId,
 	);
-	room.hub.updateUser(identity.userId, fields, connection.socket);
-	room.hub.reply(connection.socket, reply);
+	room.hub.updateUser(identity.userId, fields, connection);
+	room.hub.answer(connection, reply);
 }

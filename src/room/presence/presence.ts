@@ -12,7 +12,8 @@ import type { PresenceRow, PresenceStore } from "./store";
 
 export interface PresenceOptions {
 	store: PresenceStore;
-	feed: PresenceFeed;
+	/** Who hears of changes: the object's own feed, and (1.3, at a root) its shards. */
+	feed: Pick<PresenceFeed, "announce">;
 	/** `LEAVE_GRACE_SECONDS`, in ms (0: a close is a leave at once). */
 	graceMs: number;
 	/**
@@ -31,7 +32,7 @@ export class Presence {
 	readonly #roster = new Roster<string>();
 	readonly #grace = new GraceList();
 	readonly #store: PresenceStore;
-	readonly #feed: PresenceFeed;
+	readonly #feed: Pick<PresenceFeed, "announce">;
 	readonly #graceMs: number;
 	readonly #leavePace: { burst: number; pauseMs: number };
 	readonly #changed: (change: RosterEvent) => void;

@@ -3,7 +3,7 @@
  * the same turn as the change. The attachments say who is connected; these rows also say who
  * was present when a restart dropped every socket without a close event.
  */
-import { type JsonObject, type LeaveReason, LeaveReasons } from "../../protocol";
+import { type JsonObject, type LeaveReason, LeaveReasons, type PresenceMode, PresenceModes } from "../../protocol";
 import type { Identity } from "../roster";
 
 export interface PresenceRow {
@@ -11,6 +11,8 @@ export interface PresenceRow {
 	identity: Identity;
 	/** Set while the connection is closed and in its grace. */
 	grace?: { until: number; reason: LeaveReason };
+	/** (1.3) At a root: a connection held by shard `shard` (absent: the root's own), and how it hears. */
+	remote?: { shard: number; mode: PresenceMode; batch: boolean };
 }
 
 interface Row extends Record<string, SqlStorageValue> {
@@ -22,6 +24,9 @@ interface Row extends Record<string, SqlStorageValue> {
 	updated_at: number;
 	grace_until: number | null;
 	leave_reason: string | null;
+	shard: number;
+	mode: string | null;
+	batch: number;
 }
 
 export class PresenceStore {
@@ -51,6 +56,17 @@ export class PresenceStore {
 			JSON.stringify(identity.meta),
 			identity.registeredAt,
 			identity.updatedAt,
+		);
+	}
+
+	/** (1.3) A registered connection is held by shard `shard`, hearing presence in `mode`. */
+	locate(connectionId: string, shard: number, how: { mode: PresenceMode; batch: boolean }): void {
+		this.#sql.exec(
+			"UPDATE presence SET shard = ?, mode = ?, batch = ? WHERE connection_id = ?",
+			shard,
+			how.mode,
+			how.batch ? 1 : 0,
+			connectionId,
 		);
 	}
 
@@ -91,7 +107,12 @@ function toPresenceRow(row: Row): PresenceRow {
 	};
 	const presence: PresenceRow = { connectionId: row.connection_id, identity };
 	if (row.grace_until !== null) presence.grace = { until: row.grace_until, reason: leaveReason(row.leave_reason) };
+	if (row.shard > 0) presence.remote = { shard: row.shard, mode: presenceMode(row.mode), batch: row.batch === 1 };
 	return presence;
+}
+
+function presenceMode(stored: string | null): PresenceMode {
+	return stored === PresenceModes.batched || stored === PresenceModes.count ? stored : PresenceModes.events;
 }
 
 function leaveReason(stored: string | null): LeaveReason {

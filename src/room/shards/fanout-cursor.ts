@@ -95,13 +95,14 @@ export class FanoutCursor {
 	 * The calls to make now: every followed shard behind `lastSeq` with no call in flight and no
 	 * backoff. With `probe`, also the shards owed nothing (an empty span): a restarted shard is known
 	 * only by a call's answer, so the root probes when it must know who is here (on waking, before
-	 * answering who is present) even if no message is owed.
+	 * answering who is present) even if no message is owed; a function probes the shards it names
+	 * (those owed something besides messages).
 	 */
-	calls(lastSeq: number, now: number, probe = false): FanoutCall[] {
+	calls(lastSeq: number, now: number, probe: boolean | ((shard: number) => boolean) = false): FanoutCall[] {
 		const calls: FanoutCall[] = [];
 		for (const [shard, cursor] of this.#shards) {
 			if (!cursor.following || cursor.inFlight || now < cursor.notBefore) continue;
-			if (cursor.acked >= lastSeq && !probe) continue;
+			if (cursor.acked >= lastSeq && !(typeof probe === "function" ? probe(shard) : probe)) continue;
 			const through = Math.max(cursor.acked, Math.min(lastSeq, cursor.acked + this.#options.maxMessages));
 			cursor.inFlight = { shard, id: ++this.#calls, after: cursor.acked, through };
 			cursor.madeIn = cursor.epoch;

@@ -6,7 +6,9 @@
  * with its number: the root drops a number it has applied). Several updates of one connection
  * in a row become one with their fields merged (each request still gets its reply); everything
  * else stays, in order: a connection opened, registered and closed within one batch is reported
- * so, since the leave grace rules need to see it. Pure, with time as an argument.
+ * so, since the leave grace rules need to see it. A connection's messages and signals travel in the
+ * same batches, in the order it sent them, so that the room receives them in that order.
+ * Pure, with time as an argument.
  */
 import type { JsonObject } from "../../protocol";
 
@@ -16,6 +18,8 @@ export type ConnectionReport<R> =
 	| { kind: "registered"; connectionId: string; request: JsonObject; reply: R }
 	| { kind: "updated"; connectionId: string; name?: string; meta?: JsonObject; replies: R[] }
 	| { kind: "unregistered"; connectionId: string; reply: R }
+	/** A client's SendMessage or Signal (never merged): the root stores or relays it and answers. */
+	| { kind: "message" | "signal"; connectionId: string; request: JsonObject; reply: R }
 	| { kind: "closed"; connectionId: string; reason: "close" | "timeout" };
 
 export interface ReportBatch<R> {

@@ -1,16 +1,26 @@
 /**
- * (1.3) What an object does as one of its room's objects, read from its name: a root that may
- * spread places connections (root-placement.ts) and answers its shards' calls; a shard takes only
- * what its root placed there and tells the root of its closes (shard-link.ts). A room with
- * `SHARD_CONNECTIONS` 0 is a root that places nothing: the one-object room, unchanged.
+ * (1.3) What an object does as one of its room's objects, read from its name. A root that may
+ * spread places connections (root-placement.ts), applies its shards' reports (root-reports.ts) and
+ * streams messages and signals to them (root-stream.ts). A shard takes only what its root placed
+ * there, sends its clients' requests and closes to the root (report-channel.ts) and delivers the
+ * root's stream to its sockets (shard-stream.ts). A room with `SHARD_CONNECTIONS` 0 is a root that
+ * places nothing: the one-object room, unchanged.
  */
+import type { ClientFrame, LeaveReason } from "../../protocol";
 import type { RoomSettings } from "../../settings";
 import type { Connection } from "../connection";
-import type { RoomStore } from "../store";
-import { isRoot, type ObjectRole, objectRole, ROOT_SHARD } from "./names";
+import type { RatePolicy } from "../rate-limit";
+import type { RoomState } from "../room-state";
+import { welcomeFrame } from "../welcome";
+import type { DeliverAnswer, DeliverCall, FillAnswer, ReportsAnswer, ShardCalls, ShardReportBatch } from "./calls";
+import { isRoot, type ObjectRole, objectRole, ROOT_SHARD, shardObjectName } from "./names";
 import type { Confirmation } from "./placement";
+import { ReportChannel } from "./report-channel";
 import { RootPlacement } from "./root-placement";
+import { RootReports } from "./root-reports";
+import { RootStream } from "./root-stream";
 import { ownNamespace, ShardLink } from "./shard-link";
+import { ShardStream } from "./shard-stream";
 import { answerLocalUpgrade, answerRootUpgrade, answerShardUpgrade, type UpgradeContext } from "./upgrades";
 
 /** How long the root holds a shard's place for an upgrade it placed there (the Worker's next hop). */
@@ -22,90 +32,201 @@ export interface RoomObjectsOptions {
 	/** This object's name (`room` or `room~k`). */
 	name: string;
 	settings: RoomSettings;
-	store: RoomStore;
-	/** This object's own connections now. */
-	localConnections: () => number;
+	ratePolicy: RatePolicy;
+	state: RoomState;
+	now: () => number;
+	/** After a call between objects ended outside an entry point: the alarm planned again. */
+	changed: () => void;
+	logFailure: (entryPoint: string, error: unknown) => void;
+}
+
+interface RootParts {
+	placement: RootPlacement;
+	reports: RootReports;
+	stream: RootStream;
+}
+
+interface ShardParts {
+	link: ShardLink;
+	stream: ShardStream;
+	channel: ReportChannel;
 }
 
 export class RoomObjects {
 	readonly role: ObjectRole;
-	readonly #placement: RootPlacement | undefined;
-	readonly #link: ShardLink | undefined;
+	readonly #root: RootParts | undefined;
+	readonly #shard: ShardParts | undefined;
+	readonly #options: RoomObjectsOptions;
 
 	constructor(options: RoomObjectsOptions) {
-		const { ctx, env, name, settings, store, localConnections } = options;
-		this.role = objectRole(name) ?? { room: name, shard: ROOT_SHARD };
-		if (!isRoot(this.role)) {
-			this.#link = new ShardLink(
-				this.role,
-				() => ctx.getWebSockets(),
-				() => ownNamespace(env, name, ctx.id),
-			);
-		} else if (settings.shardConnections > 0) {
-			this.#placement = new RootPlacement({
-				...settings,
-				ticketMs: SHARD_TICKET_MS,
-				sql: ctx.storage.sql,
-				prepare: () => store.prepare(),
-				prepared: () => store.prepared,
-				localConnections,
-			});
-		}
+		this.#options = options;
+		this.role = objectRole(options.name) ?? { room: options.name, shard: ROOT_SHARD };
+		if (!isRoot(this.role)) this.#shard = shardParts(options, this.role);
+		else if (options.settings.shardConnections > 0) this.#root = rootParts(options, this.role);
 	}
 
-	/** Whether this object is a shard (its clients' events belong to its root). */
+	/** Whether this object is a shard (its clients' events go to its root). */
 	get isShard(): boolean {
-		return this.#link !== undefined;
+		return this.#shard !== undefined;
 	}
 
 	/**
 	 * An upgrade: at a shard, taken once the root confirms its ticket; at a root that may spread,
-	 * accepted, refused or placed; in a room in one object, accepted or refused. Synchronous from
-	 * the checks to the answer but for a shard's one call to its root.
+	 * accepted, refused or placed; in a room in one object, accepted or refused.
 	 */
-	answerUpgrade(context: UpgradeContext, request: Request): Response | Promise<Response> {
-		if (this.#link) return answerShardUpgrade(context, this.#link, this.#link.epoch, request);
-		if (this.#placement) return answerRootUpgrade(context, this.#placement, request);
+	answerUpgrade(request: Request, now: number): Response | Promise<Response> {
+		const { ctx, state, settings, ratePolicy } = this.#options;
+		const { room, shard } = this.role;
+		const welcome = (connectionId: string) => welcomeFrame(connectionId, room, settings, ratePolicy, shard);
+		const context: UpgradeContext = { ctx, state, settings, welcome, now };
+		if (this.#shard) return answerShardUpgrade(context, this.#shard.link, this.#shard.link.epoch, request);
+		if (this.#root) return answerRootUpgrade(context, this.#root.placement, request);
 		return answerLocalUpgrade(context, request);
 	}
 
 	/** `/occupancy`'s `shards`: the room's objects holding connections now. */
-	objectsInUse(): number {
-		if (this.#placement) return this.#placement.objectsInUse();
-		return this.#local() > 0 ? 1 : 0;
+	objectsInUse(local: number): number {
+		if (this.#root) return this.#root.placement.objectsInUse();
+		return local > 0 ? 1 : 0;
 	}
 
 	/** Whether connections of this room are held on objects other than this one (the root keeps its rows then). */
 	holdsElsewhere(now: number): boolean {
-		return this.#placement !== undefined && this.#placement.total(now) > this.#local();
+		const placement = this.#root?.placement;
+		return placement !== undefined && placement.total(now) > placement.count(ROOT_SHARD);
 	}
 
 	/** At the root: a shard asks to take the connection `ticket` held a place for. */
 	confirmTicket(shard: number, epoch: string, ticket: string, now: number): Confirmation {
-		return this.#rootPlacement("confirmTicket").confirm(shard, epoch, ticket, now);
+		return this.#rootParts("confirmTicket").placement.confirm(shard, epoch, ticket, now);
 	}
 
-	/** At the root: `closed` connections of a shard closed. */
-	shardClosed(shard: number, epoch: string, closed: number): void {
-		this.#rootPlacement("shardClosed").closed(shard, epoch, closed);
+	/** At the root: a shard's report batch, applied once. */
+	reports(shard: number, epoch: string, batch: ShardReportBatch, now: number): ReportsAnswer {
+		return this.#rootParts("reports").reports.apply(shard, epoch, batch, now);
 	}
 
-	/** At a shard: a connection was let go of. */
-	released(connection: Connection): void {
-		this.#link?.released(connection);
+	/** At the root: a hole in a shard's stream, from history. */
+	fill(shard: number, first: number, last: number): FillAnswer {
+		return this.#rootParts("fill").stream.fill(shard, first, last);
 	}
 
-	/** At a shard, after every event: the root hears of what closed. */
-	async afterEvent(): Promise<void> {
-		await this.#link?.reportClosed();
+	/** At a shard: the root's stream. */
+	deliver(shard: number, call: DeliverCall): DeliverAnswer {
+		const parts = this.#shardParts("deliver");
+		if (shard !== parts.link.shard) throw new Error(`deliver for shard ${shard} reached shard ${parts.link.shard}`);
+		return parts.stream.deliver(call, parts.link.epoch);
 	}
 
-	#local(): number {
-		return this.#placement ? this.#placement.count(ROOT_SHARD) : 0;
+	/** At a shard: a client's checked frame, for the root. */
+	forward(connection: Connection, frame: ClientFrame): void {
+		this.#shardParts("forward").channel.forward(connection, frame);
 	}
 
-	#rootPlacement(call: string): RootPlacement {
-		if (this.#placement) return this.#placement;
+	/** A connection was let go of: at a shard, the root hears of it. */
+	released(connection: Connection, reason: LeaveReason): void {
+		const parts = this.#shard;
+		if (!parts) return;
+		parts.link.learnEpoch(connection);
+		parts.channel.closed(connection, reason === "timeout" ? "timeout" : "close");
+		parts.stream.settle();
+	}
+
+	/** After every event: what is due between objects goes (reports, the stream, a hole's retry). */
+	afterEvent(): void {
+		this.#root?.stream.pump();
+		this.#shard?.channel.pump();
+		this.#shard?.stream.due();
+	}
+
+	/** When this object must run again for its calls to other objects, if ever. */
+	wakeAt(): number | undefined {
+		const times = [this.#root?.stream.wakeAt(), this.#shard?.channel.wakeAt(), this.#shard?.stream.wakeAt()];
+		const due = times.filter((time) => time !== undefined);
+		return due.length === 0 ? undefined : Math.min(...due);
+	}
+
+	#rootParts(call: string): RootParts {
+		if (this.#root) return this.#root;
 		throw new Error(`${call} reached an object that places no connections (a shard, or SHARD_CONNECTIONS 0)`);
 	}
+
+	#shardParts(call: string): ShardParts {
+		if (this.#shard) return this.#shard;
+		throw new Error(`${call} reached a room's root, which takes it only from its shards`);
+	}
+}
+
+function rootParts(options: RoomObjectsOptions, role: ObjectRole): RootParts {
+	const { ctx, env, name, settings, state, now, changed, logFailure } = options;
+	const { store, hub } = state;
+	const sql = ctx.storage.sql;
+	const stream: RootStream = new RootStream({
+		sql,
+		store,
+		remote: () => hub.remote,
+		shard: (shard) => {
+			const namespace = ownNamespace(env, name, ctx.id);
+			if (!namespace) throw new Error("no Durable Object namespace in the environment holds this room");
+			return namespace.get(namespace.idFromName(shardObjectName(role.room, shard))) as unknown as ShardCalls;
+		},
+		waitUntil: (promise) => ctx.waitUntil(promise),
+		restarted: (shard) => hub.remote.closeShard(shard, now()),
+		changed,
+		now,
+		logFailure,
+	});
+	const placement = new RootPlacement({
+		...settings,
+		ticketMs: SHARD_TICKET_MS,
+		sql,
+		prepare: () => store.prepare(),
+		prepared: () => store.prepared,
+		localConnections: () => hub.size,
+		restarted: (shard) => {
+			hub.remote.closeShard(shard, now());
+			stream.unfollow(shard);
+		},
+	});
+	const reports = new RootReports({
+		state,
+		sql,
+		closed: (shard, epoch) => placement.closed(shard, epoch, 1),
+		registered: (shard, epoch, seq) => stream.follow(shard, epoch, seq),
+		settled: (shard) => {
+			if (hub.remote.ofShard(shard).length === 0) stream.unfollow(shard);
+		},
+		logFailure,
+	});
+	state.shards = stream;
+	return { placement, reports, stream };
+}
+
+function shardParts(options: RoomObjectsOptions, role: ObjectRole): ShardParts {
+	const { ctx, env, name, state, now, changed, logFailure } = options;
+	const link = new ShardLink(
+		role,
+		() => ctx.getWebSockets(),
+		() => ownNamespace(env, name, ctx.id),
+	);
+	const waitUntil = (promise: Promise<unknown>) => ctx.waitUntil(promise);
+	const stream = new ShardStream({
+		hub: state.hub,
+		kv: ctx.storage.kv,
+		fill: (first, last) => link.fill(first, last),
+		waitUntil,
+		changed,
+		now,
+		logFailure,
+	});
+	const channel = new ReportChannel({
+		hub: state.hub,
+		stream,
+		send: (batch) => link.reports(batch),
+		waitUntil,
+		changed,
+		now,
+		logFailure,
+	});
+	return { link, stream, channel };
 }

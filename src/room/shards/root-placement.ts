@@ -23,6 +23,8 @@ export interface RootPlacementOptions extends PlacementLimits {
 	prepared: () => boolean;
 	/** The root's own connections now. */
 	localConnections: () => number;
+	/** A shard known by one epoch came back as another: its connections are gone. */
+	restarted?: (shard: number) => void;
 }
 
 export class RootPlacement {
@@ -78,9 +80,11 @@ export class RootPlacement {
 
 	/** A shard's new epoch: its earlier connections are gone (the caller starts their leave graces). */
 	#follow(book: PlacementBook, shard: number, epoch: string): void {
-		if (this.#epochs.get(shard) === epoch) return;
+		const known = this.#epochs.get(shard);
+		if (known === epoch) return;
 		this.#epochs.set(shard, epoch);
 		book.setCount(shard, 0);
+		if (known !== undefined) this.#options.restarted?.(shard);
 	}
 
 	#save(shard: number): void {

@@ -6,14 +6,9 @@
  */
 import { Connection } from "../connection";
 import type { Room } from "../room";
+import type { FillAnswer, ReportsAnswer, RootCalls, ShardReportBatch } from "./calls";
 import { type ObjectRole, ROOT_SHARD, shardObjectName } from "./names";
 import type { Confirmation } from "./placement";
-
-/** The root's calls a shard makes (RPC on the root's `Room`). */
-export interface RootCalls {
-	confirmTicket(shard: number, epoch: string, ticket: string): Promise<Confirmation>;
-	shardClosed(shard: number, epoch: string, closed: number): Promise<void>;
-}
 
 /** The namespace bound in `env` that `id` belongs to (an id names one object of one namespace). */
 export function ownNamespace(env: unknown, name: string, id: DurableObjectId): DurableObjectNamespace | undefined {
@@ -31,8 +26,6 @@ export class ShardLink {
 	readonly #sockets: () => WebSocket[];
 	readonly #namespace: () => DurableObjectNamespace | undefined;
 	#epoch: string | undefined;
-	/** Connections let go of that the root has not been told of yet. */
-	#unreported = 0;
 
 	constructor(role: ObjectRole, sockets: () => WebSocket[], namespace: () => DurableObjectNamespace | undefined) {
 		this.#role = role;
@@ -64,23 +57,19 @@ export class ShardLink {
 		return this.#root().confirmTicket(this.shard, this.epoch, ticket);
 	}
 
-	/**
-	 * The shard let go of one connection (closed, dropped, timed out). Its attachment carries the
-	 * epoch, which a shard woken by the close of its last socket finds nowhere else.
-	 */
-	released(connection: Connection): void {
-		this.#epoch ??= connection.epoch;
-		this.#unreported++;
+	/** Sends the root a batch of reports (applied once, whatever the number of times it is sent). */
+	reports(batch: ShardReportBatch): Promise<ReportsAnswer> {
+		return this.#root().reports(this.shard, this.epoch, batch);
 	}
 
-	/** Tells the root of the connections let go of since it was last told. */
-	async reportClosed(): Promise<void> {
-		const closed = this.#unreported;
-		if (closed === 0) return;
-		// Counted as told before the call: a failed call leaves the root counting places too many
-		// until this shard's epoch changes (the report channel, DESIGN.md §2, resends instead).
-		this.#unreported = 0;
-		await this.#root().shardClosed(this.shard, this.epoch, closed);
+	/** Asks the root for the messages of a hole in this shard's stream. */
+	fill(first: number, last: number): Promise<FillAnswer> {
+		return this.#root().fill(this.shard, this.epoch, first, last);
+	}
+
+	/** A connection's attachment carries the epoch, which a shard woken by the close of its last socket finds nowhere else. */
+	learnEpoch(connection: Connection): void {
+		this.#epoch ??= connection.epoch;
 	}
 
 	#root(): RootCalls {

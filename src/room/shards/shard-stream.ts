@@ -1,0 +1,202 @@
+/**
+ * (1.3) At a shard, the root's stream delivered to its sockets (DESIGN.md §3): each seq once, in
+ * order (OrderedStream, a hole filled from the root's history), each signal once, after the
+ * message it followed at the root, and to each connection only what is meant for it: not its own
+ * message, a direct message only to its user, nothing at or below the `lastSeq` its `Registered`
+ * already covered. Where the stream stands is kept in the shard's storage in the same turn as the
+ * sends (the output gate holds them until it is written), so an evicted shard, whose sockets
+ * survive, drops what it already delivered when the root sends it again.
+ */
+import { CloseCodes, LeaveReasons } from "../../protocol";
+import type { Connection } from "../connection";
+import type { Hub } from "../hub";
+import type { Identity } from "../roster";
+import type { DeliverAnswer, DeliverCall, FillAnswer, StreamMessage, StreamSignal } from "./calls";
+import { OrderedStream, type SeqRange } from "./ordered-stream";
+
+const POSITION_KEY = "stream";
+const STREAM_OPTIONS = { retryMs: 1000, recentLimit: 512 };
+const FELL_BEHIND = "missed messages the room no longer holds; reconnect with since";
+
+interface Position {
+	next: number;
+	root: string | undefined;
+	sig: number;
+}
+
+export interface ShardStreamOptions {
+	hub: Hub;
+	kv: SyncKvStorage;
+	/** Asks the root for a hole's messages. */
+	fill: (first: number, last: number) => Promise<FillAnswer>;
+	waitUntil: (promise: Promise<unknown>) => void;
+	/** After a fill outside an entry point: the alarm may need planning. */
+	changed: () => void;
+	now: () => number;
+	logFailure: (entryPoint: string, error: unknown) => void;
+}
+
+export class ShardStream {
+	readonly #options: ShardStreamOptions;
+	#stream: OrderedStream<StreamMessage> | undefined;
+	/** The root instance whose signals are numbered by `#sig`. */
+	#root: string | undefined;
+	#sig = 0;
+	/** Signals taken but waiting for the message they follow (behind a hole). */
+	#held: StreamSignal[] = [];
+	#restored = false;
+
+	constructor(options: ShardStreamOptions) {
+		this.#options = options;
+	}
+
+	/** A `deliver` call: the shard running as `epoch` takes it, or answers its epoch (it restarted). */
+	deliver(call: DeliverCall, epoch: string): DeliverAnswer {
+		this.#restore();
+		if (call.epoch !== epoch) return { epoch, sig: 0 };
+		if (call.root !== this.#root) {
+			this.#root = call.root;
+			this.#sig = 0;
+		}
+		const stream = this.#current(call.span.first);
+		const step = stream.receive(call.span, this.#options.now());
+		for (const signal of call.signals) {
+			if (signal.sig <= this.#sig) continue;
+			this.#sig = signal.sig;
+			this.#held.push(signal);
+		}
+		this.#emit(step.deliver);
+		if (step.fetch) this.#fetch(step.fetch);
+		this.#save();
+		return { epoch, sig: this.#sig };
+	}
+
+	/**
+	 * The root registered `connection`, its `Registered` (in `frames`) encoded at `seq`. Behind the
+	 * stream, it is sent what the shard delivered since; ahead of it, it skips what it already has.
+	 */
+	registered(
+		connection: Connection,
+		how: { identity: Identity; mode: "events" | "batched" | "count"; batch: boolean; seq: number },
+		frames: string[],
+	): void {
+		this.#restore();
+		const { hub } = this.#options;
+		const alone = ![...hub.connections()].some((other) => other !== connection && other.identity);
+		hub.attach(connection, how.identity, how);
+		for (const frame of frames) hub.reply(connection.socket, frame);
+		const stream = this.#stream;
+		// A stream nobody else hears is restarted at this stamp (an earlier one may have been left behind).
+		if (!stream || (alone && stream.next <= how.seq)) this.#stream = new OrderedStream(how.seq + 1, STREAM_OPTIONS);
+		else if (stream.next - 1 > how.seq) {
+			const missed = stream.recentAfter(how.seq);
+			if (!missed) hub.drop(connection.socket, LeaveReasons.close, CloseCodes.tooSlow, FELL_BEHIND);
+			else
+				for (const message of missed)
+					if (meantFor(connection, message)) hub.sendAll([connection.socket], message.frame);
+		}
+		this.#save();
+	}
+
+	/** The root unregistered `connection`: it hears the stream no more. */
+	unregistered(connection: Connection, frames: string[]): void {
+		this.#options.hub.detach(connection);
+		for (const frame of frames) this.#options.hub.reply(connection.socket, frame);
+		this.settle();
+	}
+
+	/** After a connection left: a shard nobody registered on keeps no stream. */
+	settle(): void {
+		if ([...this.#options.hub.connections()].some((connection) => connection.identity)) return;
+		this.#stream = undefined;
+		this.#held = [];
+		this.#options.kv.delete(POSITION_KEY);
+	}
+
+	/** A hole whose fill went unanswered is asked for again. */
+	due(): void {
+		const hole = this.#stream?.due(this.#options.now());
+		if (hole) this.#fetch(hole);
+	}
+
+	wakeAt(): number | undefined {
+		return this.#stream?.wakeAt;
+	}
+
+	#current(first: number): OrderedStream<StreamMessage> {
+		this.#stream ??= new OrderedStream(first, STREAM_OPTIONS);
+		return this.#stream;
+	}
+
+	/** Messages in order, each held signal right after the message it followed at the root. */
+	#emit(messages: readonly StreamMessage[]): void {
+		const next = this.#stream?.next ?? 0;
+		const due = this.#held.filter((signal) => signal.afterSeq < next);
+		this.#held = this.#held.filter((signal) => signal.afterSeq >= next);
+		let at = 0;
+		for (const message of messages) {
+			for (let signal = due[at]; signal && signal.afterSeq < message.seq; signal = due[++at])
+				this.#send(signal, signal.afterSeq);
+			this.#send(message, message.seq - 1);
+		}
+		for (const signal of due.slice(at)) this.#send(signal, signal.afterSeq);
+	}
+
+	/** One frame to every registered connection it is meant for; `after`: the seq it follows. */
+	#send(item: StreamMessage | StreamSignal, after: number): void {
+		const targets: WebSocket[] = [];
+		for (const connection of this.#options.hub.connections()) {
+			if (meantFor(connection, item) && (connection.liveAfter ?? -1) <= after) targets.push(connection.socket);
+		}
+		if (targets.length > 0) this.#options.hub.sendAll(targets, item.frame);
+	}
+
+	#fetch(range: SeqRange): void {
+		const fetched = this.#options
+			.fill(range.first, range.last)
+			.then(({ span, pruned }) => {
+				const stream = this.#stream;
+				if (!stream) return;
+				const step = stream.receive(span, this.#options.now());
+				this.#emit(step.deliver);
+				if (pruned) this.#dropAll();
+				this.#save();
+			})
+			.catch((error: unknown) => this.#options.logFailure("fill", error))
+			.finally(() => this.#options.changed());
+		this.#options.waitUntil(fetched);
+	}
+
+	/** The root no longer has what its registered connections missed: they resume with `since`. */
+	#dropAll(): void {
+		for (const connection of [...this.#options.hub.connections()]) {
+			if (connection.identity)
+				this.#options.hub.drop(connection.socket, LeaveReasons.close, CloseCodes.tooSlow, FELL_BEHIND);
+		}
+	}
+
+	#save(): void {
+		const stream = this.#stream;
+		if (!stream || ![...this.#options.hub.connections()].some((connection) => connection.identity)) return;
+		const position: Position = { next: stream.next, root: this.#root, sig: this.#sig };
+		this.#options.kv.put(POSITION_KEY, position);
+	}
+
+	/** After an eviction: the stream where it stood, if anyone here still hears it. */
+	#restore(): void {
+		if (this.#restored) return;
+		this.#restored = true;
+		const position = this.#options.kv.get<Position>(POSITION_KEY);
+		if (!position) return;
+		this.#stream = new OrderedStream(position.next, STREAM_OPTIONS);
+		this.#root = position.root;
+		this.#sig = position.sig;
+	}
+}
+
+/** Whether a stream item is for this connection: registered, not its own, and (`to`) its user's. */
+function meantFor(connection: Connection, item: { to?: string; except?: string }): boolean {
+	const identity = connection.identity;
+	if (!identity || connection.id === item.except) return false;
+	return item.to === undefined || identity.userId === item.to;
+}
