@@ -51,4 +51,36 @@ describe("messages across a room's objects", () => {
 		const page = await messagesPage(room);
 		expect(page.messages.map((message) => [message.seq, message.message])).toEqual([[seq, "from shard 2"]]);
 	});
+
+	it("sends a direct message only to its user's connections, wherever they are", async () => {
+		const room = randomRoom();
+		const joined = await members(room, FIVE);
+		const [ann, bob, cat, dan, eve] = joined as [Member, Member, Member, Member, Member];
+		const toCat = await send(eve.client, "for cat", { to: "cat" });
+		const toAnn = await send(dan.client, "for ann", { to: "ann" });
+		const barrier = await send(bob.client, "barrier");
+		for (const member of [ann, cat, dan, eve]) await reached(member.client, barrier);
+		expect(seqsOf(cat.client)).toEqual([toCat, barrier]);
+		expect(seqsOf(ann.client)).toEqual([toAnn, barrier]);
+		// Nobody else hears them, on any object.
+		expect(seqsOf(dan.client)).toEqual([barrier]);
+		expect(seqsOf(eve.client)).toEqual([barrier]);
+		expect(seqsOf(bob.client)).toEqual([]);
+	});
+
+	it("answers a resend through another object as a duplicate, delivered to nobody again", async () => {
+		const room = randomRoom();
+		const [ann, bob, cat] = (await members(room, ["ann", "bob", "cat"])) as [Member, Member, Member];
+		const first = await ann.client.request("SendMessage", { message: "once", clientMessageId: "c-1" });
+		// Ann's second tab lands on shard 1 and sends the same message again.
+		const [annAgain] = (await members(room, ["ann"])) as [Member];
+		expect(annAgain.shard).toBe(1);
+		const again = await annAgain.client.request("SendMessage", { message: "once", clientMessageId: "c-1" });
+		expect(again).toMatchObject({ event: "MessageAck", data: { ...first.data, duplicate: true } });
+		const barrier = await send(bob.client, "barrier");
+		await reached(cat.client, barrier);
+		expect(valuesOf(cat.client)).toEqual(["once", "barrier"]);
+		await reached(annAgain.client, barrier);
+		expect(valuesOf(annAgain.client)).toEqual(["barrier"]);
+	});
 });

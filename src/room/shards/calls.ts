@@ -16,7 +16,11 @@ export interface ReplyTo {
 }
 
 export type ShardReport = ConnectionReport<ReplyTo>;
-export type ShardReportBatch = ReportBatch<ReplyTo>;
+/**
+ * A batch as sent: `channel` names the shard instance that numbered it (an evicted shard starts
+ * numbering again from 1, and what it had in flight went with it, so the root starts over too).
+ */
+export type ShardReportBatch = ReportBatch<ReplyTo> & { channel: string };
 
 /** The root's answer to one report: the frames for its connection, in order, and what changed. */
 export interface ReportReply {

@@ -36,6 +36,7 @@ export class ReportChannel {
 		maxReports: MAX_REPORTS,
 		retryMs: RETRY_MS,
 	});
+	readonly #channel = crypto.randomUUID();
 
 	constructor(options: ReportChannelOptions) {
 		this.#options = options;
@@ -60,18 +61,19 @@ export class ReportChannel {
 
 	/** Sends the batch due now, if any and none is in flight. */
 	pump(): void {
-		const batch = this.#queue.take(this.#options.now());
-		if (!batch) return;
+		const taken = this.#queue.take(this.#options.now());
+		if (!taken) return;
+		const batch: ShardReportBatch = { ...taken, channel: this.#channel };
 		const sent = this.#options
 			.send(batch)
 			.then(
 				(answer) => {
-					this.#queue.answered(batch);
+					this.#queue.answered(taken);
 					this.#deliver(batch, answer);
 				},
 				(error: unknown) => {
 					this.#options.logFailure("reports", error);
-					this.#queue.failed(batch, this.#options.now());
+					this.#queue.failed(taken, this.#options.now());
 				},
 			)
 			.then(() => {

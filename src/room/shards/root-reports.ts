@@ -19,6 +19,7 @@ import type { ReplyTo, ReportReply, ReportsAnswer, ShardReport, ShardReportBatch
 import { RemoteConnection } from "./remote-connection";
 
 interface AppliedRow extends Record<string, SqlStorageValue> {
+	/** The shard's epoch and the channel that numbered the batch. */
 	epoch: string;
 	last_batch: number;
 	replies: string;
@@ -47,7 +48,8 @@ export class RootReports {
 		const { state, sql } = this.#options;
 		state.store.prepare();
 		const applied = sql.exec<AppliedRow>("SELECT * FROM shard_reports WHERE shard = ?", shard).toArray()[0];
-		if (applied?.epoch === epoch && batch.number <= applied.last_batch) {
+		const numbering = `${epoch}/${batch.channel}`;
+		if (applied?.epoch === numbering && batch.number <= applied.last_batch) {
 			// Sent again: only the last batch can be, as one call at a time is in flight.
 			const replies = batch.number === applied.last_batch ? (JSON.parse(applied.replies) as ReportReply[]) : [];
 			return { replies };
@@ -56,7 +58,7 @@ export class RootReports {
 		sql.exec(
 			"INSERT OR REPLACE INTO shard_reports (shard, epoch, last_batch, replies) VALUES (?, ?, ?, ?)",
 			shard,
-			epoch,
+			numbering,
 			batch.number,
 			JSON.stringify(replies),
 		);
