@@ -32,6 +32,8 @@ export interface ConnectionRecord {
 	epoch?: string;
 	/** On a shard (1.3): its `Registered` had every message through this seq; the stream's are after it. */
 	liveAfter?: number;
+	/** On a shard (1.3): its `Registered` had the presence log through this row; it hears the rows after. */
+	presAfter?: number;
 }
 
 function isConnectionRecord(value: unknown): value is ConnectionRecord {
@@ -97,6 +99,9 @@ export class Connection {
 	get liveAfter(): number | undefined {
 		return this.#record.liveAfter;
 	}
+	get presAfter(): number | undefined {
+		return this.#record.presAfter;
+	}
 
 	/**
 	 * Records one inbound frame: the activity the idle reaper reads, and the rate limit's verdict
@@ -122,10 +127,12 @@ export class Connection {
 	}
 
 	/** Registered (or registered again) as `identity`, hearing presence in `presence` mode, batched or not. */
-	register(identity: Identity, presence: PresenceMode, batch: boolean, liveAfter?: number): void {
+	register(identity: Identity, presence: PresenceMode, batch: boolean, liveAfter?: number, presAfter?: number): void {
 		this.#record.identity = identity;
 		if (liveAfter === undefined) delete this.#record.liveAfter;
 		else this.#record.liveAfter = liveAfter;
+		if (presAfter === undefined) delete this.#record.presAfter;
+		else this.#record.presAfter = presAfter;
 		if (presence === "events") delete this.#record.presence;
 		else this.#record.presence = presence;
 		if (batch) this.#record.batch = true;
@@ -143,6 +150,7 @@ export class Connection {
 		delete this.#record.identity;
 		delete this.#record.presence;
 		delete this.#record.liveAfter;
+		delete this.#record.presAfter;
 		this.#save();
 	}
 

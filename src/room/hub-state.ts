@@ -41,14 +41,20 @@ export function buildHubState(
 		batchMs: presenceBatchMs,
 		send: (targets, frame, except) => send([...targets], frame, except),
 		counts: (): OccupancyData => presence.counts(),
+		remote: { batched: () => remote.batchedListeners, windowEnded: (frame) => remote.window(frame) },
 	});
-	const remote = new RemoteAudience(() => presence, store);
+	const remote = new RemoteAudience(
+		() => presence,
+		store,
+		() => options.remotePresence?.(),
+	);
 	const presence: Presence = new Presence({
 		store,
 		feed: {
 			announce: (change, except) => {
 				feed.announce(change, except);
-				remote.presence(change, except);
+				// A connection of this object causing it is on no shard: the cause that matters is a shard's.
+				remote.presence(change);
 			},
 		},
 		graceMs,

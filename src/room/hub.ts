@@ -10,7 +10,7 @@ import { buildHubState, countVerified, type HubState } from "./hub-state";
 import type { RosterEvent } from "./presence/presence";
 import type { PresenceStore } from "./presence/store";
 import type { Identity, RosterChange } from "./roster";
-import type { RemoteAudience } from "./shards/remote-audience";
+import type { RemoteAudience, RemotePresenceSink } from "./shards/remote-audience";
 import type { Member } from "./shards/remote-connection";
 import { SlowReaders } from "./slow-readers";
 
@@ -35,6 +35,8 @@ export interface HubOptions {
 	released?: (connection: Connection, reason: LeaveReason) => void;
 	/** (1.3) A shard's Hub: its registered connections hear the root's stream; the roster is the root's. */
 	mirror?: boolean;
+	/** (1.3) At a root with shards: where roster changes go for the shards' connections. */
+	remotePresence?: () => RemotePresenceSink | undefined;
 }
 
 export class Hub {
@@ -157,7 +159,7 @@ export class Hub {
 	/** Replaces name and/or meta for every connection of a user; the others hear of a real change. */
 	updateUser(userId: string, fields: { name?: string; meta?: JsonObject }, except: Member) {
 		const { presence, byId, live, remote } = this.#state;
-		const result = presence.update(userId, fields, clock.now(), except.socket);
+		const result = remote.causedBy(except.id, () => presence.update(userId, fields, clock.now(), except.socket));
 		const local = [...presence.connectionsOf(userId)].flatMap((id) => live.get(byId.get(id) as WebSocket) ?? []);
 		for (const connection of [...remote.ofUser(userId), ...local]) {
 			const identity = connection.identity;
@@ -201,8 +203,12 @@ export class Hub {
 	}
 
 	/** (1.3) At a shard: the root registered `connection` as `identity`; it hears the room's stream from now on. */
-	attach(connection: Connection, identity: Identity, how: { mode: PresenceMode; batch: boolean; seq: number }): void {
-		connection.register(identity, how.mode, how.batch, how.seq);
+	attach(
+		connection: Connection,
+		identity: Identity,
+		how: { mode: PresenceMode; batch: boolean; seq: number; pres: number },
+	): void {
+		connection.register(identity, how.mode, how.batch, how.seq, how.pres);
 		this.#fanOut.batcher.set(connection.socket, how.batch);
 		this.#state.audience.add(connection.socket);
 	}

@@ -4,6 +4,8 @@
  * wake-up and keeps its data; a room that has never written gets its tables at its first write.
  */
 
+import { createPresenceLogTable } from "./shards/presence-log";
+
 export type Migration = (sql: SqlStorage) => void;
 
 /** Append only. Never edit a migration that has shipped: add the next one. */
@@ -78,6 +80,12 @@ export const MIGRATIONS: readonly Migration[] = [
 			last_batch INTEGER NOT NULL,
 			replies TEXT NOT NULL
 		)`);
+	},
+	// v6 (1.3): the root's presence log (a row per roster change and per batched window, resent to
+	// each shard from what it acknowledged), and each shard stream's acknowledged row.
+	(sql) => {
+		createPresenceLogTable(sql);
+		sql.exec("ALTER TABLE shard_streams ADD COLUMN acked_pres INTEGER NOT NULL DEFAULT 0");
 	},
 ];
 

@@ -49,6 +49,7 @@ export function buildRoomState(setup: RoomSetup): RoomState {
 		// After the change that caused it is whole, in the same turn: a hook sees a settled room.
 		released: setup.released,
 		mirror: setup.mirror,
+		remotePresence: () => state.remotePresence,
 		rosterChanged: (change) =>
 			queueMicrotask(() =>
 				runRosterHook(change, { onJoin: hooks.onJoin, onLeave: hooks.onLeave }, (problem, error) =>
@@ -56,7 +57,7 @@ export function buildRoomState(setup: RoomSetup): RoomState {
 				),
 			),
 	});
-	return {
+	const state: RoomState = {
 		hub,
 		store,
 		settings,
@@ -65,4 +66,5 @@ export function buildRoomState(setup: RoomSetup): RoomState {
 		screen: (incoming) =>
 			screenMessage(hooks.onMessage, { room: name(), ...incoming }, settings.maxMessageBytes, logHook),
 	};
+	return state;
 }

@@ -3,6 +3,7 @@ import type { DeliveryBudget } from "./delivery-budget";
 import type { IncomingMessage } from "./hooks";
 import type { Hub } from "./hub";
 import type { InputLag } from "./input-lag";
+import type { RemotePresenceSink } from "./shards/remote-audience";
 import type { Member } from "./shards/remote-connection";
 import type { RoomStore } from "./store";
 
@@ -28,4 +29,6 @@ export interface RoomState {
 	screen: (incoming: Omit<IncomingMessage, "room">) => unknown;
 	/** (1.3) Set at a root that may place connections on shards. */
 	shards?: ShardSignals;
+	/** (1.3) Set at a root that may place connections on shards: its presence log. */
+	remotePresence?: RemotePresenceSink;
 }

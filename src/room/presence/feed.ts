@@ -17,6 +17,11 @@ export interface FeedOptions {
 	send: (sockets: Iterable<WebSocket>, frame: string, except?: WebSocket) => void;
 	/** The room's counts now (leave grace included). */
 	counts: () => OccupancyData;
+	/**
+	 * (1.3) At a root: whether its shards hold `batched` connections (the window runs for them
+	 * too), and where each window's frame goes for them (encoded once: the same for all).
+	 */
+	remote?: { batched: () => boolean; windowEnded: (frame: string) => void };
 }
 
 export class PresenceFeed {
@@ -68,7 +73,7 @@ export class PresenceFeed {
 			const frame = eventFrame(change);
 			if (frame) this.#options.send(events, frame, except);
 		}
-		if (batched.size > 0) {
+		if (batched.size > 0 || this.#options.remote?.batched()) {
 			this.#window.push(change);
 			this.#windowTimer ??= setTimeout(() => this.#flushWindow(), this.#options.batchMs);
 		}
@@ -79,12 +84,14 @@ export class PresenceFeed {
 		this.#windowTimer = undefined;
 		const presence = coalescePresence(this.#window);
 		this.#window = [];
-		if (isEmptyPresence(presence) || this.#members.batched.size === 0) return;
+		const remote = this.#options.remote?.batched() === true;
+		if (isEmptyPresence(presence) || (this.#members.batched.size === 0 && !remote)) return;
 		const frame = encodeServerFrame(ServerEvents.Presence, {
 			...presence,
 			userCount: this.#options.counts().userCount,
 		});
-		this.#options.send(this.#members.batched, frame);
+		if (this.#members.batched.size > 0) this.#options.send(this.#members.batched, frame);
+		if (remote) this.#options.remote?.windowEnded(frame);
 	}
 
 	#scheduleOccupancy(): void {
@@ -104,7 +111,7 @@ export class PresenceFeed {
 }
 
 /** Version 1's frame for one change, or undefined when nothing a client shows changed. */
-function eventFrame({ before, after, reason, lastKnown }: PresenceChange): string | undefined {
+export function eventFrame({ before, after, reason, lastKnown }: PresenceChange): string | undefined {
 	if (after && !before) return encodeServerFrame(ServerEvents.UserJoined, { user: after });
 	if (after && before) {
 		return userChanged(before, after) ? encodeServerFrame(ServerEvents.UserUpdated, { user: after }) : undefined;

@@ -3,10 +3,11 @@
  * batches and the root's replies, and the root's stream of messages and signals to a shard.
  * Frames are encoded once at the root and passed through as strings.
  */
-import type { PresenceMode } from "../../protocol";
+import type { OccupancyData, PresenceMode } from "../../protocol";
 import type { VerifiedIdentity } from "../handoff";
 import type { Identity } from "../roster";
 import type { Span } from "./ordered-stream";
+import type { PresenceLogRow } from "./presence-log";
 import type { ConnectionReport, ReportBatch } from "./presence-reports";
 
 /** Which request of a connection a reply answers, and who the connection's token says it is. */
@@ -26,7 +27,15 @@ export type ShardReportBatch = ReportBatch<ReplyTo> & { channel: string };
 export interface ReportReply {
 	frames: string[];
 	/** A Register that took: who the connection is now, and the room's `lastSeq` its `Registered` was encoded at. */
-	registered?: { identity: Identity; mode: PresenceMode; batch: boolean; seq: number };
+	registered?: {
+		identity: Identity;
+		mode: PresenceMode;
+		batch: boolean;
+		seq: number;
+		/** The presence log's last row and the room's counts when it was encoded. */
+		pres: number;
+		counts: OccupancyData;
+	};
 	/** An Unregister that took: the connection no longer hears the stream. */
 	unregistered?: true;
 }
@@ -65,12 +74,18 @@ export interface DeliverCall {
 	epoch: string;
 	span: Span<StreamMessage>;
 	signals: StreamSignal[];
+	/** Presence log rows after what the shard acknowledged, in order. */
+	presence: PresenceLogRow[];
+	/** The rows the shard needs are gone: its registered connections resume (4001). */
+	presencePruned?: true;
 }
 
 /** What the shard took: the epoch it runs as, and the last signal of `root` it delivered. */
 export interface DeliverAnswer {
 	epoch: string;
 	sig: number;
+	/** The presence log row through which the shard has every row (0: it follows none). */
+	pres: number;
 }
 
 /** A hole's messages from the root's history; `pruned`: some of them are gone. */

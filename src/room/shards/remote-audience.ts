@@ -12,18 +12,54 @@ import type { PresenceChange } from "../presence/window";
 import type { RosterChange } from "../roster";
 import type { Member, RemoteConnection } from "./remote-connection";
 
+/** Where the root's roster changes go for its shards' connections (the presence log). */
+export interface RemotePresenceSink {
+	/** One change; `except`: the connection that caused it, which hears no event frame. */
+	change(change: PresenceChange, except?: string): void;
+	/** A `batched` window ended with this frame. */
+	window(frame: string): void;
+}
+
 export class RemoteAudience {
 	readonly #presence: () => Presence;
 	readonly #store: PresenceStore;
+	readonly #sink: () => RemotePresenceSink | undefined;
+	/** The connection whose request is changing the roster now, if any. */
+	#cause: string | undefined;
+	/** Those hearing `batched` windows. */
+	#batched = 0;
+	/** A `batched` connection registering now: as on the root, it does not yet start a window by itself. */
+	#joining = 0;
 	readonly #byId = new Map<string, RemoteConnection>();
 	readonly #byShard = new Map<number, Set<RemoteConnection>>();
 	readonly #byUser = new Map<string, Set<RemoteConnection>>();
 	/** Those hearing roster changes (`events` and `batched`). */
 	#listeners = 0;
 
-	constructor(presence: () => Presence, store: PresenceStore) {
+	constructor(
+		presence: () => Presence,
+		store: PresenceStore,
+		sink: () => RemotePresenceSink | undefined = () => undefined,
+	) {
 		this.#presence = presence;
 		this.#store = store;
+		this.#sink = sink;
+	}
+
+	/** Whether some shard's connection hears `batched` windows (the root's window runs for it). */
+	get batchedListeners(): boolean {
+		return this.#batched - this.#joining > 0;
+	}
+
+	/** Runs a roster change caused by `connectionId`'s request: that connection hears no event frame of it. */
+	causedBy<T>(connectionId: string, change: () => T): T {
+		const outer = this.#cause;
+		this.#cause = connectionId;
+		try {
+			return change();
+		} finally {
+			this.#cause = outer;
+		}
 	}
 
 	/** Registered connections on all shards. */
@@ -63,11 +99,18 @@ export class RemoteAudience {
 	}
 
 	/**
-	 * The seam where the shards hear presence: the root's roster changed (`except`: the connection
-	 * that caused it hears no event frame). The presence log carries it to the shards; until it
-	 * does, their connections hear no presence frames (their `Registered.users` is the whole roster).
+	 * The root's roster changed: the presence log carries it to the shards (`except`, or the
+	 * connection running the change, hears no event frame). Nothing while no shard holds a
+	 * registered connection: a registration's stamp is taken after its own row.
 	 */
-	presence(_change: PresenceChange, _except?: WebSocket): void {}
+	presence(change: PresenceChange, except?: string): void {
+		if (this.#byId.size > 0) this.#sink()?.change(change, except ?? this.#cause);
+	}
+
+	/** A `batched` window ended: its frame for the shards' `batched` connections. */
+	window(frame: string): void {
+		if (this.#batched > 0) this.#sink()?.window(frame);
+	}
 
 	/** A registered connection of a shard found in the durable roster after a wake-up. */
 	restore(connection: RemoteConnection): void {
@@ -84,7 +127,12 @@ export class RemoteAudience {
 		if (connection.identity) this.#delete(connection);
 		connection.register(change.identity, how.mode, how.batch);
 		this.#add(connection);
-		this.#presence().register(change, () => connection.replies.push(registered));
+		this.#joining = how.mode === "batched" ? 1 : 0;
+		try {
+			this.causedBy(connection.id, () => this.#presence().register(change, () => connection.replies.push(registered)));
+		} finally {
+			this.#joining = 0;
+		}
 		this.#store.locate(connection.id, connection.shard, how);
 	}
 
@@ -94,7 +142,7 @@ export class RemoteAudience {
 		if (!identity) return;
 		this.#delete(connection);
 		connection.unregister();
-		this.#presence().leave(connection.id, identity, reason);
+		this.causedBy(connection.id, () => this.#presence().leave(connection.id, identity, reason));
 	}
 
 	/** A shard's connection closed: its user stays present for the grace. Idempotent. */
@@ -118,6 +166,7 @@ export class RemoteAudience {
 		setOf(this.#byShard, connection.shard).add(connection);
 		setOf(this.#byUser, identity.userId).add(connection);
 		if (hearsRoster(connection.presenceMode)) this.#listeners++;
+		if (connection.presenceMode === "batched") this.#batched++;
 	}
 
 	#delete(connection: RemoteConnection): void {
@@ -126,6 +175,7 @@ export class RemoteAudience {
 		deleteFrom(this.#byShard, connection.shard, connection);
 		if (connection.identity) deleteFrom(this.#byUser, connection.identity.userId, connection);
 		if (hearsRoster(connection.presenceMode)) this.#listeners--;
+		if (connection.presenceMode === "batched") this.#batched--;
 	}
 }
 

@@ -17,6 +17,7 @@ import { isRoot, type ObjectRole, objectRole, ROOT_SHARD, shardObjectName } from
 import type { Confirmation } from "./placement";
 import { ReportChannel } from "./report-channel";
 import { RootPlacement } from "./root-placement";
+import { RootPresence } from "./root-presence";
 import { RootReports } from "./root-reports";
 import { RootStream } from "./root-stream";
 import { ownNamespace, ShardLink } from "./shard-link";
@@ -129,7 +130,7 @@ export class RoomObjects {
 		if (!parts) return;
 		parts.link.learnEpoch(connection);
 		parts.channel.closed(connection, reason === "timeout" ? "timeout" : "close");
-		parts.stream.settle();
+		parts.stream.settle(connection);
 	}
 
 	/** After every event: what is due between objects goes (reports, the stream, a hole's retry). */
@@ -161,10 +162,12 @@ function rootParts(options: RoomObjectsOptions, role: ObjectRole): RootParts {
 	const { ctx, env, name, settings, state, now, changed, logFailure } = options;
 	const { store, hub } = state;
 	const sql = ctx.storage.sql;
+	const presence = new RootPresence({ sql, store, counts: () => hub.counts(), appendedLater: changed });
 	const stream: RootStream = new RootStream({
 		sql,
 		store,
 		remote: () => hub.remote,
+		log: presence.log,
 		shard: (shard) => {
 			const namespace = ownNamespace(env, name, ctx.id);
 			if (!namespace) throw new Error("no Durable Object namespace in the environment holds this room");
@@ -192,13 +195,15 @@ function rootParts(options: RoomObjectsOptions, role: ObjectRole): RootParts {
 		state,
 		sql,
 		closed: (shard, epoch) => placement.closed(shard, epoch, 1),
-		registered: (shard, epoch, seq) => stream.follow(shard, epoch, seq),
+		registered: (shard, epoch, seq, pres) => stream.follow(shard, epoch, seq, pres),
+		stamp: () => presence.stamp(),
 		settled: (shard) => {
 			if (hub.remote.ofShard(shard).length === 0) stream.unfollow(shard);
 		},
 		logFailure,
 	});
 	state.shards = stream;
+	state.remotePresence = presence;
 	return { placement, reports, stream };
 }
 

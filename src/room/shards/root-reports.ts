@@ -17,6 +17,7 @@ import { handleClientFrame } from "../handlers";
 import type { RoomState } from "../room-state";
 import type { ReplyTo, ReportReply, ReportsAnswer, ShardReport, ShardReportBatch } from "./calls";
 import { RemoteConnection } from "./remote-connection";
+import type { PresenceStamp } from "./shard-presence-mirror";
 
 interface AppliedRow extends Record<string, SqlStorageValue> {
 	/** The shard's epoch and the channel that numbered the batch. */
@@ -31,7 +32,9 @@ export interface RootReportsOptions {
 	/** A connection of `shard` closed: one place fewer there (placement). */
 	closed: (shard: number, epoch: string) => void;
 	/** A connection of `shard` registered at `seq`: the stream follows the shard from there at the latest. */
-	registered: (shard: number, epoch: string, seq: number) => void;
+	registered: (shard: number, epoch: string, seq: number, pres: number) => void;
+	/** Where a `Registered` encoded now stands in the presence log. */
+	stamp: () => PresenceStamp;
 	/** After a batch: the shard may hold no registered connection any more. */
 	settled: (shard: number) => void;
 	logFailure: (entryPoint: string, error: unknown) => void;
@@ -86,8 +89,9 @@ export class RootReports {
 		const identity = connection.identity;
 		if (report.kind === "registered" && identity && state.hub.remote.get(connection.id) === connection) {
 			const seq = state.store.lastSeq;
-			reply.registered = { identity, mode: connection.presenceMode, batch: connection.batch, seq };
-			this.#options.registered(shard, epoch, seq);
+			const { pres, counts } = this.#options.stamp();
+			reply.registered = { identity, mode: connection.presenceMode, batch: connection.batch, seq, pres, counts };
+			this.#options.registered(shard, epoch, seq, pres);
 		}
 		if (report.kind === "unregistered" && wasRegistered && !identity) reply.unregistered = true;
 		return reply;

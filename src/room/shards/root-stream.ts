@@ -12,6 +12,7 @@ import { encodeServerFrame, ServerEvents } from "../../protocol";
 import type { RoomStore } from "../store";
 import type { DeliverAnswer, DeliverCall, FillAnswer, ShardCalls, StreamMessage, StreamSignal } from "./calls";
 import { type FanoutCall, FanoutCursor } from "./fanout-cursor";
+import type { PresenceLog } from "./presence-log";
 import type { RemoteAudience } from "./remote-audience";
 import type { Member } from "./remote-connection";
 
@@ -21,16 +22,22 @@ const MAX_SIGNALS = 1024;
 /** How soon a root with something owed is woken by its alarm, should it be evicted meanwhile. */
 export const OWED_WAKE_MS = 1000;
 
+/** Presence log rows one call carries at most, and their text at most (a single row may exceed it). */
+const PRESENCE_LIMITS = { maxRows: 256, maxBytes: 512 * 1024 };
+
 interface StreamRow extends Record<string, SqlStorageValue> {
 	shard: number;
 	epoch: string;
 	acked_seq: number;
+	acked_pres: number;
 }
 
 export interface RootStreamOptions {
 	sql: SqlStorage;
 	store: RoomStore;
 	remote: () => RemoteAudience;
+	/** The presence log the rows come from. */
+	log: PresenceLog;
 	/** Shard `shard`'s stub. */
 	shard: (shard: number) => ShardCalls;
 	waitUntil: (promise: Promise<unknown>) => void;
@@ -49,6 +56,8 @@ export class RootStream {
 	readonly #cursor = new FanoutCursor({ maxMessages: MAX_MESSAGES, firstBackoffMs: 250, maxBackoffMs: 8000 });
 	readonly #epochs = new Map<number, string>();
 	readonly #signals = new Map<number, StreamSignal[]>();
+	/** Per followed shard, the presence row through which it has every row (stored). */
+	readonly #ackedPres = new Map<number, number>();
 	#sig = 0;
 	/** Until the first calls after a start: every followed shard is probed (it may have restarted meanwhile). */
 	#probe = true;
@@ -59,15 +68,17 @@ export class RootStream {
 	}
 
 	/** A connection of `shard` (running as `epoch`) registered at `seq`: the shard is followed, from there if new. */
-	follow(shard: number, epoch: string, seq: number): void {
+	follow(shard: number, epoch: string, seq: number, pres: number): void {
 		this.#restore();
 		if (this.#cursor.activate(shard, seq, epoch) === "same") return;
 		this.#epochs.set(shard, epoch);
+		this.#ackedPres.set(shard, pres);
 		this.#options.sql.exec(
-			"INSERT OR REPLACE INTO shard_streams (shard, epoch, acked_seq) VALUES (?, ?, ?)",
+			"INSERT OR REPLACE INTO shard_streams (shard, epoch, acked_seq, acked_pres) VALUES (?, ?, ?, ?)",
 			shard,
 			epoch,
 			seq,
+			pres,
 		);
 	}
 
@@ -76,9 +87,7 @@ export class RootStream {
 		this.#restore();
 		if (this.#cursor.acked(shard) === undefined) return;
 		this.#cursor.deactivate(shard);
-		this.#epochs.delete(shard);
-		this.#signals.delete(shard);
-		this.#options.sql.exec("DELETE FROM shard_streams WHERE shard = ?", shard);
+		this.#forget(shard);
 	}
 
 	/** A signal relayed by the root: for every shard holding a receiver, in order with the messages. */
@@ -102,7 +111,10 @@ export class RootStream {
 	pump(): void {
 		this.#restore();
 		const now = this.#options.now();
-		const probe = this.#probe ? true : (shard: number) => (this.#signals.get(shard)?.length ?? 0) > 0;
+		const last = this.#options.log.last();
+		const probe = this.#probe
+			? true
+			: (shard: number) => (this.#signals.get(shard)?.length ?? 0) > 0 || this.#presenceOwed(shard, last);
 		this.#probe = false;
 		for (const call of this.#cursor.calls(this.#options.store.lastSeq, now, probe)) this.#send(call);
 	}
@@ -112,7 +124,9 @@ export class RootStream {
 		this.#restore();
 		const lastSeq = this.#options.store.lastSeq;
 		const backoff = this.#cursor.wakeAt(lastSeq);
-		const owed = this.#cursor.owes(lastSeq) ? this.#options.now() + OWED_WAKE_MS : undefined;
+		const last = this.#options.log.last();
+		const presenceOwed = [...this.#cursor.shards()].some((shard) => this.#presenceOwed(shard, last));
+		const owed = this.#cursor.owes(lastSeq) || presenceOwed ? this.#options.now() + OWED_WAKE_MS : undefined;
 		if (backoff === undefined) return owed;
 		return owed === undefined ? backoff : Math.min(backoff, owed);
 	}
@@ -130,12 +144,19 @@ export class RootStream {
 			const { messages } = this.#span(shard, call.after, call.through);
 			const signals = (this.#signals.get(shard) ?? []).filter((signal) => signal.afterSeq <= call.through);
 			const epoch = this.#epochs.get(shard) ?? "";
+			const read = this.#options.log.after(this.#ackedPres.get(shard) ?? 0, PRESENCE_LIMITS);
 			payload = {
 				root: this.incarnation,
 				epoch,
 				span: { first: call.after + 1, last: call.through, messages },
 				signals,
+				presence: read.rows,
 			};
+			if (read.pruned) {
+				// Too far behind the log (never so inside the prune floor): its connections resume.
+				payload.presencePruned = true;
+				this.#ackPresence(shard, this.#options.log.last());
+			}
 		} catch (error) {
 			this.#options.logFailure("deliver", error);
 			this.#cursor.failed(call, this.#options.now());
@@ -161,9 +182,7 @@ export class RootStream {
 	#answered(call: FanoutCall, answer: DeliverAnswer): void {
 		const outcome = this.#cursor.answered(call, answer.epoch);
 		if (outcome === "restarted") {
-			this.#epochs.delete(call.shard);
-			this.#signals.delete(call.shard);
-			this.#options.sql.exec("DELETE FROM shard_streams WHERE shard = ?", call.shard);
+			this.#forget(call.shard);
 			this.#options.restarted(call.shard);
 			return;
 		}
@@ -175,6 +194,32 @@ export class RootStream {
 				queue.filter((signal) => signal.sig > answer.sig),
 			);
 		this.#options.sql.exec("UPDATE shard_streams SET acked_seq = ? WHERE shard = ?", call.through, call.shard);
+		// The shard's word, not a maximum: an evicted shard lost the rows it held for messages to come.
+		if (answer.pres > 0) this.#ackPresence(call.shard, answer.pres);
+		this.#prune();
+	}
+
+	#presenceOwed(shard: number, last: number): boolean {
+		return (this.#ackedPres.get(shard) ?? last) < last;
+	}
+
+	#ackPresence(shard: number, pres: number): void {
+		this.#ackedPres.set(shard, pres);
+		this.#options.sql.exec("UPDATE shard_streams SET acked_pres = ? WHERE shard = ?", pres, shard);
+	}
+
+	/** Rows every followed shard has are deleted (all of them but the newest when none is followed). */
+	#prune(): void {
+		const acked = [...this.#cursor.shards()].map((shard) => this.#ackedPres.get(shard) ?? 0);
+		this.#options.log.prune(acked.length > 0 ? Math.min(...acked) : this.#options.log.last());
+	}
+
+	#forget(shard: number): void {
+		this.#epochs.delete(shard);
+		this.#signals.delete(shard);
+		this.#ackedPres.delete(shard);
+		this.#options.sql.exec("DELETE FROM shard_streams WHERE shard = ?", shard);
+		this.#prune();
 	}
 
 	/** The messages for `shard` after `after` through `through`: direct ones only for users it holds. */
@@ -202,6 +247,7 @@ export class RootStream {
 		for (const row of rows) {
 			this.#cursor.restore(row.shard, row.acked_seq, row.epoch);
 			this.#epochs.set(row.shard, row.epoch);
+			this.#ackedPres.set(row.shard, row.acked_pres);
 		}
 	}
 }

@@ -25,7 +25,7 @@ import {
 	type PresenceMode,
 	ServerEvents,
 } from "../../protocol";
-import { OccupancyLedger } from "../presence/occupancy";
+import { OccupancyLedger, type ToldCounts } from "../presence/occupancy";
 import type { PresenceLogRow, Renamed } from "./presence-log";
 
 /** Where a `Registered` reply was encoded in the presence log, and the room's counts then. */
@@ -88,6 +88,19 @@ export class ShardPresenceMirror {
 		return this.#accepted;
 	}
 
+	/** The last row routed to connections: where the shard's stream stands after an eviction. */
+	get delivered(): number {
+		return this.#delivered;
+	}
+
+	/** No stream any more (the rows this shard needs are gone): the next registration starts one. */
+	reset(): void {
+		for (const id of this.#members.keys()) this.#ledger.forget(id);
+		this.#members.clear();
+		this.#accepted = undefined;
+		this.#ready = [];
+	}
+
 	/** The room's counts as this shard last learned them. */
 	get counts(): OccupancyData {
 		return this.#counts;
@@ -107,7 +120,7 @@ export class ShardPresenceMirror {
 	 * A connection registered (or registered again) with `mode`; `stamp` came with its reply. With
 	 * no other connection registered, the stream moves forward to the stamp: nothing older is owed.
 	 */
-	register(connectionId: string, mode: PresenceMode, stamp: PresenceStamp): RegisterOutcome {
+	register(connectionId: string, mode: PresenceMode, stamp: PresenceStamp, told?: ToldCounts): RegisterOutcome {
 		this.forget(connectionId);
 		if (this.#accepted === undefined || (this.#members.size === 0 && stamp.pres > this.#accepted)) {
 			this.#restart(stamp.pres);
@@ -122,7 +135,7 @@ export class ShardPresenceMirror {
 		this.#members.set(connectionId, { mode, start: Math.max(stamp.pres, this.#delivered) });
 		if (mode === "count") {
 			// As on the root: a `Registered` tells no connection count, so an `Occupancy` follows it.
-			this.#ledger.told(connectionId, { userCount: stamp.counts.userCount, connectionCount: undefined });
+			this.#ledger.told(connectionId, told ?? { userCount: stamp.counts.userCount, connectionCount: undefined });
 		}
 		return { live: true, frames };
 	}

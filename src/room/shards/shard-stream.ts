@@ -7,12 +7,13 @@
  * sends (the output gate holds them until it is written), so an evicted shard, whose sockets
  * survive, drops what it already delivered when the root sends it again.
  */
-import { CloseCodes, LeaveReasons } from "../../protocol";
+import { CloseCodes, LeaveReasons, type OccupancyData } from "../../protocol";
 import type { Connection } from "../connection";
 import type { Hub } from "../hub";
 import type { Identity } from "../roster";
 import type { DeliverAnswer, DeliverCall, FillAnswer, StreamMessage, StreamSignal } from "./calls";
 import { OrderedStream, type SeqRange } from "./ordered-stream";
+import { type PresencePosition, ShardPresence } from "./shard-presence";
 
 const POSITION_KEY = "stream";
 const STREAM_OPTIONS = { retryMs: 1000, recentLimit: 512 };
@@ -22,6 +23,7 @@ interface Position {
 	next: number;
 	root: string | undefined;
 	sig: number;
+	presence?: PresencePosition;
 }
 
 export interface ShardStreamOptions {
@@ -45,15 +47,17 @@ export class ShardStream {
 	/** Signals taken but waiting for the message they follow (behind a hole). */
 	#held: StreamSignal[] = [];
 	#restored = false;
+	readonly #presence: ShardPresence;
 
 	constructor(options: ShardStreamOptions) {
 		this.#options = options;
+		this.#presence = new ShardPresence(options.hub);
 	}
 
 	/** A `deliver` call: the shard running as `epoch` takes it, or answers its epoch (it restarted). */
 	deliver(call: DeliverCall, epoch: string): DeliverAnswer {
 		this.#restore();
-		if (call.epoch !== epoch) return { epoch, sig: 0 };
+		if (call.epoch !== epoch) return { epoch, sig: 0, pres: 0 };
 		if (call.root !== this.#root) {
 			this.#root = call.root;
 			this.#sig = 0;
@@ -65,10 +69,14 @@ export class ShardStream {
 			this.#sig = signal.sig;
 			this.#held.push(signal);
 		}
+		if (call.presencePruned) {
+			this.#dropAll();
+			this.#presence.reset();
+		} else this.#presence.receive(call.presence);
 		this.#emit(step.deliver);
 		if (step.fetch) this.#fetch(step.fetch);
 		this.#save();
-		return { epoch, sig: this.#sig };
+		return { epoch, sig: this.#sig, pres: this.#presence.accepted };
 	}
 
 	/**
@@ -77,7 +85,14 @@ export class ShardStream {
 	 */
 	registered(
 		connection: Connection,
-		how: { identity: Identity; mode: "events" | "batched" | "count"; batch: boolean; seq: number },
+		how: {
+			identity: Identity;
+			mode: "events" | "batched" | "count";
+			batch: boolean;
+			seq: number;
+			pres: number;
+			counts: OccupancyData;
+		},
 		frames: string[],
 	): void {
 		this.#restore();
@@ -85,6 +100,10 @@ export class ShardStream {
 		const alone = ![...hub.connections()].some((other) => other !== connection && other.identity);
 		hub.attach(connection, how.identity, how);
 		for (const frame of frames) hub.reply(connection.socket, frame);
+		if (!this.#presence.registered(connection, how)) {
+			hub.drop(connection.socket, LeaveReasons.close, CloseCodes.tooSlow, FELL_BEHIND);
+			return;
+		}
 		const stream = this.#stream;
 		// A stream nobody else hears is restarted at this stamp (an earlier one may have been left behind).
 		if (!stream || (alone && stream.next <= how.seq)) this.#stream = new OrderedStream(how.seq + 1, STREAM_OPTIONS);
@@ -100,27 +119,35 @@ export class ShardStream {
 
 	/** The root unregistered `connection`: it hears the stream no more. */
 	unregistered(connection: Connection, frames: string[]): void {
+		this.#presence.forget(connection.id);
 		this.#options.hub.detach(connection);
 		for (const frame of frames) this.#options.hub.reply(connection.socket, frame);
 		this.settle();
 	}
 
-	/** After a connection left: a shard nobody registered on keeps no stream. */
-	settle(): void {
+	/** After `connection` left: a shard nobody registered on keeps no stream. */
+	settle(connection?: Connection): void {
+		if (connection) this.#presence.forget(connection.id);
 		if ([...this.#options.hub.connections()].some((connection) => connection.identity)) return;
 		this.#stream = undefined;
 		this.#held = [];
+		this.#presence.reset();
 		this.#options.kv.delete(POSITION_KEY);
 	}
 
-	/** A hole whose fill went unanswered is asked for again. */
+	/** A hole whose fill went unanswered is asked for again; `count` connections told what is due. */
 	due(): void {
-		const hole = this.#stream?.due(this.#options.now());
+		this.#restore();
+		const now = this.#options.now();
+		const hole = this.#stream?.due(now);
 		if (hole) this.#fetch(hole);
+		this.#presence.occupancy(now);
 	}
 
 	wakeAt(): number | undefined {
-		return this.#stream?.wakeAt;
+		const times = [this.#stream?.wakeAt, this.#presence.occupancyAt(this.#options.now())];
+		const due = times.filter((time) => time !== undefined);
+		return due.length === 0 ? undefined : Math.min(...due);
 	}
 
 	#current(first: number): OrderedStream<StreamMessage> {
@@ -128,18 +155,24 @@ export class ShardStream {
 		return this.#stream;
 	}
 
-	/** Messages in order, each held signal right after the message it followed at the root. */
+	/**
+	 * Messages in order, each presence row and held signal right after the message it followed at
+	 * the root (a row before a signal written after the same message: their order there is not kept).
+	 */
 	#emit(messages: readonly StreamMessage[]): void {
 		const next = this.#stream?.next ?? 0;
 		const due = this.#held.filter((signal) => signal.afterSeq < next);
 		this.#held = this.#held.filter((signal) => signal.afterSeq >= next);
 		let at = 0;
 		for (const message of messages) {
+			this.#presence.take(message.seq - 1);
 			for (let signal = due[at]; signal && signal.afterSeq < message.seq; signal = due[++at])
 				this.#send(signal, signal.afterSeq);
 			this.#send(message, message.seq - 1);
 		}
+		this.#presence.take(next - 1);
 		for (const signal of due.slice(at)) this.#send(signal, signal.afterSeq);
+		this.#presence.occupancy(this.#options.now());
 	}
 
 	/** One frame to every registered connection it is meant for; `after`: the seq it follows. */
@@ -179,6 +212,8 @@ export class ShardStream {
 		const stream = this.#stream;
 		if (!stream || ![...this.#options.hub.connections()].some((connection) => connection.identity)) return;
 		const position: Position = { next: stream.next, root: this.#root, sig: this.#sig };
+		const presence = this.#presence.position();
+		if (presence) position.presence = presence;
 		this.#options.kv.put(POSITION_KEY, position);
 	}
 
@@ -191,6 +226,7 @@ export class ShardStream {
 		this.#stream = new OrderedStream(position.next, STREAM_OPTIONS);
 		this.#root = position.root;
 		this.#sig = position.sig;
+		if (position.presence) this.#presence.restore(position.presence);
 	}
 }
 
