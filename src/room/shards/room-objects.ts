@@ -174,7 +174,10 @@ function rootParts(options: RoomObjectsOptions, role: ObjectRole): RootParts {
 			return namespace.get(namespace.idFromName(shardObjectName(role.room, shard))) as unknown as ShardCalls;
 		},
 		waitUntil: (promise) => ctx.waitUntil(promise),
-		restarted: (shard) => hub.remote.closeShard(shard, now()),
+		restarted: (shard, epoch) => {
+			placement.learnEpoch(shard, epoch);
+			hub.remote.closeShard(shard, now());
+		},
 		changed,
 		now,
 		logFailure,

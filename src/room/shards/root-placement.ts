@@ -70,6 +70,14 @@ export class RootPlacement {
 		return answer;
 	}
 
+	/** A call's answer says `shard` runs as `epoch`: another than the one stored means it restarted. */
+	learnEpoch(shard: number, epoch: string): void {
+		const book = this.#current();
+		if (this.#epochs.get(shard) === epoch) return;
+		this.#follow(book, shard, epoch);
+		this.#save(shard);
+	}
+
 	/** `closed` connections of `shard` (running as `epoch`) closed; a report from an earlier epoch counts for nothing. */
 	closed(shard: number, epoch: string, closed: number): void {
 		const book = this.#current();

@@ -42,7 +42,7 @@ export interface RootStreamOptions {
 	shard: (shard: number) => ShardCalls;
 	waitUntil: (promise: Promise<unknown>) => void;
 	/** Shard `shard` answered as another epoch: it restarted, its connections are gone. */
-	restarted: (shard: number) => void;
+	restarted: (shard: number, epoch: string) => void;
 	/** After an answer or a failure outside an entry point: the alarm may need planning. */
 	changed: () => void;
 	now: () => number;
@@ -183,7 +183,7 @@ export class RootStream {
 		const outcome = this.#cursor.answered(call, answer.epoch);
 		if (outcome === "restarted") {
 			this.#forget(call.shard);
-			this.#options.restarted(call.shard);
+			this.#options.restarted(call.shard, answer.epoch);
 			return;
 		}
 		if (outcome !== "acked") return;
