@@ -50,9 +50,9 @@ describe("presence across a room's objects", () => {
 		for (const member of [ann, bob, eve]) expect(eventsOf(member.client).at(-1)).toBe("UserLeft cat unregister");
 		await graceEnds(room);
 		await barrier(ann, [bob, eve]);
-		const after = (member: Member) => eventsOf(member.client).slice(4 - FIVE.indexOf(member.userId));
-		expect(after(ann)).toEqual(["UserUpdated eve", "UserLeft cat unregister", "UserLeft dan close"]);
-		expect(after(bob)).toEqual(["UserUpdated eve", "UserLeft cat unregister", "UserLeft dan close"]);
+		const laterEvents = (member: Member) => eventsOf(member.client).slice(4 - FIVE.indexOf(member.userId));
+		expect(laterEvents(ann)).toEqual(["UserUpdated eve", "UserLeft cat unregister", "UserLeft dan close"]);
+		expect(laterEvents(bob)).toEqual(["UserUpdated eve", "UserLeft cat unregister", "UserLeft dan close"]);
 		// The one who caused a change hears no event of it.
 		expect(eventsOf(eve.client)).toEqual(["UserLeft cat unregister", "UserLeft dan close"]);
 		expect(eventsOf(cat.client)).toEqual(["UserJoined dan", "UserJoined eve", "UserUpdated eve"]);
