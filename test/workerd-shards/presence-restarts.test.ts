@@ -41,7 +41,8 @@ describe("presence when a room's objects are evicted or restart", () => {
 			await runDurableObjectAlarm(objectStub(room, 0));
 		});
 		// A row the root committed and never sent to a shard (its eviction cut the fan-out off).
-		const [annNow] = (await usersOf(room)).filter((user) => user.userId === "ann");
+		const annNow = (await usersOf(room)).find((user) => user.userId === "ann");
+		if (!annNow) throw new Error("ann is present");
 		const frame = encodeServerFrame(ServerEvents.UserUpdated, { user: { ...annNow, meta: { cut: true } } });
 		await runInDurableObject(objectStub(room, 0), (_, state) => {
 			const lastSeq = state.storage.sql.exec<{ seq: number }>("SELECT MAX(seq) AS seq FROM messages").one().seq;
