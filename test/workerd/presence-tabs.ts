@@ -59,7 +59,7 @@ export async function registerTab(
 		expect(reply).toMatchObject({ event: "Error", data: { code: "ALREADY_REGISTERED" } });
 		return undefined;
 	}
-	expect(reply.event).toBe("Registered");
+	expect(reply.event, JSON.stringify(reply)).toBe("Registered");
 	tab.registered = { userId: identity.userId, mode, from: tab.client.frames.indexOf(reply) };
 	const kept = (await presenceRow(room, tab.connectionId))?.registered_at;
 	if (kept === undefined) throw new Error(`no durable roster row for ${tab.connectionId}`);

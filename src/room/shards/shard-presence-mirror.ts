@@ -125,7 +125,8 @@ export class ShardPresenceMirror {
 		if (this.#accepted === undefined || (this.#members.size === 0 && stamp.pres > this.#accepted)) {
 			this.#restart(stamp.pres);
 		}
-		this.#learnCounts(stamp.pres, stamp.counts);
+		// A stamp is taken after the row it names (and after changes the root wrote no row for).
+		this.#learnCounts(stamp.pres, stamp.counts, true);
 		let frames: string[] = [];
 		if (stamp.pres < this.#delivered) {
 			if (stamp.pres < this.#recentFloor) return { live: false, closeCode: CloseCodes.tooSlow };
@@ -212,11 +213,13 @@ export class ShardPresenceMirror {
 		this.#ready = [];
 		this.#recent.length = 0;
 		this.#recentFloor = pres;
+		// A new stream (a root that started its log anew numbers from 1 again): counts from its stamp.
+		this.#countsAt = -1;
 	}
 
 	/** Counts only move forward in the log: a stamp newer than the rows taken wins until a newer row. */
-	#learnCounts(at: number, counts: OccupancyData): void {
-		if (at <= this.#countsAt) return;
+	#learnCounts(at: number, counts: OccupancyData, stamp = false): void {
+		if (at < this.#countsAt || (at === this.#countsAt && !stamp)) return;
 		this.#countsAt = at;
 		this.#counts = counts;
 	}

@@ -18,6 +18,8 @@ const RECENT_ROWS = 256;
 export interface PresencePosition {
 	pres: number;
 	counts: OccupancyData;
+	/** Some `count` connection had not been told these counts yet. */
+	owed?: true;
 }
 
 export class ShardPresence {
@@ -38,14 +40,17 @@ export class ShardPresence {
 		return this.#mirror.nextAfterSeq;
 	}
 
-	position(): PresencePosition | undefined {
+	position(now: number): PresencePosition | undefined {
 		if (this.#mirror.accepted === undefined) return undefined;
-		return { pres: this.#mirror.delivered, counts: this.#mirror.counts };
+		const position: PresencePosition = { pres: this.#mirror.delivered, counts: this.#mirror.counts };
+		if (this.#mirror.occupancyAt(now) !== undefined) position.owed = true;
+		return position;
 	}
 
 	/** After an eviction: the rows from where they stood, for the registered connections still here. */
 	restore(position: PresencePosition): void {
-		const told = { ...position.counts };
+		// Owed: every `count` connection is told the counts again (one may hear them twice).
+		const told = position.owed ? { userCount: -1, connectionCount: undefined } : { ...position.counts };
 		const starts = [...this.#hub.connections()]
 			.filter((connection) => connection.identity)
 			.map((connection) => ({ connection, pres: Math.max(connection.presAfter ?? 0, position.pres) }))
@@ -90,9 +95,10 @@ export class ShardPresence {
 	}
 
 	/** `count` connections told the room's counts, if due at `now`. */
-	occupancy(now: number): void {
+	occupancy(now: number): boolean {
 		const due = this.#mirror.occupancy(now);
 		if (due) this.#send(due);
+		return due !== undefined;
 	}
 
 	occupancyAt(now: number): number | undefined {

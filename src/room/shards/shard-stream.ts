@@ -48,6 +48,8 @@ export class ShardStream {
 	#held: StreamSignal[] = [];
 	#restored = false;
 	readonly #presence: ShardPresence;
+	/** While a `count` connection's paced `Occupancy` waits (the alarm stands in after an eviction). */
+	#occupancyTimer: ReturnType<typeof setTimeout> | undefined;
 
 	constructor(options: ShardStreamOptions) {
 		this.#options = options;
@@ -141,7 +143,7 @@ export class ShardStream {
 		const now = this.#options.now();
 		const hole = this.#stream?.due(now);
 		if (hole) this.#fetch(hole);
-		this.#presence.occupancy(now);
+		this.#occupancy();
 	}
 
 	wakeAt(): number | undefined {
@@ -172,7 +174,21 @@ export class ShardStream {
 		}
 		this.#presence.take(next - 1);
 		for (const signal of due.slice(at)) this.#send(signal, signal.afterSeq);
-		this.#presence.occupancy(this.#options.now());
+		this.#occupancy();
+	}
+
+	/** `count` connections told what is due now, and a timer for what is paced, as on the root. */
+	#occupancy(): void {
+		const now = this.#options.now();
+		// What each was told is known again after an eviction only from the saved position.
+		if (this.#presence.occupancy(now)) this.#save();
+		const at = this.#presence.occupancyAt(now);
+		if (this.#occupancyTimer || at === undefined || at <= now) return;
+		this.#occupancyTimer = setTimeout(() => {
+			this.#occupancyTimer = undefined;
+			this.#occupancy();
+			this.#options.changed();
+		}, at - now);
 	}
 
 	/** One frame to every registered connection it is meant for; `after`: the seq it follows. */
@@ -212,7 +228,7 @@ export class ShardStream {
 		const stream = this.#stream;
 		if (!stream || ![...this.#options.hub.connections()].some((connection) => connection.identity)) return;
 		const position: Position = { next: stream.next, root: this.#root, sig: this.#sig };
-		const presence = this.#presence.position();
+		const presence = this.#presence.position(this.#options.now());
 		if (presence) position.presence = presence;
 		this.#options.kv.put(POSITION_KEY, position);
 	}
