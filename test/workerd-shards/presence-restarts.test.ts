@@ -110,4 +110,22 @@ describe("presence when a room's objects are evicted or restart", () => {
 			["dan", 1],
 		]);
 	});
+
+	it("tells everyone a restarted shard's users left, reason close, when the grace ends without them", async () => {
+		const room = randomRoom();
+		const joined = await members(room, ["ann", "bob", "cat", "dan"]);
+		const [ann, bob] = joined as [Member, Member, Member, Member];
+		await barrier(ann, joined.slice(1));
+		await restartShard(room, 1);
+		await send(ann.client, "after the restart");
+		await graceStarted(room, 2);
+		await barrier(ann, [bob]);
+		expect(eventsOf(bob.client)).toEqual(["UserJoined cat", "UserJoined dan"]);
+		await graceEnds(room);
+		await barrier(ann, [bob]);
+		const left = ["UserLeft cat close", "UserLeft dan close"];
+		expect(eventsOf(ann.client).slice(3).sort()).toEqual(left);
+		expect(eventsOf(bob.client).slice(2).sort()).toEqual(left);
+		expect((await usersOf(room)).map((user) => user.userId)).toEqual(["ann", "bob"]);
+	});
 });
