@@ -39,6 +39,8 @@ export interface HubOptions {
 	remotePresence?: () => RemotePresenceSink | undefined;
 }
 
+type ShardRegistration = { mode: PresenceMode; batch: boolean; seq: number; pres: number };
+
 export class Hub {
 	readonly #options: HubOptions;
 	readonly #fanOut: FanOut;
@@ -202,12 +204,8 @@ export class Hub {
 		this.#options.released?.(connection, reason);
 	}
 
-	/** (1.3) At a shard: the root registered `connection` as `identity`; it hears the room's stream from now on. */
-	attach(
-		connection: Connection,
-		identity: Identity,
-		how: { mode: PresenceMode; batch: boolean; seq: number; pres: number },
-	): void {
+	/** (1.3) At a shard: the root registered `connection`; it hears the room's streams after its stamps. */
+	attach(connection: Connection, identity: Identity, how: ShardRegistration): void {
 		connection.register(identity, how.mode, how.batch, how.seq, how.pres);
 		this.#fanOut.batcher.set(connection.socket, how.batch);
 		this.#state.audience.add(connection.socket);
