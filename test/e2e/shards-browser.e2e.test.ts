@@ -41,7 +41,8 @@ describe.skipIf(!chromiumInstalled() && !process.env.CI)("the demo page in a roo
 	it("a page placed on a shard sees the users of the first object and exchanges messages with them", async () => {
 		if (!server) throw new Error("no server");
 		const room = randomRoom("shards");
-		clients.push(...(await mapConcurrently(OBJECT_CONNECTIONS, 10, (i) => joinRoom(server!.wsOrigin, room, `f${i}`))));
+		const { wsOrigin } = server;
+		clients.push(...(await mapConcurrently(OBJECT_CONNECTIONS, 10, (i) => joinRoom(wsOrigin, room, `f${i}`))));
 		expect(new Set(clients.map((client) => client.shard))).toEqual(new Set([0]));
 
 		const { page, errors } = await pages.open(room, "pat", server.origin);
