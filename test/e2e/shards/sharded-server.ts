@@ -13,17 +13,26 @@ import type { ServerFrame, User } from "../../../src/protocol";
 import { type FrameOf, type SocketLike, TestClient } from "../../support/client";
 import { DEVELOPMENT_VARS } from "../../support/pinned-vars";
 
-/** Connections per object: 100 clients make a room of 5 or 6 objects. */
-export const OBJECT_CONNECTIONS = 20;
+/**
+ * Connections per object: 100 clients make a room of 5 or 6 objects. `E2E_SHARDS_OBJECT_CONNECTIONS`
+ * (with `E2E_SHARDS_CLIENTS`) runs the same tests at another scale by hand, e.g. 1000 over 200s.
+ */
+export const OBJECT_CONNECTIONS = Number(process.env.E2E_SHARDS_OBJECT_CONNECTIONS ?? 20);
 /** Every wait is bounded, and generous: a real process, a loaded 2-core machine. */
 export const WAIT_MS = 20_000;
 
 export function startShardedServer(name: string): Promise<RestartableWranglerDev> {
 	return startRestartableWranglerDev({
 		name,
-		// A rate limit out of the way of senders that resend after a restart; the leave grace at
-		// its default of 10 s, the bound a restart must fit in.
-		vars: { ...DEVELOPMENT_VARS, RATE_LIMIT: "1000", TEST_SHARD_CONNECTIONS: String(OBJECT_CONNECTIONS) },
+		// Rate limits out of the way of senders that resend after a restart and of a thousand joins
+		// (each a delivery to everyone; workerd-load tests the room's bound); the leave grace at its
+		// default of 10 s, the bound a restart must fit in.
+		vars: {
+			...DEVELOPMENT_VARS,
+			RATE_LIMIT: "1000",
+			ROOM_DELIVERY_RATE: "1000000",
+			TEST_SHARD_CONNECTIONS: String(OBJECT_CONNECTIONS),
+		},
 		echo: Boolean(process.env.E2E_VERBOSE),
 	});
 }
