@@ -7,6 +7,7 @@ import type { PresenceMode } from "../protocol";
 import type { VerifiedIdentity } from "./handoff";
 import { fullBucket, type RateBucket, type RatePolicy, type RateVerdict, takeToken } from "./rate-limit";
 import type { Identity } from "./roster";
+import type { LeaveStamp } from "./shards/calls";
 
 /** What survives hibernation for one connection (well under the 16 KiB attachment limit). */
 export interface ConnectionRecord {
@@ -34,6 +35,13 @@ export interface ConnectionRecord {
 	liveAfter?: number;
 	/** On a shard (1.3): its `Registered` had the presence log through this row; it hears the rows after. */
 	presAfter?: number;
+	/** On a shard (1.3): unregistered at the root, it hears the streams up to here, then gets these frames. */
+	leaving?: Leaving;
+}
+
+/** Where the root's streams stood at a connection's `Unregister`, and its reply. */
+export interface Leaving extends LeaveStamp {
+	frames: string[];
 }
 
 function isConnectionRecord(value: unknown): value is ConnectionRecord {
@@ -102,6 +110,15 @@ export class Connection {
 	get presAfter(): number | undefined {
 		return this.#record.presAfter;
 	}
+	get leaving(): Leaving | undefined {
+		return this.#record.leaving;
+	}
+
+	/** Unregistered at the root: it still hears the streams up to `leaving`. */
+	leave(leaving: Leaving): void {
+		this.#record.leaving = leaving;
+		this.#save();
+	}
 
 	/**
 	 * Records one inbound frame: the activity the idle reaper reads, and the rate limit's verdict
@@ -151,6 +168,7 @@ export class Connection {
 		delete this.#record.presence;
 		delete this.#record.liveAfter;
 		delete this.#record.presAfter;
+		delete this.#record.leaving;
 		this.#save();
 	}
 

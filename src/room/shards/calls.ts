@@ -36,8 +36,21 @@ export interface ReportReply {
 		pres: number;
 		counts: OccupancyData;
 	};
-	/** An Unregister that took: the connection no longer hears the stream. */
-	unregistered?: true;
+	/** An Unregister that took: the connection hears the stream up to this stamp, then no more. */
+	unregistered?: LeaveStamp;
+}
+
+/**
+ * Where the root's streams to a shard stood when a connection's `Unregister` took: the shard
+ * delivers it everything up to there (written before its `Unregister`), then detaches it.
+ */
+export interface LeaveStamp {
+	seq: number;
+	/** The presence log's last row. */
+	pres: number;
+	/** The root instance numbering the signals, and its last signal for this shard (0: none). */
+	root: string;
+	sig: number;
 }
 
 /** The root's answer to a batch, one reply per report. */

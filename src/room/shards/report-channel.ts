@@ -91,9 +91,13 @@ export class ReportChannel {
 			const connection = hub.byId(report.connectionId);
 			if (!reply || !connection) return;
 			try {
-				if (reply.registered) stream.registered(connection, reply.registered, reply.frames);
-				else if (reply.unregistered) stream.unregistered(connection, reply.frames);
-				else for (const frame of reply.frames) hub.reply(connection.socket, frame);
+				const { registered, unregistered, frames } = reply;
+				if (unregistered) stream.reply(connection, () => stream.unregistered(connection, unregistered, frames));
+				else if (registered) stream.reply(connection, () => stream.registered(connection, registered, frames));
+				else
+					stream.reply(connection, () => {
+						for (const frame of frames) hub.reply(connection.socket, frame);
+					});
 			} catch (error) {
 				logFailure("reports (reply)", error);
 			}

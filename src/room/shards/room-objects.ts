@@ -200,9 +200,8 @@ function rootParts(options: RoomObjectsOptions, role: ObjectRole): RootParts {
 		closed: (shard, epoch) => placement.closed(shard, epoch, 1),
 		registered: (shard, epoch, seq, pres) => stream.follow(shard, epoch, seq, pres),
 		stamp: () => presence.stamp(),
-		settled: (shard) => {
-			if (hub.remote.ofShard(shard).length === 0) stream.unfollow(shard);
-		},
+		leaveStamp: (shard) => stream.stamp(shard),
+		settled: (shard) => stream.release(shard),
 		logFailure,
 	});
 	state.shards = stream;

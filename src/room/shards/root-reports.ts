@@ -15,7 +15,7 @@ import {
 } from "../../protocol";
 import { handleClientFrame } from "../handlers";
 import type { RoomState } from "../room-state";
-import type { ReplyTo, ReportReply, ReportsAnswer, ShardReport, ShardReportBatch } from "./calls";
+import type { LeaveStamp, ReplyTo, ReportReply, ReportsAnswer, ShardReport, ShardReportBatch } from "./calls";
 import { RemoteConnection } from "./remote-connection";
 import type { PresenceStamp } from "./shard-presence-mirror";
 
@@ -35,7 +35,9 @@ export interface RootReportsOptions {
 	registered: (shard: number, epoch: string, seq: number, pres: number) => void;
 	/** Where a `Registered` encoded now stands in the presence log. */
 	stamp: () => PresenceStamp;
-	/** After a batch: the shard may hold no registered connection any more. */
+	/** Where the streams to `shard` stand now, for an `Unregistered`. */
+	leaveStamp: (shard: number) => LeaveStamp;
+	/** After a batch: the shard may hold no registered connection any more (it is followed until caught up). */
 	settled: (shard: number) => void;
 	logFailure: (entryPoint: string, error: unknown) => void;
 }
@@ -93,7 +95,8 @@ export class RootReports {
 			reply.registered = { identity, mode: connection.presenceMode, batch: connection.batch, seq, pres, counts };
 			this.#options.registered(shard, epoch, seq, pres);
 		}
-		if (report.kind === "unregistered" && wasRegistered && !identity) reply.unregistered = true;
+		if (report.kind === "unregistered" && wasRegistered && !identity)
+			reply.unregistered = this.#options.leaveStamp(shard);
 		return reply;
 	}
 

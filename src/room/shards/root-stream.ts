@@ -10,7 +10,15 @@
 
 import { encodeServerFrame, ServerEvents } from "../../protocol";
 import type { RoomStore } from "../store";
-import type { DeliverAnswer, DeliverCall, FillAnswer, ShardCalls, StreamMessage, StreamSignal } from "./calls";
+import type {
+	DeliverAnswer,
+	DeliverCall,
+	FillAnswer,
+	LeaveStamp,
+	ShardCalls,
+	StreamMessage,
+	StreamSignal,
+} from "./calls";
 import { type FanoutCall, FanoutCursor } from "./fanout-cursor";
 import type { PresenceLog } from "./presence-log";
 import type { RemoteAudience } from "./remote-audience";
@@ -56,6 +64,8 @@ export class RootStream {
 	readonly #cursor = new FanoutCursor({ maxMessages: MAX_MESSAGES, firstBackoffMs: 250, maxBackoffMs: 8000 });
 	readonly #epochs = new Map<number, string>();
 	readonly #signals = new Map<number, StreamSignal[]>();
+	/** Per shard, the last signal queued for it in this instance. */
+	readonly #lastSig = new Map<number, number>();
 	/** Per followed shard, the presence row through which it has every row (stored). */
 	readonly #ackedPres = new Map<number, number>();
 	#sig = 0;
@@ -90,6 +100,23 @@ export class RootStream {
 		this.#forget(shard);
 	}
 
+	/** Where the streams to `shard` stand now: a connection unregistering hears them up to here. */
+	stamp(shard: number): LeaveStamp {
+		this.#restore();
+		const { store, log } = this.#options;
+		return { seq: store.lastSeq, pres: log.last(), root: this.incarnation, sig: this.#lastSig.get(shard) ?? 0 };
+	}
+
+	/**
+	 * `shard` may hold no registered connection any more: once it has everything up to now (a
+	 * connection that unregistered hears what was written before its `Unregister`), it is sent
+	 * nothing more.
+	 */
+	release(shard: number): void {
+		this.#restore();
+		if (this.#options.remote().ofShard(shard).length === 0 && this.#caughtUp(shard)) this.unfollow(shard);
+	}
+
 	/** A signal relayed by the root: for every shard holding a receiver, in order with the messages. */
 	signal(frame: string, to: string | undefined, except?: Member): void {
 		this.#restore();
@@ -102,6 +129,7 @@ export class RootStream {
 			if (except && !except.socket && except.shard === shard) item.except = except.id;
 			const queue = this.#signals.get(shard) ?? [];
 			queue.push(item);
+			this.#lastSig.set(shard, item.sig);
 			if (queue.length > MAX_SIGNALS) queue.shift();
 			this.#signals.set(shard, queue);
 		}
@@ -197,6 +225,14 @@ export class RootStream {
 		// The shard's word, not a maximum: an evicted shard lost the rows it held for messages to come.
 		if (answer.pres > 0) this.#ackPresence(call.shard, answer.pres);
 		this.#prune();
+		this.release(call.shard);
+	}
+
+	#caughtUp(shard: number): boolean {
+		const acked = this.#cursor.acked(shard);
+		if (acked === undefined) return true;
+		const signalsOwed = (this.#signals.get(shard)?.length ?? 0) > 0;
+		return acked >= this.#options.store.lastSeq && !this.#presenceOwed(shard, this.#options.log.last()) && !signalsOwed;
 	}
 
 	#presenceOwed(shard: number, last: number): boolean {
@@ -217,6 +253,7 @@ export class RootStream {
 	#forget(shard: number): void {
 		this.#epochs.delete(shard);
 		this.#signals.delete(shard);
+		this.#lastSig.delete(shard);
 		this.#ackedPres.delete(shard);
 		this.#options.sql.exec("DELETE FROM shard_streams WHERE shard = ?", shard);
 		this.#prune();

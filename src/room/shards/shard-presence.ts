@@ -26,13 +26,22 @@ export class ShardPresence {
 	readonly #hub: Hub;
 	#mirror = new ShardPresenceMirror({ recentLimit: RECENT_ROWS });
 
-	constructor(hub: Hub) {
+	/** Whether a connection hears the row `pres` (one that unregistered hears those before its `Unregister`). */
+	readonly #hears: (connectionId: string, pres: number) => boolean;
+
+	constructor(hub: Hub, hears: (connectionId: string, pres: number) => boolean = () => true) {
 		this.#hub = hub;
+		this.#hears = hears;
 	}
 
 	/** The row through which the shard has every row: its answer to a `deliver` (0: it follows none). */
 	get accepted(): number {
 		return this.#mirror.accepted ?? 0;
+	}
+
+	/** The row through which the shard delivered every row (any, when it follows none). */
+	get delivered(): number {
+		return this.#mirror.accepted === undefined ? Number.POSITIVE_INFINITY : this.#mirror.delivered;
 	}
 
 	/** The `afterSeq` of the next row waiting for its message, if one waits. */
@@ -83,7 +92,8 @@ export class ShardPresence {
 	/** The rows the root wrote after messages up to `deliveredSeq`, sent. */
 	take(deliveredSeq: number): void {
 		for (const delivery of this.#mirror.take(deliveredSeq)) {
-			for (const send of delivery.sends) this.#send(send);
+			for (const send of delivery.sends)
+				this.#send({ ...send, to: send.to.filter((id) => this.#hears(id, delivery.pres)) });
 			const renamed = delivery.renamed;
 			if (!renamed) continue;
 			for (const connection of this.#hub.connections()) {

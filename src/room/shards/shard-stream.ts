@@ -11,8 +11,9 @@ import { CloseCodes, LeaveReasons, type OccupancyData } from "../../protocol";
 import type { Connection } from "../connection";
 import type { Hub } from "../hub";
 import type { Identity } from "../roster";
-import type { DeliverAnswer, DeliverCall, FillAnswer, StreamMessage, StreamSignal } from "./calls";
+import type { DeliverAnswer, DeliverCall, FillAnswer, LeaveStamp, StreamMessage, StreamSignal } from "./calls";
 import { OrderedStream, type SeqRange } from "./ordered-stream";
+import { LeavingConnections } from "./shard-leaving";
 import { type PresencePosition, ShardPresence } from "./shard-presence";
 
 const POSITION_KEY = "stream";
@@ -48,12 +49,14 @@ export class ShardStream {
 	#held: StreamSignal[] = [];
 	#restored = false;
 	readonly #presence: ShardPresence;
+	readonly #leaving: LeavingConnections;
 	/** While a `count` connection's paced `Occupancy` waits (the alarm stands in after an eviction). */
 	#occupancyTimer: ReturnType<typeof setTimeout> | undefined;
 
 	constructor(options: ShardStreamOptions) {
 		this.#options = options;
-		this.#presence = new ShardPresence(options.hub);
+		this.#leaving = new LeavingConnections(options.hub);
+		this.#presence = new ShardPresence(options.hub, (id, pres) => this.#leaving.hearsRow(id, pres));
 	}
 
 	/** A `deliver` call: the shard running as `epoch` takes it, or answers its epoch (it restarted). */
@@ -63,6 +66,7 @@ export class ShardStream {
 		if (call.root !== this.#root) {
 			this.#root = call.root;
 			this.#sig = 0;
+			this.#leaving.rootChanged(call.root);
 		}
 		const stream = this.#current(call.span.first);
 		const step = stream.receive(call.span, this.#options.now());
@@ -77,6 +81,7 @@ export class ShardStream {
 		} else this.#presence.receive(call.presence);
 		this.#emit(step.deliver);
 		if (step.fetch) this.#fetch(step.fetch);
+		this.#release();
 		this.#save();
 		return { epoch, sig: this.#sig, pres: this.#presence.accepted };
 	}
@@ -119,17 +124,40 @@ export class ShardStream {
 		this.#save();
 	}
 
-	/** The root unregistered `connection`: it hears the stream no more. */
-	unregistered(connection: Connection, frames: string[]): void {
-		this.#presence.forget(connection.id);
-		this.#options.hub.detach(connection);
-		for (const frame of frames) this.#options.hub.reply(connection.socket, frame);
-		this.settle();
+	/** The root unregistered `connection`: it hears the stream up to `stamp`, then no more. */
+	unregistered(connection: Connection, stamp: LeaveStamp, frames: string[]): void {
+		this.#restore();
+		this.#leaving.add(connection, stamp, frames);
+		this.#release();
+	}
+
+	/** Runs a reply to `connection` now, or after its `Unregistered` if that still waits. */
+	reply(connection: Connection, send: () => void): void {
+		this.#leaving.after(connection, send);
+	}
+
+	/** Connections whose `Unregister` the delivery has caught up with: detached now. */
+	#release(): void {
+		const held = this.#held[0];
+		const at: LeaveStamp = {
+			seq: this.#stream ? this.#stream.next - 1 : Number.POSITIVE_INFINITY,
+			pres: this.#presence.delivered,
+			root: this.#root ?? "",
+			sig: held ? held.sig - 1 : this.#sig,
+		};
+		const detach = (connection: Connection) => {
+			this.#presence.forget(connection.id);
+			this.#options.hub.detach(connection);
+		};
+		if (this.#leaving.release(at, detach)) this.settle();
 	}
 
 	/** After `connection` left: a shard nobody registered on keeps no stream. */
 	settle(connection?: Connection): void {
-		if (connection) this.#presence.forget(connection.id);
+		if (connection) {
+			this.#presence.forget(connection.id);
+			this.#leaving.forget(connection.id);
+		}
 		if ([...this.#options.hub.connections()].some((connection) => connection.identity)) return;
 		this.#stream = undefined;
 		this.#held = [];
@@ -195,7 +223,12 @@ export class ShardStream {
 	#send(item: StreamMessage | StreamSignal, after: number): void {
 		const targets: WebSocket[] = [];
 		for (const connection of this.#options.hub.connections()) {
-			if (meantFor(connection, item) && (connection.liveAfter ?? -1) <= after) targets.push(connection.socket);
+			if (!meantFor(connection, item) || (connection.liveAfter ?? -1) > after) continue;
+			const hears =
+				"seq" in item
+					? this.#leaving.hearsMessage(connection, item.seq)
+					: this.#leaving.hearsSignal(connection, this.#root, item.sig);
+			if (hears) targets.push(connection.socket);
 		}
 		if (targets.length > 0) this.#options.hub.sendAll(targets, item.frame);
 	}
@@ -209,6 +242,7 @@ export class ShardStream {
 				const step = stream.receive(span, this.#options.now());
 				this.#emit(step.deliver);
 				if (pruned) this.#dropAll();
+				this.#release();
 				this.#save();
 			})
 			.catch((error: unknown) => this.#options.logFailure("fill", error))
@@ -237,6 +271,7 @@ export class ShardStream {
 	#restore(): void {
 		if (this.#restored) return;
 		this.#restored = true;
+		this.#leaving.restore();
 		const position = this.#options.kv.get<Position>(POSITION_KEY);
 		if (!position) return;
 		this.#stream = new OrderedStream(position.next, STREAM_OPTIONS);
