@@ -36,12 +36,15 @@ export function upgradeRefusal(
 	verified: VerifiedIdentity | undefined,
 	request: Request,
 	roomConnections?: number,
+	/** (1.3) A verified user's connections on the room's other objects. */
+	elsewhere: (userId: string) => number = () => 0,
 ): Response | undefined {
 	const capacity = roomConnections === undefined ? roomCapacity(settings) : settings.maxConnections;
 	if ((roomConnections ?? hub.size) >= capacity) {
 		return httpErrorResponse("ROOM_FULL", `this room holds at most ${capacity} connections`);
 	}
-	if (verified && hub.verifiedConnections(verified.userId) >= settings.maxConnectionsPerUser) {
+	const held = verified ? hub.verifiedConnections(verified.userId) + elsewhere(verified.userId) : 0;
+	if (verified && held >= settings.maxConnectionsPerUser) {
 		return httpErrorResponse(
 			"TOO_MANY_CONNECTIONS",
 			`"${verified.userId}" already holds ${settings.maxConnectionsPerUser} connections in this room (the most one user may)`,
@@ -61,6 +64,7 @@ export function acceptUpgrade(
 	verified: VerifiedIdentity | undefined,
 	welcome: (connectionId: string) => string,
 	epoch?: string,
+	connectionId?: string,
 ): Response {
 	// A room with a connection is a room in use: it gets its tables (reads alone create none).
 	// A shard (it has an `epoch`) keeps nothing: its connections live in their attachments.
@@ -68,7 +72,7 @@ export function acceptUpgrade(
 	const pair = new WebSocketPair();
 	const [client, server] = [pair[0], pair[1]];
 	ctx.acceptWebSocket(server);
-	const connection = Connection.open(server, clock.now(), verified, epoch);
+	const connection = Connection.open(server, clock.now(), verified, epoch, connectionId);
 	room.hub.add(connection);
 	server.send(welcome(connection.id));
 	return new Response(null, { status: 101, webSocket: client });

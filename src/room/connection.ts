@@ -65,8 +65,14 @@ export class Connection {
 	}
 
 	/** A newly accepted socket: writes its first attachment. */
-	static open(socket: WebSocket, now: number, verified?: VerifiedIdentity, epoch?: string): Connection {
-		const record: ConnectionRecord = { v: 1, connectionId: crypto.randomUUID(), connectedAt: now, lastSeenAt: now };
+	static open(
+		socket: WebSocket,
+		now: number,
+		verified?: VerifiedIdentity,
+		epoch?: string,
+		connectionId: string = crypto.randomUUID(),
+	): Connection {
+		const record: ConnectionRecord = { v: 1, connectionId, connectedAt: now, lastSeenAt: now };
 		if (verified) record.verified = verified;
 		if (epoch !== undefined) record.epoch = epoch;
 		const connection = new Connection(socket, record);

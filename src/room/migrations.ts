@@ -87,6 +87,15 @@ export const MIGRATIONS: readonly Migration[] = [
 		createPresenceLogTable(sql);
 		sql.exec("ALTER TABLE shard_streams ADD COLUMN acked_pres INTEGER NOT NULL DEFAULT 0");
 	},
+	// v7 (1.3): the verified users' connections on the shards (MAX_CONNECTIONS_PER_USER at the upgrade).
+	(sql) => {
+		sql.exec(`CREATE TABLE shard_users (
+			connection_id TEXT PRIMARY KEY,
+			shard INTEGER NOT NULL,
+			user_id TEXT NOT NULL
+		)`);
+		sql.exec("CREATE INDEX shard_users_by_user ON shard_users (user_id)");
+	},
 ];
 
 /** Whether the database has ever been given a layout (a read-only look: it creates nothing). */

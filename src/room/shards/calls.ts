@@ -109,7 +109,13 @@ export interface FillAnswer {
 
 /** The calls a shard makes on its root (RPC on the root's `Room`). */
 export interface RootCalls {
-	confirmTicket(shard: number, epoch: string, ticket: string): Promise<"confirmed" | "admitted" | "full">;
+	confirmTicket(
+		shard: number,
+		epoch: string,
+		ticket: string,
+		connectionId: string,
+		userId?: string,
+	): Promise<"confirmed" | "admitted" | "full">;
 	reports(shard: number, epoch: string, batch: ShardReportBatch): Promise<ReportsAnswer>;
 	fill(shard: number, epoch: string, first: number, last: number): Promise<FillAnswer>;
 }

@@ -14,8 +14,16 @@ export abstract class RoomObjectCalls<E> extends DurableObject<E> {
 	protected abstract objectCall<T>(name: string, work: (objects: RoomObjects, now: number) => T): Promise<T>;
 
 	/** At the root: shard `shard`, running as `epoch`, asks to take the connection `ticket` held a place for. */
-	confirmTicket(shard: number, epoch: string, ticket: string): Promise<Confirmation> {
-		return this.objectCall("confirmTicket", (objects, now) => objects.confirmTicket(shard, epoch, ticket, now));
+	confirmTicket(
+		shard: number,
+		epoch: string,
+		ticket: string,
+		connectionId: string,
+		userId?: string,
+	): Promise<Confirmation> {
+		return this.objectCall("confirmTicket", (objects, now) =>
+			objects.confirmTicket({ shard, epoch, ticket, connectionId, userId }, now),
+		);
 	}
 
 	/** At the root: a shard's numbered batch of its connections' requests and closes. */

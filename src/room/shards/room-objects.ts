@@ -20,6 +20,7 @@ import { RootPlacement } from "./root-placement";
 import { RootPresence } from "./root-presence";
 import { RootReports } from "./root-reports";
 import { RootStream } from "./root-stream";
+import { RootUsers } from "./root-users";
 import { ownNamespace, ShardLink } from "./shard-link";
 import { ShardStream } from "./shard-stream";
 import { answerLocalUpgrade, answerRootUpgrade, answerShardUpgrade, type UpgradeContext } from "./upgrades";
@@ -45,6 +46,7 @@ interface RootParts {
 	placement: RootPlacement;
 	reports: RootReports;
 	stream: RootStream;
+	users: RootUsers;
 }
 
 interface ShardParts {
@@ -81,7 +83,7 @@ export class RoomObjects {
 		const welcome = (connectionId: string) => welcomeFrame(connectionId, room, settings, ratePolicy, shard);
 		const context: UpgradeContext = { ctx, state, settings, welcome, now };
 		if (this.#shard) return answerShardUpgrade(context, this.#shard.link, this.#shard.link.epoch, request);
-		if (this.#root) return answerRootUpgrade(context, this.#root.placement, request);
+		if (this.#root) return answerRootUpgrade(context, this.#root.placement, this.#root.users, request);
 		return answerLocalUpgrade(context, request);
 	}
 
@@ -97,9 +99,16 @@ export class RoomObjects {
 		return placement !== undefined && placement.total(now) > placement.count(ROOT_SHARD);
 	}
 
-	/** At the root: a shard asks to take the connection `ticket` held a place for. */
-	confirmTicket(shard: number, epoch: string, ticket: string, now: number): Confirmation {
-		return this.#rootParts("confirmTicket").placement.confirm(shard, epoch, ticket, now);
+	/** At the root: a shard asks to take the connection `ticket` held a place for (its user counted from now). */
+	confirmTicket(
+		asked: { shard: number; epoch: string; ticket: string; connectionId: string; userId?: string | undefined },
+		now: number,
+	): Confirmation {
+		const { placement, users } = this.#rootParts("confirmTicket");
+		const { shard, epoch, ticket, connectionId, userId } = asked;
+		const answer = placement.confirm(shard, epoch, ticket, now);
+		if (answer !== "full") users.opened(ticket, shard, connectionId, userId);
+		return answer;
 	}
 
 	/** At the root: a shard's report batch, applied once. */
@@ -162,6 +171,7 @@ function rootParts(options: RoomObjectsOptions, role: ObjectRole): RootParts {
 	const { ctx, env, name, settings, state, now, changed, logFailure } = options;
 	const { store, hub } = state;
 	const sql = ctx.storage.sql;
+	const users = new RootUsers(sql, () => store.prepare());
 	const presence = new RootPresence({ sql, store, counts: () => hub.counts(), appendedLater: changed });
 	const stream: RootStream = new RootStream({
 		sql,
@@ -192,12 +202,16 @@ function rootParts(options: RoomObjectsOptions, role: ObjectRole): RootParts {
 		restarted: (shard) => {
 			hub.remote.closeShard(shard, now());
 			stream.unfollow(shard);
+			users.shardGone(shard);
 		},
 	});
 	const reports = new RootReports({
 		state,
 		sql,
-		closed: (shard, epoch) => placement.closed(shard, epoch, 1),
+		closed: (shard, epoch, connectionId) => {
+			placement.closed(shard, epoch, 1);
+			users.closed(connectionId);
+		},
 		registered: (shard, epoch, seq, pres) => stream.follow(shard, epoch, seq, pres),
 		stamp: () => presence.stamp(),
 		leaveStamp: (shard) => stream.stamp(shard),
@@ -206,7 +220,7 @@ function rootParts(options: RoomObjectsOptions, role: ObjectRole): RootParts {
 	});
 	state.shards = stream;
 	state.remotePresence = presence;
-	return { placement, reports, stream };
+	return { placement, reports, stream, users };
 }
 
 function shardParts(options: RoomObjectsOptions, role: ObjectRole): ShardParts {

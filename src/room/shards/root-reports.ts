@@ -30,7 +30,7 @@ export interface RootReportsOptions {
 	state: RoomState;
 	sql: SqlStorage;
 	/** A connection of `shard` closed: one place fewer there (placement). */
-	closed: (shard: number, epoch: string) => void;
+	closed: (shard: number, epoch: string, connectionId: string) => void;
 	/** A connection of `shard` registered at `seq`: the stream follows the shard from there at the latest. */
 	registered: (shard: number, epoch: string, seq: number, pres: number) => void;
 	/** Where a `Registered` encoded now stands in the presence log. */
@@ -75,7 +75,7 @@ export class RootReports {
 		const { state } = this.#options;
 		if (report.kind === "closed") {
 			state.hub.remote.close(report.connectionId, report.reason, now);
-			this.#options.closed(shard, epoch);
+			this.#options.closed(shard, epoch, report.connectionId);
 			return { frames: [] };
 		}
 		if (report.kind === "opened") return { frames: [] };

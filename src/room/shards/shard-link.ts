@@ -53,8 +53,8 @@ export class ShardLink {
 	}
 
 	/** Asks the root to confirm a ticket; a confirmed place is one more connection the root counts here. */
-	confirm(ticket: string): Promise<Confirmation> {
-		return this.#root().confirmTicket(this.shard, this.epoch, ticket);
+	confirm(ticket: string, connectionId: string, userId?: string): Promise<Confirmation> {
+		return this.#root().confirmTicket(this.shard, this.epoch, ticket, connectionId, userId);
 	}
 
 	/** Sends the root a batch of reports (applied once, whatever the number of times it is sent). */

@@ -12,6 +12,7 @@ import { isWebSocketUpgrade, PLACEMENT_HEADER, readVerifiedIdentity, TICKET_HEAD
 import type { RoomState } from "../room-state";
 import type { Confirmation } from "./placement";
 import type { RootPlacement } from "./root-placement";
+import type { RootUsers } from "./root-users";
 
 /** What an upgrade needs of the object answering it. */
 export interface UpgradeContext {
@@ -33,14 +34,21 @@ const roomFull = (settings: RoomSettings) =>
 	httpErrorResponse("ROOM_FULL", `this room holds at most ${settings.maxConnections} connections`);
 
 /** The root's answer: refused, accepted here, or placed on a shard (status 204, `PLACEMENT_HEADER`). */
-export function answerRootUpgrade(context: UpgradeContext, placement: RootPlacement, request: Request): Response {
+export function answerRootUpgrade(
+	context: UpgradeContext,
+	placement: RootPlacement,
+	users: RootUsers,
+	request: Request,
+): Response {
 	const { ctx, state, settings, welcome, now } = context;
 	const verified = readVerifiedIdentity(request);
-	const refused = upgradeRefusal(state.hub, settings, verified, request, placement.total(now));
+	const elsewhere = (userId: string) => users.count(userId, now, state.store.prepared);
+	const refused = upgradeRefusal(state.hub, settings, verified, request, placement.total(now), elsewhere);
 	if (refused) return refused;
 	const placed = placement.place(now);
 	if (placed.kind === "full") return roomFull(settings);
 	if (placed.kind === "root") return acceptUpgrade(ctx, state, verified, welcome);
+	if (verified) users.ticketed(placed.ticket, verified.userId, placed.expiresAt);
 	const answer: PlacementAnswer = { shard: placed.shard, ticket: placed.ticket };
 	return new Response(null, { status: 204, headers: { [PLACEMENT_HEADER]: JSON.stringify(answer) } });
 }
@@ -65,7 +73,8 @@ export function placementOf(response: Response): PlacementAnswer | undefined {
 
 /** What a shard asks of its root. */
 export interface RootLink {
-	confirm: (ticket: string) => Promise<Confirmation>;
+	/** The connection it will be (`connectionId`), and its verified user, counted by the root once confirmed. */
+	confirm: (ticket: string, connectionId: string, userId?: string) => Promise<Confirmation>;
 }
 
 /** A shard's answer: only an upgrade the root placed here, accepted once the root confirms its ticket. */
@@ -83,7 +92,8 @@ export async function answerShardUpgrade(
 	// A backstop: the root never places more here, but a shard does not trust a count it cannot see.
 	if (context.state.hub.size >= settings.shardConnections) return roomFull(settings);
 	const verified = readVerifiedIdentity(request);
-	const confirmed = await root.confirm(ticket);
+	const connectionId = crypto.randomUUID();
+	const confirmed = await root.confirm(ticket, connectionId, verified?.userId);
 	if (confirmed === "full") return roomFull(settings);
-	return acceptUpgrade(context.ctx, context.state, verified, context.welcome, epoch);
+	return acceptUpgrade(context.ctx, context.state, verified, context.welcome, epoch, connectionId);
 }
