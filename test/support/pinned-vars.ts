@@ -126,14 +126,12 @@ export const WORKERD_HOOKS_VARS: WorkerVars = {
 /**
  * The workerd-shards project (1.3): a room spreads over objects of 2 connections each (through the
  * test-only `TEST_SHARD_CONNECTIONS`, which `WORKERD_SHARDS_TEST_BINDINGS` adds: below the floor of
- * 100 that `SHARD_CONNECTIONS` holds every deployment to), at most 5 connections and 3 per user,
- * leave grace on.
+ * 100 that `SHARD_CONNECTIONS` holds every deployment to), at most 5 connections, leave grace on.
  */
 export const WORKERD_SHARDS_VARS: WorkerVars = {
 	...DEVELOPMENT_VARS,
 	RATE_LIMIT: "1000000",
 	MAX_CONNECTIONS: "5",
-	MAX_CONNECTIONS_PER_USER: "3",
 	SHARD_CONNECTIONS: "100",
 };
 
