@@ -225,7 +225,9 @@ export class RootStream {
 		// The shard's word, not a maximum: an evicted shard lost the rows it held for messages to come.
 		if (answer.pres > 0) this.#ackPresence(call.shard, answer.pres);
 		this.#prune();
-		this.release(call.shard);
+		// A shard that follows no presence row has nobody waiting for the stream (none leaving either).
+		if (answer.pres === 0 && this.#options.remote().ofShard(call.shard).length === 0) this.unfollow(call.shard);
+		else this.release(call.shard);
 	}
 
 	#caughtUp(shard: number): boolean {
