@@ -77,8 +77,14 @@ export const MIGRATIONS: readonly Migration[] = [
 		sql.exec(`CREATE TABLE shard_reports (
 			shard INTEGER PRIMARY KEY,
 			epoch TEXT NOT NULL,
-			last_batch INTEGER NOT NULL,
-			replies TEXT NOT NULL
+			last_batch INTEGER NOT NULL
+		)`);
+		// The last batch's replies as JSON in pieces (a Registered carries the roster; a row holds 2 MB).
+		sql.exec(`CREATE TABLE shard_report_replies (
+			shard INTEGER NOT NULL,
+			part INTEGER NOT NULL,
+			text TEXT NOT NULL,
+			PRIMARY KEY (shard, part)
 		)`);
 	},
 	// v6 (1.3): the root's presence log (a row per roster change and per batched window, resent to

@@ -75,7 +75,7 @@ describe("PresenceReports", () => {
 		expect(first.reports).toHaveLength(3);
 		reports.add(opened("e"), 5);
 		expect([reports.wakeAt(), reports.take(60)]).toEqual([undefined, undefined]);
-		reports.answered(first);
+		reports.answered(first, 5);
 		expect(reports.wakeAt()).toBe(50);
 		expect(reports.take(60)).toEqual({ number: 2, reports: [opened("d"), opened("e")] });
 	});
@@ -88,8 +88,20 @@ describe("PresenceReports", () => {
 		reports.failed(first, 70);
 		expect(reports.wakeAt()).toBe(170);
 		expect(reports.take(170)).toBe(first);
-		reports.answered(first);
+		reports.answered(first, 170);
 		expect(reports.take(170)).toEqual({ number: 2, reports: [opened("b")] });
+	});
+
+	it("sends what the root did not apply (its answer was full) at once, as the next number, before anything newer", () => {
+		const reports = reportsOf();
+		for (const id of ["a", "b", "c"]) reports.add(opened(id), 0);
+		const first = reports.take(0) as ReportBatch<string>;
+		reports.add(opened("d"), 5);
+		reports.answered(first, 10, 1);
+		expect(reports.wakeAt()).toBe(10);
+		expect(reports.take(10)).toEqual({ number: 2, reports: [opened("b"), opened("c")] });
+		reports.answered({ number: 2, reports: [] }, 20);
+		expect(reports.take(60)).toEqual({ number: 3, reports: [opened("d")] });
 	});
 });
 
@@ -118,11 +130,11 @@ const reportArbitrary: fc.Arbitrary<Report> = fc.oneof(
 	}),
 );
 
-type Step = { add: Report } | { wait: number } | { answer: "ok" | "fail" };
+type Step = { add: Report } | { wait: number } | { answer: "ok" | "part" | "fail" };
 const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
 	{ weight: 5, arbitrary: fc.record({ add: reportArbitrary }) },
 	{ weight: 2, arbitrary: fc.record({ wait: fc.integer({ min: 0, max: 80 }) }) },
-	{ weight: 2, arbitrary: fc.record({ answer: fc.constantFrom("ok" as const, "ok" as const, "fail" as const) }) },
+	{ weight: 2, arbitrary: fc.record({ answer: fc.constantFrom("ok" as const, "ok" as const, "part" as const, "fail" as const) }) },
 );
 
 /** What the root sees of each connection: at each change but an update, the connection's name and meta then. */
@@ -154,19 +166,23 @@ describe("PresenceReports under any timing and failures", () => {
 				const applied: Report[] = [];
 				let inFlight: ReportBatch<string> | undefined;
 				let lastApplied = 0;
+				// How many of each batch the root applied (a full answer stops it early; a resend gets the same).
+				const appliedOf = new Map<number, number>();
 				let now = 0;
 				let replies = 0;
-				const settle = (outcome: "ok" | "fail") => {
+				const settle = (outcome: "ok" | "part" | "fail") => {
 					if (!inFlight) return;
 					expect(inFlight.reports.length).toBeLessThanOrEqual(maxReports);
 					// The root applies a number once: a failed call it did apply is dropped when sent again.
 					if (inFlight.number > lastApplied) {
 						expect(inFlight.number).toBe(lastApplied + 1);
-						applied.push(...inFlight.reports);
+						const count = outcome === "part" ? Math.ceil(inFlight.reports.length / 2) : inFlight.reports.length;
+						applied.push(...inFlight.reports.slice(0, count));
+						appliedOf.set(inFlight.number, count);
 						lastApplied = inFlight.number;
 					}
-					if (outcome === "ok") reports.answered(inFlight);
-					else reports.failed(inFlight, now);
+					if (outcome === "fail") reports.failed(inFlight, now);
+					else reports.answered(inFlight, now, appliedOf.get(inFlight.number));
 					inFlight = undefined;
 				};
 				const send = () => {

@@ -181,7 +181,7 @@ describe("migrating a live room from the previous layout (v1: seq only, no histo
 			sql.exec("DROP TABLE messages");
 			sql.exec("DROP TABLE sent_ids");
 			sql.exec("DROP TABLE presence");
-			for (const table of ["shard_objects", "shard_streams", "shard_reports", "presence_log", "shard_users"])
+			for (const table of ["shard_objects", "shard_streams", "shard_reports", "shard_report_replies", "presence_log", "shard_users"])
 				sql.exec(`DROP TABLE ${table}`);
 			sql.exec("UPDATE schema_version SET version = 1");
 			sql.exec("INSERT OR REPLACE INTO room_meta (key, value) VALUES ('seq', 7)");

@@ -118,9 +118,15 @@ export class PresenceReports<R> {
 		return this.#inFlight;
 	}
 
-	/** The root applied the batch. */
-	answered(batch: ReportBatch<R>): void {
-		if (this.#inFlight?.number === batch.number) this.#inFlight = undefined;
+	/**
+	 * The root applied the batch, or its first `applied` reports (its answer had grown as large as
+	 * one call may carry): the rest go next, as a batch of their own, before anything newer.
+	 */
+	answered(batch: ReportBatch<R>, now: number, applied = batch.reports.length): void {
+		if (this.#inFlight?.number !== batch.number) return;
+		this.#inFlight = undefined;
+		const rest = batch.reports.slice(applied);
+		if (rest.length > 0) this.#retry = { batch: { number: ++this.#numbered, reports: rest }, at: now };
 	}
 
 	/** The call failed: the same batch, with its number, goes again after `retryMs`, before anything newer. */

@@ -68,7 +68,7 @@ export class ReportChannel {
 			.send(batch)
 			.then(
 				(answer) => {
-					this.#queue.answered(taken);
+					this.#queue.answered(taken, this.#options.now(), answer.replies.length);
 					this.#deliver(batch, answer);
 				},
 				(error: unknown) => {

@@ -208,6 +208,16 @@ function rootParts(options: RoomObjectsOptions, role: ObjectRole): RootParts {
 	const reports = new RootReports({
 		state,
 		sql,
+		transaction: (run) => {
+			try {
+				return ctx.storage.transactionSync(run);
+			} catch (error) {
+				// Storage is as before the batch, memory is not: start again from storage.
+				logFailure("reports (transaction)", error);
+				ctx.abort("a report batch failed and was rolled back");
+				throw error;
+			}
+		},
 		closed: (shard, epoch, connectionId) => {
 			placement.closed(shard, epoch, 1);
 			users.closed(connectionId);

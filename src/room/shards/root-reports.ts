@@ -2,8 +2,9 @@
  * (1.3) At a room's root, a shard's report batches applied: each report runs the same handler as a
  * frame from the root's own socket (register.ts, send-message.ts …) against the connection as a
  * `RemoteConnection`, so the checks, the room's budget, `onMessage` and the durable writes are the
- * one-object code's. A batch applies once: its number is stored with its replies in the same turn
- * as its effects, and a batch sent again (its answer was lost) is answered with those replies.
+ * one-object code's. A batch applies once: its number is stored with its replies in the same
+ * transaction as its effects, and a batch sent again (its answer was lost) is answered with those
+ * replies.
  */
 import {
 	ClientEvents,
@@ -23,12 +24,21 @@ interface AppliedRow extends Record<string, SqlStorageValue> {
 	/** The shard's epoch and the channel that numbered the batch. */
 	epoch: string;
 	last_batch: number;
-	replies: string;
 }
+
+/**
+ * An answer stops growing past this (the reports after the one that crossed it go in the shard's
+ * next batch): a Registered carries the whole roster, and a call carries at most 32 MiB.
+ */
+export const ANSWER_CHARS = 4 * 1024 * 1024;
+/** Characters of stored replies a row holds (up to 3 bytes each in UTF-8; a row holds 2 MB). */
+const PART_CHARS = 500_000;
 
 export interface RootReportsOptions {
 	state: RoomState;
 	sql: SqlStorage;
+	/** Runs `apply` as one transaction: a batch's effects and its number are stored together or not at all. */
+	transaction: <T>(run: () => T) => T;
 	/** A connection of `shard` closed: one place fewer there (placement). */
 	closed: (shard: number, epoch: string, connectionId: string) => void;
 	/** A connection of `shard` registered at `seq`: the stream follows the shard from there at the latest. */
@@ -40,6 +50,8 @@ export interface RootReportsOptions {
 	/** After a batch: the shard may hold no registered connection any more (it is followed until caught up). */
 	settled: (shard: number) => void;
 	logFailure: (entryPoint: string, error: unknown) => void;
+	/** Answers at most this many characters of frames (ANSWER_CHARS; tests make it small). */
+	answerChars?: number;
 }
 
 export class RootReports {
@@ -49,6 +61,10 @@ export class RootReports {
 		this.#options = options;
 	}
 
+	/**
+	 * Applies the batch, or as many of its first reports as fill one answer (`replies` is shorter
+	 * than the batch then, and the shard sends the rest again as its next batch).
+	 */
 	apply(shard: number, epoch: string, batch: ShardReportBatch, now: number): ReportsAnswer {
 		const { state, sql } = this.#options;
 		state.store.prepare();
@@ -56,19 +72,51 @@ export class RootReports {
 		const numbering = `${epoch}/${batch.channel}`;
 		if (applied?.epoch === numbering && batch.number <= applied.last_batch) {
 			// Sent again: only the last batch can be, as one call at a time is in flight.
-			const replies = batch.number === applied.last_batch ? (JSON.parse(applied.replies) as ReportReply[]) : [];
-			return { replies };
+			return { replies: batch.number === applied.last_batch ? this.#storedReplies(shard) : [] };
 		}
-		const replies = batch.reports.map((report) => this.#run(shard, epoch, report, now));
-		sql.exec(
-			"INSERT OR REPLACE INTO shard_reports (shard, epoch, last_batch, replies) VALUES (?, ?, ?, ?)",
-			shard,
-			numbering,
-			batch.number,
-			JSON.stringify(replies),
-		);
+		const replies = this.#options.transaction(() => {
+			const done = this.#runWithin(shard, epoch, batch, now);
+			this.#store(shard, numbering, batch.number, done);
+			return done;
+		});
 		this.#options.settled(shard);
 		return { replies };
+	}
+
+	#runWithin(shard: number, epoch: string, batch: ShardReportBatch, now: number): ReportReply[] {
+		const limit = this.#options.answerChars ?? ANSWER_CHARS;
+		const replies: ReportReply[] = [];
+		let chars = 0;
+		for (const report of batch.reports) {
+			if (chars >= limit) break;
+			const reply = this.#run(shard, epoch, report, now);
+			for (const frame of reply.frames) chars += frame.length;
+			replies.push(reply);
+		}
+		return replies;
+	}
+
+	#store(shard: number, numbering: string, number: number, replies: ReportReply[]): void {
+		const { sql } = this.#options;
+		sql.exec(
+			"INSERT OR REPLACE INTO shard_reports (shard, epoch, last_batch) VALUES (?, ?, ?)",
+			shard,
+			numbering,
+			number,
+		);
+		sql.exec("DELETE FROM shard_report_replies WHERE shard = ?", shard);
+		const text = JSON.stringify(replies);
+		for (let part = 0; part * PART_CHARS < text.length || part === 0; part++) {
+			const piece = text.slice(part * PART_CHARS, (part + 1) * PART_CHARS);
+			sql.exec("INSERT INTO shard_report_replies (shard, part, text) VALUES (?, ?, ?)", shard, part, piece);
+		}
+	}
+
+	#storedReplies(shard: number): ReportReply[] {
+		const parts = this.#options.sql
+			.exec<{ text: string }>("SELECT text FROM shard_report_replies WHERE shard = ? ORDER BY part", shard)
+			.toArray();
+		return JSON.parse(parts.map((row) => row.text).join("")) as ReportReply[];
 	}
 
 	#run(shard: number, epoch: string, report: ShardReport, now: number): ReportReply {
