@@ -53,7 +53,15 @@ export interface StoreLimits {
 	historyLimit: number;
 	/** Latest messages whose clientMessageIds are remembered; never fewer than the history keeps. */
 	dedupWindow?: number;
+	/**
+	 * (1.3) Messages kept past the history for a shard that has not received them yet (a shard
+	 * further behind than this resumes its connections instead).
+	 */
+	retainedForShards?: number;
 }
+
+/** (1.3) By default a lagging shard may hold back the pruning of this many messages past the history. */
+export const RETAINED_FOR_SHARDS = 10_000;
 
 /** Told of each stored row a history leaves out because it cannot be sent (so that it is logged). */
 export type UnreadableRowReport = (seq: number, problem: string) => void;
@@ -64,6 +72,9 @@ export class RoomStore {
 	readonly #historyLimit: number;
 	readonly #dedupWindow: number;
 	readonly #reportUnreadable: UnreadableRowReport;
+	readonly #retainedForShards: number;
+	/** (1.3) At a root: the lowest seq its shards have all received (messages after it are kept). */
+	receivedByShards: () => number | undefined = () => undefined;
 	#lastSeq = 0;
 	/** Whether the tables exist (at the latest layout). Until then every read is answered empty. */
 	#ready = false;
@@ -78,6 +89,7 @@ export class RoomStore {
 		this.#historyLimit = limits.historyLimit;
 		this.#reportUnreadable = reportUnreadable;
 		this.#dedupWindow = Math.max(limits.historyLimit, limits.dedupWindow ?? Limits.dedupWindow);
+		this.#retainedForShards = limits.retainedForShards ?? RETAINED_FOR_SHARDS;
 		if (hasLayout(storage)) this.prepare();
 	}
 
@@ -149,11 +161,22 @@ export class RoomStore {
 				);
 			}
 			// Both deletes walk the primary key from its low end: normally one row each, or none.
-			this.#sql.exec("DELETE FROM messages WHERE seq <= ?", seq - this.#historyLimit);
+			this.#sql.exec("DELETE FROM messages WHERE seq <= ?", this.#prunedThrough(seq));
 			this.#sql.exec("DELETE FROM sent_ids WHERE seq <= ?", seq - this.#dedupWindow);
 		});
 		this.#lastSeq = seq;
 		return message;
+	}
+
+	/**
+	 * The messages pruned once `seq` is stored: those out of the history, but for what a shard has
+	 * not received yet (up to `retainedForShards` more). Histories never show the retained ones.
+	 */
+	#prunedThrough(seq: number): number {
+		const outOfHistory = seq - this.#historyLimit;
+		const received = this.receivedByShards();
+		if (received === undefined) return outOfHistory;
+		return Math.max(outOfHistory - this.#retainedForShards, Math.min(outOfHistory, received));
 	}
 
 	/** The acknowledgement of the message this user already sent with this clientMessageId, if any. */
@@ -176,6 +199,8 @@ export class RoomStore {
 	history({ since, limit, viewer, keep }: HistoryQuery): HistoryPage {
 		// Nothing after `since` (a join into a quiet room, a resume that missed nothing): no query.
 		if (!this.#ready || since >= this.#lastSeq) return { messages: [], truncated: false };
+		// Messages kept only for a lagging shard are not part of the history.
+		const historyStart = this.#lastSeq - this.#historyLimit;
 		const visible = viewer === undefined ? "to_user IS NULL" : "(to_user IS NULL OR to_user = ?1 OR from_user = ?1)";
 		const order = keep === "oldest" ? "ASC" : "DESC";
 		// One row past the limit tells whether the range held more. Numbered parameters, so that
@@ -185,7 +210,7 @@ export class RoomStore {
 				`SELECT seq, id, from_user, from_name, body, sent_at, to_user FROM messages
 				 WHERE seq > ?2 AND ${visible} ORDER BY seq ${order} LIMIT ?3`,
 				viewer ?? null,
-				since,
+				Math.max(since, historyStart),
 				limit + 1,
 			)
 			.toArray();
@@ -199,7 +224,8 @@ export class RoomStore {
 			else messages.push(message);
 		}
 		const left = messages.length < kept.length;
-		return { messages, truncated: over || left || (keep === "newest" && this.#prunedAfter(since)) };
+		const pruned = since < historyStart || this.#prunedAfter(since);
+		return { messages, truncated: over || left || (keep === "newest" && pruned) };
 	}
 
 	/**

@@ -181,7 +181,14 @@ describe("migrating a live room from the previous layout (v1: seq only, no histo
 			sql.exec("DROP TABLE messages");
 			sql.exec("DROP TABLE sent_ids");
 			sql.exec("DROP TABLE presence");
-			for (const table of ["shard_objects", "shard_streams", "shard_reports", "shard_report_replies", "presence_log", "shard_users"])
+			for (const table of [
+				"shard_objects",
+				"shard_streams",
+				"shard_reports",
+				"shard_report_replies",
+				"presence_log",
+				"shard_users",
+			])
 				sql.exec(`DROP TABLE ${table}`);
 			sql.exec("UPDATE schema_version SET version = 1");
 			sql.exec("INSERT OR REPLACE INTO room_meta (key, value) VALUES ('seq', 7)");
@@ -204,5 +211,62 @@ describe("migrating a live room from the previous layout (v1: seq only, no histo
 		);
 		expect(version).toBe(MIGRATIONS.length);
 		expect(seqs((await messagesPage(room)).messages)).toEqual([8]);
+	});
+});
+
+describe("(1.3) messages a lagging shard has not received", () => {
+	const stored = (store: RoomStore, count: number) => {
+		for (let n = 1; n <= count; n++) store.append(draft(n));
+	};
+
+	it("stay stored for the shard's stream past the history, and no history shows them", async () => {
+		const room = randomRoom();
+		await join(room, "alice");
+		const result = await runInDurableObject(roomStub(room), (_, state) => {
+			state.storage.sql.exec("DELETE FROM messages");
+			const store = new RoomStore(state.storage, { historyLimit: 10, retainedForShards: 100 });
+			store.receivedByShards = () => 5;
+			stored(store, 30);
+			const span = store.span(5, 30);
+			const page = store.history({ since: 0, limit: 50, keep: "newest" });
+			const resume = store.history({ since: 12, limit: 50, keep: "newest" });
+			return {
+				span: [span.messages.length, span.pruned],
+				history: [page.messages.map((m) => m.seq), page.truncated],
+				resume: [resume.messages.length, resume.truncated],
+			};
+		});
+		expect(result).toEqual({
+			span: [25, false],
+			history: [range(21, 30), true],
+			resume: [10, true],
+		});
+	});
+
+	it("are pruned all the same once the shard is further behind than retainedForShards: its stream says so", async () => {
+		const room = randomRoom();
+		await join(room, "alice");
+		const result = await runInDurableObject(roomStub(room), (_, state) => {
+			state.storage.sql.exec("DELETE FROM messages");
+			const store = new RoomStore(state.storage, { historyLimit: 10, retainedForShards: 8 });
+			store.receivedByShards = () => 5;
+			stored(store, 30);
+			const span = store.span(5, 30);
+			return { first: span.messages[0]?.message.seq, pruned: span.pruned };
+		});
+		// 30 stored: out of the history through 20, kept for the shard back to 12 at most.
+		expect(result).toEqual({ first: 13, pruned: true });
+	});
+
+	it("are pruned as before when no shard is behind", async () => {
+		const room = randomRoom();
+		await join(room, "alice");
+		const result = await runInDurableObject(roomStub(room), (_, state) => {
+			state.storage.sql.exec("DELETE FROM messages");
+			const store = new RoomStore(state.storage, { historyLimit: 10 });
+			stored(store, 30);
+			return state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM messages").one().n;
+		});
+		expect(result).toBe(10);
 	});
 });

@@ -205,6 +205,7 @@ function rootParts(options: RoomObjectsOptions, role: ObjectRole): RootParts {
 			users.shardGone(shard);
 		},
 	});
+	store.receivedByShards = () => stream.receivedByAll();
 	const reports = new RootReports({
 		state,
 		sql,

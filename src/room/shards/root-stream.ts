@@ -230,6 +230,12 @@ export class RootStream {
 		else this.release(call.shard);
 	}
 
+	/** The lowest seq every followed shard has received (undefined: none is followed): pruning stops below it. */
+	receivedByAll(): number | undefined {
+		const acked = [...this.#cursor.shards()].map((shard) => this.#cursor.acked(shard) ?? 0);
+		return acked.length > 0 ? Math.min(...acked) : undefined;
+	}
+
 	#caughtUp(shard: number): boolean {
 		const acked = this.#cursor.acked(shard);
 		if (acked === undefined) return true;
