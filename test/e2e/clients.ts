@@ -79,7 +79,14 @@ export async function connect(room: string, options: ConnectOptions = {}): Promi
 	const client = new TestClient(ws as unknown as SocketLike) as E2EClient;
 	Object.assign(client, { ws });
 	open.add(client);
-	await new Promise<void>((done, fail) => {
+	await opened(ws);
+	client.established = await client.next("ConnectionEstablished", undefined, WAIT_MS);
+	return client;
+}
+
+/** Resolves once `ws` is open; fails on an error, a refused upgrade or after WAIT_MS. */
+export function opened(ws: WebSocket): Promise<void> {
+	return new Promise<void>((done, fail) => {
 		const timer = setTimeout(() => fail(new Error(`no WebSocket open after ${WAIT_MS} ms`)), WAIT_MS);
 		ws.once("open", () => {
 			clearTimeout(timer);
@@ -94,8 +101,6 @@ export async function connect(room: string, options: ConnectOptions = {}): Promi
 			fail(new Error(`upgrade refused: ${response.statusCode}`));
 		});
 	});
-	client.established = await client.next("ConnectionEstablished", undefined, WAIT_MS);
-	return client;
 }
 
 /** Sends a request and checks that the reply is the expected event. */

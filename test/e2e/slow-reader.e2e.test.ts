@@ -39,7 +39,9 @@ function tcp(client: E2EClient): Socket {
 async function floodUntil<T>(senders: E2EClient[], done: Promise<T>, timeoutMs = 30_000): Promise<T> {
 	let over = false;
 	const pump = async () => {
-		for (const sender of senders) for (let i = 0; i < 36; i++) sender.send(largeMessage());
+		// A steady flood (four senders, one message each per 60 ms, about 4 MB a second): a peer that
+		// reads keeps up even on a loaded machine, one that does not passes the bound within seconds.
+		for (const sender of senders) for (let i = 0; i < 8; i++) sender.send(largeMessage());
 		const deadline = Date.now() + timeoutMs;
 		while (!over && Date.now() < deadline) {
 			await new Promise((tick) => setTimeout(tick, 60));

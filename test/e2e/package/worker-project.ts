@@ -10,6 +10,7 @@ import { dirname, join } from "node:path";
 import WebSocket from "ws";
 import { startWranglerDev, type WranglerDev } from "../../../scripts/local-server/wrangler-dev.ts";
 import { type SocketLike, TestClient } from "../../support/client";
+import { opened } from "../clients";
 import { execIn, installedVersion, npmInstall, packInto, type Tarball } from "./packed";
 
 export const WAIT_MS = 10_000;
@@ -115,21 +116,7 @@ export async function openSocket(url: string, headers: Record<string, string> = 
 	const client = new TestClient(ws as unknown as SocketLike) as ProjectClient;
 	Object.assign(client, { ws });
 	open.add(client);
-	await new Promise<void>((done, fail) => {
-		const timer = setTimeout(() => fail(new Error(`no WebSocket open after ${WAIT_MS} ms`)), WAIT_MS);
-		ws.once("open", () => {
-			clearTimeout(timer);
-			done();
-		});
-		ws.once("error", (error) => {
-			clearTimeout(timer);
-			fail(error);
-		});
-		ws.once("unexpected-response", (_request, response) => {
-			clearTimeout(timer);
-			fail(new Error(`upgrade refused: ${response.statusCode}`));
-		});
-	});
+	await opened(ws);
 	await client.next("ConnectionEstablished", undefined, WAIT_MS);
 	return client;
 }
