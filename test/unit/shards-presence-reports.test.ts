@@ -134,7 +134,10 @@ type Step = { add: Report } | { wait: number } | { answer: "ok" | "part" | "fail
 const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
 	{ weight: 5, arbitrary: fc.record({ add: reportArbitrary }) },
 	{ weight: 2, arbitrary: fc.record({ wait: fc.integer({ min: 0, max: 80 }) }) },
-	{ weight: 2, arbitrary: fc.record({ answer: fc.constantFrom("ok" as const, "ok" as const, "part" as const, "fail" as const) }) },
+	{
+		weight: 2,
+		arbitrary: fc.record({ answer: fc.constantFrom("ok" as const, "ok" as const, "part" as const, "fail" as const) }),
+	},
 );
 
 /** What the root sees of each connection: at each change but an update, the connection's name and meta then. */
