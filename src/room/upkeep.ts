@@ -19,12 +19,13 @@ export async function keepUp(
 	holdsElsewhere = false,
 	deadline?: number,
 ): Promise<void> {
-	const { hub, store, settings } = room;
-	// `holdsElsewhere`: a root whose shards hold connections keeps its placement rows.
-	if (store.prepared && store.holdsNoMessages && hub.empty && !holdsElsewhere) {
+	const { hub, store, settings, bans } = room;
+	// `holdsElsewhere`: a root whose shards hold connections keeps its placement rows; (1.4) a ban is kept too.
+	if (store.prepared && store.holdsNoMessages && hub.empty && !holdsElsewhere && !bans.holdsAny(clock.now())) {
 		await storage.deleteAlarm();
 		await storage.deleteAll();
 		store.forget();
+		bans.forget();
 		alarm.ran();
 		return;
 	}
