@@ -55,6 +55,12 @@ export class RoomBans {
 		return false;
 	}
 
+	/** When the next ban ends (a room that keeps only bans deletes its storage then), if one holds. */
+	nextEnd(now: number): number | undefined {
+		const ends = [...this.#bans().values()].filter((until) => until > now);
+		return ends.length > 0 ? Math.min(...ends) : undefined;
+	}
+
 	/** Storage was deleted under the room: it bans nobody. */
 	forget(): void {
 		this.#cache = undefined;

@@ -31,7 +31,7 @@ export async function keepUp(
 	}
 	await alarm.plan({
 		live: hub.size > 0,
-		graceDeadline: earliest(hub.nextGraceDeadline(), deadline),
+		graceDeadline: earliest(earliest(hub.nextGraceDeadline(), deadline), bans.nextEnd(clock.now())),
 		now: clock.now(),
 		backstopMs: settings.idleSweepSeconds * 1000,
 	});

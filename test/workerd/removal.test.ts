@@ -5,12 +5,24 @@
  * and outlives the object's eviction, even in a room that keeps nothing else. The HTTP route's key
  * and query are tested where PUBLISH_KEY is set (workerd-limits); here no key is set: 403.
  */
-import { evictDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { clock } from "../../src/clock";
 import { randomRoom } from "../support/client";
 import { passTime } from "./clock";
 import { connect, join, roomStub, roomUrl, usersOf } from "./connect";
+
+/** The room's SQLite tables and its alarm, seen from inside the object. */
+function storageOf(room: string) {
+	return runInDurableObject(roomStub(room), async (_, state) => ({
+		tables: state.storage.sql
+			.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '_cf_%'")
+			.toArray()
+			.map((row) => row.name),
+		alarm: await state.storage.getAlarm(),
+	}));
+}
 
 const remove = (room: string, userId: string, banSeconds?: number) =>
 	roomStub(room).remove(userId, banSeconds === undefined ? {} : { banSeconds });
@@ -111,5 +123,26 @@ describe("DELETE /rooms/:room/users/:userId without PUBLISH_KEY set", () => {
 		expect(await response.json()).toMatchObject({ error: { code: "FORBIDDEN" } });
 		await bob.settle();
 		expect(bob.closeEvent).toBeUndefined();
+	});
+});
+
+describe("a room that keeps only a ban", () => {
+	it("keeps its storage while the ban holds, and deletes it on the alarm at the ban's end", async () => {
+		const room = randomRoom();
+		const alice = await join(room, "alice");
+		const bannedAt = clock.now();
+		expect(await remove(room, "mallory", 30)).toEqual({ ok: true, removed: 0 });
+		const banEnd = [bannedAt + 30_000, clock.now() + 30_000];
+		alice.close();
+		await alice.waitForClose().catch(() => undefined);
+		// A request that catches up: nobody is here, no message, but a ban.
+		expect(await usersOf(room)).toEqual([]);
+		const kept = await storageOf(room);
+		expect(kept.tables).toContain("bans");
+		expect(kept.alarm).toBeGreaterThanOrEqual(banEnd[0] as number);
+		expect(kept.alarm).toBeLessThanOrEqual(banEnd[1] as number);
+		passTime(30_000);
+		expect(await runDurableObjectAlarm(roomStub(room))).toBe(true);
+		expect(await storageOf(room)).toEqual({ tables: [], alarm: null });
 	});
 });
