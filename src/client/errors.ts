@@ -1,10 +1,12 @@
 /** The error a `send()`, `connect()` or the `error` event carries. */
-import type { ErrorCode, HttpErrorCode } from "../protocol/constants";
+import { CloseCodes, type ErrorCode, type HttpErrorCode } from "../protocol/constants";
 
 /** Codes the client adds to the protocol's own. */
 export const ClientErrorCodes = {
 	/** `close()` was called, or the server closed with 1008: the request will never be answered. */
 	CLOSED: "CLOSED",
+	/** (1.4) The room's backend removed our user (close 4003): the client does not come back by itself. */
+	REMOVED: "REMOVED",
 	/** More unacknowledged sends than `queueLimit`. */
 	QUEUE_FULL: "QUEUE_FULL",
 	/** The message cannot be sent as JSON (undefined, a function, a cycle, a BigInt). */
@@ -36,4 +38,15 @@ export class RoomError extends Error {
 /** `error`, reported while the client tries again. */
 export function retrying(error: RoomError): RoomError {
 	return new RoomError(error.code, `${error.message}; retrying`, error.requestId);
+}
+
+/**
+ * The error a close the client must not come back from ends it with: 1008 (policy, CLOSED) and
+ * (1.4) 4003 (a backend removed our user, REMOVED); undefined for any other close.
+ */
+export function finalCloseError(code: number, reason: string): RoomError | undefined {
+	if (code === CloseCodes.policy)
+		return new RoomError(ClientErrorCodes.CLOSED, `closed by the server (${code}): ${reason}`);
+	if (code !== CloseCodes.removed) return undefined;
+	return new RoomError(ClientErrorCodes.REMOVED, `removed from this room by its backend (${code}): ${reason}`);
 }

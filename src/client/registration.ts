@@ -61,11 +61,13 @@ const BATCHED_FRAMES_VERSION = "1.2";
 
 /**
  * Answers to a Register that the same Register would get again: the room refuses who we say we
- * are, or the frame itself. Any other code may pass: the server failed (INTERNAL), or the user's
+ * are (a ban included), or the frame itself. Any other code may pass: the server failed (INTERNAL), or the user's
  * other connections leave room (TOO_MANY_CONNECTIONS).
  */
 const FINAL_REGISTER_REFUSALS: ReadonlySet<RoomError["code"]> = new Set<ErrorCode>([
 	ErrorCodes.UNAUTHORIZED,
+	// (1.4) A user the room's backend banned.
+	ErrorCodes.FORBIDDEN,
 	ErrorCodes.ALREADY_REGISTERED,
 	ErrorCodes.BAD_REQUEST,
 	ErrorCodes.BAD_JSON,

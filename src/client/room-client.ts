@@ -4,11 +4,10 @@
  * exactly once (a `clientMessageId` per send, resent until acknowledged), keeps a live roster and
  * its counts, relays signals, and paces every event to the room's announced rate.
  */
-import { CloseCodes } from "../protocol/constants";
 import type { ConnectionEstablishedData, MessageAckData, RegisteredData, SelfUser, User } from "../protocol/types";
 import { MessageDelivery } from "./delivery";
 import { Emitter } from "./emitter";
-import { ClientErrorCodes, RoomError, retrying } from "./errors";
+import { ClientErrorCodes, finalCloseError, RoomError, retrying } from "./errors";
 import { type FrameTargets, routeServerFrame } from "./frame-router";
 import { InboundQueue } from "./inbound";
 import { Outgoing } from "./outgoing";
@@ -249,8 +248,9 @@ export class RoomClient {
 		this.#outgoing.closed();
 		this.#registration.closed();
 		if (this.#state === "closed") return;
-		if (code === CloseCodes.policy) {
-			this.#fail(new RoomError(ClientErrorCodes.CLOSED, `closed by the server (${code}): ${reason}`));
+		const final = finalCloseError(code, reason);
+		if (final) {
+			this.#fail(final);
 			return;
 		}
 		this.#setState(this.#registration.everRegistered ? "reconnecting" : "connecting");

@@ -13,7 +13,7 @@
 import ReconnectingWebSocket from "partysocket/ws";
 import { CloseCodes, HEARTBEAT } from "../protocol/constants";
 import { backoffDelay, backoffWithinGrace } from "./backoff";
-import { ClientErrorCodes, RoomError, retrying } from "./errors";
+import { ClientErrorCodes, finalCloseError, RoomError, retrying } from "./errors";
 import { LinkMonitor } from "./link-monitor";
 import { watchPage } from "./page-hooks";
 import { type FetchLike, RefusalCheck } from "./refusal-check";
@@ -138,8 +138,8 @@ export class RoomTransport {
 			connectionTimeout: this.#options.connectTimeoutMs,
 			// The client keeps its own queue: nothing may be written before `Register`.
 			maxEnqueuedMessages: 0,
-			// A policy close means "do not come back".
-			shouldReconnectOnClose: (event) => event.code !== CloseCodes.policy,
+			// A policy close, or (1.4) a removal by the room's backend, means "do not come back".
+			shouldReconnectOnClose: (event) => finalCloseError(event.code, event.reason) === undefined,
 		});
 		created = socket;
 		this.#socket = socket;

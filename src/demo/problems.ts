@@ -30,6 +30,8 @@ function adviceFor(error: RoomError, context: ProblemContext): string | undefine
 			return forbidden(error, context);
 		case "ROOM_FULL":
 			return "The room is full; trying again.";
+		case "REMOVED":
+			return "You were removed from this room.";
 		case "TOO_MANY_CONNECTIONS":
 			return "You are in this room in too many tabs already; close one.";
 		case "CONNECTION_FAILED":
@@ -54,6 +56,8 @@ function unauthorized(error: RoomError, { claims, nowSeconds }: ProblemContext):
 }
 
 function forbidden(error: RoomError, { room, origin, claims }: ProblemContext): string {
+	// (1.4) The room's backend banned this user for a while.
+	if (/banned/.test(error.message)) return "You were removed from this room and may not come back yet.";
 	if (claims?.rooms !== undefined && !claims.rooms.includes(room)) {
 		return `Your token does not let you into this room; it lets you into ${claims.rooms.join(", ") || "none"}.`;
 	}

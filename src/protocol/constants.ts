@@ -85,6 +85,8 @@ export const LeaveReasons = {
 	unregister: "unregister",
 	close: "close",
 	timeout: "timeout",
+	/** (1.4) A backend removed the user: every connection closed with 4003, the leave told at once. */
+	removed: "removed",
 } as const;
 export type LeaveReason = (typeof LeaveReasons)[keyof typeof LeaveReasons];
 
@@ -111,6 +113,8 @@ export const CloseCodes = {
 	idleTimeout: 4000,
 	/** More than `MAX_BUFFERED_BYTES` waited for the peer to read: a client should reconnect and resume. */
 	tooSlow: 4001,
+	/** (1.4) A backend removed the user from the room: a client must not reconnect. */
+	removed: 4003,
 } as const;
 
 /** The heartbeat every client follows; announced in `ConnectionEstablished`. */
@@ -145,6 +149,8 @@ export const Limits = {
 	batchMaxEvents: 256,
 	/** A batched frame holds at most this much text (1.2), unless it holds a single event. */
 	batchMaxBytes: 1_048_576,
+	/** (1.4) The longest ban a removal may ask for: a week. */
+	maxBanSeconds: 604_800,
 } as const;
 
 /** Room names: 1–64 of `A–Z a–z 0–9 . _ -`, starting with a letter or digit. */

@@ -29,3 +29,14 @@ export function parseMessagesQuery(params: Record<string, string | undefined>): 
 	if (result.success) return { ok: true, query: result.output };
 	return { ok: false, message: result.issues[0].message };
 }
+
+const RemoveQuerySchema = v.object({
+	banSeconds: v.optional(wholeNumber("banSeconds", 0, Limits.maxBanSeconds), "0"),
+});
+
+/** (1.4) `DELETE /rooms/:room/users/:userId?banSeconds=N`: N 0–604800 (default 0: no ban). */
+export function parseRemoveQuery(params: Record<string, string | undefined>): QueryResult<{ banSeconds: number }> {
+	const result = v.safeParse(RemoveQuerySchema, { banSeconds: params.banSeconds });
+	if (result.success) return { ok: true, query: result.output };
+	return { ok: false, message: result.issues[0].message };
+}

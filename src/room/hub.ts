@@ -9,6 +9,7 @@ import { FanOut } from "./fan-out";
 import { buildHubState, countVerified, type HubState } from "./hub-state";
 import type { RosterEvent } from "./presence/presence";
 import type { PresenceStore } from "./presence/store";
+import { removeFromHub } from "./removal";
 import type { Identity, RosterChange } from "./roster";
 import type { RemoteAudience, RemotePresenceSink } from "./shards/remote-audience";
 import type { Member } from "./shards/remote-connection";
@@ -84,14 +85,10 @@ export class Hub {
 	}
 
 	/** How many connections (registered or not) hold a token for this user. */
-	verifiedConnections(userId: string): number {
-		return this.#state.verified.get(userId) ?? 0;
-	}
+	verifiedConnections = (userId: string): number => this.#state.verified.get(userId) ?? 0;
 
 	/** The connection behind a socket, unless the room has let go of it. */
-	get(ws: WebSocket): Connection | undefined {
-		return this.#state.live.get(ws);
-	}
+	get = (ws: WebSocket): Connection | undefined => this.#state.live.get(ws);
 
 	/** Everyone present (leave grace included), earliest joiner first: one list per change. */
 	users(): readonly User[] {
@@ -103,9 +100,7 @@ export class Hub {
 		return this.#state.presence.usersJson(change);
 	}
 
-	user(userId: string): User | undefined {
-		return this.#state.presence.user(userId);
-	}
+	user = (userId: string): User | undefined => this.#state.presence.user(userId);
 
 	counts(): OccupancyData {
 		return this.#state.presence.counts();
@@ -202,6 +197,11 @@ export class Hub {
 		if (identity) state.presence.close(connection.id, identity, reason, clock.now());
 		connection.markClosed();
 		this.#options.released?.(connection, reason);
+	}
+
+	/** (1.4) A backend removes a user: see removal.ts. */
+	removeUser(userId: string, onShards: readonly string[]) {
+		return removeFromHub(this.#state, userId, onShards, (ws, code, text) => this.drop(ws, "removed", code, text));
 	}
 
 	/** (1.3) At a shard: the root registered `connection`; it hears the room's streams after its stamps. */

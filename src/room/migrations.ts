@@ -4,7 +4,8 @@
  * wake-up and keeps its data; a room that has never written gets its tables at its first write.
  */
 
-import { createPresenceLogTable } from "./shards/presence-log";
+import { createBansTable } from "./bans";
+import { addRemovedColumn, createPresenceLogTable } from "./shards/presence-log";
 
 export type Migration = (sql: SqlStorage) => void;
 
@@ -101,6 +102,12 @@ export const MIGRATIONS: readonly Migration[] = [
 			user_id TEXT NOT NULL
 		)`);
 		sql.exec("CREATE INDEX shard_users_by_user ON shard_users (user_id)");
+	},
+	// v8 (1.4): the users a backend banned, until when; and, in the presence log, the shards'
+	// connections a removal closes (the row that tells the others carries them to the shards).
+	(sql) => {
+		createBansTable(sql);
+		addRemovedColumn(sql);
 	},
 ];
 

@@ -5,6 +5,7 @@
  */
 import type { LeaveReason, User } from "../protocol";
 import type { RoomSettings } from "../settings";
+import { RoomBans } from "./bans";
 import type { Connection } from "./connection";
 import { DeliveryBudget } from "./delivery-budget";
 import { type IncomingMessage, type MessageDecision, runRosterHook, screenMessage } from "./hooks";
@@ -60,6 +61,7 @@ export function buildRoomState(setup: RoomSetup): RoomState {
 	const state: RoomState = {
 		hub,
 		store,
+		bans: new RoomBans({ sql: ctx.storage.sql, prepare: () => store.prepare(), prepared: () => store.prepared }),
 		settings,
 		budget: new DeliveryBudget(settings.roomDeliveryRate),
 		lag: roomInputLag(),

@@ -1,4 +1,5 @@
 import type { RoomSettings } from "../settings";
+import type { RoomBans } from "./bans";
 import type { DeliveryBudget } from "./delivery-budget";
 import type { IncomingMessage } from "./hooks";
 import type { Hub } from "./hub";
@@ -17,6 +18,8 @@ export interface ShardSignals {
 export interface RoomState {
 	hub: Hub;
 	store: RoomStore;
+	/** (1.4) The users a backend banned (at a root; a shard's root decides who enters). */
+	bans: RoomBans;
 	settings: RoomSettings;
 	/** What the room's members together may make it deliver (`ROOM_DELIVERY_RATE`). */
 	budget: DeliveryBudget;

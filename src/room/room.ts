@@ -22,6 +22,7 @@ import {
 } from "../protocol";
 import { type RoomSettings, readSettings } from "../settings";
 import { RoomAlarm } from "./alarm-plan";
+import { RoomBackendCalls } from "./backend-calls";
 import { closeReplyCode, isPeerGoneError } from "./close-reply";
 import { checkValueSize, type PublishResult, publishMessage, type ServerPostResult } from "./deliver";
 import { relaySignal } from "./handlers/signal";
@@ -32,7 +33,6 @@ import { IdleReaper } from "./reaper";
 import { buildRoomState } from "./room-setup";
 import type { RoomState } from "./room-state";
 import { isRoot, objectRole } from "./shards/names";
-import { RoomObjectCalls } from "./shards/object-calls";
 import { RoomObjects } from "./shards/room-objects";
 import { keepUp } from "./upkeep";
 import { usersPageOf } from "./users-page";
@@ -43,7 +43,7 @@ type Refused = Extract<ServerPostResult, { ok: false }>;
  * Export it from your Worker as is, or a subclass of it with hooks (`onMessage`, `onJoin`,
  * `onLeave`): `E` is your Worker's environment, `this.env` in a hook.
  */
-export class Room<E = RoomsEnv> extends RoomObjectCalls<E> {
+export class Room<E = RoomsEnv> extends RoomBackendCalls<E> {
 	// ---- config ----------------------------------------------------------------
 	readonly #settings: RoomSettings;
 	readonly #ratePolicy: RatePolicy;

@@ -19,18 +19,19 @@ export async function keepUp(
 	holdsElsewhere = false,
 	deadline?: number,
 ): Promise<void> {
-	const { hub, store, settings } = room;
-	// `holdsElsewhere`: a root whose shards hold connections keeps its placement rows.
-	if (store.prepared && store.holdsNoMessages && hub.empty && !holdsElsewhere) {
+	const { hub, store, settings, bans } = room;
+	// `holdsElsewhere`: a root whose shards hold connections keeps its placement rows; (1.4) a ban is kept too.
+	if (store.prepared && store.holdsNoMessages && hub.empty && !holdsElsewhere && !bans.holdsAny(clock.now())) {
 		await storage.deleteAlarm();
 		await storage.deleteAll();
 		store.forget();
+		bans.forget();
 		alarm.ran();
 		return;
 	}
 	await alarm.plan({
 		live: hub.size > 0,
-		graceDeadline: earliest(hub.nextGraceDeadline(), deadline),
+		graceDeadline: earliest(earliest(hub.nextGraceDeadline(), deadline), bans.nextEnd(clock.now())),
 		now: clock.now(),
 		backstopMs: settings.idleSweepSeconds * 1000,
 	});

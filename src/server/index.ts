@@ -22,6 +22,7 @@ export { type IncomingMessage, type MessageDecision, refuse } from "../room/hook
 export { Room } from "../room/room";
 export {
 	getRoom,
+	type RemoveOptions,
 	RoomCallError,
 	type RoomHandle,
 	type SenderOption,

@@ -15,6 +15,7 @@ import {
 	type ServerPostField,
 	type UsersPage,
 } from "../protocol";
+import { removalProblem } from "../room/removal";
 import type { Room } from "../room/room";
 import { BAD_ROOM_TEXT } from "./room-path";
 
@@ -56,6 +57,18 @@ export interface RoomHandle {
 	users(options?: UsersPageOptions): Promise<UsersPage>;
 	/** How many users and connections the room holds, and how many of its objects hold connections. */
 	occupancy(): Promise<OccupancyPage>;
+	/**
+	 * (1.4) Closes every connection of `userId` with 4003, as `DELETE /rooms/:room/users/:userId`
+	 * does; the others hear at once that the user left (reason `"removed"`). With `banSeconds`
+	 * (0–604800) the user cannot come back until then. Resolves to how many connections closed; a
+	 * user not in the room is `USER_NOT_FOUND` unless a ban was asked for.
+	 */
+	remove(userId: string, options?: RemoveOptions): Promise<{ removed: number }>;
+}
+
+export interface RemoveOptions {
+	/** How long the user may not come back, in seconds (0–604800; default 0: no ban). */
+	banSeconds?: number;
 }
 
 /**
@@ -91,6 +104,14 @@ export function getRoom(namespace: DurableObjectNamespace<Room<unknown>>, room: 
 			return stub().usersPage(parsed.query);
 		},
 		occupancy: () => stub().occupancy(),
+		async remove(userId, options = {}) {
+			const banSeconds = options.banSeconds ?? 0;
+			const problem = removalProblem(userId, banSeconds);
+			if (problem) throw new RoomCallError("BAD_REQUEST", problem);
+			const result = await stub().remove(userId, { banSeconds });
+			if (!result.ok) throw new RoomCallError(result.code, result.message);
+			return { removed: result.removed };
+		},
 	};
 }
 

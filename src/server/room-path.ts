@@ -28,7 +28,11 @@ export function roomPathOf(pathname: string, routePath: string): RoomPath {
 	}
 }
 
-/** Server publish and server signal have their own key (`PUBLISH_KEY`); every other room request is a member's. */
+/**
+ * Server publish, server signal and (1.4) a user's removal have their own key (`PUBLISH_KEY`);
+ * every other room request is a member's.
+ */
 export function isServerPost(method: string, rest: string): boolean {
+	if (method === "DELETE") return rest.startsWith("users/");
 	return method === "POST" && (rest === "messages" || rest === "signals");
 }

@@ -29,6 +29,7 @@ import { placementOf } from "../room/shards/upgrades";
 import { readSettings } from "../settings";
 import { checkRoomToken, originAllowed, publishKeyMatches, readAccess } from "../worker/access";
 import { readBodyText } from "../worker/body";
+import { answerRemoval } from "./remove-route";
 import { BAD_ROOM_TEXT, isServerPost, roomPathOf } from "./room-path";
 
 /** Who a connection is, as your own sign-in decided: bound to it as a room token's `sub` and `name` are. */
@@ -171,6 +172,11 @@ export function createRoomsApp<E extends object = RoomsEnv>(options: RoomsAppOpt
 		if (!result.ok) return httpErrorResponse(httpErrorCodeOf(result.code), result.message);
 		return c.json({}, 202);
 	});
+
+	/** (1.4) A backend removes (and may ban) a user, with the same key as server publish. */
+	app.delete("/rooms/:room/users/:userId", (c) =>
+		answerRemoval(c.req.raw, c.env as RoomsEnv, c.req.param("userId"), () => room(c)),
+	);
 
 	app.onError((error, c) => {
 		console.error(`rooms: ${c.req.method} ${new URL(c.req.url).pathname} failed: ${error.stack ?? error.message}`);

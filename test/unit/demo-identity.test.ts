@@ -65,6 +65,15 @@ describe("describeProblem", () => {
 	const say = (code: RoomError["code"], message: string, extra?: Partial<ProblemContext>) =>
 		describeProblem(new RoomError(code, message), context(extra));
 
+	it("says the user was removed (close 4003), or banned (a FORBIDDEN that says so)", () => {
+		expect(say("REMOVED", "removed from this room by its backend (4003): removed")).toBe(
+			"You were removed from this room. (removed from this room by its backend (4003): removed)",
+		);
+		expect(say("FORBIDDEN", '"alice" is banned from this room until 2027-01-01T00:00:00.000Z')).toMatch(
+			/^You were removed from this room and may not come back yet\./,
+		);
+	});
+
 	it("tells a missing token from an expired one and from one the room does not accept", () => {
 		expect(say("UNAUTHORIZED", "this room needs ?token= (a room token)", { claims: undefined })).toBe(
 			"This room needs a token: open the page with &token=… (npm run token mints one). (this room needs ?token= (a room token))",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseMessagesQuery } from "../../src/protocol";
+import { parseMessagesQuery, parseRemoveQuery } from "../../src/protocol";
 
 describe("parseMessagesQuery", () => {
 	it("defaults to since 0 and limit 100", () => {
@@ -25,5 +25,21 @@ describe("parseMessagesQuery", () => {
 		[{ limit: "" }, "limit must be a whole number"],
 	])("refuses %j: %s", (params, message) => {
 		expect(parseMessagesQuery(params)).toEqual({ ok: false, message });
+	});
+});
+
+describe("parseRemoveQuery (1.4)", () => {
+	it("defaults to no ban and reads 0 to 604800 seconds", () => {
+		expect(parseRemoveQuery({})).toEqual({ ok: true, query: { banSeconds: 0 } });
+		expect(parseRemoveQuery({ banSeconds: "604800" })).toEqual({ ok: true, query: { banSeconds: 604_800 } });
+	});
+
+	it.each([
+		[{ banSeconds: "-1" }, "banSeconds must be a whole number"],
+		[{ banSeconds: "1.5" }, "banSeconds must be a whole number"],
+		[{ banSeconds: "" }, "banSeconds must be a whole number"],
+		[{ banSeconds: "604801" }, "banSeconds must be at most 604800"],
+	])("refuses %j: %s", (params, message) => {
+		expect(parseRemoveQuery(params)).toEqual({ ok: false, message });
 	});
 });

@@ -8,6 +8,7 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
+	addRemovedColumn,
 	createPresenceLogTable,
 	PresenceLog,
 	type PresenceLogEntry,
@@ -26,7 +27,9 @@ function logIn(storage: DurableObjectStorage): PresenceLog {
 		sql: storage.sql,
 		prepared,
 		prepare: () => {
-			if (!prepared()) createPresenceLogTable(storage.sql);
+			if (prepared()) return;
+			createPresenceLogTable(storage.sql);
+			addRemovedColumn(storage.sql);
 		},
 	});
 }

@@ -5,12 +5,14 @@
 import { clock } from "../../clock";
 import { ErrorCodes, encodeRegistered, Limits, PresenceModes, ProtocolError, type RegisterData } from "../../protocol";
 import { roomCapacity } from "../admission";
+import { checkNotBanned } from "../bans";
 import type { RoomState } from "../room-state";
 import type { Member } from "../shards/remote-connection";
 import { spendDeliveries } from "../spend";
 
 export function register(room: RoomState, connection: Member, data: RegisterData, requestId?: string): void {
 	const { userId, name } = claimedIdentity(connection, data);
+	checkNotBanned(room.bans, userId, clock.now());
 	const current = connection.identity;
 	if (current && current.userId !== userId) {
 		throw new ProtocolError(

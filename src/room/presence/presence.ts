@@ -158,6 +158,26 @@ export class Presence {
 		if (lastKnown) this.#changed({ left: lastKnown, reason });
 	}
 
+	/**
+	 * (1.4) A user leaves at once with every connection, live or in grace, told as one leave (a
+	 * `UserLeft`, not a lower count first); `removed` names the connections the room's shards close.
+	 * Returns the user as they were, or undefined when absent.
+	 */
+	removeUser(userId: string, reason: LeaveReason, removed: string[] = []): User | undefined {
+		const before = this.#roster.user(userId);
+		if (!before) return undefined;
+		for (const connectionId of [...this.#roster.connectionsOf(userId)]) {
+			this.#roster.remove(connectionId, userId);
+			this.#grace.delete(connectionId);
+			this.#store.delete(connectionId);
+		}
+		const lastKnown = { ...before, connections: 0 };
+		const change = { userId, before, after: undefined, reason, lastKnown };
+		this.#feed.announce(removed.length > 0 ? { ...change, removed } : change);
+		this.#changed({ left: lastKnown, reason });
+		return before;
+	}
+
 	/** A registered connection closed: it stays present for the grace (or leaves now without one). */
 	close(connectionId: string, identity: Identity, reason: LeaveReason, now: number): void {
 		if (this.#graceMs === 0) {

@@ -14,6 +14,8 @@ export interface PresenceChange {
 	reason?: LeaveReason;
 	/** The user as last known, for a leave (their `connections` 0). */
 	lastKnown?: User;
+	/** (1.4) A backend's removal: the user's connections on the room's shards, which the shards close. */
+	removed?: string[];
 }
 
 export interface CoalescedPresence {

@@ -33,6 +33,8 @@ export interface PresenceLogRow {
 	/** The connection that caused the change: it gets no `events` frame (it got its reply). */
 	except?: string;
 	renamed?: Renamed;
+	/** (1.4) Connections a backend's removal closes: a shard closes those it holds with 4003. */
+	removed?: string[];
 }
 
 export type PresenceLogEntry = Omit<PresenceLogRow, "pres">;
@@ -54,6 +56,11 @@ export function createPresenceLogTable(sql: SqlStorage): void {
 	)`);
 }
 
+/** (1.4) The column a removal's row carries (the migration after the table's, v8). */
+export function addRemovedColumn(sql: SqlStorage): void {
+	sql.exec("ALTER TABLE presence_log ADD COLUMN removed TEXT");
+}
+
 interface Row extends Record<string, SqlStorageValue> {
 	pres: number;
 	after_seq: number;
@@ -63,6 +70,7 @@ interface Row extends Record<string, SqlStorageValue> {
 	connection_count: number;
 	except_connection: string | null;
 	renamed: string | null;
+	removed: string | null;
 }
 
 export interface PresenceLogOptions {
@@ -92,7 +100,8 @@ export interface PresenceRead {
 /** What a row weighs in a call: its texts plus a fixed allowance for numbers and keys. */
 export function rowBytes(row: PresenceLogRow): number {
 	const renamed = row.renamed ? JSON.stringify(row.renamed).length : 0;
-	return 64 + (row.events?.length ?? 0) + (row.batched?.length ?? 0) + (row.except?.length ?? 0) + renamed;
+	const removed = row.removed ? JSON.stringify(row.removed).length : 0;
+	return 64 + (row.events?.length ?? 0) + (row.batched?.length ?? 0) + (row.except?.length ?? 0) + renamed + removed;
 }
 
 export class PresenceLog {
@@ -118,8 +127,8 @@ export class PresenceLog {
 		const { pres } = sql
 			.exec<{ pres: number }>(
 				`INSERT INTO presence_log
-				 (after_seq, events, batched, user_count, connection_count, except_connection, renamed)
-				 VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING pres`,
+				 (after_seq, events, batched, user_count, connection_count, except_connection, renamed, removed)
+				 VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING pres`,
 				entry.afterSeq,
 				entry.events ?? null,
 				entry.batched ?? null,
@@ -127,6 +136,7 @@ export class PresenceLog {
 				entry.counts.connectionCount,
 				entry.except ?? null,
 				entry.renamed ? JSON.stringify(entry.renamed) : null,
+				entry.removed ? JSON.stringify(entry.removed) : null,
 			)
 			.one();
 		return { pres, ...entry };
@@ -177,5 +187,6 @@ function toRow(row: Row): PresenceLogRow {
 	if (row.batched !== null) out.batched = row.batched;
 	if (row.except_connection !== null) out.except = row.except_connection;
 	if (row.renamed !== null) out.renamed = JSON.parse(row.renamed) as Renamed;
+	if (row.removed !== null) out.removed = JSON.parse(row.removed) as string[];
 	return out;
 }

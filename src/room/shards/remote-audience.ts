@@ -154,6 +154,16 @@ export class RemoteAudience {
 		this.#presence().close(connectionId, identity, reason, now);
 	}
 
+	/** (1.4) A removed user's connections on the shards are forgotten here; the roster change is the caller's. */
+	forgetUser(userId: string): readonly RemoteConnection[] {
+		const connections = this.ofUser(userId);
+		for (const connection of connections) {
+			this.#delete(connection);
+			connection.unregister();
+		}
+		return connections;
+	}
+
 	/** A shard restarted: every connection it held closed at `now`. */
 	closeShard(shard: number, now: number): void {
 		for (const connection of this.ofShard(shard)) this.close(connection.id, "close", now);

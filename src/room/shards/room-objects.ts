@@ -10,6 +10,7 @@ import type { ClientFrame, LeaveReason } from "../../protocol";
 import type { RoomSettings } from "../../settings";
 import type { Connection } from "../connection";
 import type { RatePolicy } from "../rate-limit";
+import { type RemoveResult, removeUser } from "../removal";
 import type { RoomState } from "../room-state";
 import { welcomeFrame } from "../welcome";
 import type { DeliverAnswer, DeliverCall, FillAnswer, ReportsAnswer, ShardCalls, ShardReportBatch } from "./calls";
@@ -109,6 +110,19 @@ export class RoomObjects {
 		const answer = placement.confirm(shard, epoch, ticket, now);
 		if (answer !== "full") users.opened(ticket, shard, connectionId, userId);
 		return answer;
+	}
+
+	/** (1.4) At the root: a backend removes `userId` from every object of the room, banned for `banSeconds`. */
+	removeUser(userId: string, banSeconds: number, now: number): RemoveResult {
+		if (this.#shard) throw new Error("remove reached a room's shard; a room is managed through its root");
+		const { state } = this.#options;
+		const root = this.#root;
+		const onShards = (user: string) =>
+			(root?.users.connectionsOf(user, state.store.prepared) ?? [])
+				.filter(({ shard }) => root?.stream.follows(shard))
+				.map(({ connectionId }) => connectionId);
+		const remove = (user: string, shards: string[]) => state.hub.removeUser(user, shards);
+		return removeUser({ bans: state.bans, onShards, remove, now }, userId, banSeconds);
 	}
 
 	/** At the root: a shard's report batch, applied once. */

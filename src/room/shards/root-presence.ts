@@ -42,6 +42,7 @@ export class RootPresence {
 		const entry: PresenceLogEntry = { afterSeq: this.#options.store.lastSeq, counts };
 		if (events !== undefined) entry.events = events;
 		if (except !== undefined) entry.except = except;
+		if (change.removed && change.removed.length > 0) entry.removed = change.removed;
 		const { before, after } = change;
 		if (before && after && (before.name !== after.name || JSON.stringify(before.meta) !== JSON.stringify(after.meta)))
 			entry.renamed = { userId: after.userId, name: after.name, meta: after.meta };

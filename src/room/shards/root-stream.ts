@@ -100,6 +100,12 @@ export class RootStream {
 		this.#forget(shard);
 	}
 
+	/** Whether `shard` is followed: it hears the presence log (1.4: a removal's row reaches it). */
+	follows(shard: number): boolean {
+		this.#restore();
+		return this.#cursor.acked(shard) !== undefined;
+	}
+
 	/** Where the streams to `shard` stand now: a connection unregistering hears them up to here. */
 	stamp(shard: number): LeaveStamp {
 		this.#restore();

@@ -51,6 +51,16 @@ export class RootUsers {
 		this.#sql.exec("DELETE FROM shard_users WHERE shard = ?", shard);
 	}
 
+	/** (1.4) `userId`'s connections the shards took (registered or not), for a removal. */
+	connectionsOf(userId: string, prepared: boolean): { connectionId: string; shard: number }[] {
+		if (!prepared) return [];
+		const rows = this.#sql.exec<{ connection_id: string; shard: number }>(
+			"SELECT connection_id, shard FROM shard_users WHERE user_id = ?",
+			userId,
+		);
+		return [...rows].map((row) => ({ connectionId: row.connection_id, shard: row.shard }));
+	}
+
 	/** `userId`'s connections on the shards and places held for it there. */
 	count(userId: string, now: number, prepared: boolean): number {
 		let held = 0;

@@ -46,6 +46,8 @@ export interface PresenceDelivery {
 	sends: PresenceSend[];
 	/** The shard updates the attachments of this user's connections. */
 	renamed?: Renamed;
+	/** (1.4) Connections a backend removed: the shard closes those it holds with 4003. */
+	removed?: string[];
 }
 
 /** A registration goes live with the frames it missed, or is too far behind to catch up. */
@@ -195,15 +197,20 @@ export class ShardPresenceMirror {
 	#route(row: PresenceLogRow): PresenceDelivery {
 		const events: string[] = [];
 		const batched: string[] = [];
+		// A removed connection hears nothing of its own removal: it is closed.
+		const removed = new Set(row.removed);
 		for (const [id, member] of this.#members) {
-			if (member.start >= row.pres) continue;
+			if (member.start >= row.pres || removed.has(id)) continue;
 			if (member.mode === "events" && row.events !== undefined && id !== row.except) events.push(id);
 			else if (member.mode === "batched" && row.batched !== undefined) batched.push(id);
 		}
 		const sends: PresenceSend[] = [];
 		if (events.length > 0) sends.push({ frame: row.events as string, to: events });
 		if (batched.length > 0) sends.push({ frame: row.batched as string, to: batched });
-		return row.renamed ? { pres: row.pres, sends, renamed: row.renamed } : { pres: row.pres, sends };
+		const delivery: PresenceDelivery = { pres: row.pres, sends };
+		if (row.renamed) delivery.renamed = row.renamed;
+		if (row.removed) delivery.removed = row.removed;
+		return delivery;
 	}
 
 	/** A stream from `pres` on: the rows before it are owed to no connection here. */

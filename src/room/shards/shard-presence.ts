@@ -5,7 +5,7 @@
  * attachments, and paces `count` connections' `Occupancy` on the shard's alarm. Where the rows
  * stand is saved with the stream's position and rebuilt with the sockets after an eviction.
  */
-import type { OccupancyData } from "../../protocol";
+import { CloseCodes, LeaveReasons, type OccupancyData } from "../../protocol";
 import type { Connection } from "../connection";
 import type { Hub } from "../hub";
 import type { PresenceLogRow } from "./presence-log";
@@ -94,6 +94,7 @@ export class ShardPresence {
 		for (const delivery of this.#mirror.take(deliveredSeq)) {
 			for (const send of delivery.sends)
 				this.#send({ ...send, to: send.to.filter((id) => this.#hears(id, delivery.pres)) });
+			for (const id of delivery.removed ?? []) this.#removed(id);
 			const renamed = delivery.renamed;
 			if (!renamed) continue;
 			for (const connection of this.#hub.connections()) {
@@ -118,6 +119,12 @@ export class ShardPresence {
 	/** Nobody here hears the rows any more (or what they need is gone): the next registration starts afresh. */
 	reset(): void {
 		this.#mirror.reset();
+	}
+
+	/** (1.4) A backend removed this connection's user: closed with 4003, the root already told the others. */
+	#removed(connectionId: string): void {
+		const connection = this.#hub.byId(connectionId);
+		if (connection) this.#hub.drop(connection.socket, LeaveReasons.removed, CloseCodes.removed, LeaveReasons.removed);
 	}
 
 	#send({ frame, to }: PresenceSend): void {

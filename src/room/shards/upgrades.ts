@@ -8,6 +8,7 @@
 import { httpErrorResponse } from "../../protocol";
 import type { RoomSettings } from "../../settings";
 import { acceptUpgrade, upgradeRefusal } from "../admission";
+import { banRefusal } from "../bans";
 import { isWebSocketUpgrade, PLACEMENT_HEADER, readVerifiedIdentity, TICKET_HEADER } from "../handoff";
 import type { RoomState } from "../room-state";
 import type { Confirmation } from "./placement";
@@ -43,7 +44,9 @@ export function answerRootUpgrade(
 	const { ctx, state, settings, welcome, now } = context;
 	const verified = readVerifiedIdentity(request);
 	const elsewhere = (userId: string) => users.count(userId, now, state.store.prepared);
-	const refused = upgradeRefusal(state.hub, settings, verified, request, placement.total(now), elsewhere);
+	const refused =
+		banRefusal(state.bans, verified, now) ??
+		upgradeRefusal(state.hub, settings, verified, request, placement.total(now), elsewhere);
 	if (refused) return refused;
 	const placed = placement.place(now);
 	if (placed.kind === "full") return roomFull(settings);
@@ -55,9 +58,10 @@ export function answerRootUpgrade(
 
 /** A room in one object (`SHARD_CONNECTIONS` 0): accepted here or refused. */
 export function answerLocalUpgrade(context: UpgradeContext, request: Request): Response {
-	const { ctx, state, settings, welcome } = context;
+	const { ctx, state, settings, welcome, now } = context;
 	const verified = readVerifiedIdentity(request);
-	return upgradeRefusal(state.hub, settings, verified, request) ?? acceptUpgrade(ctx, state, verified, welcome);
+	const refused = banRefusal(state.bans, verified, now) ?? upgradeRefusal(state.hub, settings, verified, request);
+	return refused ?? acceptUpgrade(ctx, state, verified, welcome);
 }
 
 /** The placement in a root's answer, or undefined for an answer that is the client's (a socket, a refusal). */
