@@ -4,6 +4,7 @@
  * wake-up and keeps its data; a room that has never written gets its tables at its first write.
  */
 
+import { createRoomEventTables } from "./events/outbox";
 import { createPresenceLogTable } from "./shards/presence-log";
 
 export type Migration = (sql: SqlStorage) => void;
@@ -102,6 +103,9 @@ export const MIGRATIONS: readonly Migration[] = [
 		)`);
 		sql.exec("CREATE INDEX shard_users_by_user ON shard_users (user_id)");
 	},
+	// v8 (1.4): the room events outbox (written with the change each reports, deleted once every
+	// sink has it) and each sink's cursor in it.
+	(sql) => createRoomEventTables(sql),
 ];
 
 /** Whether the database has ever been given a layout (a read-only look: it creates nothing). */

@@ -19,18 +19,22 @@ export async function keepUp(
 	holdsElsewhere = false,
 	deadline?: number,
 ): Promise<void> {
-	const { hub, store, settings } = room;
-	// `holdsElsewhere`: a root whose shards hold connections keeps its placement rows.
-	if (store.prepared && store.holdsNoMessages && hub.empty && !holdsElsewhere) {
+	const { hub, store, settings, events } = room;
+	// `holdsElsewhere`: a root whose shards hold connections keeps its placement rows; (1.4) a room
+	// keeps its undelivered events.
+	if (store.prepared && store.holdsNoMessages && hub.empty && !holdsElsewhere && !events?.undelivered) {
 		await storage.deleteAlarm();
 		await storage.deleteAll();
 		store.forget();
+		events?.forget();
 		alarm.ran();
 		return;
 	}
+	// (1.4) Deliveries due start now, on their own; the alarm comes back for retries.
+	events?.afterEvent();
 	await alarm.plan({
 		live: hub.size > 0,
-		graceDeadline: earliest(hub.nextGraceDeadline(), deadline),
+		graceDeadline: earliest(hub.nextGraceDeadline(), earliest(deadline, events?.wakeAt())),
 		now: clock.now(),
 		backstopMs: settings.idleSweepSeconds * 1000,
 	});

@@ -29,6 +29,10 @@ export const WORKER_VARIABLES = [
 	"AUTH_SECRET",
 	"ALLOWED_ORIGINS",
 	"PUBLISH_KEY",
+	"WEBHOOK_URL",
+	"WEBHOOK_SECRET",
+	"EVENTS_MESSAGES",
+	"EVENTS_BACKLOG",
 ] as const;
 
 export type WorkerVariable = (typeof WORKER_VARIABLES)[number];
@@ -54,6 +58,10 @@ export const DEVELOPMENT_VARS: WorkerVars = {
 	AUTH_SECRET: "",
 	ALLOWED_ORIGINS: "",
 	PUBLISH_KEY: "",
+	WEBHOOK_URL: "",
+	WEBHOOK_SECRET: "",
+	EVENTS_MESSAGES: "false",
+	EVENTS_BACKLOG: "10000",
 };
 
 /**

@@ -118,9 +118,12 @@ export class Presence {
 		this.#roster.apply(change);
 		reply();
 		this.#feed.announce({ userId: change.user.userId, before: change.before, after: change.user }, except);
-		if (change.replaces !== undefined) this.#store.delete(change.replaces);
-		this.#store.live(change.key, change.identity);
-		if (!change.before) this.#changed({ joined: change.user });
+		// The row and what the change tells (1.4: its room events) are written together or not at all.
+		this.#store.atomically(() => {
+			if (change.replaces !== undefined) this.#store.delete(change.replaces);
+			this.#store.live(change.key, change.identity);
+			if (!change.before) this.#changed({ joined: change.user });
+		});
 	}
 
 	/**
@@ -154,8 +157,10 @@ export class Presence {
 		const change = { userId: identity.userId, before, after, reason };
 		const lastKnown = after ? undefined : aggregateUser([], identity);
 		this.#feed.announce(lastKnown ? { ...change, lastKnown } : change);
-		this.#store.delete(connectionId);
-		if (lastKnown) this.#changed({ left: lastKnown, reason });
+		this.#store.atomically(() => {
+			this.#store.delete(connectionId);
+			if (lastKnown) this.#changed({ left: lastKnown, reason });
+		});
 	}
 
 	/** A registered connection closed: it stays present for the grace (or leaves now without one). */
