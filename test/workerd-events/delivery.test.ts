@@ -15,7 +15,7 @@ import { send } from "../workerd-shards/rooms";
 import { delivered, describeEvent, queuedEvents, steer, webhookLog } from "./receiver";
 
 /** Longer than any spread of the `failures`-th delay. */
-const after = (failures: number) => retryDelay(failures, 1) + 1;
+const pastDelay = (failures: number) => retryDelay(failures, 1) + 1;
 
 async function requestsMade(room: string, count: number) {
 	await vi.waitFor(async () => expect((await webhookLog(room)).requests).toHaveLength(count), {
@@ -53,21 +53,21 @@ describe("a failing webhook", () => {
 		await requestsMade(room, 1);
 		// The queue has them at once: each sink has its own cursor.
 		await vi.waitFor(() => expect(queuedEvents(room)).toHaveLength(2));
-		passTime(after(1));
+		passTime(pastDelay(1));
 		await runDurableObjectAlarm(roomStub(room));
 		await requestsMade(room, 2);
 		// The second delay is longer than the first: not due yet.
-		passTime(after(1));
+		passTime(pastDelay(1));
 		await runDurableObjectAlarm(roomStub(room));
 		await new Promise((resolve) => setTimeout(resolve, 200));
 		expect((await webhookLog(room)).requests).toHaveLength(2);
-		passTime(after(2));
+		passTime(pastDelay(2));
 		await runDurableObjectAlarm(roomStub(room));
 		await requestsMade(room, 3);
 		const { requests } = await webhookLog(room);
 		expect(requests.map((request) => request.status)).toEqual([503, 503, 204]);
 		expect(failures).toHaveLength(2);
-		const ids = requests.map((request) => request.body.events.map((event) => (event as { id: string }).id));
+		const ids = requests.map((request) => request.body.events.map((event) => event.id));
 		expect(ids[1]).toEqual(ids[0]);
 		expect(ids[2]).toEqual(ids[0]);
 		expect(new Set(requests.map((request) => request.webhookId)).size).toBe(3);
@@ -84,7 +84,7 @@ describe("a failing webhook", () => {
 		await vi.waitFor(() => expect(queuedEvents(room)).toHaveLength(24));
 		expect(queuedEvents(room).some((event) => event.dropped !== undefined)).toBe(false);
 		await steer(room, { fail: 0 });
-		passTime(after(1));
+		passTime(pastDelay(1));
 		await runDurableObjectAlarm(roomStub(room));
 		await vi.waitFor(async () => expect(await delivered(room)).toHaveLength(20), { timeout: 5000, interval: 20 });
 		const events = await delivered(room);
@@ -109,7 +109,7 @@ describe("a failing webhook", () => {
 			await runInDurableObject(roomStub(room), (_, state: DurableObjectState) => state.storage.getAlarm()),
 		).not.toBeNull();
 		await steer(room, { fail: 0 });
-		passTime(after(1));
+		passTime(pastDelay(1));
 		await runDurableObjectAlarm(roomStub(room));
 		await vi.waitFor(async () => expect(await delivered(room)).toHaveLength(4), { timeout: 5000, interval: 20 });
 		// Nothing left to keep: the room's storage and its alarm are gone.

@@ -15,7 +15,7 @@ export interface ReceivedRequest {
 	/** Whether the signature matched (the library signing the same id, timestamp and body). */
 	signed: boolean;
 	webhookId: string;
-	body: { events: { room: string; seq: number }[] };
+	body: { events: { id: string; room: string; seq: number }[] };
 }
 
 interface RoomLog {
