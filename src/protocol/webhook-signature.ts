@@ -10,10 +10,10 @@ const SIGNATURE_VERSION = "v1";
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** The HMAC key's bytes for a webhook secret. */
-export function webhookKeyBytes(secret: string): Uint8Array {
+export function webhookKeyBytes(secret: string): Uint8Array<ArrayBuffer> {
 	const encoded = secret.startsWith(WEBHOOK_SECRET_PREFIX) ? secret.slice(WEBHOOK_SECRET_PREFIX.length) : undefined;
 	if (encoded !== undefined && encoded.length > 0 && BASE64.test(encoded)) return base64Bytes(encoded);
-	return new TextEncoder().encode(secret);
+	return utf8Bytes(secret);
 }
 
 /** The key a room signs with, or a backend verifies with; import it once and reuse it. */
@@ -51,11 +51,16 @@ export async function webhookSignatureMatches(
 	return false;
 }
 
-function signedContent(id: string, timestamp: number | string, body: string): Uint8Array {
-	return new TextEncoder().encode(`${id}.${timestamp}.${body}`);
+function signedContent(id: string, timestamp: number | string, body: string): Uint8Array<ArrayBuffer> {
+	return utf8Bytes(`${id}.${timestamp}.${body}`);
 }
 
-function base64Bytes(text: string): Uint8Array {
+/** Copied into an `ArrayBuffer` of its own, as WebCrypto's types ask (the encoder's may be shared). */
+function utf8Bytes(text: string): Uint8Array<ArrayBuffer> {
+	return new Uint8Array(new TextEncoder().encode(text));
+}
+
+function base64Bytes(text: string): Uint8Array<ArrayBuffer> {
 	const binary = atob(text);
 	const bytes = new Uint8Array(binary.length);
 	for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);

@@ -188,6 +188,8 @@ describe("migrating a live room from the previous layout (v1: seq only, no histo
 				"shard_report_replies",
 				"presence_log",
 				"shard_users",
+				"room_events",
+				"room_event_sinks",
 			])
 				sql.exec(`DROP TABLE ${table}`);
 			sql.exec("UPDATE schema_version SET version = 1");
