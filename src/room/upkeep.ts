@@ -1,16 +1,17 @@
 /**
  * What a room leaves behind after each event it handles: the one alarm at the earliest of the idle
- * reaper's backstop, the next grace's end and (1.3) what its calls to its other objects wait for,
- * or, for a room with nothing left to keep, no storage at all.
+ * reaper's backstop, the next grace's end, (1.3) what its calls to its other objects wait for and
+ * (1.4) its events' next try, or, for a room with nothing left to keep, no storage at all.
  */
 import { clock } from "../clock";
 import type { RoomAlarm } from "./alarm-plan";
 import type { RoomState } from "./room-state";
 
 /**
- * Plans the alarm; a room with nobody here, nobody in grace and no message deletes its storage and
- * its alarm instead, so that a name once used costs nothing for ever. Its next connection starts
- * it anew. Every caller has just ended the graces that were due (catchUp, or the alarm itself).
+ * Plans the alarm; a room with nobody here, nobody in grace, no message and (1.4) no undelivered
+ * event deletes its storage and its alarm instead, so that a name once used costs nothing for
+ * ever. Its next connection starts it anew. Every caller has just ended the graces that were due
+ * (catchUp, or the alarm itself).
  */
 export async function keepUp(
 	storage: DurableObjectStorage,
