@@ -130,6 +130,32 @@ describe("a failing webhook", () => {
 	});
 });
 
+describe("what counts as a delivery", () => {
+	it("is a 2xx within 10 s: a redirect fails, and so does an answer after 10 s", { timeout: 30_000 }, async () => {
+		const room = randomRoom();
+		const failures = expectRoomLogs("warn", room, /^webhook delivery of .* failed/);
+		await steer(room, { fail: 1, status: 302 });
+		await join(room, "alice");
+		await requestsMade(room, 1);
+		await steer(room, { fail: 0, delayMs: 10_500 });
+		passTime(pastDelay(1));
+		await runDurableObjectAlarm(roomStub(room));
+		await vi.waitFor(() => expect(failures).toHaveLength(2), { timeout: 15_000, interval: 100 });
+		expect(failures[0]).toContain("(answered 302)");
+		expect(failures[1]).toContain("(no answer within 10 s)");
+		await steer(room, { fail: 0, delayMs: 0 });
+		passTime(pastDelay(2));
+		await runDurableObjectAlarm(roomStub(room));
+		// The late answer's events are sent again: at least once, the same events.
+		await vi.waitFor(async () => expect((await webhookLog(room)).requests).toHaveLength(3), { timeout: 15_000 });
+		const { requests } = await webhookLog(room);
+		expect(requests.map((request) => request.status)).toEqual([302, 204, 204]);
+		expect(requests[2]?.body.events.map((event) => event.id)).toEqual(
+			requests[1]?.body.events.map((event) => event.id),
+		);
+	});
+});
+
 describe("a slow webhook", () => {
 	it("never slows the room's messages: every one is acknowledged while the first request waits", async () => {
 		const room = randomRoom();
