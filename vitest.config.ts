@@ -1,7 +1,10 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import {
+	TEST_WEBHOOK_SECRET,
 	WORKERD_BATCH_VARS,
+	WORKERD_EVENTS_SHARDS_VARS,
+	WORKERD_EVENTS_VARS,
 	WORKERD_HOOKS_VARS,
 	WORKERD_LIMITS_VARS,
 	WORKERD_LOAD_VARS,
@@ -10,6 +13,7 @@ import {
 	WORKERD_SHARDS_VARS,
 	WORKERD_VARS,
 } from "./test/support/pinned-vars";
+import { webhookReceiver } from "./test/workerd-events/webhook-receiver";
 
 export default defineConfig({
 	test: {
@@ -99,6 +103,29 @@ export default defineConfig({
 					}),
 				],
 				test: { name: "workerd-hooks", include: ["test/workerd-hooks/**/*.test.ts"] },
+			},
+			{
+				// Room events (1.4): a Worker with a Queue it consumes, and a webhook receiver in this process.
+				plugins: [
+					cloudflareTest({
+						wrangler: { configPath: "./test/workerd-events/wrangler.toml" },
+						miniflare: { bindings: { ...WORKERD_EVENTS_VARS }, outboundService: webhookReceiver(TEST_WEBHOOK_SECRET) },
+					}),
+				],
+				test: { name: "workerd-events", include: ["test/workerd-events/**/*.test.ts"], testTimeout: 15_000 },
+			},
+			{
+				// The same tests in rooms over objects of 2, without message.created.
+				plugins: [
+					cloudflareTest({
+						wrangler: { configPath: "./test/workerd-events/wrangler.toml" },
+						miniflare: {
+							bindings: { ...WORKERD_EVENTS_SHARDS_VARS, ...WORKERD_SHARDS_TEST_BINDINGS },
+							outboundService: webhookReceiver(TEST_WEBHOOK_SECRET),
+						},
+					}),
+				],
+				test: { name: "workerd-events-shards", include: ["test/workerd-events/**/*.test.ts"], testTimeout: 15_000 },
 			},
 			{
 				// The real `wrangler dev`, driven by real WebSocket clients over loopback.

@@ -19,6 +19,12 @@ export interface Env {
 	AUTH_SECRET?: string;
 	ALLOWED_ORIGINS?: string;
 	PUBLISH_KEY?: string;
+	/** (1.4) Room events: see src/room/events/settings.ts. */
+	WEBHOOK_URL?: string;
+	WEBHOOK_SECRET?: string;
+	EVENTS_MESSAGES?: string;
+	EVENTS_BACKLOG?: string;
+	EVENTS_QUEUE?: Queue;
 }
 
 /** The variables the rooms read, every one optional: a Worker's own `Env` that sets some of them fits. */

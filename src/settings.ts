@@ -36,6 +36,8 @@ export interface RoomSettings {
 	roomDeliveryRate: number;
 	/** How long the room may hold an event for a connection that asked for batched frames (0: never). */
 	batchMs: number;
+	/** (1.4) Undelivered room events a room keeps; past them the oldest are dropped. */
+	eventsBacklog: number;
 }
 
 export const DEFAULT_SETTINGS: RoomSettings = {
@@ -51,6 +53,7 @@ export const DEFAULT_SETTINGS: RoomSettings = {
 	presenceBatchMs: 50,
 	roomDeliveryRate: 50_000,
 	batchMs: 20,
+	eventsBacklog: 10_000,
 };
 
 /** In reading order: SHARD_CONNECTIONS first, because MAX_CONNECTIONS's ceiling depends on it. */
@@ -67,6 +70,7 @@ const VARIABLES: Record<keyof RoomSettings, keyof Env> = {
 	presenceBatchMs: "PRESENCE_BATCH_MS",
 	roomDeliveryRate: "ROOM_DELIVERY_RATE",
 	batchMs: "BATCH_MS",
+	eventsBacklog: "EVENTS_BACKLOG",
 };
 
 /**
@@ -89,6 +93,8 @@ export const SETTING_CEILINGS: Partial<RoomSettings> = {
 	leaveGraceSeconds: 300,
 	presenceBatchMs: 1000,
 	batchMs: 1000,
+	/** Rows of one room's SQLite: a million events of a few hundred bytes, or fewer messages. */
+	eventsBacklog: 1_000_000,
 };
 
 /**

@@ -5,6 +5,7 @@
  */
 
 import { createBansTable } from "./bans";
+import { createRoomEventTables } from "./events/outbox";
 import { addRemovedColumn, createPresenceLogTable } from "./shards/presence-log";
 
 export type Migration = (sql: SqlStorage) => void;
@@ -109,6 +110,9 @@ export const MIGRATIONS: readonly Migration[] = [
 		createBansTable(sql);
 		addRemovedColumn(sql);
 	},
+	// v9 (1.4): the room events outbox (written with the change each reports, deleted once every
+	// sink has it) and each sink's cursor in it.
+	(sql) => createRoomEventTables(sql),
 ];
 
 /** Whether the database has ever been given a layout (a read-only look: it creates nothing). */

@@ -3,12 +3,15 @@
  * on (RoomState). The hooks and logs are the Room's, passed in, so that a subclass's overrides
  * (`onMessage`, `onJoin`, `onLeave`) are the ones called.
  */
+import { clock } from "../clock";
+import type { RoomsEnv } from "../env";
 import type { LeaveReason, User } from "../protocol";
 import type { RoomSettings } from "../settings";
 import { RoomBans } from "./bans";
 import type { Connection } from "./connection";
 import { DeliveryBudget } from "./delivery-budget";
-import { type IncomingMessage, type MessageDecision, runRosterHook, screenMessage } from "./hooks";
+import { buildRoomEvents } from "./events/room-events";
+import { errorDetail, type IncomingMessage, type MessageDecision, runRosterHook, screenMessage } from "./hooks";
 import { Hub } from "./hub";
 import { roomInputLag } from "./input-lag";
 import { PresenceStore } from "./presence/store";
@@ -17,6 +20,8 @@ import { RoomStore } from "./store";
 
 export interface RoomSetup {
 	ctx: DurableObjectState;
+	/** The Worker's environment: (1.4) where room events go. */
+	env: RoomsEnv;
 	settings: RoomSettings;
 	/** The room's name, read when it is needed (a subclass may define it). */
 	name: () => string;
@@ -27,8 +32,11 @@ export interface RoomSetup {
 		onJoin: (user: User) => void;
 		onLeave: (user: User, reason: LeaveReason) => void;
 	};
-	/** A fan-out outside an entry point let go of a peer: the alarm must be planned. */
-	letGo: () => void;
+	/**
+	 * Something outside an entry point changed what the alarm waits for (a fan-out let go of a peer,
+	 * a delivery of room events ended): the alarm must be planned.
+	 */
+	planLater: (cause: string) => void;
 	released: (connection: Connection, reason: LeaveReason) => void;
 	logHook: (problem: string, error?: unknown) => void;
 }
@@ -38,25 +46,56 @@ export function buildRoomState(setup: RoomSetup): RoomState {
 	const store = new RoomStore(ctx.storage, { historyLimit: settings.historyLimit }, (seq, problem) =>
 		console.warn(`room "${name()}": message ${seq} left out of a history: ${problem}`),
 	);
+	// (1.4) Only a room's root reports its events: a shard holds no roster and stores no message.
+	const events = setup.mirror
+		? undefined
+		: buildRoomEvents(setup.env, settings, {
+				sql: ctx.storage.sql,
+				room: name,
+				now: () => clock.now(),
+				random: Math.random,
+				prepare: () => store.prepare(),
+				prepared: () => store.prepared,
+				settled: () => setup.planLater("room events delivery"),
+				waitUntil: (promise) => ctx.waitUntil(promise),
+				log: (text) => console.warn(text),
+			});
+	if (events) store.appended = (message) => events.messageStored(message);
 	const hub = new Hub({
 		sockets: () => ctx.getWebSockets(),
-		store: new PresenceStore(ctx.storage.sql, () => store.prepared),
+		store: new PresenceStore(
+			ctx.storage.sql,
+			() => store.prepared,
+			(work) => {
+				try {
+					ctx.storage.transactionSync(work);
+				} catch (error) {
+					// Storage is as before the roster change, memory is not: start again from storage.
+					console.error(`room "${name()}": a roster change failed and was rolled back: ${errorDetail(error)}`);
+					ctx.abort("a roster change failed and was rolled back");
+					throw error;
+				}
+			},
+		),
 		graceMs: settings.leaveGraceSeconds * 1000,
 		presenceBatchMs: settings.presenceBatchMs,
 		batchMs: settings.batchMs,
 		maxBufferedBytes: settings.maxBufferedBytes,
 		warn: (text) => console.warn(`room "${name()}": ${text}`),
-		letGo: setup.letGo,
+		letGo: () => setup.planLater("presence flush"),
 		// After the change that caused it is whole, in the same turn: a hook sees a settled room.
 		released: setup.released,
 		mirror: setup.mirror,
 		remotePresence: () => state.remotePresence,
-		rosterChanged: (change) =>
+		rosterChanged: (change) => {
+			// Inside the roster's transaction: the change and its events are stored together.
+			events?.rosterChanged(change, hub.counts().userCount);
 			queueMicrotask(() =>
 				runRosterHook(change, { onJoin: hooks.onJoin, onLeave: hooks.onLeave }, (problem, error) =>
 					logHook(problem, error),
 				),
-			),
+			);
+		},
 	});
 	const state: RoomState = {
 		hub,
@@ -65,6 +104,7 @@ export function buildRoomState(setup: RoomSetup): RoomState {
 		settings,
 		budget: new DeliveryBudget(settings.roomDeliveryRate),
 		lag: roomInputLag(),
+		events,
 		screen: (incoming) =>
 			screenMessage(hooks.onMessage, { room: name(), ...incoming }, settings.maxMessageBytes, logHook),
 	};

@@ -1,6 +1,7 @@
 import type { RoomSettings } from "../settings";
 import type { RoomBans } from "./bans";
 import type { DeliveryBudget } from "./delivery-budget";
+import type { RoomEvents } from "./events/room-events";
 import type { IncomingMessage } from "./hooks";
 import type { Hub } from "./hub";
 import type { InputLag } from "./input-lag";
@@ -30,6 +31,8 @@ export interface RoomState {
 	 * `ProtocolError` thrown for the sender.
 	 */
 	screen: (incoming: Omit<IncomingMessage, "room">) => unknown;
+	/** (1.4) A root's events, when a sink is configured. */
+	events?: RoomEvents;
 	/** (1.3) Set at a root that may place connections on shards. */
 	shards?: ShardSignals;
 	/** (1.3) Set at a root that may place connections on shards: its presence log. */

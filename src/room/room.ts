@@ -68,6 +68,7 @@ export class Room<E = RoomsEnv> extends RoomBackendCalls<E> {
 		const role = objectRole(this.roomName);
 		this.#state = buildRoomState({
 			ctx,
+			env: env as RoomsEnv,
 			settings: this.#settings,
 			name: () => this.roomName,
 			mirror: role !== undefined && !isRoot(role),
@@ -76,8 +77,8 @@ export class Room<E = RoomsEnv> extends RoomBackendCalls<E> {
 				onJoin: (user) => this.onJoin(user),
 				onLeave: (user, reason) => this.onLeave(user, reason),
 			},
-			// A fan-out outside an entry point (a presence window's timer) let go of a peer: its grace needs the alarm.
-			letGo: () => this.#planAlarmLater("presence flush"),
+			// Outside an entry point: a presence window's timer let go of a peer, a delivery of events ended.
+			planLater: (cause) => this.#planAlarmLater(cause),
 			released: (connection, reason) => this.#objects.released(connection, reason),
 			logHook: (problem, error) => this.#logHook(problem, error),
 		});

@@ -75,6 +75,8 @@ export class RoomStore {
 	readonly #retainedForShards: number;
 	/** (1.3) At a root: the lowest seq its shards have all received (messages after it are kept). */
 	receivedByShards: () => number | undefined = () => undefined;
+	/** (1.4) Runs inside each message's transaction, after its row: the room's events are written with it. */
+	appended: (message: Message) => void = () => {};
 	#lastSeq = 0;
 	/** Whether the tables exist (at the latest layout). Until then every read is answered empty. */
 	#ready = false;
@@ -160,6 +162,7 @@ export class RoomStore {
 					message.sentAt,
 				);
 			}
+			this.appended(message);
 			// Both deletes walk the primary key from its low end: normally one row each, or none.
 			this.#sql.exec("DELETE FROM messages WHERE seq <= ?", this.#prunedThrough(seq));
 			this.#sql.exec("DELETE FROM sent_ids WHERE seq <= ?", seq - this.#dedupWindow);

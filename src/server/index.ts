@@ -14,10 +14,14 @@ export type {
 	MessageAckData,
 	MessageSender,
 	OccupancyPage,
+	RoomEvent,
+	RoomEventData,
+	RoomEventsBody,
+	RoomEventType,
 	User,
 	UsersPage,
 } from "../protocol";
-export { ErrorCodes, LeaveReasons, SYSTEM_SENDER } from "../protocol";
+export { ErrorCodes, LeaveReasons, RoomEventTypes, SYSTEM_SENDER } from "../protocol";
 export { type IncomingMessage, type MessageDecision, refuse } from "../room/hooks";
 export { Room } from "../room/room";
 export {
@@ -30,3 +34,10 @@ export {
 	type UsersPageOptions,
 } from "./room-handle";
 export { createRoomsApp, type RoomIdentity, type RoomsAppOptions } from "./rooms-app";
+export {
+	RoomEventsVerificationError,
+	type VerificationProblem,
+	type VerifyOptions,
+	verifyRoomEvents,
+	type WebhookRequestParts,
+} from "./verify-events";

@@ -29,6 +29,10 @@ export const WORKER_VARIABLES = [
 	"AUTH_SECRET",
 	"ALLOWED_ORIGINS",
 	"PUBLISH_KEY",
+	"WEBHOOK_URL",
+	"WEBHOOK_SECRET",
+	"EVENTS_MESSAGES",
+	"EVENTS_BACKLOG",
 ] as const;
 
 export type WorkerVariable = (typeof WORKER_VARIABLES)[number];
@@ -54,6 +58,10 @@ export const DEVELOPMENT_VARS: WorkerVars = {
 	AUTH_SECRET: "",
 	ALLOWED_ORIGINS: "",
 	PUBLISH_KEY: "",
+	WEBHOOK_URL: "",
+	WEBHOOK_SECRET: "",
+	EVENTS_MESSAGES: "false",
+	EVENTS_BACKLOG: "10000",
 };
 
 /**
@@ -133,6 +141,35 @@ export const WORKERD_SHARDS_VARS: WorkerVars = {
 	RATE_LIMIT: "1000000",
 	MAX_CONNECTIONS: "5",
 	SHARD_CONNECTIONS: "100",
+};
+
+/** (1.4) The webhook secret of the room events setups, as Standard Webhooks write one (`whsec_` + base64). */
+export const TEST_WEBHOOK_SECRET = "whsec_ZWRnZS1yb29tcyB0ZXN0IHdlYmhvb2sgc2VjcmV0";
+
+/**
+ * The workerd-events project (1.4): room events to a webhook (a receiver in the test process, see
+ * test/workerd-events/webhook-receiver.ts) and to a Queue, messages included, a backlog bound small
+ * enough to reach, leave grace on.
+ */
+export const WORKERD_EVENTS_VARS: WorkerVars = {
+	...DEVELOPMENT_VARS,
+	RATE_LIMIT: "1000000",
+	MAX_CONNECTIONS: "5",
+	WEBHOOK_URL: "http://webhook.test/hook",
+	WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+	EVENTS_MESSAGES: "true",
+	EVENTS_BACKLOG: "20",
+};
+
+/**
+ * The workerd-events-shards project: the same tests, in rooms over objects of 2 connections (with
+ * `WORKERD_SHARDS_TEST_BINDINGS`), and without `message.created`: each test expects the events of
+ * one object.
+ */
+export const WORKERD_EVENTS_SHARDS_VARS: WorkerVars = {
+	...WORKERD_EVENTS_VARS,
+	SHARD_CONNECTIONS: "100",
+	EVENTS_MESSAGES: "false",
 };
 
 /** What the workerd-shards project binds besides the Worker's variables. */

@@ -20,6 +20,7 @@ describe("DEFAULT_SETTINGS", () => {
 			presenceBatchMs: 50,
 			roomDeliveryRate: 50_000,
 			batchMs: 20,
+			eventsBacklog: 10_000,
 		});
 	});
 });
@@ -107,6 +108,7 @@ describe("readSettings", () => {
 				PRESENCE_BATCH_MS: "100",
 				ROOM_DELIVERY_RATE: "2000",
 				BATCH_MS: "5",
+				EVENTS_BACKLOG: "50",
 			},
 			warn,
 		);
@@ -123,6 +125,7 @@ describe("readSettings", () => {
 			presenceBatchMs: 100,
 			roomDeliveryRate: 2000,
 			batchMs: 5,
+			eventsBacklog: 50,
 		});
 		expect(warn).not.toHaveBeenCalled();
 	});
@@ -176,6 +179,7 @@ describe("readSettings", () => {
 			presenceBatchMs: 50,
 			roomDeliveryRate: 50_000,
 			batchMs: 20,
+			eventsBacklog: 10_000,
 		});
 	});
 
@@ -191,6 +195,14 @@ describe("readSettings", () => {
 		expect(readSettings({ PRESENCE_BATCH_MS: "5" }, vi.fn()).presenceBatchMs).toBe(10);
 		expect(readSettings({ PRESENCE_BATCH_MS: "5000" }, vi.fn()).presenceBatchMs).toBe(1000);
 		expect(readSettings({ PRESENCE_BATCH_MS: "0" }, vi.fn()).presenceBatchMs).toBe(50);
+	});
+
+	it("keeps EVENTS_BACKLOG (1.4) within 1-1,000,000", () => {
+		const warn = vi.fn();
+		expect(readSettings({ EVENTS_BACKLOG: "0" }, warn).eventsBacklog).toBe(10_000);
+		expect(readSettings({ EVENTS_BACKLOG: "2000000" }, warn).eventsBacklog).toBe(1_000_000);
+		expect(readSettings({ EVENTS_BACKLOG: "1" }, warn).eventsBacklog).toBe(1);
+		expect(warn).toHaveBeenCalledTimes(2);
 	});
 
 	it("takes BATCH_MS=0 (no batching) and keeps it within 0-1000", () => {

@@ -189,6 +189,8 @@ describe("migrating a live room from the previous layout (v1: seq only, no histo
 				"presence_log",
 				"shard_users",
 				"bans",
+				"room_events",
+				"room_event_sinks",
 			])
 				sql.exec(`DROP TABLE ${table}`);
 			sql.exec("UPDATE schema_version SET version = 1");

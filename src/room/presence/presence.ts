@@ -118,9 +118,12 @@ export class Presence {
 		this.#roster.apply(change);
 		reply();
 		this.#feed.announce({ userId: change.user.userId, before: change.before, after: change.user }, except);
-		if (change.replaces !== undefined) this.#store.delete(change.replaces);
-		this.#store.live(change.key, change.identity);
-		if (!change.before) this.#changed({ joined: change.user });
+		// The row and what the change tells (1.4: its room events) are written together or not at all.
+		this.#store.atomically(() => {
+			if (change.replaces !== undefined) this.#store.delete(change.replaces);
+			this.#store.live(change.key, change.identity);
+			if (!change.before) this.#changed({ joined: change.user });
+		});
 	}
 
 	/**
@@ -154,8 +157,10 @@ export class Presence {
 		const change = { userId: identity.userId, before, after, reason };
 		const lastKnown = after ? undefined : aggregateUser([], identity);
 		this.#feed.announce(lastKnown ? { ...change, lastKnown } : change);
-		this.#store.delete(connectionId);
-		if (lastKnown) this.#changed({ left: lastKnown, reason });
+		this.#store.atomically(() => {
+			this.#store.delete(connectionId);
+			if (lastKnown) this.#changed({ left: lastKnown, reason });
+		});
 	}
 
 	/**
@@ -166,15 +171,19 @@ export class Presence {
 	removeUser(userId: string, reason: LeaveReason, removed: string[] = []): User | undefined {
 		const before = this.#roster.user(userId);
 		if (!before) return undefined;
-		for (const connectionId of [...this.#roster.connectionsOf(userId)]) {
+		const connections = [...this.#roster.connectionsOf(userId)];
+		for (const connectionId of connections) {
 			this.#roster.remove(connectionId, userId);
 			this.#grace.delete(connectionId);
-			this.#store.delete(connectionId);
 		}
 		const lastKnown = { ...before, connections: 0 };
 		const change = { userId, before, after: undefined, reason, lastKnown };
 		this.#feed.announce(removed.length > 0 ? { ...change, removed } : change);
-		this.#changed({ left: lastKnown, reason });
+		// The rows and what the removal tells (its room events) are written together or not at all.
+		this.#store.atomically(() => {
+			for (const connectionId of connections) this.#store.delete(connectionId);
+			this.#changed({ left: lastKnown, reason });
+		});
 		return before;
 	}
 

@@ -34,9 +34,13 @@ export class PresenceStore {
 	/** Whether the room has tables; until it does, it has no rows and writes nothing. */
 	readonly #ready: () => boolean;
 
-	constructor(sql: SqlStorage, ready: () => boolean) {
+	/** Runs writes as one transaction (a failed write leaves none of them); as they come without one. */
+	readonly atomically: (work: () => void) => void;
+
+	constructor(sql: SqlStorage, ready: () => boolean, transaction: (work: () => void) => void = (work) => work()) {
 		this.#sql = sql;
 		this.#ready = ready;
+		this.atomically = transaction;
 	}
 
 	all(): PresenceRow[] {

@@ -52,7 +52,7 @@ describe("edge-rooms/server in a user's Worker", () => {
 		expect(project.tarball.files).toEqual(expect.arrayContaining(["dist/server.d.ts", "dist/server.js"]));
 	});
 
-	it("exports Room, createRoomsApp, getRoom and the hooks' helpers, and nothing else", async () => {
+	it("exports Room, createRoomsApp, getRoom, the hooks' helpers and (1.4) the room events verifier, and nothing else", async () => {
 		const response = await fetch(`${dev.origin}/exports`);
 		const names = (await response.json()) as string[];
 		expect(names).toEqual([
@@ -60,10 +60,13 @@ describe("edge-rooms/server in a user's Worker", () => {
 			"LeaveReasons",
 			"Room",
 			"RoomCallError",
+			"RoomEventTypes",
+			"RoomEventsVerificationError",
 			"SYSTEM_SENDER",
 			"createRoomsApp",
 			"getRoom",
 			"refuse",
+			"verifyRoomEvents",
 		]);
 	});
 
