@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --smoke] [-- --servers ours,bare] [-- --rounds N] [-- --scenarios core,joins,restart,overload] [-- --storage memory|disk]`
+ * `npm run bench [-- --quick | --smoke] [-- --servers ours,bare] [-- --rounds N] [-- --scenarios core,joins,restart,overload,sharded] [-- --storage memory|disk]`
  *
  * Starts the servers on loopback (every round runs every server, in an order rotated by one each
  * round; within a round the delivery steps of all servers take turns, see load/core-round.ts),
@@ -19,6 +19,7 @@ import { runJoinRound } from "./load/join-modes.ts";
 import { runOverloadRound } from "./load/overload.ts";
 import { runRestart } from "./load/restart.ts";
 import { FULL, QUICK, type Settings, SMOKE } from "./load/settings.ts";
+import { runShardedRound } from "./load/sharded-round.ts";
 import { type Medians, medians, type Runs, summary, table } from "./report.ts";
 import { REPO_ROOT, type ServerKind, sleep, startServer } from "./servers/launch.ts";
 import { benchStorage, isStorageChoice, type StorageChoice } from "./servers/storage.ts";
@@ -82,8 +83,8 @@ const COMPANIONS: Record<string, ServerSpec> = {
 /** The joins' servers run with `gc` exposed, for the settled memory reading (load/settle.ts). */
 const JOIN_V8_FLAGS = ["--expose-gc"];
 
-/** Groups of scenarios: (a)-(e) as before presence 1.1, (a) and (e) in presence modes, (f), (j). */
-const SCENARIO_GROUPS = ["core", "joins", "restart", "overload"] as const;
+/** Groups of scenarios: (a)-(e) as before presence 1.1, (a) and (e) in presence modes, (f), (j), (h). */
+const SCENARIO_GROUPS = ["core", "joins", "restart", "overload", "sharded"] as const;
 type ScenarioGroup = (typeof SCENARIO_GROUPS)[number];
 
 interface Args {
@@ -174,7 +175,7 @@ async function main(): Promise<void> {
 			`quick mode: N=${settings.registerCounts.join("/")}, ${settings.rounds} round(s), idle ${settings.idleSeconds}s with pings every ${settings.pingEverySeconds}s for ${settings.idleServers.join("+")} only: numbers are indicative`,
 		);
 	}
-	const runs: Runs = { scenarios: [], joinModes: [], restarts: [], overload: [] };
+	const runs: Runs = { scenarios: [], joinModes: [], restarts: [], overload: [], sharded: [] };
 	const failures: string[] = [];
 	const failed = (label: string, error: unknown, output?: () => string) => {
 		const text = `${label}: ${(error as Error).stack ?? error}`;
@@ -230,6 +231,28 @@ async function main(): Promise<void> {
 						failed: (label, error, server) => failed(label, error, server?.output),
 					},
 					runs.joinModes,
+				),
+			);
+		}
+		if (groups.has("sharded") && servers.includes("ours")) {
+			log(`${at}: ours (h) sharded room against one object, steps in turn`);
+			await attempt("ours (h) sharded", () =>
+				runShardedRound(
+					{
+						settings,
+						round,
+						log,
+						start: async (name, kind) => {
+							const server = await startServer(name, kind, { direct, tempRoot: storage.root });
+							const target: Target = {
+								protocol: "rooms",
+								origin: server.origin,
+								roomUrl: (room) => `${server.wsOrigin}/rooms/${room}/ws`,
+							};
+							return { server, target };
+						},
+					},
+					runs.sharded,
 				),
 			);
 		}

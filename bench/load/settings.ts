@@ -105,6 +105,18 @@ export interface Settings {
 	busyRate: number;
 	busySteps: number;
 	batchedWarmUpSteps: number;
+	/**
+	 * (h) a sharded room (load/sharded.ts): `shardedSockets` sockets registered `count` over
+	 * `shardedObjects` objects (`TEST_SHARD_CONNECTIONS` = sockets / objects), against the same sockets
+	 * in one object (`SHARD_CONNECTIONS` 0), steps in turn. One sender on each object sends: fixed
+	 * steps of `shardedFixedRate` messages a second in all, saturated steps with
+	 * `shardedWindowMessages` messages outstanding (times the receivers, in deliveries); the warm-up,
+	 * step counts and lengths are (c)'s.
+	 */
+	shardedSockets: number;
+	shardedObjects: number;
+	shardedFixedRate: number;
+	shardedWindowMessages: number;
 }
 
 export const FULL: Settings = {
@@ -151,6 +163,10 @@ export const FULL: Settings = {
 	busyRate: 250,
 	busySteps: 3,
 	batchedWarmUpSteps: 1,
+	shardedSockets: 10_000,
+	shardedObjects: 5,
+	shardedFixedRate: 4,
+	shardedWindowMessages: 8,
 };
 
 export const QUICK: Settings = {
@@ -181,6 +197,9 @@ export const QUICK: Settings = {
 	batchedFanoutSlices: 10,
 	wideSamples: 4,
 	busySteps: 4,
+	shardedSockets: 1000,
+	shardedObjects: 4,
+	shardedFixedRate: 20,
 };
 
 /**
@@ -200,4 +219,6 @@ export const SMOKE: Settings = {
 	wideSamples: 1,
 	busySteps: 1,
 	batchedWarmUpSteps: 0,
+	shardedSockets: 40,
+	shardedObjects: 4,
 };

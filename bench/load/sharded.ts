@@ -1,0 +1,198 @@
+/**
+ * Scenario (h): a room spread over several objects against the same sockets in one object. Two
+ * servers of ours' code: `sharded` places `shardedSockets / shardedObjects` connections on each
+ * object (`TEST_SHARD_CONNECTIONS`), `single` keeps every connection in the root
+ * (`SHARD_CONNECTIONS` 0). Each registers `shardedSockets` sockets (`count` presence: no roster
+ * O(N²) to pay before the steps). One sender on each object of the sharded room (read from
+ * `ConnectionEstablished.shard`), the same socket numbers in the single room, send (c)'s steps,
+ * the two rooms' steps in turn. Every receiver checks each message off once (`Tracker`) and in
+ * `seq` order (`OrderCheck`).
+ */
+import type { RunningServer, ServerKind } from "../servers/launch.ts";
+import { type Conn, closeAll, openMany, type Sink, type Target } from "./clients.ts";
+import type { Settings } from "./settings.ts";
+import { runThroughput, type ThroughputResult, Turns } from "./throughput.ts";
+import { Tracker } from "./tracker.ts";
+
+export type ShardedLayout = "sharded" | "single";
+export const SHARDED_LAYOUTS: readonly ShardedLayout[] = ["sharded", "single"];
+
+/** Both servers run ours' Worker and Room with (c)'s raised limits (bench/servers/ours/wrangler.toml). */
+export function shardedServerKind(layout: ShardedLayout, settings: Settings): ServerKind {
+	const perObject = Math.ceil(settings.shardedSockets / settings.shardedObjects);
+	const vars: Record<string, string> =
+		layout === "sharded"
+			? { TEST_SHARD_CONNECTIONS: String(perObject), MAX_CONNECTIONS: String(settings.shardedSockets * 2) }
+			: { SHARD_CONNECTIONS: "0", MAX_CONNECTIONS: String(Math.max(settings.shardedSockets * 2, 100)) };
+	return { type: "wrangler", config: "bench/servers/ours/wrangler.toml", vars };
+}
+
+export interface ShardedResult {
+	layout: ShardedLayout;
+	round: number;
+	sockets: number;
+	/** How many objects held the room's sockets, and how many sockets each (by `shard`). */
+	objects: number;
+	perObject: Record<string, number>;
+	/** The senders' socket numbers and the object each was on (in the single room, all on 0). */
+	senders: { index: number; shard: number }[];
+	registerMs: number;
+	throughput: ThroughputResult | null;
+	lost: number;
+	duplicated: number;
+	/** Deliveries whose `seq` was below one the same receiver had already been given. */
+	outOfOrder: number;
+	unknownDeliveries: number;
+	errors: string[];
+}
+
+/** Forwards to the tracker, and checks each receiver's `seq`s only grow. */
+class OrderCheck implements Sink {
+	readonly tracker = new Tracker();
+	readonly shards: number[];
+	readonly #lastSeq: Float64Array;
+	outOfOrder = 0;
+
+	constructor(sockets: number) {
+		this.shards = new Array(sockets).fill(-1);
+		this.#lastSeq = new Float64Array(sockets).fill(-1);
+	}
+
+	established(receiver: number, data: Buffer): void {
+		const match = /"shard":(\d+)/.exec(data.toString("latin1"));
+		this.shards[receiver] = match ? Number(match[1]) : 0;
+	}
+
+	sequenced(receiver: number, seq: number): void {
+		const last = this.#lastSeq[receiver] as number;
+		if (seq < last) this.outOfOrder++;
+		else this.#lastSeq[receiver] = seq;
+	}
+
+	delivery(receiver: number, key: number, sentAt: number): void {
+		this.tracker.delivery(receiver, key, sentAt);
+	}
+
+	error(receiver: number, text: string): void {
+		this.tracker.error(receiver, text);
+	}
+
+	frame(receiver: number, events: number): void {
+		this.tracker.frame(receiver, events);
+	}
+}
+
+/** An open room of one layout, ready for its steps. */
+export interface ShardedRoom {
+	layout: ShardedLayout;
+	server: RunningServer;
+	check: OrderCheck;
+	conns: Conn[];
+	result: ShardedResult;
+}
+
+export async function openShardedRoom(
+	layout: ShardedLayout,
+	server: RunningServer,
+	target: Target,
+	settings: Settings,
+	round: number,
+	log: (line: string) => void,
+): Promise<ShardedRoom> {
+	const sockets = settings.shardedSockets;
+	const check = new OrderCheck(sockets);
+	const room = `sharded-${layout}-${round}-${Date.now()}`;
+	const started = performance.now();
+	const conns = await openMany(
+		target,
+		room,
+		{
+			firstIndex: 0,
+			count: sockets,
+			concurrency: settings.connectConcurrency,
+			heartbeatMs: settings.heartbeatSeconds * 1000,
+			presence: "count",
+		},
+		check,
+	);
+	const registerMs = performance.now() - started;
+	const perObject: Record<string, number> = {};
+	for (const shard of check.shards) perObject[shard] = (perObject[shard] ?? 0) + 1;
+	log(
+		`(h) ${layout}: ${sockets} sockets registered in ${(registerMs / 1000).toFixed(1)} s, per object ${JSON.stringify(perObject)}`,
+	);
+	return {
+		layout,
+		server,
+		check,
+		conns,
+		result: {
+			layout,
+			round,
+			sockets,
+			objects: Object.keys(perObject).length,
+			perObject,
+			senders: [],
+			registerMs,
+			throughput: null,
+			lost: 0,
+			duplicated: 0,
+			outOfOrder: 0,
+			unknownDeliveries: 0,
+			errors: [],
+		},
+	};
+}
+
+/** One sender per object of the sharded room: the first socket each object holds. */
+export function sendersOnEveryObject(sharded: ShardedRoom): number[] {
+	const first = new Map<number, number>();
+	sharded.check.shards.forEach((shard, index) => {
+		if (!first.has(shard)) first.set(shard, index);
+	});
+	return [...first.entries()].sort((a, b) => a[0] - b[0]).map(([, index]) => index);
+}
+
+/** Runs (c)'s steps in both rooms, in turn; `senders` are socket numbers, the same in both. */
+export async function runShardedSteps(
+	rooms: ShardedRoom[],
+	senders: number[],
+	settings: Settings,
+	log: (line: string) => void,
+): Promise<void> {
+	const turns = new Turns();
+	const stepSettings: Settings = {
+		...settings,
+		fixedRate: settings.shardedFixedRate,
+		saturationWindow: settings.shardedWindowMessages * (settings.shardedSockets - 1),
+	};
+	await Promise.all(
+		rooms.map(async (room) => {
+			room.result.senders = senders.map((index) => ({ index, shard: room.check.shards[index] ?? -1 }));
+			const load = {
+				server: room.server,
+				tracker: room.check.tracker,
+				senders: senders.map((index) => room.conns[index] as Conn),
+				sockets: settings.shardedSockets,
+				settings: stepSettings,
+				log,
+				turns,
+			};
+			const throughput = await runThroughput(load, "message", `(h) ${room.layout}`);
+			room.result.throughput = throughput;
+		}),
+	);
+}
+
+/** Closes a room's sockets and totals what its receivers saw. */
+export async function closeShardedRoom(room: ShardedRoom): Promise<ShardedResult> {
+	await closeAll(room.conns);
+	const { result, check } = room;
+	const steps = result.throughput?.steps ?? [];
+	result.lost = steps.reduce((sum, s) => sum + s.lost, 0);
+	result.duplicated = steps.reduce((sum, s) => sum + s.duplicated, 0);
+	result.outOfOrder = check.outOfOrder;
+	result.unknownDeliveries = check.tracker.unknown;
+	result.errors = check.tracker.errors;
+	return result;
+}
