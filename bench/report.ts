@@ -23,8 +23,8 @@ export interface Runs {
 	restarts: RestartResult[];
 	/** (j). */
 	overload: OverloadStep[];
-	/** (h), ours only; missing in runs saved before it. */
-	sharded?: ShardedResult[];
+	/** (h), ours only. */
+	sharded: ShardedResult[];
 }
 
 /** The p99 of every delivery of every round together (a stall in any round counts); null without any. */

@@ -19,9 +19,10 @@ import { runJoinRound } from "./load/join-modes.ts";
 import { runOverloadRound } from "./load/overload.ts";
 import { runRestart } from "./load/restart.ts";
 import { FULL, QUICK, type Settings, SMOKE } from "./load/settings.ts";
+import { startServerPair } from "./load/sharded-pair.ts";
 import { runShardedRound } from "./load/sharded-round.ts";
 import { type Medians, medians, type Runs, summary, table } from "./report.ts";
-import { REPO_ROOT, type ServerKind, sleep, startServer } from "./servers/launch.ts";
+import { REPO_ROOT, type RunningServer, type ServerKind, sleep, startServer } from "./servers/launch.ts";
 import { benchStorage, isStorageChoice, type StorageChoice } from "./servers/storage.ts";
 
 interface ServerSpec {
@@ -93,6 +94,8 @@ interface Args {
 	direct: boolean;
 	groups: ReadonlySet<ScenarioGroup>;
 	storage: StorageChoice;
+	/** (h)'s sharded room: its root and shards in 2 workerd processes (the default), or 1. */
+	shardedProcesses: 1 | 2;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -102,6 +105,7 @@ function parseArgs(argv: string[]): Args {
 	let rounds: number | undefined;
 	let groups = new Set<ScenarioGroup>(SCENARIO_GROUPS);
 	let storage: StorageChoice = "memory";
+	let shardedProcesses: 1 | 2 = 2;
 	for (let i = 0; i < argv.length; i++) {
 		const arg = argv[i];
 		if (arg === "--quick") settings = QUICK;
@@ -110,18 +114,29 @@ function parseArgs(argv: string[]): Args {
 		else if (arg === "--servers") servers = (argv[++i] ?? "").split(",").filter(Boolean);
 		else if (arg === "--rounds") rounds = Number(argv[++i]);
 		else if (arg === "--via-proxy") direct = false;
-		else if (arg === "--scenarios") groups = new Set((argv[++i] ?? "").split(",").filter(isScenarioGroup));
+		else if (arg === "--sharded-processes") {
+			const count = Number(argv[++i]);
+			if (count !== 1 && count !== 2) throw new Error("--sharded-processes takes 1 or 2");
+			shardedProcesses = count;
+		} else if (arg === "--scenarios") groups = new Set((argv[++i] ?? "").split(",").filter(isScenarioGroup));
 		else if (arg === "--storage") {
 			const choice = argv[++i] ?? "";
 			if (!isStorageChoice(choice)) throw new Error(`unknown storage ${choice}; use memory or disk`);
 			storage = choice;
 		} else
 			throw new Error(
-				`unknown argument ${arg}; use --quick, --smoke, --servers a,b, --rounds N, --scenarios a,b, --storage memory|disk, --via-proxy`,
+				`unknown argument ${arg}; use --quick, --smoke, --servers a,b, --rounds N, --scenarios a,b, --storage memory|disk, --via-proxy, --sharded-processes 1|2`,
 			);
 	}
 	for (const name of servers) if (!SERVERS[name]) throw new Error(`unknown server ${name}`);
-	return { settings: rounds ? { ...settings, rounds } : settings, servers, direct, groups, storage };
+	return {
+		settings: rounds ? { ...settings, rounds } : settings,
+		servers,
+		direct,
+		groups,
+		storage,
+		shardedProcesses,
+	};
 }
 
 function isScenarioGroup(name: string): name is ScenarioGroup {
@@ -130,6 +145,16 @@ function isScenarioGroup(name: string): name is ScenarioGroup {
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/** Ours' room URLs on a started server. */
+function oursTarget(server: RunningServer): { server: RunningServer; target: Target } {
+	const target: Target = {
+		protocol: "rooms",
+		origin: server.origin,
+		roomUrl: (room) => `${server.wsOrigin}/rooms/${room}/ws`,
+	};
+	return { server, target };
+}
 
 function version(pkg: string): string {
 	try {
@@ -242,15 +267,12 @@ async function main(): Promise<void> {
 						settings,
 						round,
 						log,
-						start: async (name, kind) => {
-							const server = await startServer(name, kind, { direct, tempRoot: storage.root });
-							const target: Target = {
-								protocol: "rooms",
-								origin: server.origin,
-								roomUrl: (room) => `${server.wsOrigin}/rooms/${room}/ws`,
-							};
-							return { server, target };
-						},
+						start: async (name, kind) => oursTarget(await startServer(name, kind, { direct, tempRoot: storage.root })),
+						startPair:
+							args.shardedProcesses === 2
+								? async (name, vars) =>
+										oursTarget(await startServerPair(name, vars, { direct, tempRoot: storage.root }))
+								: undefined,
 					},
 					runs.sharded,
 				),

@@ -4,6 +4,12 @@
  * idle.ts, (f) in restart.ts, (j) in overload.ts.
  */
 
+/** (h): a room of `sockets` spread over `objects` objects. */
+export interface ShardedSize {
+	sockets: number;
+	objects: number;
+}
+
 export interface Settings {
 	mode: "quick" | "full";
 	rounds: number;
@@ -106,15 +112,14 @@ export interface Settings {
 	busySteps: number;
 	batchedWarmUpSteps: number;
 	/**
-	 * (h) a sharded room (load/sharded.ts): `shardedSockets` sockets registered `count` over
-	 * `shardedObjects` objects (`TEST_SHARD_CONNECTIONS` = sockets / objects), against the same sockets
+	 * (h) a sharded room (load/sharded.ts), for each of `shardedSizes`: `sockets` registered `count`
+	 * over `objects` objects (`TEST_SHARD_CONNECTIONS` = sockets / objects), against the same sockets
 	 * in one object (`SHARD_CONNECTIONS` 0), steps in turn. One sender on each object sends: fixed
 	 * steps of `shardedFixedRate` messages a second in all, saturated steps with
 	 * `shardedWindowMessages` messages outstanding (times the receivers, in deliveries); the warm-up,
 	 * step counts and lengths are (c)'s.
 	 */
-	shardedSockets: number;
-	shardedObjects: number;
+	shardedSizes: ShardedSize[];
 	shardedFixedRate: number;
 	shardedWindowMessages: number;
 }
@@ -163,8 +168,10 @@ export const FULL: Settings = {
 	busyRate: 250,
 	busySteps: 3,
 	batchedWarmUpSteps: 1,
-	shardedSockets: 10_000,
-	shardedObjects: 5,
+	shardedSizes: [
+		{ sockets: 1000, objects: 4 },
+		{ sockets: 10_000, objects: 5 },
+	],
 	shardedFixedRate: 4,
 	shardedWindowMessages: 8,
 };
@@ -197,8 +204,7 @@ export const QUICK: Settings = {
 	batchedFanoutSlices: 10,
 	wideSamples: 4,
 	busySteps: 4,
-	shardedSockets: 1000,
-	shardedObjects: 4,
+	shardedSizes: [{ sockets: 1000, objects: 4 }],
 	shardedFixedRate: 20,
 };
 
@@ -219,6 +225,5 @@ export const SMOKE: Settings = {
 	wideSamples: 1,
 	busySteps: 1,
 	batchedWarmUpSteps: 0,
-	shardedSockets: 40,
-	shardedObjects: 4,
+	shardedSizes: [{ sockets: 40, objects: 4 }],
 };

@@ -1,8 +1,8 @@
 /**
  * Scenario (h): a room spread over several objects against the same sockets in one object. Two
- * servers of ours' code: `sharded` places `shardedSockets / shardedObjects` connections on each
- * object (`TEST_SHARD_CONNECTIONS`), `single` keeps every connection in the root
- * (`SHARD_CONNECTIONS` 0). Each registers `shardedSockets` sockets (`count` presence: no roster
+ * servers of ours' code: `sharded` places `sockets / objects` connections on each object
+ * (`TEST_SHARD_CONNECTIONS`), `single` keeps every connection in the root (`SHARD_CONNECTIONS` 0),
+ * for each of `shardedSizes`. Each registers its sockets (`count` presence: no roster
  * O(N²) to pay before the steps). One sender on each object of the sharded room (read from
  * `ConnectionEstablished.shard`), the same socket numbers in the single room, send (c)'s steps,
  * the two rooms' steps in turn. Every receiver checks each message off once (`Tracker`) and in
@@ -10,7 +10,8 @@
  */
 import type { RunningServer, ServerKind } from "../servers/launch.ts";
 import { type Conn, closeAll, openMany, type Sink, type Target } from "./clients.ts";
-import type { Settings } from "./settings.ts";
+import type { Settings, ShardedSize } from "./settings.ts";
+import type { ServerPair } from "./sharded-pair.ts";
 import { runThroughput, type ThroughputResult, Turns } from "./throughput.ts";
 import { Tracker } from "./tracker.ts";
 
@@ -18,12 +19,12 @@ export type ShardedLayout = "sharded" | "single";
 export const SHARDED_LAYOUTS: readonly ShardedLayout[] = ["sharded", "single"];
 
 /** Both servers run ours' Worker and Room with (c)'s raised limits (bench/servers/ours/wrangler.toml). */
-export function shardedServerKind(layout: ShardedLayout, settings: Settings): ServerKind {
-	const perObject = Math.ceil(settings.shardedSockets / settings.shardedObjects);
+export function shardedServerKind(layout: ShardedLayout, size: ShardedSize): ServerKind {
+	const perObject = Math.ceil(size.sockets / size.objects);
 	const vars: Record<string, string> =
 		layout === "sharded"
-			? { TEST_SHARD_CONNECTIONS: String(perObject), MAX_CONNECTIONS: String(settings.shardedSockets * 2) }
-			: { SHARD_CONNECTIONS: "0", MAX_CONNECTIONS: String(Math.max(settings.shardedSockets * 2, 100)) };
+			? { TEST_SHARD_CONNECTIONS: String(perObject), MAX_CONNECTIONS: String(size.sockets * 2) }
+			: { SHARD_CONNECTIONS: "0", MAX_CONNECTIONS: String(Math.max(size.sockets * 2, 100)) };
 	return { type: "wrangler", config: "bench/servers/ours/wrangler.toml", vars };
 }
 
@@ -31,6 +32,8 @@ export interface ShardedResult {
 	layout: ShardedLayout;
 	round: number;
 	sockets: number;
+	/** The objects the room was set to spread over (`TEST_SHARD_CONNECTIONS` = sockets / objects). */
+	plannedObjects: number;
 	/** How many objects held the room's sockets, and how many sockets each (by `shard`). */
 	objects: number;
 	perObject: Record<string, number>;
@@ -96,12 +99,14 @@ export async function openShardedRoom(
 	server: RunningServer,
 	target: Target,
 	settings: Settings,
+	size: ShardedSize,
 	round: number,
 	log: (line: string) => void,
 ): Promise<ShardedRoom> {
-	const sockets = settings.shardedSockets;
+	const sockets = size.sockets;
 	const check = new OrderCheck(sockets);
-	const room = `sharded-${layout}-${round}-${Date.now()}`;
+	const room = `sharded-${layout}-${sockets}-${round}-${Date.now()}`;
+	await (server as Partial<ServerPair>).prepareRoom?.(room, size.objects - 1);
 	const started = performance.now();
 	const conns = await openMany(
 		target,
@@ -130,6 +135,7 @@ export async function openShardedRoom(
 			layout,
 			round,
 			sockets,
+			plannedObjects: size.objects,
 			objects: Object.keys(perObject).length,
 			perObject,
 			senders: [],
@@ -158,13 +164,14 @@ export async function runShardedSteps(
 	rooms: ShardedRoom[],
 	senders: number[],
 	settings: Settings,
+	size: ShardedSize,
 	log: (line: string) => void,
 ): Promise<void> {
 	const turns = new Turns();
 	const stepSettings: Settings = {
 		...settings,
 		fixedRate: settings.shardedFixedRate,
-		saturationWindow: settings.shardedWindowMessages * (settings.shardedSockets - 1),
+		saturationWindow: settings.shardedWindowMessages * (size.sockets - 1),
 	};
 	await Promise.all(
 		rooms.map(async (room) => {
@@ -173,7 +180,7 @@ export async function runShardedSteps(
 				server: room.server,
 				tracker: room.check.tracker,
 				senders: senders.map((index) => room.conns[index] as Conn),
-				sockets: settings.shardedSockets,
+				sockets: size.sockets,
 				settings: stepSettings,
 				log,
 				turns,

@@ -35,6 +35,8 @@ export interface RunningServer {
 	wakeLines(): readonly string[];
 	output(): string;
 	stop(): Promise<void>;
+	/** A server of several processes (load/sharded-pair.ts): each part's pids, whose CPU a step also reads apart. */
+	parts?(): Record<string, number[]>;
 }
 
 /** What a started server offers before the benchmark looks for its entry port. */

@@ -25,6 +25,7 @@ import {
 } from "../room/handoff";
 import type { Room } from "../room/room";
 import { ROOT_SHARD, shardObjectName } from "../room/shards/names";
+import { TEST_SHARDS_BINDING, testNamespace } from "../room/shards/shard-link";
 import { placementOf } from "../room/shards/upgrades";
 import { readSettings } from "../settings";
 import { checkRoomToken, originAllowed, publishKeyMatches, readAccess } from "../worker/access";
@@ -133,7 +134,9 @@ export function createRoomsApp<E extends object = RoomsEnv>(options: RoomsAppOpt
 		if (!placed) return answer;
 		const forwarded = new Request(request);
 		forwarded.headers.set(TICKET_HEADER, placed.ticket);
-		return room(c, placed.shard).fetch(forwarded);
+		const shards = testNamespace(c.env, TEST_SHARDS_BINDING) as DurableObjectNamespace<Room<unknown>> | undefined;
+		const shard = shards?.get(shards.idFromName(shardObjectName(c.get("room"), placed.shard)));
+		return (shard ?? room(c, placed.shard)).fetch(forwarded);
 	});
 
 	app.get("/rooms/:room/users", async (c) => {
