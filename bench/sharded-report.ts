@@ -36,20 +36,20 @@ function layoutFigures(results: ShardedResult[], layout: ShardedLayout) {
 	// Saved runs (resummarize.ts) keep only the count of the samples.
 	for (const r of mine) if (r.throughput?.fixedSamples instanceof Samples) latencies.add(r.throughput.fixedSamples);
 	const part = (name: string) => (x: Fixed) => x.step.partCpuSeconds?.[name] ?? 0;
+	/** A part's CPU in a step less what it burns idle over the step's length. */
+	const net = (name: string) => (x: Fixed) => part(name)(x) - (x.result.idleCpuCores?.[name] ?? 0) * x.step.seconds;
+	const idleCores = (x: Fixed) => Object.values(x.result.idleCpuCores ?? {}).reduce((a, b) => a + b, 0);
 	const split = fixed.some((x) => x.step.partCpuSeconds);
+	/** Deliveries the shards make per message: every receiver but the root's own sockets. */
+	const shardDeliveries = (x: Fixed) => messagesOf(x) * (x.result.sockets - 1 - rootDeliveriesPerMessage(x.result));
 	const rootCpuUsPerMessage = split ? pooledRatio(fixed, (x) => part("root")(x) * 1e6, messagesOf) : null;
-	/** The shards' CPU per delivery they make: the cost of a delivery on any object, the call from the root included. */
-	const shardCpuUsPerDelivery = split
-		? pooledRatio(
-				fixed,
-				(x) => part("shards")(x) * 1e6,
-				(x) => messagesOf(x) * (x.result.sockets - 1 - rootDeliveriesPerMessage(x.result)),
-			)
-		: null;
-	/** The root's CPU per message less its own sockets' deliveries (at the shards' cost per delivery): its work as the root. */
+	/** The shards' CPU per delivery they make, less idle: a delivery on any object, the root's call to the shard included. */
+	const shardNetUsPerDelivery = split ? pooledRatio(fixed, (x) => net("shards")(x) * 1e6, shardDeliveries) : null;
+	const rootNetUsPerMessage = split ? pooledRatio(fixed, (x) => net("root")(x) * 1e6, messagesOf) : null;
+	/** The root's CPU per message less idle and less its own sockets' deliveries (at the shards' net cost each): its work as the root. */
 	const rootCoordinationUsPerMessage =
-		rootCpuUsPerMessage !== null && shardCpuUsPerDelivery !== null && mine[0]
-			? rootCpuUsPerMessage - rootDeliveriesPerMessage(mine[0]) * shardCpuUsPerDelivery
+		rootNetUsPerMessage !== null && shardNetUsPerDelivery !== null && mine[0]
+			? rootNetUsPerMessage - rootDeliveriesPerMessage(mine[0]) * shardNetUsPerDelivery
 			: null;
 	return {
 		rounds: mine.length,
@@ -61,8 +61,16 @@ function layoutFigures(results: ShardedResult[], layout: ShardedLayout) {
 			(x) => x.step.delivered,
 		),
 		cpuUsPerMessage: pooledRatio(fixed, (x) => x.step.serverCpuSeconds * 1e6, messagesOf),
+		/** All processes' CPU per delivery less their idle CPU over the steps: the marginal cost. */
+		netCpuUsPerDelivery: pooledRatio(
+			fixed,
+			(x) => (x.step.serverCpuSeconds - idleCores(x) * x.step.seconds) * 1e6,
+			(x) => x.step.delivered,
+		),
+		idleCores: median(mine.map((r) => Object.values(r.idleCpuCores ?? {}).reduce((a, b) => a + b, 0))),
 		rootCpuUsPerMessage,
-		shardCpuUsPerDelivery,
+		rootNetUsPerMessage,
+		shardNetUsPerDelivery,
 		rootCoordinationUsPerMessage,
 		fixedP99: latencies.length ? summarize(latencies).p99 : median(mine.map((r) => r.throughput?.fixedP99)),
 		perServerSecond: pooledRatio(
@@ -99,7 +107,9 @@ export type ShardedMedians = ReturnType<typeof shardedMedians>;
  * The (h) keys of `SUMMARY`: losses over every size, ratios at the largest size.
  * `rootCpuPerMessageFullVsQuick` (the largest size's root CPU per message over the smallest's)
  * needs two sizes and the root in a process of its own, else null; the root holds sockets of its
- * own, so `rootCoordinationCpuPerMessageFullVsQuick` compares it less their deliveries.
+ * own, so `rootCoordinationCpuPerMessageFullVsQuick` compares it less their deliveries and
+ * less its idle CPU; `shardedNetCpuPerDeliveryVsSingle` compares both layouts less their idle CPU
+ * (two processes idle at more than one).
  */
 export function shardedSummary(results: ShardedResult[] | undefined) {
 	const all = results ?? [];
@@ -118,6 +128,7 @@ export function shardedSummary(results: ShardedResult[] | undefined) {
 		shardedDuplicated: total((r) => r.duplicated),
 		shardedOutOfOrder: total((r) => r.outOfOrder),
 		shardedCpuPerDeliveryVsSingle: ratio(largest?.sharded.cpuUsPerDelivery, largest?.single.cpuUsPerDelivery),
+		shardedNetCpuPerDeliveryVsSingle: ratio(largest?.sharded.netCpuUsPerDelivery, largest?.single.netCpuUsPerDelivery),
 		shardedP99VsSingle: ratio(largest?.sharded.fixedP99, largest?.single.fixedP99),
 		rootCpuPerMessageFullVsQuick: twoSizes
 			? ratio(largest?.sharded.rootCpuUsPerMessage, smallest?.sharded.rootCpuUsPerMessage)
@@ -131,7 +142,7 @@ export function shardedSummary(results: ShardedResult[] | undefined) {
 
 /** The table's rows for (h), read from ours' `ShardedMedians`: each size, each layout. */
 export function shardedRows(settings: Settings) {
-	return settings.shardedSizes.flatMap(({ sockets, objects }) => {
+	return settings.shardedSizes.flatMap(({ sockets, objects, fixedRate }) => {
 		const n = sockets.toLocaleString("en-US");
 		const layouts: [ShardedLayout, string][] = [
 			["sharded", `(h) ${n} sockets over ${objects} objects`],
@@ -149,21 +160,24 @@ export function shardedRows(settings: Settings) {
 			const split =
 				layout === "sharded"
 					? [
-							row("root's CPU µs per message (its process)", (m) => m.rootCpuUsPerMessage, 1),
+							row("root's process: CPU µs per message", (m) => m.rootCpuUsPerMessage, 1),
+							row("root's process less idle: CPU µs per message", (m) => m.rootNetUsPerMessage, 1),
 							row(
-								"root's CPU µs per message less its own sockets' deliveries",
+								"root's process less idle and its own sockets' deliveries: CPU µs per message",
 								(m) => m.rootCoordinationUsPerMessage,
 								1,
 							),
-							row("shards' CPU µs per delivery (their process)", (m) => m.shardCpuUsPerDelivery, 2),
+							row("shards' process less idle: CPU µs per delivery", (m) => m.shardNetUsPerDelivery, 2),
 						]
 					: [];
 			return [
 				row("objects holding sockets", (m) => m.objects, 0),
 				row("connect+register (count presence), ms", (m) => m.registerMs, 0),
-				row(`at ${settings.shardedFixedRate} msg/s: server CPU µs per delivery`, (m) => m.cpuUsPerDelivery, 2),
+				row("quiet (heartbeats only): server CPU, cores", (m) => m.idleCores, 3),
+				row(`at ${fixedRate} msg/s: server CPU µs per delivery`, (m) => m.cpuUsPerDelivery, 2),
+				row(`at ${fixedRate} msg/s: server CPU µs per delivery less idle`, (m) => m.netCpuUsPerDelivery, 2),
 				...split,
-				row(`at ${settings.shardedFixedRate} msg/s: p99 ms`, (m) => m.fixedP99, 1),
+				row(`at ${fixedRate} msg/s: p99 ms`, (m) => m.fixedP99, 1),
 				row("saturated: deliveries per server second", (m) => m.perServerSecond, 0),
 				row("saturated: deliveries/s (wall clock)", (m) => m.perSecond, 0),
 				row("lost / duplicated / out of order", (m) => m.lost + m.duplicated + m.outOfOrder, 0),

@@ -4,10 +4,11 @@
  * idle.ts, (f) in restart.ts, (j) in overload.ts.
  */
 
-/** (h): a room of `sockets` spread over `objects` objects. */
+/** (h): a room of `sockets` spread over `objects` objects, its fixed steps at `fixedRate` messages a second. */
 export interface ShardedSize {
 	sockets: number;
 	objects: number;
+	fixedRate: number;
 }
 
 export interface Settings {
@@ -115,13 +116,15 @@ export interface Settings {
 	 * (h) a sharded room (load/sharded.ts), for each of `shardedSizes`: `sockets` registered `count`
 	 * over `objects` objects (`TEST_SHARD_CONNECTIONS` = sockets / objects), against the same sockets
 	 * in one object (`SHARD_CONNECTIONS` 0), steps in turn. One sender on each object sends: fixed
-	 * steps of `shardedFixedRate` messages a second in all, saturated steps with
+	 * steps of `fixedRate` messages a second in all (a few thousand deliveries a second, under
+	 * either layout's limit, for CPU per delivery and p99), saturated steps with
 	 * `shardedWindowMessages` messages outstanding (times the receivers, in deliveries); the warm-up,
 	 * step counts and lengths are (c)'s.
 	 */
 	shardedSizes: ShardedSize[];
-	shardedFixedRate: number;
 	shardedWindowMessages: number;
+	/** (h) seconds of each room open and quiet before its steps: each process's idle CPU. */
+	shardedIdleSeconds: number;
 }
 
 export const FULL: Settings = {
@@ -169,11 +172,11 @@ export const FULL: Settings = {
 	busySteps: 3,
 	batchedWarmUpSteps: 1,
 	shardedSizes: [
-		{ sockets: 1000, objects: 4 },
-		{ sockets: 10_000, objects: 5 },
+		{ sockets: 1000, objects: 4, fixedRate: 5 },
+		{ sockets: 10_000, objects: 5, fixedRate: 1 },
 	],
-	shardedFixedRate: 4,
 	shardedWindowMessages: 8,
+	shardedIdleSeconds: 3,
 };
 
 export const QUICK: Settings = {
@@ -204,8 +207,7 @@ export const QUICK: Settings = {
 	batchedFanoutSlices: 10,
 	wideSamples: 4,
 	busySteps: 4,
-	shardedSizes: [{ sockets: 1000, objects: 4 }],
-	shardedFixedRate: 20,
+	shardedSizes: [{ sockets: 1000, objects: 4, fixedRate: 5 }],
 };
 
 /**
@@ -225,5 +227,5 @@ export const SMOKE: Settings = {
 	wideSamples: 1,
 	busySteps: 1,
 	batchedWarmUpSteps: 0,
-	shardedSizes: [{ sockets: 40, objects: 4 }],
+	shardedSizes: [{ sockets: 40, objects: 4, fixedRate: 20 }],
 };

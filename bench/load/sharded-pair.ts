@@ -1,16 +1,21 @@
 /**
  * (h) with the root and the shards in two workerd processes, as on Cloudflare's network where each
  * object runs on its own thread: two `wrangler dev` sessions of ours' code, `sharded-root.toml`
- * (the Worker clients reach, and every room's root) and `sharded-shards.toml` (every shard), bound
- * to each other's `Room` through a dev registry of their own (a temporary folder: the default one is
- * shared by every `wrangler dev` of this user). The test-only `TEST_SHARDS_BINDING` and
- * `TEST_ROOT_BINDING` make the root and the Worker reach shards, and shards their root, through those
- * bindings (src/room/shards/shard-link.ts).
+ * (every room's root) and `sharded-shards.toml` (every shard), bound to each other's `Room`
+ * through a dev registry of their own (a temporary folder: the default one is shared by every
+ * `wrangler dev` of this user). The test-only `TEST_SHARDS_BINDING` and `TEST_ROOT_BINDING` make
+ * the root reach shards, and the shards' session (its Worker and its objects) reach the root,
+ * through those bindings (src/room/shards/shard-link.ts).
+ *
+ * A socket is carried by the process whose Worker it connected to: one the root session's Worker
+ * forwards to a shard would pass every frame through the root's process. So the root's sockets
+ * connect to the root session and the others to the shards' session, whose Worker asks the root
+ * where to place them and forwards them to its own shards (load/sharded.ts).
  *
  * An object first created through another session's binding has no `ctx.id.name`, and a Room reads
- * its part from its name: the shards are therefore created through their own session first, and
- * kept awake, by `GET /__bench/touch` (bench/servers/ours/index.ts) every `TOUCH_EVERY_MS` until
- * the pair stops.
+ * its part from its name: the shards are created through their own session, and kept awake (a
+ * shard evicted while idle would come back through the root's call, nameless) by
+ * `GET /__bench/touch` (bench/servers/ours/index.ts) every `TOUCH_EVERY_MS` until the pair stops.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,6 +27,8 @@ const REGISTRY_VARIABLES = ["WRANGLER_REGISTRY_PATH", "CLOUDFLARE_DEV_REGISTRY_P
 
 /** Both sessions as one server: clients reach the root's session, CPU counts both processes. */
 export interface ServerPair extends RunningServer {
+	/** Where the sockets placed on shards connect: the shards' session. */
+	readonly shardsWsOrigin: string;
 	/** Each process's pids: `root` and `shards`, for each part's CPU. */
 	parts(): Record<string, number[]>;
 	/** Creates and keeps awake shards 1 to `shards` of `room` in the shards' session. */
@@ -70,6 +77,7 @@ export async function startServerPair(
 		origin: root.origin,
 		wsOrigin: root.wsOrigin,
 		proxyOrigin: root.proxyOrigin,
+		shardsWsOrigin: shards.wsOrigin,
 		rssBytes: () => root.rssBytes() + shards.rssBytes(),
 		workPids: () => [...root.workPids(), ...shards.workPids()],
 		parts: () => ({ root: root.workPids(), shards: shards.workPids() }),

@@ -8,8 +8,9 @@
  * the two rooms' steps in turn. Every receiver checks each message off once (`Tracker`) and in
  * `seq` order (`OrderCheck`).
  */
-import type { RunningServer, ServerKind } from "../servers/launch.ts";
+import { type RunningServer, type ServerKind, sleep } from "../servers/launch.ts";
 import { type Conn, closeAll, openMany, type Sink, type Target } from "./clients.ts";
+import { cpuSecondsBetween, threadTimes } from "./proc-times.ts";
 import type { Settings, ShardedSize } from "./settings.ts";
 import type { ServerPair } from "./sharded-pair.ts";
 import { runThroughput, type ThroughputResult, Turns } from "./throughput.ts";
@@ -40,6 +41,8 @@ export interface ShardedResult {
 	/** The senders' socket numbers and the object each was on (in the single room, all on 0). */
 	senders: { index: number; shard: number }[];
 	registerMs: number;
+	/** Each process's CPU while the room is open and quiet (`root` and `shards`, or `all`), in cores. */
+	idleCpuCores: Record<string, number>;
 	throughput: ThroughputResult | null;
 	lost: number;
 	duplicated: number;
@@ -106,20 +109,31 @@ export async function openShardedRoom(
 	const sockets = size.sockets;
 	const check = new OrderCheck(sockets);
 	const room = `sharded-${layout}-${sockets}-${round}-${Date.now()}`;
-	await (server as Partial<ServerPair>).prepareRoom?.(room, size.objects - 1);
+	const pair = server as Partial<ServerPair>;
+	await pair.prepareRoom?.(room, size.objects - 1);
+	const open = (at: Target, firstIndex: number, count: number) =>
+		openMany(
+			at,
+			room,
+			{
+				firstIndex,
+				count,
+				concurrency: settings.connectConcurrency,
+				heartbeatMs: settings.heartbeatSeconds * 1000,
+				presence: "count",
+			},
+			check,
+		);
 	const started = performance.now();
-	const conns = await openMany(
-		target,
-		room,
-		{
-			firstIndex: 0,
-			count: sockets,
-			concurrency: settings.connectConcurrency,
-			heartbeatMs: settings.heartbeatSeconds * 1000,
-			presence: "count",
-		},
-		check,
-	);
+	let conns: Conn[];
+	if (pair.shardsWsOrigin === undefined) conns = await open(target, 0, sockets);
+	else {
+		// The root fills first: its sockets connect to its own session, the others to the shards' (sharded-pair.ts).
+		const onRoot = Math.ceil(sockets / size.objects);
+		const shardsOrigin = pair.shardsWsOrigin;
+		const toShards: Target = { ...target, roomUrl: (name) => `${shardsOrigin}/rooms/${name}/ws` };
+		conns = [...(await open(target, 0, onRoot)), ...(await open(toShards, onRoot, sockets - onRoot))];
+	}
 	const registerMs = performance.now() - started;
 	const perObject: Record<string, number> = {};
 	for (const shard of check.shards) perObject[shard] = (perObject[shard] ?? 0) + 1;
@@ -140,6 +154,7 @@ export async function openShardedRoom(
 			perObject,
 			senders: [],
 			registerMs,
+			idleCpuCores: {},
 			throughput: null,
 			lost: 0,
 			duplicated: 0,
@@ -159,6 +174,24 @@ export function sendersOnEveryObject(sharded: ShardedRoom): number[] {
 	return [...first.entries()].sort((a, b) => a[0] - b[0]).map(([, index]) => index);
 }
 
+/**
+ * Each process's CPU (cores) while the room's sockets are open and nobody sends (heartbeats only):
+ * what it costs whatever the rate, left out of the per-message costs at a low fixed rate.
+ */
+async function idleCpu(server: RunningServer, seconds: number): Promise<Record<string, number>> {
+	const parts = Object.entries(server.parts?.() ?? { all: server.workPids() });
+	const before = parts.map(([, pids]) => threadTimes(pids));
+	const started = performance.now();
+	await sleep(seconds * 1000);
+	const elapsed = (performance.now() - started) / 1000;
+	return Object.fromEntries(
+		parts.map(([part, pids], i) => [
+			part,
+			cpuSecondsBetween(before[i] as ReturnType<typeof threadTimes>, threadTimes(pids)) / elapsed,
+		]),
+	);
+}
+
 /** Runs (c)'s steps in both rooms, in turn; `senders` are socket numbers, the same in both. */
 export async function runShardedSteps(
 	rooms: ShardedRoom[],
@@ -170,7 +203,7 @@ export async function runShardedSteps(
 	const turns = new Turns();
 	const stepSettings: Settings = {
 		...settings,
-		fixedRate: settings.shardedFixedRate,
+		fixedRate: size.fixedRate,
 		saturationWindow: settings.shardedWindowMessages * (size.sockets - 1),
 	};
 	await Promise.all(
@@ -185,6 +218,8 @@ export async function runShardedSteps(
 				log,
 				turns,
 			};
+			room.result.idleCpuCores = await turns.take(() => idleCpu(room.server, settings.shardedIdleSeconds));
+			log(`(h) ${room.layout} idle: ${JSON.stringify(room.result.idleCpuCores)} cores`);
 			const throughput = await runThroughput(load, "message", `(h) ${room.layout}`);
 			room.result.throughput = throughput;
 		}),
