@@ -175,7 +175,7 @@ export const FULL: Settings = {
 		{ sockets: 1000, objects: 4, fixedRate: 5 },
 		{ sockets: 10_000, objects: 5, fixedRate: 1 },
 	],
-	shardedWindowMessages: 8,
+	shardedWindowMessages: 32,
 	shardedIdleSeconds: 3,
 };
 
