@@ -125,6 +125,8 @@ export interface Settings {
 	shardedWindowMessages: number;
 	/** (h) seconds of each room open and quiet before its steps: each process's idle CPU. */
 	shardedIdleSeconds: number;
+	/** (h) wait for a step's last deliveries (then: lost): a saturated window takes seconds to drain on a loaded machine. */
+	shardedDrainMs: number;
 }
 
 export const FULL: Settings = {
@@ -177,6 +179,7 @@ export const FULL: Settings = {
 	],
 	shardedWindowMessages: 32,
 	shardedIdleSeconds: 3,
+	shardedDrainMs: 15_000,
 };
 
 export const QUICK: Settings = {

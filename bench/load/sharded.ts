@@ -204,6 +204,7 @@ export async function runShardedSteps(
 	const stepSettings: Settings = {
 		...settings,
 		fixedRate: size.fixedRate,
+		drainTimeoutMs: settings.shardedDrainMs,
 		saturationWindow: settings.shardedWindowMessages * (size.sockets - 1),
 	};
 	await Promise.all(
