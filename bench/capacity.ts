@@ -12,10 +12,11 @@
  * ceil(U / 5,000) objects: the root (its own sockets, plus storing each message and calling each
  * shard) and S shards. Per message, the root spends `root + perShard × S + 5,000 × delivery` µs, a
  * shard `5,000 × delivery`; the room carries 10^6 µs over the larger of the two messages a second.
+ * Costs are (h)'s saturated steps' (a room at its limit), less each process's idle CPU.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { ShardedFigures } from "./sharded-report.ts";
+import { type ShardedFigures, shardedMedians } from "./sharded-report.ts";
 
 const SHARD_CONNECTIONS = 5000;
 const USERS = [1000, 10_000, 100_000, 1_000_000];
@@ -40,17 +41,22 @@ const shardedFile = process.argv[2] ?? join(import.meta.dirname, "results", "lat
 const batchedFile = process.argv[3] ?? newestBatchedRun();
 const shardedRun = JSON.parse(readFileSync(shardedFile, "utf8"));
 const batchedRun = JSON.parse(readFileSync(batchedFile, "utf8"));
-const sizes: Sizes = shardedRun.medians?.ours?.sharded ?? {};
+// Recomputed from the saved steps with today's report, whatever the report of the run saved.
+const sizes: Sizes = shardedMedians("ours", shardedRun.runs?.sharded ?? []);
 const measured = Object.entries(sizes)
 	.map(([sockets, figures]) => ({ sockets: Number(sockets), ...figures }))
-	.filter((s) => s.sharded.rootCoordinationUsPerMessage !== null && s.sharded.shardNetUsPerDelivery !== null)
+	.filter(
+		(s) =>
+			s.sharded.saturatedCosts.rootCoordinationUsPerMessage !== null &&
+			s.sharded.saturatedCosts.shardNetUsPerDelivery !== null,
+	)
 	.sort((a, b) => a.sockets - b.sockets);
 if (measured.length === 0) throw new Error(`${shardedFile} has no (h) run with the root in a process of its own`);
 
 /** The root's own work per message (store, ack) and per shard called: a line through the sizes measured, or through 0 with one. */
 const points = measured.map((s) => ({
 	shards: (s.sharded.objects ?? 1) - 1,
-	us: s.sharded.rootCoordinationUsPerMessage as number,
+	us: s.sharded.saturatedCosts.rootCoordinationUsPerMessage as number,
 }));
 const first = points[0] as { shards: number; us: number };
 const last = points[points.length - 1] as { shards: number; us: number };
@@ -59,8 +65,8 @@ const perShardUs =
 const rootUs = Math.max(0, last.us - perShardUs * last.shards);
 const largest = measured[measured.length - 1] as (typeof measured)[number];
 /** A delivery's cost on a shard (the root's call included) and in one object, unbatched. */
-const shardDeliveryUs = largest.sharded.shardNetUsPerDelivery as number;
-const singleDeliveryUs = largest.single.netCpuUsPerDelivery as number;
+const shardDeliveryUs = largest.sharded.saturatedCosts.shardNetUsPerDelivery as number;
+const singleDeliveryUs = largest.single.saturatedCosts.netCpuUsPerDelivery as number;
 const busy = batchedRun.medians.ours.batched;
 const batchFactor = busy.batchedBusy.cpuUsPerDelivery / busy.busy.cpuUsPerDelivery;
 
@@ -105,6 +111,6 @@ for (const users of USERS) {
 console.log(lines.join("\n"));
 console.log(`
 Inputs (${shardedFile.replace(`${process.cwd()}/`, "")}, commit ${shardedRun.machine?.commit}; ${batchedFile.replace(`${process.cwd()}/`, "")}):
-- the root's own work per message ${fmt(rootUs, 0)} µs and per shard it calls ${fmt(perShardUs, 0)} µs (its process's CPU less idle and less its own sockets' deliveries, ${points.map((p) => `${fmt(p.us, 0)} µs with ${p.shards} shards`).join(", ")});
-- a delivery on a shard ${fmt(shardDeliveryUs, 2)} µs (the root's call to the shard included), in one object ${fmt(singleDeliveryUs, 2)} µs (both less idle, unbatched, at ${fmt(largest.sockets)} sockets);
+- the root's own work per message ${fmt(rootUs, 0)} µs and per shard it calls ${fmt(perShardUs, 0)} µs (its process's CPU less idle and less its own sockets' deliveries at a shard's cost each, ${points.map((p) => `${fmt(p.us, 0)} µs with ${p.shards} shards`).join(", ")});
+- a delivery on a shard ${fmt(shardDeliveryUs, 2)} µs (the root's call to the shard included), in one object ${fmt(singleDeliveryUs, 2)} µs (both less idle, unbatched, at ${fmt(largest.sockets)} sockets); all in (h)'s saturated steps;
 - batched frames multiply a delivery's cost by ${fmt(batchFactor, 2)} (ours' busy room, batched over unbatched CPU per delivery, ${fmt(busy.batchedBusy.eventsPerFrame ?? Number.NaN, 1)} events a frame); the root's calls are not assumed cheaper.`);

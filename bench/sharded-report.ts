@@ -24,6 +24,38 @@ function rootDeliveriesPerMessage(result: ShardedResult): number {
 	return (result.perObject["0"] ?? 0) - (result.senders.length ? onRoot / result.senders.length : 0);
 }
 
+const part = (name: string) => (x: Fixed) => x.step.partCpuSeconds?.[name] ?? 0;
+/** A part's CPU in a step less what it burns idle over the step's length. */
+const net = (name: string) => (x: Fixed) => part(name)(x) - (x.result.idleCpuCores?.[name] ?? 0) * x.step.seconds;
+const idleCores = (x: Fixed) => Object.values(x.result.idleCpuCores ?? {}).reduce((a, b) => a + b, 0);
+/** Deliveries the shards make in a step: every receiver but the root's own sockets, for each message. */
+const shardDeliveries = (x: Fixed) => messagesOf(x) * (x.result.sockets - 1 - rootDeliveriesPerMessage(x.result));
+
+/** CPU per delivery and, for two processes, each one's, pooled over `steps`. */
+function costs(steps: Fixed[]) {
+	const split = steps.some((x) => x.step.partCpuSeconds);
+	const rootNetUsPerMessage = split ? pooledRatio(steps, (x) => net("root")(x) * 1e6, messagesOf) : null;
+	/** The shards' CPU per delivery they make, less idle: a delivery on any object, the root's call to the shard included. */
+	const shardNetUsPerDelivery = split ? pooledRatio(steps, (x) => net("shards")(x) * 1e6, shardDeliveries) : null;
+	const first = steps[0]?.result;
+	return {
+		/** All processes' CPU per delivery less their idle CPU over the steps: the marginal cost. */
+		netCpuUsPerDelivery: pooledRatio(
+			steps,
+			(x) => (x.step.serverCpuSeconds - idleCores(x) * x.step.seconds) * 1e6,
+			(x) => x.step.delivered,
+		),
+		rootCpuUsPerMessage: split ? pooledRatio(steps, (x) => part("root")(x) * 1e6, messagesOf) : null,
+		rootNetUsPerMessage,
+		shardNetUsPerDelivery,
+		/** The root's CPU per message less idle and less its own sockets' deliveries (at the shards' net cost each): its work as the root. */
+		rootCoordinationUsPerMessage:
+			rootNetUsPerMessage !== null && shardNetUsPerDelivery !== null && first
+				? rootNetUsPerMessage - rootDeliveriesPerMessage(first) * shardNetUsPerDelivery
+				: null,
+	};
+}
+
 function layoutFigures(results: ShardedResult[], layout: ShardedLayout) {
 	const mine = results.filter((r) => r.layout === layout);
 	const steps = (kind: StepResult["kind"]): Fixed[] =>
@@ -35,22 +67,7 @@ function layoutFigures(results: ShardedResult[], layout: ShardedLayout) {
 	const latencies = new Samples();
 	// Saved runs (resummarize.ts) keep only the count of the samples.
 	for (const r of mine) if (r.throughput?.fixedSamples instanceof Samples) latencies.add(r.throughput.fixedSamples);
-	const part = (name: string) => (x: Fixed) => x.step.partCpuSeconds?.[name] ?? 0;
-	/** A part's CPU in a step less what it burns idle over the step's length. */
-	const net = (name: string) => (x: Fixed) => part(name)(x) - (x.result.idleCpuCores?.[name] ?? 0) * x.step.seconds;
-	const idleCores = (x: Fixed) => Object.values(x.result.idleCpuCores ?? {}).reduce((a, b) => a + b, 0);
-	const split = fixed.some((x) => x.step.partCpuSeconds);
-	/** Deliveries the shards make per message: every receiver but the root's own sockets. */
-	const shardDeliveries = (x: Fixed) => messagesOf(x) * (x.result.sockets - 1 - rootDeliveriesPerMessage(x.result));
-	const rootCpuUsPerMessage = split ? pooledRatio(fixed, (x) => part("root")(x) * 1e6, messagesOf) : null;
-	/** The shards' CPU per delivery they make, less idle: a delivery on any object, the root's call to the shard included. */
-	const shardNetUsPerDelivery = split ? pooledRatio(fixed, (x) => net("shards")(x) * 1e6, shardDeliveries) : null;
-	const rootNetUsPerMessage = split ? pooledRatio(fixed, (x) => net("root")(x) * 1e6, messagesOf) : null;
-	/** The root's CPU per message less idle and less its own sockets' deliveries (at the shards' net cost each): its work as the root. */
-	const rootCoordinationUsPerMessage =
-		rootNetUsPerMessage !== null && shardNetUsPerDelivery !== null && mine[0]
-			? rootNetUsPerMessage - rootDeliveriesPerMessage(mine[0]) * shardNetUsPerDelivery
-			: null;
+	const fixedCosts = costs(fixed);
 	return {
 		rounds: mine.length,
 		objects: median(mine.map((r) => r.objects)),
@@ -61,17 +78,10 @@ function layoutFigures(results: ShardedResult[], layout: ShardedLayout) {
 			(x) => x.step.delivered,
 		),
 		cpuUsPerMessage: pooledRatio(fixed, (x) => x.step.serverCpuSeconds * 1e6, messagesOf),
-		/** All processes' CPU per delivery less their idle CPU over the steps: the marginal cost. */
-		netCpuUsPerDelivery: pooledRatio(
-			fixed,
-			(x) => (x.step.serverCpuSeconds - idleCores(x) * x.step.seconds) * 1e6,
-			(x) => x.step.delivered,
-		),
 		idleCores: median(mine.map((r) => Object.values(r.idleCpuCores ?? {}).reduce((a, b) => a + b, 0))),
-		rootCpuUsPerMessage,
-		rootNetUsPerMessage,
-		shardNetUsPerDelivery,
-		rootCoordinationUsPerMessage,
+		...fixedCosts,
+		/** The same costs in the saturated steps: a room at its limit, where calls and frames carry more at once. */
+		saturatedCosts: costs(saturated),
 		fixedP99: latencies.length ? summarize(latencies).p99 : median(mine.map((r) => r.throughput?.fixedP99)),
 		perServerSecond: pooledRatio(
 			saturated,
