@@ -4,6 +4,7 @@
  * senders chosen from the sharded room's layout, the steps in turn (the first layout alternates by
  * round), then both closed and stopped.
  */
+import { readFileSync } from "node:fs";
 import type { RunningServer, ServerKind } from "../servers/launch.ts";
 import type { Target } from "./clients.ts";
 import type { Settings, ShardedSize } from "./settings.ts";
@@ -12,6 +13,7 @@ import {
 	openShardedRoom,
 	runShardedSteps,
 	SHARDED_LAYOUTS,
+	type ShardedLayout,
 	type ShardedResult,
 	type ShardedRoom,
 	sendersOnEveryObject,
@@ -31,14 +33,50 @@ export async function runShardedRound(context: ShardedRoundContext, results: Sha
 	for (const size of context.settings.shardedSizes) await runShardedSize(context, size, results);
 }
 
+/** This process's limit of open files (each socket is one): both rooms open at once need twice the sockets. */
+function openFilesLimit(): number {
+	try {
+		const line = readFileSync("/proc/self/limits", "utf8")
+			.split("\n")
+			.find((l) => l.startsWith("Max open files"));
+		const soft = Number(line?.split(/\s{2,}/)[1]);
+		return Number.isFinite(soft) ? soft : Number.POSITIVE_INFINITY;
+	} catch {
+		return Number.POSITIVE_INFINITY;
+	}
+}
+
+/** Room for the rest of the process's files (servers' pipes, logs, the registry). */
+const SPARE_FILES = 2000;
+
 async function runShardedSize(
 	context: ShardedRoundContext,
 	size: ShardedSize,
 	results: ShardedResult[],
 ): Promise<void> {
-	const { settings, round, log } = context;
+	const { round, log } = context;
 	log(`(h) ${size.sockets} sockets over ${size.objects} objects against one object`);
 	const layouts = round % 2 === 0 ? SHARDED_LAYOUTS : [...SHARDED_LAYOUTS].reverse();
+	const limit = openFilesLimit();
+	if (2 * size.sockets + SPARE_FILES <= limit) {
+		await runLayouts(context, size, layouts, results);
+		return;
+	}
+	// The sharded room first: its layout places the senders, whose numbers the single room reuses.
+	log(`(h) ${2 * size.sockets} sockets do not fit in ${limit} open files: one layout after the other, not in turns`);
+	const senders = await runLayouts(context, size, ["sharded"], results);
+	await runLayouts(context, size, ["single"], results, senders);
+}
+
+/** Starts the layouts' servers, opens their rooms, runs their steps in turn, closes them; returns the senders. */
+async function runLayouts(
+	context: ShardedRoundContext,
+	size: ShardedSize,
+	layouts: readonly ShardedLayout[],
+	results: ShardedResult[],
+	givenSenders?: number[],
+): Promise<number[]> {
+	const { settings, round, log } = context;
 	const started: RunningServer[] = [];
 	const rooms: ShardedRoom[] = [];
 	try {
@@ -51,9 +89,11 @@ async function runShardedSize(
 			started.push(server);
 			rooms.push(await openShardedRoom(layout, server, target, settings, size, round, log));
 		}
-		const sharded = rooms.find((room) => room.layout === "sharded") as ShardedRoom;
-		const senders = sendersOnEveryObject(sharded);
-		log(`(h) senders ${senders.join(", ")} on objects ${senders.map((i) => sharded.check.shards[i]).join(", ")}`);
+		const sharded = rooms.find((room) => room.layout === "sharded");
+		const senders = givenSenders ?? (sharded ? sendersOnEveryObject(sharded) : []);
+		if (sharded) {
+			log(`(h) senders ${senders.join(", ")} on objects ${senders.map((i) => sharded.check.shards[i]).join(", ")}`);
+		}
 		await runShardedSteps(rooms, senders, settings, size, log);
 		for (const room of rooms) {
 			const result = await closeShardedRoom(room);
@@ -62,6 +102,7 @@ async function runShardedSize(
 				`(h) ${room.layout}: lost ${result.lost}, duplicated ${result.duplicated}, out of order ${result.outOfOrder}, unknown ${result.unknownDeliveries}${result.errors.length ? `, errors: ${result.errors.slice(0, 3).join(" | ")}` : ""}`,
 			);
 		}
+		return senders;
 	} finally {
 		await Promise.all(started.map((server) => server.stop()));
 	}
