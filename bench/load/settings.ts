@@ -4,11 +4,16 @@
  * idle.ts, (f) in restart.ts, (j) in overload.ts.
  */
 
-/** (h): a room of `sockets` spread over `objects` objects, its fixed steps at `fixedRate` messages a second. */
+/**
+ * (h): a room of `sockets` spread over `objects` objects, its fixed steps at `fixedRate` messages a
+ * second, its saturated steps with `windowMessages` messages outstanding (times the receivers, in
+ * deliveries: a few seconds of work at most, which the step's wait for its last deliveries covers).
+ */
 export interface ShardedSize {
 	sockets: number;
 	objects: number;
 	fixedRate: number;
+	windowMessages: number;
 }
 
 export interface Settings {
@@ -118,11 +123,10 @@ export interface Settings {
 	 * in one object (`SHARD_CONNECTIONS` 0), steps in turn. One sender on each object sends: fixed
 	 * steps of `fixedRate` messages a second in all (a few thousand deliveries a second, under
 	 * either layout's limit, for CPU per delivery and p99), saturated steps with
-	 * `shardedWindowMessages` messages outstanding (times the receivers, in deliveries); the warm-up,
+	 * `windowMessages` messages outstanding; the warm-up,
 	 * step counts and lengths are (c)'s.
 	 */
 	shardedSizes: ShardedSize[];
-	shardedWindowMessages: number;
 	/** (h) seconds of each room open and quiet before its steps: each process's idle CPU. */
 	shardedIdleSeconds: number;
 	/** (h) wait for a step's last deliveries (then: lost): a saturated window takes seconds to drain on a loaded machine. */
@@ -174,10 +178,9 @@ export const FULL: Settings = {
 	busySteps: 3,
 	batchedWarmUpSteps: 1,
 	shardedSizes: [
-		{ sockets: 1000, objects: 4, fixedRate: 5 },
-		{ sockets: 10_000, objects: 5, fixedRate: 1 },
+		{ sockets: 1000, objects: 4, fixedRate: 5, windowMessages: 32 },
+		{ sockets: 10_000, objects: 5, fixedRate: 1, windowMessages: 4 },
 	],
-	shardedWindowMessages: 32,
 	shardedIdleSeconds: 3,
 	shardedDrainMs: 15_000,
 };
@@ -210,7 +213,7 @@ export const QUICK: Settings = {
 	batchedFanoutSlices: 10,
 	wideSamples: 4,
 	busySteps: 4,
-	shardedSizes: [{ sockets: 1000, objects: 4, fixedRate: 5 }],
+	shardedSizes: [{ sockets: 1000, objects: 4, fixedRate: 5, windowMessages: 32 }],
 };
 
 /**
@@ -230,5 +233,5 @@ export const SMOKE: Settings = {
 	wideSamples: 1,
 	busySteps: 1,
 	batchedWarmUpSteps: 0,
-	shardedSizes: [{ sockets: 40, objects: 4, fixedRate: 20 }],
+	shardedSizes: [{ sockets: 40, objects: 4, fixedRate: 20, windowMessages: 32 }],
 };

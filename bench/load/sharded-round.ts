@@ -96,10 +96,10 @@ async function runLayouts(
 		}
 		await runShardedSteps(rooms, senders, settings, size, log);
 		for (const room of rooms) {
-			const result = await closeShardedRoom(room);
+			const result = await closeShardedRoom(room, settings.shardedDrainMs);
 			results.push(result);
 			log(
-				`(h) ${room.layout}: lost ${result.lost}, duplicated ${result.duplicated}, out of order ${result.outOfOrder}, unknown ${result.unknownDeliveries}${result.errors.length ? `, errors: ${result.errors.slice(0, 3).join(" | ")}` : ""}`,
+				`(h) ${room.layout}: lost ${result.lost} (late ${result.late}), duplicated ${result.duplicated}, out of order ${result.outOfOrder}, unknown ${result.unknownDeliveries}${result.errors.length ? `, errors: ${result.errors.slice(0, 3).join(" | ")}` : ""}`,
 			);
 		}
 		return senders;

@@ -44,7 +44,10 @@ export interface ShardedResult {
 	/** Each process's CPU while the room is open and quiet (`root` and `shards`, or `all`), in cores. */
 	idleCpuCores: Record<string, number>;
 	throughput: ThroughputResult | null;
+	/** Deliveries never made, counted once the room has closed (after a last wait). */
 	lost: number;
+	/** Deliveries made after their step's wait for them (late, not lost). */
+	late: number;
 	duplicated: number;
 	/** Deliveries whose `seq` was below one the same receiver had already been given. */
 	outOfOrder: number;
@@ -157,6 +160,7 @@ export async function openShardedRoom(
 			idleCpuCores: {},
 			throughput: null,
 			lost: 0,
+			late: 0,
 			duplicated: 0,
 			outOfOrder: 0,
 			unknownDeliveries: 0,
@@ -205,7 +209,7 @@ export async function runShardedSteps(
 		...settings,
 		fixedRate: size.fixedRate,
 		drainTimeoutMs: settings.shardedDrainMs,
-		saturationWindow: settings.shardedWindowMessages * (size.sockets - 1),
+		saturationWindow: size.windowMessages * (size.sockets - 1),
 	};
 	await Promise.all(
 		rooms.map(async (room) => {
@@ -228,11 +232,21 @@ export async function runShardedSteps(
 }
 
 /** Closes a room's sockets and totals what its receivers saw. */
-export async function closeShardedRoom(room: ShardedRoom): Promise<ShardedResult> {
-	await closeAll(room.conns);
+export async function closeShardedRoom(room: ShardedRoom, waitMs: number): Promise<ShardedResult> {
 	const { result, check } = room;
+	// A delivery later than its step's wait still counts as made: wait while the missing ones keep arriving.
+	const deadline = performance.now() + waitMs;
+	let missing = check.tracker.missing();
+	while (missing > 0 && performance.now() < deadline) {
+		await sleep(1000);
+		const now = check.tracker.missing();
+		if (now === missing) break;
+		missing = now;
+	}
+	await closeAll(room.conns);
 	const steps = result.throughput?.steps ?? [];
-	result.lost = steps.reduce((sum, s) => sum + s.lost, 0);
+	result.lost = check.tracker.missing();
+	result.late = Math.max(0, steps.reduce((sum, s) => sum + s.lost, 0) - result.lost);
 	result.duplicated = steps.reduce((sum, s) => sum + s.duplicated, 0);
 	result.outOfOrder = check.outOfOrder;
 	result.unknownDeliveries = check.tracker.unknown;
