@@ -60,9 +60,12 @@ const points = measured.map((s) => ({
 }));
 const first = points[0] as { shards: number; us: number };
 const last = points[points.length - 1] as { shards: number; us: number };
-const perShardUs =
-	last.shards > first.shards ? (last.us - first.us) / (last.shards - first.shards) : last.us / last.shards;
-const rootUs = Math.max(0, last.us - perShardUs * last.shards);
+const slope = last.shards > first.shards ? (last.us - first.us) / (last.shards - first.shards) : Number.NaN;
+// Two sizes a shard apart on a noisy machine can give a line that makes no sense (a negative cost):
+// then every µs of the largest size's is put on its shards, which overstates the growth.
+const fitted = slope > 0 && last.us - slope * last.shards >= 0;
+const perShardUs = fitted ? slope : last.us / last.shards;
+const rootUs = fitted ? last.us - slope * last.shards : 0;
 const largest = measured[measured.length - 1] as (typeof measured)[number];
 /** A delivery's cost on a shard (the root's call included) and in one object, unbatched. */
 const shardDeliveryUs = largest.sharded.saturatedCosts.shardNetUsPerDelivery as number;
@@ -111,6 +114,6 @@ for (const users of USERS) {
 console.log(lines.join("\n"));
 console.log(`
 Inputs (${shardedFile.replace(`${process.cwd()}/`, "")}, commit ${shardedRun.machine?.commit}; ${batchedFile.replace(`${process.cwd()}/`, "")}):
-- the root's own work per message ${fmt(rootUs, 0)} µs and per shard it calls ${fmt(perShardUs, 0)} µs (its process's CPU less idle and less its own sockets' deliveries at a shard's cost each, ${points.map((p) => `${fmt(p.us, 0)} µs with ${p.shards} shards`).join(", ")});
+- the root's own work per message ${fmt(rootUs, 0)} µs and per shard it calls ${fmt(perShardUs, 0)} µs (${fitted ? "a line through" : "all on the shards, from"} its process's CPU less idle and less its own sockets' deliveries at a shard's cost each, ${points.map((p) => `${fmt(p.us, 0)} µs with ${p.shards} shards`).join(", ")});
 - a delivery on a shard ${fmt(shardDeliveryUs, 2)} µs (the root's call to the shard included), in one object ${fmt(singleDeliveryUs, 2)} µs (both less idle, unbatched, at ${fmt(largest.sockets)} sockets); all in (h)'s saturated steps;
 - batched frames multiply a delivery's cost by ${fmt(batchFactor, 2)} (ours' busy room, batched over unbatched CPU per delivery, ${fmt(busy.batchedBusy.eventsPerFrame ?? Number.NaN, 1)} events a frame); the root's calls are not assumed cheaper.`);
