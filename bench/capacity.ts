@@ -62,14 +62,17 @@ const first = points[0] as { shards: number; us: number };
 const last = points[points.length - 1] as { shards: number; us: number };
 const slope = last.shards > first.shards ? (last.us - first.us) / (last.shards - first.shards) : Number.NaN;
 // Two sizes a shard apart on a noisy machine can give a line that makes no sense (a negative cost):
-// then every µs of the largest size's is put on its shards, which overstates the growth.
+// then every µs is put on the shards (the mean over the sizes), which overstates the growth.
 const fitted = slope > 0 && last.us - slope * last.shards >= 0;
-const perShardUs = fitted ? slope : last.us / last.shards;
+const perShardUs = fitted ? slope : points.reduce((sum, p) => sum + p.us / p.shards, 0) / points.length;
 const rootUs = fitted ? last.us - slope * last.shards : 0;
 const largest = measured[measured.length - 1] as (typeof measured)[number];
 /** A delivery's cost on a shard (the root's call included) and in one object, unbatched. */
 const shardDeliveryUs = largest.sharded.saturatedCosts.shardNetUsPerDelivery as number;
-const singleDeliveryUs = largest.single.saturatedCosts.netCpuUsPerDelivery as number;
+const withSingle = measured.filter((s) => s.single.saturatedCosts.netCpuUsPerDelivery !== null);
+const singleSize = withSingle[withSingle.length - 1];
+if (!singleSize) throw new Error(`${shardedFile} has no (h) run of the single object`);
+const singleDeliveryUs = singleSize.single.saturatedCosts.netCpuUsPerDelivery as number;
 const busy = batchedRun.medians.ours.batched;
 const batchFactor = busy.batchedBusy.cpuUsPerDelivery / busy.busy.cpuUsPerDelivery;
 
@@ -114,6 +117,6 @@ for (const users of USERS) {
 console.log(lines.join("\n"));
 console.log(`
 Inputs (${shardedFile.replace(`${process.cwd()}/`, "")}, commit ${shardedRun.machine?.commit}; ${batchedFile.replace(`${process.cwd()}/`, "")}):
-- the root's own work per message ${fmt(rootUs, 0)} µs and per shard it calls ${fmt(perShardUs, 0)} µs (${fitted ? "a line through" : "all on the shards, from"} its process's CPU less idle and less its own sockets' deliveries at a shard's cost each, ${points.map((p) => `${fmt(p.us, 0)} µs with ${p.shards} shards`).join(", ")});
-- a delivery on a shard ${fmt(shardDeliveryUs, 2)} µs (the root's call to the shard included), in one object ${fmt(singleDeliveryUs, 2)} µs (both less idle, unbatched, at ${fmt(largest.sockets)} sockets); all in (h)'s saturated steps;
+- the root's own work per message ${fmt(rootUs, 0)} µs and per shard it calls ${fmt(perShardUs, 0)} µs (${fitted ? "a line through" : "all on the shards, the mean of"} its process's CPU less idle and less its own sockets' deliveries at a shard's cost each, ${points.map((p) => `${fmt(p.us, 0)} µs with ${p.shards} shards`).join(", ")});
+- a delivery on a shard ${fmt(shardDeliveryUs, 2)} µs (the root's call to the shard included), at ${fmt(largest.sockets)} sockets, in one object ${fmt(singleDeliveryUs, 2)} µs at ${fmt(singleSize.sockets)} (both less idle, unbatched); all in (h)'s saturated steps;
 - batched frames multiply a delivery's cost by ${fmt(batchFactor, 2)} (ours' busy room, batched over unbatched CPU per delivery, ${fmt(busy.batchedBusy.eventsPerFrame ?? Number.NaN, 1)} events a frame); the root's calls are not assumed cheaper.`);

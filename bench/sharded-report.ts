@@ -114,20 +114,28 @@ export function shardedMedians(name: string, results: ShardedResult[] | undefine
 export type ShardedMedians = ReturnType<typeof shardedMedians>;
 
 /**
- * The (h) keys of `SUMMARY`: losses over every size, ratios at the largest size.
+ * The (h) keys of `SUMMARY`: losses over every size, the vs-single ratios at the largest size
+ * both layouts ran.
  * `rootCpuPerMessageFullVsQuick` (the largest size's root CPU per message over the smallest's)
  * needs two sizes and the root in a process of its own, else null; the root holds sockets of its
  * own, so `rootCoordinationCpuPerMessageFullVsQuick` compares it less their deliveries and
- * less its idle CPU; `shardedNetCpuPerDeliveryVsSingle` compares both layouts less their idle CPU
+ * less its idle CPU, in the saturated steps (at full size's 1 msg/s the idle CPU is most of the
+ * root's; null when either figure is not positive, i.e. lost in the noise); `shardedNetCpuPerDeliveryVsSingle` compares both layouts less their idle CPU
  * (two processes idle at more than one).
  */
+const positiveRatio = (a: number | null | undefined, b: number | null | undefined) =>
+	typeof a === "number" && typeof b === "number" && a > 0 && b > 0 ? a / b : null;
+
 export function shardedSummary(results: ShardedResult[] | undefined) {
 	const all = results ?? [];
 	const bySize = shardedMedians("ours", all);
 	const sizes = Object.keys(bySize)
 		.map(Number)
 		.sort((a, b) => a - b);
-	const largest = bySize[sizes[sizes.length - 1] ?? -1];
+	const compared = sizes.filter((n) => bySize[n]?.sharded.rounds && bySize[n]?.single.rounds);
+	/** The largest size both layouts ran (the vs-single ratios), and the largest and smallest the sharded room ran. */
+	const largest = bySize[compared[compared.length - 1] ?? -1];
+	const full = bySize[sizes[sizes.length - 1] ?? -1];
 	const smallest = bySize[sizes[0] ?? -1];
 	const twoSizes = sizes.length > 1;
 	const sharded = all.filter((r) => r.layout === "sharded");
@@ -141,10 +149,13 @@ export function shardedSummary(results: ShardedResult[] | undefined) {
 		shardedNetCpuPerDeliveryVsSingle: ratio(largest?.sharded.netCpuUsPerDelivery, largest?.single.netCpuUsPerDelivery),
 		shardedP99VsSingle: ratio(largest?.sharded.fixedP99, largest?.single.fixedP99),
 		rootCpuPerMessageFullVsQuick: twoSizes
-			? ratio(largest?.sharded.rootCpuUsPerMessage, smallest?.sharded.rootCpuUsPerMessage)
+			? ratio(full?.sharded.rootCpuUsPerMessage, smallest?.sharded.rootCpuUsPerMessage)
 			: null,
 		rootCoordinationCpuPerMessageFullVsQuick: twoSizes
-			? ratio(largest?.sharded.rootCoordinationUsPerMessage, smallest?.sharded.rootCoordinationUsPerMessage)
+			? positiveRatio(
+					full?.sharded.saturatedCosts.rootCoordinationUsPerMessage,
+					smallest?.sharded.saturatedCosts.rootCoordinationUsPerMessage,
+				)
 			: null,
 		shardedThroughputVsSingle: ratio(largest?.sharded.perServerSecond, largest?.single.perServerSecond),
 	};
