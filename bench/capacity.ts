@@ -109,7 +109,7 @@ for (const users of USERS) {
 	const limit =
 		plain.objects === 1
 			? "the one object"
-			: `the root (its calls to shards: ${fmt(rootShare * 100)} % of its time unbatched)`;
+			: `the root (its calls to shards: ${fmt(rootShare * 100, rootShare < 0.1 ? 1 : 0)} % of its time unbatched)`;
 	lines.push(
 		`| ${fmt(users)} | ${plain.objects === 1 ? "1" : `1 + ${fmt(plain.objects - 1)}`} | ${fmt(plain.rootUsPerMessage / 1000, 1)} | ${plain.objects === 1 ? "–" : fmt(plain.shardUsPerMessage / 1000, 1)} | ${fmt(rate(plain), rate(plain) < 10 ? 1 : 0)} | ${fmt(rate(batched), rate(batched) < 10 ? 1 : 0)} | ${limit} |`,
 	);
