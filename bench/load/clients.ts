@@ -342,13 +342,23 @@ export interface OpenManyOptions {
 	presence?: PresenceMode;
 	/** `Register.batch` (1.2): batched frames. */
 	batch?: boolean;
+	/** A socket whose connection or registration failed is opened again, at most this many times (default 0). */
+	retries?: number;
 }
 
 /** Opens and registers sockets with at most `concurrency` handshakes in flight. */
 export async function openMany(target: Target, room: string, options: OpenManyOptions, sink: Sink): Promise<Conn[]> {
-	const { firstIndex, count, concurrency, heartbeatMs, presence, batch } = options;
+	const { firstIndex, count, concurrency, heartbeatMs, presence, batch, retries = 0 } = options;
 	return mapConcurrently(count, concurrency, async (i) => {
-		const conn = await open(target, room, firstIndex + i, sink, presence, batch);
+		let conn: Conn | undefined;
+		for (let attempt = 0; !conn; attempt++) {
+			try {
+				conn = await open(target, room, firstIndex + i, sink, presence, batch);
+			} catch (error) {
+				if (attempt >= retries) throw error;
+				await new Promise((done) => setTimeout(done, 1000));
+			}
+		}
 		return heartbeatMs === undefined ? conn : keepAlive(conn, heartbeatMs);
 	});
 }

@@ -124,6 +124,8 @@ export async function openShardedRoom(
 				concurrency: settings.connectConcurrency,
 				heartbeatMs: settings.heartbeatSeconds * 1000,
 				presence: "count",
+				// 10,000 handshakes on a loaded machine: one reset must not lose the whole room.
+				retries: 3,
 			},
 			check,
 		);
