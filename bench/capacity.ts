@@ -53,22 +53,24 @@ const measured = Object.entries(sizes)
 	.sort((a, b) => a.sockets - b.sockets);
 if (measured.length === 0) throw new Error(`${shardedFile} has no (h) run with the root in a process of its own`);
 
-/** The root's own work per message (store, ack) and per shard called: a line through the sizes measured, or through 0 with one. */
+/**
+ * The root's work per shard it calls, and a delivery on a shard, from the smallest size measured:
+ * there the root holds fewest sockets of its own, so its work as the root is the largest share of
+ * its process's CPU. At 10,000 sockets that share is a difference of two figures each ±30 % on a
+ * loaded machine (it came out between 0.5 and 23 ms a message); it is printed as a check.
+ * All of the root's work is put on its calls to shards (its own, storing and acknowledging, is in a
+ * delivery's cost in one object), which overstates how it grows.
+ */
 const points = measured.map((s) => ({
+	sockets: s.sockets,
 	shards: (s.sharded.objects ?? 1) - 1,
 	us: s.sharded.saturatedCosts.rootCoordinationUsPerMessage as number,
 }));
-const first = points[0] as { shards: number; us: number };
-const last = points[points.length - 1] as { shards: number; us: number };
-const slope = last.shards > first.shards ? (last.us - first.us) / (last.shards - first.shards) : Number.NaN;
-// Two sizes a shard apart on a noisy machine can give a line that makes no sense (a negative cost):
-// then every µs is put on the shards (the mean over the sizes), which overstates the growth.
-const fitted = slope > 0 && last.us - slope * last.shards >= 0;
-const perShardUs = fitted ? slope : points.reduce((sum, p) => sum + p.us / p.shards, 0) / points.length;
-const rootUs = fitted ? last.us - slope * last.shards : 0;
-const largest = measured[measured.length - 1] as (typeof measured)[number];
-/** A delivery's cost on a shard (the root's call included) and in one object, unbatched. */
-const shardDeliveryUs = largest.sharded.saturatedCosts.shardNetUsPerDelivery as number;
+const base = measured[0] as (typeof measured)[number];
+const first = points[0] as (typeof points)[number];
+const perShardUs = first.us / first.shards;
+const rootUs = 0;
+const shardDeliveryUs = base.sharded.saturatedCosts.shardNetUsPerDelivery as number;
 const withSingle = measured.filter((s) => s.single.saturatedCosts.netCpuUsPerDelivery !== null);
 const singleSize = withSingle[withSingle.length - 1];
 if (!singleSize) throw new Error(`${shardedFile} has no (h) run of the single object`);
@@ -117,6 +119,11 @@ for (const users of USERS) {
 console.log(lines.join("\n"));
 console.log(`
 Inputs (${shardedFile.replace(`${process.cwd()}/`, "")}, commit ${shardedRun.machine?.commit}; ${batchedFile.replace(`${process.cwd()}/`, "")}):
-- the root's own work per message ${fmt(rootUs, 0)} µs and per shard it calls ${fmt(perShardUs, 0)} µs (${fitted ? "a line through" : "all on the shards, the mean of"} its process's CPU less idle and less its own sockets' deliveries at a shard's cost each, ${points.map((p) => `${fmt(p.us, 0)} µs with ${p.shards} shards`).join(", ")});
-- a delivery on a shard ${fmt(shardDeliveryUs, 2)} µs (the root's call to the shard included), at ${fmt(largest.sockets)} sockets, in one object ${fmt(singleDeliveryUs, 2)} µs at ${fmt(singleSize.sockets)} (both less idle, unbatched); all in (h)'s saturated steps;
+- the root's work per shard it calls ${fmt(perShardUs, 0)} µs a message: its process's CPU less idle and less its own sockets' deliveries at a shard's cost each, ${fmt(first.us, 0)} µs with ${first.shards} shards at ${fmt(first.sockets)} sockets (${
+	points
+		.slice(1)
+		.map((p) => `${fmt(p.us, 0)} µs with ${p.shards} at ${fmt(p.sockets)}`)
+		.join(", ") || "no other size"
+});
+- a delivery on a shard ${fmt(shardDeliveryUs, 2)} µs (the root's call to the shard included), at ${fmt(base.sockets)} sockets, in one object ${fmt(singleDeliveryUs, 2)} µs at ${fmt(singleSize.sockets)} (both less idle, unbatched); all in (h)'s saturated steps;
 - batched frames multiply a delivery's cost by ${fmt(batchFactor, 2)} (ours' busy room, batched over unbatched CPU per delivery, ${fmt(busy.batchedBusy.eventsPerFrame ?? Number.NaN, 1)} events a frame); the root's calls are not assumed cheaper.`);
