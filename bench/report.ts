@@ -9,9 +9,11 @@ import type { OverloadStep } from "./load/overload.ts";
 import type { RestartResult } from "./load/restart.ts";
 import type { ServerResult } from "./load/scenarios.ts";
 import type { Settings } from "./load/settings.ts";
+import type { ShardedResult } from "./load/sharded.ts";
 import { median, pooledRatio, ratio, Samples, summarize, trimmedGeometricMean } from "./load/stats.ts";
 import type { StepResult, ThroughputResult } from "./load/throughput.ts";
 import { overloadMedians, overloadMessageP99, overloadRows } from "./overload-report.ts";
+import { shardedMedians, shardedRows, shardedSummary } from "./sharded-report.ts";
 
 /** Everything measured, by scenario file. */
 export interface Runs {
@@ -21,6 +23,8 @@ export interface Runs {
 	restarts: RestartResult[];
 	/** (j). */
 	overload: OverloadStep[];
+	/** (h), ours only. */
+	sharded: ShardedResult[];
 }
 
 /** The p99 of every delivery of every round together (a stall in any round counts); null without any. */
@@ -77,6 +81,7 @@ export function medians(name: string, runs: Runs, settings: Settings) {
 		restartFlicker: worst(restarts.map((r) => r.flicker.total)),
 		overload: overloadMedians(name, runs.overload),
 		batched: batchedMedians(name, runs.scenarios),
+		sharded: shardedMedians(name, runs.sharded),
 	};
 }
 export type Medians = ReturnType<typeof medians>;
@@ -220,6 +225,7 @@ export function summary(m: Record<string, Medians>, runs: Runs) {
 		),
 		overloadMessageP99Ms: overloadMessageP99(m.ours?.overload),
 		...batchedSummary(runs.scenarios),
+		...shardedSummary(runs.sharded),
 	};
 }
 
@@ -312,6 +318,7 @@ function rows(settings: Settings): Row[] {
 		{ label: "(f) restart: flicker (worst round)", get: (x) => x.restartFlicker, digits: 0 },
 		...overloadRows(settings).map((row) => ({ ...row, get: (x: Medians) => row.get(x.overload) })),
 		...batchedRows(settings).map((row) => ({ ...row, get: (x: Medians) => row.get(x.batched) })),
+		...shardedRows(settings).map((row) => ({ ...row, get: (x: Medians) => row.get(x.sharded) })),
 	);
 	return list;
 }

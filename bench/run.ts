@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --smoke] [-- --servers ours,bare] [-- --rounds N] [-- --scenarios core,joins,restart,overload] [-- --storage memory|disk]`
+ * `npm run bench [-- --quick | --smoke] [-- --servers ours,bare] [-- --rounds N] [-- --scenarios core,joins,restart,overload,sharded] [-- --storage memory|disk]`
  *
  * Starts the servers on loopback (every round runs every server, in an order rotated by one each
  * round; within a round the delivery steps of all servers take turns, see load/core-round.ts),
@@ -19,8 +19,10 @@ import { runJoinRound } from "./load/join-modes.ts";
 import { runOverloadRound } from "./load/overload.ts";
 import { runRestart } from "./load/restart.ts";
 import { FULL, QUICK, type Settings, SMOKE } from "./load/settings.ts";
+import { startServerPair } from "./load/sharded-pair.ts";
+import { runShardedRound } from "./load/sharded-round.ts";
 import { type Medians, medians, type Runs, summary, table } from "./report.ts";
-import { REPO_ROOT, type ServerKind, sleep, startServer } from "./servers/launch.ts";
+import { REPO_ROOT, type RunningServer, type ServerKind, sleep, startServer } from "./servers/launch.ts";
 import { benchStorage, isStorageChoice, type StorageChoice } from "./servers/storage.ts";
 
 interface ServerSpec {
@@ -82,8 +84,8 @@ const COMPANIONS: Record<string, ServerSpec> = {
 /** The joins' servers run with `gc` exposed, for the settled memory reading (load/settle.ts). */
 const JOIN_V8_FLAGS = ["--expose-gc"];
 
-/** Groups of scenarios: (a)-(e) as before presence 1.1, (a) and (e) in presence modes, (f), (j). */
-const SCENARIO_GROUPS = ["core", "joins", "restart", "overload"] as const;
+/** Groups of scenarios: (a)-(e) as before presence 1.1, (a) and (e) in presence modes, (f), (j), (h). */
+const SCENARIO_GROUPS = ["core", "joins", "restart", "overload", "sharded"] as const;
 type ScenarioGroup = (typeof SCENARIO_GROUPS)[number];
 
 interface Args {
@@ -92,6 +94,8 @@ interface Args {
 	direct: boolean;
 	groups: ReadonlySet<ScenarioGroup>;
 	storage: StorageChoice;
+	/** (h)'s sharded room: its root and shards in 2 workerd processes (the default), or 1. */
+	shardedProcesses: 1 | 2;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -101,6 +105,7 @@ function parseArgs(argv: string[]): Args {
 	let rounds: number | undefined;
 	let groups = new Set<ScenarioGroup>(SCENARIO_GROUPS);
 	let storage: StorageChoice = "memory";
+	let shardedProcesses: 1 | 2 = 2;
 	for (let i = 0; i < argv.length; i++) {
 		const arg = argv[i];
 		if (arg === "--quick") settings = QUICK;
@@ -109,18 +114,29 @@ function parseArgs(argv: string[]): Args {
 		else if (arg === "--servers") servers = (argv[++i] ?? "").split(",").filter(Boolean);
 		else if (arg === "--rounds") rounds = Number(argv[++i]);
 		else if (arg === "--via-proxy") direct = false;
-		else if (arg === "--scenarios") groups = new Set((argv[++i] ?? "").split(",").filter(isScenarioGroup));
+		else if (arg === "--sharded-processes") {
+			const count = Number(argv[++i]);
+			if (count !== 1 && count !== 2) throw new Error("--sharded-processes takes 1 or 2");
+			shardedProcesses = count;
+		} else if (arg === "--scenarios") groups = new Set((argv[++i] ?? "").split(",").filter(isScenarioGroup));
 		else if (arg === "--storage") {
 			const choice = argv[++i] ?? "";
 			if (!isStorageChoice(choice)) throw new Error(`unknown storage ${choice}; use memory or disk`);
 			storage = choice;
 		} else
 			throw new Error(
-				`unknown argument ${arg}; use --quick, --smoke, --servers a,b, --rounds N, --scenarios a,b, --storage memory|disk, --via-proxy`,
+				`unknown argument ${arg}; use --quick, --smoke, --servers a,b, --rounds N, --scenarios a,b, --storage memory|disk, --via-proxy, --sharded-processes 1|2`,
 			);
 	}
 	for (const name of servers) if (!SERVERS[name]) throw new Error(`unknown server ${name}`);
-	return { settings: rounds ? { ...settings, rounds } : settings, servers, direct, groups, storage };
+	return {
+		settings: rounds ? { ...settings, rounds } : settings,
+		servers,
+		direct,
+		groups,
+		storage,
+		shardedProcesses,
+	};
 }
 
 function isScenarioGroup(name: string): name is ScenarioGroup {
@@ -129,6 +145,16 @@ function isScenarioGroup(name: string): name is ScenarioGroup {
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/** Ours' room URLs on a started server. */
+function oursTarget(server: RunningServer): { server: RunningServer; target: Target } {
+	const target: Target = {
+		protocol: "rooms",
+		origin: server.origin,
+		roomUrl: (room) => `${server.wsOrigin}/rooms/${room}/ws`,
+	};
+	return { server, target };
+}
 
 function version(pkg: string): string {
 	try {
@@ -174,7 +200,7 @@ async function main(): Promise<void> {
 			`quick mode: N=${settings.registerCounts.join("/")}, ${settings.rounds} round(s), idle ${settings.idleSeconds}s with pings every ${settings.pingEverySeconds}s for ${settings.idleServers.join("+")} only: numbers are indicative`,
 		);
 	}
-	const runs: Runs = { scenarios: [], joinModes: [], restarts: [], overload: [] };
+	const runs: Runs = { scenarios: [], joinModes: [], restarts: [], overload: [], sharded: [] };
 	const failures: string[] = [];
 	const failed = (label: string, error: unknown, output?: () => string) => {
 		const text = `${label}: ${(error as Error).stack ?? error}`;
@@ -230,6 +256,25 @@ async function main(): Promise<void> {
 						failed: (label, error, server) => failed(label, error, server?.output),
 					},
 					runs.joinModes,
+				),
+			);
+		}
+		if (groups.has("sharded") && servers.includes("ours")) {
+			log(`${at}: ours (h) sharded room against one object, steps in turn`);
+			await attempt("ours (h) sharded", () =>
+				runShardedRound(
+					{
+						settings,
+						round,
+						log,
+						start: async (name, kind) => oursTarget(await startServer(name, kind, { direct, tempRoot: storage.root })),
+						startPair:
+							args.shardedProcesses === 2
+								? async (name, vars) =>
+										oursTarget(await startServerPair(name, vars, { direct, tempRoot: storage.root }))
+								: undefined,
+					},
+					runs.sharded,
 				),
 			);
 		}

@@ -37,6 +37,10 @@ export interface Sink {
 	closed?(receiver: number, code: number): void;
 	/** A frame arrived after `Registered` (or open), holding `events` server events (1 unless batched); `pong` is no frame here. */
 	frame?(receiver: number, events: number): void;
+	/** `ConnectionEstablished` arrived (`rooms` only): (h) reads which object holds the socket. */
+	established?(receiver: number, data: Buffer): void;
+	/** A `Message`'s `seq`, just before its delivery (`rooms` only): (h) checks each receiver's order. */
+	sequenced?(receiver: number, seq: number): void;
 }
 
 export interface Conn {
@@ -72,6 +76,15 @@ function readPayload(data: Buffer): { key: number; sentAt: number } | undefined 
 	const t = text.indexOf('"t":', kEnd);
 	const tEnd = text.indexOf(",", t);
 	return { key: Number(text.slice(k + 4, kEnd)), sentAt: Number(text.slice(t + 4, tEnd)) };
+}
+
+/** A `Message`'s `"seq":N` (it comes before the message itself), read without parsing the frame. */
+function readSeq(data: Buffer): number | undefined {
+	const text = data.toString("latin1");
+	const at = text.indexOf('"seq":');
+	if (at < 0) return undefined;
+	const end = text.indexOf(",", at);
+	return Number(text.slice(at + 6, end));
 }
 
 /** A `SendMessage` or `Signal` frame; both carry a request id so that an error names the frame. */
@@ -132,6 +145,10 @@ function openRooms(
 		/** One server event, alone in its frame or one of a batch's. */
 		const handle = (data: Buffer) => {
 			if (startsWith(data, ROOMS_MESSAGE) || startsWith(data, ROOMS_SIGNAL)) {
+				if (sink.sequenced) {
+					const seq = readSeq(data);
+					if (seq !== undefined) sink.sequenced(index, seq);
+				}
 				const payload = readPayload(data);
 				if (payload) sink.delivery(index, payload.key, payload.sentAt);
 				else sink.other?.(index, data);
@@ -150,8 +167,10 @@ function openRooms(
 				return;
 			}
 			const event = serverEventOf(data);
-			if (event === "ConnectionEstablished") register();
-			else if (event === "Registered") {
+			if (event === "ConnectionEstablished") {
+				sink.established?.(index, data);
+				register();
+			} else if (event === "Registered") {
 				registered = true;
 				resolve(conn);
 			}
@@ -323,13 +342,23 @@ export interface OpenManyOptions {
 	presence?: PresenceMode;
 	/** `Register.batch` (1.2): batched frames. */
 	batch?: boolean;
+	/** A socket whose connection or registration failed is opened again, at most this many times (default 0). */
+	retries?: number;
 }
 
 /** Opens and registers sockets with at most `concurrency` handshakes in flight. */
 export async function openMany(target: Target, room: string, options: OpenManyOptions, sink: Sink): Promise<Conn[]> {
-	const { firstIndex, count, concurrency, heartbeatMs, presence, batch } = options;
+	const { firstIndex, count, concurrency, heartbeatMs, presence, batch, retries = 0 } = options;
 	return mapConcurrently(count, concurrency, async (i) => {
-		const conn = await open(target, room, firstIndex + i, sink, presence, batch);
+		let conn: Conn | undefined;
+		for (let attempt = 0; !conn; attempt++) {
+			try {
+				conn = await open(target, room, firstIndex + i, sink, presence, batch);
+			} catch (error) {
+				if (attempt >= retries) throw error;
+				await new Promise((done) => setTimeout(done, 1000));
+			}
+		}
 		return heartbeatMs === undefined ? conn : keepAlive(conn, heartbeatMs);
 	});
 }

@@ -4,6 +4,18 @@
  * idle.ts, (f) in restart.ts, (j) in overload.ts.
  */
 
+/**
+ * (h): a room of `sockets` spread over `objects` objects, its fixed steps at `fixedRate` messages a
+ * second, its saturated steps with `windowMessages` messages outstanding (times the receivers, in
+ * deliveries: a few seconds of work at most, which the step's wait for its last deliveries covers).
+ */
+export interface ShardedSize {
+	sockets: number;
+	objects: number;
+	fixedRate: number;
+	windowMessages: number;
+}
+
 export interface Settings {
 	mode: "quick" | "full";
 	rounds: number;
@@ -105,6 +117,20 @@ export interface Settings {
 	busyRate: number;
 	busySteps: number;
 	batchedWarmUpSteps: number;
+	/**
+	 * (h) a sharded room (load/sharded.ts), for each of `shardedSizes`: `sockets` registered `count`
+	 * over `objects` objects (`TEST_SHARD_CONNECTIONS` = sockets / objects), against the same sockets
+	 * in one object (`SHARD_CONNECTIONS` 0), steps in turn. One sender on each object sends: fixed
+	 * steps of `fixedRate` messages a second in all (a few thousand deliveries a second, under
+	 * either layout's limit, for CPU per delivery and p99), saturated steps with
+	 * `windowMessages` messages outstanding; the warm-up,
+	 * step counts and lengths are (c)'s.
+	 */
+	shardedSizes: ShardedSize[];
+	/** (h) seconds of each room open and quiet before its steps: each process's idle CPU. */
+	shardedIdleSeconds: number;
+	/** (h) wait for a step's last deliveries (then: lost): a saturated window takes seconds to drain on a loaded machine. */
+	shardedDrainMs: number;
 }
 
 export const FULL: Settings = {
@@ -151,6 +177,12 @@ export const FULL: Settings = {
 	busyRate: 250,
 	busySteps: 3,
 	batchedWarmUpSteps: 1,
+	shardedSizes: [
+		{ sockets: 1000, objects: 4, fixedRate: 5, windowMessages: 32 },
+		{ sockets: 10_000, objects: 5, fixedRate: 1, windowMessages: 4 },
+	],
+	shardedIdleSeconds: 3,
+	shardedDrainMs: 15_000,
 };
 
 export const QUICK: Settings = {
@@ -181,6 +213,7 @@ export const QUICK: Settings = {
 	batchedFanoutSlices: 10,
 	wideSamples: 4,
 	busySteps: 4,
+	shardedSizes: [{ sockets: 1000, objects: 4, fixedRate: 5, windowMessages: 32 }],
 };
 
 /**
@@ -200,4 +233,5 @@ export const SMOKE: Settings = {
 	wideSamples: 1,
 	busySteps: 1,
 	batchedWarmUpSteps: 0,
+	shardedSizes: [{ sockets: 40, objects: 4, fixedRate: 20, windowMessages: 32 }],
 };

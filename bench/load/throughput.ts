@@ -43,6 +43,10 @@ export interface StepResult {
 	events: number;
 	/** Messages the room refused (their deliveries are not in `lost`): signals while it is behind its input. */
 	refused: number;
+	/** Messages sent in the step. */
+	sent?: number;
+	/** A server of several processes: each part's CPU seconds (load/sharded-pair.ts). */
+	partCpuSeconds?: Record<string, number>;
 }
 
 export interface ThroughputResult {
@@ -120,6 +124,8 @@ async function step(
 	const { server, tracker, settings } = load;
 	const phase = tracker.begin();
 	const pids = server.workPids();
+	const parts = Object.entries(server.parts?.() ?? {});
+	const partThreads0 = parts.map(([, partPids]) => threadTimes(partPids));
 	const threads0 = threadTimes(pids);
 	const clientCpu0 = process.cpuUsage();
 	const start = performance.now();
@@ -128,6 +134,14 @@ async function step(
 	await tracker.drain(phase, settings.drainTimeoutMs);
 	const elapsed = (Math.max(sendEnd, phase.lastDeliveryAt) - start) / 1000;
 	const threads1 = threadTimes(pids);
+	const partCpuSeconds = parts.length
+		? Object.fromEntries(
+				parts.map(([part, partPids], i) => [
+					part,
+					cpuSecondsBetween(partThreads0[i] as ReturnType<typeof threadTimes>, threadTimes(partPids)),
+				]),
+			)
+		: undefined;
 	const serverCpu = cpuSecondsBetween(threads0, threads1);
 	const serverWaitSeconds = busiestThreadWait(threads0, threads1);
 	const clientCpu = process.cpuUsage(clientCpu0);
@@ -153,6 +167,8 @@ async function step(
 		frames: phase.frames,
 		events: phase.events,
 		refused: phase.refused,
+		sent,
+		...(partCpuSeconds ? { partCpuSeconds } : {}),
 	};
 	const batched = r.events > r.frames ? `, ${(r.events / r.frames).toFixed(1)} events/frame` : "";
 	load.log(

@@ -86,6 +86,18 @@ export class Tracker implements Sink {
 		if (this.errors.length < 20) this.errors.push(text);
 	}
 
+	/** Deliveries expected so far and not (yet) made, over every phase: at the end, the ones lost. */
+	missing(): number {
+		let missing = 0;
+		for (const message of this.#messages) {
+			if (message.refused) continue;
+			let seen = 0;
+			for (const bit of message.seen) seen += bit;
+			missing += message.receivers - seen;
+		}
+		return missing;
+	}
+
 	/** Waits until every expected delivery of the phase has arrived, or the timeout. */
 	async drain(phase: Phase, timeoutMs: number): Promise<void> {
 		const deadline = performance.now() + timeoutMs;

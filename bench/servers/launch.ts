@@ -15,7 +15,10 @@ import { startWranglerDev } from "../../scripts/local-server/wrangler-dev.ts";
 
 export { REPO_ROOT, sleep } from "../../scripts/local-server/process-group.ts";
 
-export type ServerKind = { type: "wrangler"; config: string } | { type: "node"; script: string };
+/** `vars` are Worker variables passed with `--var` (they win over the config's `[vars]`). */
+export type ServerKind =
+	| { type: "wrangler"; config: string; vars?: Readonly<Record<string, string>> }
+	| { type: "node"; script: string };
 
 export interface RunningServer {
 	readonly name: string;
@@ -32,6 +35,8 @@ export interface RunningServer {
 	wakeLines(): readonly string[];
 	output(): string;
 	stop(): Promise<void>;
+	/** A server of several processes (load/sharded-pair.ts): each part's pids, whose CPU a step also reads apart. */
+	parts?(): Record<string, number[]>;
 }
 
 /** What a started server offers before the benchmark looks for its entry port. */
@@ -61,6 +66,7 @@ export async function startServer(
 	const started =
 		kind.type === "wrangler"
 			? await startWorker(name, kind.config, {
+					vars: kind.vars,
 					readyTimeoutMs,
 					onLine,
 					echo,
@@ -100,6 +106,7 @@ interface StartOptions {
 	tempRoot?: string;
 	/** The workerd's V8 flags (`wrangler dev` only): `--expose-gc` for a settled memory reading (load/settle.ts). */
 	v8Flags?: readonly string[];
+	vars?: Readonly<Record<string, string>>;
 }
 
 async function startWorker(name: string, config: string, options: StartOptions): Promise<Started> {

@@ -25,6 +25,7 @@ import {
 } from "../room/handoff";
 import type { Room } from "../room/room";
 import { ROOT_SHARD, shardObjectName } from "../room/shards/names";
+import { TEST_ROOT_BINDING, testNamespace } from "../room/shards/shard-link";
 import { placementOf } from "../room/shards/upgrades";
 import { readSettings } from "../settings";
 import { checkRoomToken, originAllowed, publishKeyMatches, readAccess } from "../worker/access";
@@ -66,7 +67,10 @@ export function createRoomsApp<E extends object = RoomsEnv>(options: RoomsAppOpt
 	const binding = options.binding ?? "ROOMS";
 	/** The room's root, or (1.3) its object `shard`. */
 	const room = (c: RoomsContext<E>, shard = ROOT_SHARD) => {
-		const namespace = (c.env as Record<string, unknown>)[binding] as DurableObjectNamespace<Room<unknown>> | undefined;
+		const testRoot = shard === ROOT_SHARD ? testNamespace(c.env, TEST_ROOT_BINDING) : undefined;
+		const namespace = (testRoot ?? (c.env as Record<string, unknown>)[binding]) as
+			| DurableObjectNamespace<Room<unknown>>
+			| undefined;
 		if (!namespace || typeof namespace.idFromName !== "function") {
 			throw new Error(`no Durable Object namespace is bound as ${binding} (a [[durable_objects.bindings]] for Room)`);
 		}

@@ -12,10 +12,24 @@ import app from "../../../src/index";
 import { Room as ProjectRoom } from "../../../src/room/room";
 import { BENCH_GC_PATH, benchGc } from "../bench-gc.ts";
 
+/**
+ * (h) in two processes (load/sharded-pair.ts): `GET /__bench/touch?name=room~k` creates (or keeps
+ * awake) object `room~k` through this session's own namespace, so that it knows its name: an
+ * object first reached through another session's binding has no `ctx.id.name`.
+ */
+const TOUCH_PATH = "/__bench/touch";
+
+async function touch(request: Request, env: Env): Promise<Response> {
+	const name = new URL(request.url).searchParams.get("name") ?? "";
+	const occupancy = await env.ROOMS.get(env.ROOMS.idFromName(name)).occupancy();
+	return Response.json(occupancy);
+}
+
 export default {
 	fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> {
 		// A string test, not a URL parse: the project's Worker parses the upgrade's URL itself.
 		if (request.url.endsWith(BENCH_GC_PATH)) return benchGc();
+		if (request.url.includes(TOUCH_PATH)) return touch(request, env);
 		return app.fetch(request, env, ctx);
 	},
 } satisfies ExportedHandler<Env>;

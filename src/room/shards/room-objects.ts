@@ -22,7 +22,7 @@ import { RootPresence } from "./root-presence";
 import { RootReports } from "./root-reports";
 import { RootStream } from "./root-stream";
 import { RootUsers } from "./root-users";
-import { ownNamespace, ShardLink } from "./shard-link";
+import { ownNamespace, ShardLink, TEST_ROOT_BINDING, TEST_SHARDS_BINDING, testNamespace } from "./shard-link";
 import { ShardStream } from "./shard-stream";
 import { answerLocalUpgrade, answerRootUpgrade, answerShardUpgrade, type UpgradeContext } from "./upgrades";
 
@@ -193,7 +193,7 @@ function rootParts(options: RoomObjectsOptions, role: ObjectRole): RootParts {
 		remote: () => hub.remote,
 		log: presence.log,
 		shard: (shard) => {
-			const namespace = ownNamespace(env, name, ctx.id);
+			const namespace = testNamespace(env, TEST_SHARDS_BINDING) ?? ownNamespace(env, name, ctx.id);
 			if (!namespace) throw new Error("no Durable Object namespace in the environment holds this room");
 			return namespace.get(namespace.idFromName(shardObjectName(role.room, shard))) as unknown as ShardCalls;
 		},
@@ -253,7 +253,7 @@ function shardParts(options: RoomObjectsOptions, role: ObjectRole): ShardParts {
 	const link = new ShardLink(
 		role,
 		() => ctx.getWebSockets(),
-		() => ownNamespace(env, name, ctx.id),
+		() => testNamespace(env, TEST_ROOT_BINDING) ?? ownNamespace(env, name, ctx.id),
 	);
 	const waitUntil = (promise: Promise<unknown>) => ctx.waitUntil(promise);
 	const stream = new ShardStream({

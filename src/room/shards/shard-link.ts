@@ -21,6 +21,27 @@ export function ownNamespace(env: unknown, name: string, id: DurableObjectId): D
 	return undefined;
 }
 
+/**
+ * Tests only: the variable naming another Durable Object binding of `Room` that reaches a room's
+ * shards (`TEST_SHARDS_BINDING`) or its root (`TEST_ROOT_BINDING`) instead of the object's own
+ * namespace, so that a benchmark runs roots and shards in two workerd processes (two `wrangler
+ * dev` sessions of the same code, bound through the dev registry). No deployment sets them.
+ */
+export const TEST_SHARDS_BINDING = "TEST_SHARDS_BINDING";
+export const TEST_ROOT_BINDING = "TEST_ROOT_BINDING";
+
+/** The namespace bound under the name `env[variable]` holds, if that variable is set. */
+export function testNamespace(env: unknown, variable: string): DurableObjectNamespace | undefined {
+	const bindings = env as Record<string, unknown>;
+	const name = bindings[variable];
+	if (typeof name !== "string" || name === "") return undefined;
+	const value = bindings[name];
+	if (Object.prototype.toString.call(value) !== "[object DurableObjectNamespace]") {
+		throw new Error(`${variable} names ${name}, which is no Durable Object binding`);
+	}
+	return value as DurableObjectNamespace;
+}
+
 export class ShardLink {
 	readonly #role: ObjectRole;
 	readonly #sockets: () => WebSocket[];
