@@ -108,8 +108,8 @@ export class DirectoryFeed {
 		this.#inFlight = call;
 		this.#lastSentAt = now;
 		this.#retryAt = undefined;
-		const answered = Promise.resolve()
-			.then(() => send(update))
+		// The call starts now; one that throws at once is a failure like any other.
+		const answered = new Promise<number>((resolve) => resolve(send(update)))
 			.then(
 				(version) => {
 					if (this.#inFlight === call) this.#answered(update, version);
