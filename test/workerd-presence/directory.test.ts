@@ -13,7 +13,7 @@ import { randomRoom } from "../support/client";
 import { expectRoomLogs } from "../support/expected-logs";
 import { passTime } from "../workerd/clock";
 import { connect, join, roomStub } from "../workerd/connect";
-import { directoryOf, expectListed, listed, loseCallsFor } from "./directory-support";
+import { directoryOf, expectListed, listed, loseCallsFor } from "../workerd/directory-support";
 
 const GRACE_MS = 10_000;
 
