@@ -13,7 +13,7 @@ import { randomRoom } from "../support/client";
 import { expectRoomLogs } from "../support/expected-logs";
 import { passTime } from "../workerd/clock";
 import { connect, join, roomStub } from "../workerd/connect";
-import { directoryOf, expectListed, listed, loseCallsFor } from "../workerd/directory-support";
+import { directoryOf, expectListed, listed, loseCallsFor, partitionStubOf } from "../workerd/directory-support";
 
 const GRACE_MS = 10_000;
 
@@ -132,6 +132,22 @@ describe("the directory", () => {
 		await alarmAfter(room, 1000);
 		await expectListed(room, undefined);
 		await expect.poll(() => tablesOf(room)).toBe(0);
+	});
+
+	it("keeps in a partition nothing but its table: the room parts of its object stay unused", async () => {
+		const room = randomRoom("dir");
+		await join(room, "alice");
+		await expectListed(room, { userCount: 1 });
+		const stored = await runInDurableObject(partitionStubOf(room), async (_, state) => ({
+			tables: state.storage.sql
+				.exec<{ name: string }>(
+					"SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'",
+				)
+				.toArray()
+				.map((row) => row.name),
+			alarm: await state.storage.getAlarm(),
+		}));
+		expect(stored).toEqual({ tables: ["directory_rooms"], alarm: null });
 	});
 
 	it("pages rooms by name with a prefix, a limit and a cursor", async () => {
