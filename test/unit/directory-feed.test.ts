@@ -3,13 +3,13 @@
  * owed, when a call goes (at once on occupied and vacated, paced while counts change), retries,
  * a call that never answers, and a partition ahead of the room.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { OccupancyData } from "../../src/protocol";
 import { DirectoryFeed } from "../../src/room/directory/directory-feed";
 import {
 	type DirectoryUpdate,
 	type FeedView,
-	feedWakeAt,
+	feedWake,
 	IN_FLIGHT_MS,
 	nextSendAt,
 	nextVersion,
@@ -64,15 +64,41 @@ describe("nextSendAt", () => {
 	});
 });
 
-describe("feedWakeAt", () => {
-	it("wakes the room for the next call, never in the past", () => {
-		expect(feedWakeAt(view(), T0)).toBeUndefined();
-		expect(feedWakeAt(view({ current: snapshot(1) }), T0)).toBe(T0);
-		expect(feedWakeAt(view({ acked: snapshot(1), current: snapshot(2), lastSentAt: T0 }), T0 + 100)).toBe(T0 + PACE_MS);
+describe("feedWake", () => {
+	const none = { alarm: undefined, timer: undefined };
+
+	it("paces an occupied room's next call with a timer, never its alarm", () => {
+		expect(feedWake(view(), T0)).toEqual(none);
+		expect(feedWake(view({ acked: snapshot(1), current: snapshot(2), lastSentAt: T0 }), T0 + 100)).toEqual({
+			alarm: undefined,
+			timer: T0 + PACE_MS,
+		});
 	});
 
-	it("wakes the room when a call in flight is given up", () => {
-		expect(feedWakeAt(view({ current: snapshot(1), inFlightSince: T0 }), T0)).toBe(T0 + IN_FLIGHT_MS);
+	it("retries a failed call from the alarm, never in the past", () => {
+		expect(feedWake(view({ current: snapshot(1), retryAt: T0 + 500 }), T0)).toEqual({
+			alarm: T0 + 500,
+			timer: undefined,
+		});
+		expect(feedWake(view({ current: snapshot(1), retryAt: T0 }), T0 + 50)).toEqual({
+			alarm: T0 + 50,
+			timer: undefined,
+		});
+	});
+
+	it("wakes a vacant room owing its removal from the alarm: nothing else would", () => {
+		expect(feedWake(view({ acked: snapshot(1), lastSentAt: T0 }), T0 + 10)).toEqual({
+			alarm: T0 + 10,
+			timer: undefined,
+		});
+		expect(feedWake(view({ acked: snapshot(1), inFlightSince: T0 }), T0)).toEqual({
+			alarm: T0 + IN_FLIGHT_MS,
+			timer: undefined,
+		});
+	});
+
+	it("leaves an occupied room's call in flight to its answer", () => {
+		expect(feedWake(view({ current: snapshot(1), inFlightSince: T0 }), T0)).toEqual(none);
 	});
 });
 
@@ -92,6 +118,7 @@ describe("retries and versions", () => {
 /** A feed over a Map for storage and a partition the test answers by hand. */
 function harness() {
 	let now = T0;
+	let planned = 0;
 	let counts: OccupancyData = { userCount: 0, connectionCount: 0 };
 	const stored = new Map<string, unknown>();
 	const kv = {
@@ -109,7 +136,9 @@ function harness() {
 			send: (update) =>
 				new Promise<number>((answer, reject) => calls.push({ update, answer, fail: () => reject(new Error("lost")) })),
 			waitUntil: () => {},
-			changed: () => {},
+			changed: () => {
+				planned += 1;
+			},
 			now: () => now,
 			logFailure: (entryPoint) => void failures.push(entryPoint),
 		});
@@ -129,6 +158,10 @@ function harness() {
 		},
 		get now() {
 			return now;
+		},
+		/** How many times the feed asked the room to plan again. */
+		get planned() {
+			return planned;
 		},
 		/** Lets every answer given so far reach the feed (a call still unanswered keeps waiting). */
 		settle: () => new Promise((resolve) => setTimeout(resolve, 0)),
@@ -153,17 +186,27 @@ describe("DirectoryFeed", () => {
 		expect(room.feed.wakeAt()).toBeUndefined();
 	});
 
-	it("paces count changes, and wakes the room when the next call is due", async () => {
+	it("paces count changes with a timer that runs the room's planning when the next call is due", async () => {
 		const room = harness();
 		room.set(1);
 		room.feed.pump();
 		room.calls[0]?.answer(T0);
 		await room.settle();
-		room.pass(100);
-		room.set(2, 3);
-		room.feed.pump();
-		expect(room.calls).toHaveLength(1);
-		expect(room.feed.wakeAt()).toBe(T0 + PACE_MS);
+		vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+		try {
+			room.pass(100);
+			room.set(2, 3);
+			room.feed.pump();
+			expect(room.calls).toHaveLength(1);
+			expect(room.feed.wakeAt()).toBeUndefined();
+			const planned = room.planned;
+			vi.advanceTimersByTime(PACE_MS - 101);
+			expect(room.planned).toBe(planned);
+			vi.advanceTimersByTime(1);
+			expect(room.planned).toBe(planned + 1);
+		} finally {
+			vi.useRealTimers();
+		}
 		room.pass(PACE_MS);
 		room.feed.pump();
 		expect(room.calls[1]?.update.snapshot).toEqual({ userCount: 2, connectionCount: 3, occupiedAt: T0 });
@@ -181,6 +224,7 @@ describe("DirectoryFeed", () => {
 		room.feed.pump();
 		expect(room.calls[1]?.update).toMatchObject({ snapshot: null, version: T0 + 10 });
 		expect(room.feed.owed).toBe(true);
+		expect(room.feed.wakeAt()).toBe(T0 + 10 + IN_FLIGHT_MS);
 		room.calls[1]?.answer(T0 + 10);
 		await room.settle();
 		expect(room.feed.owed).toBe(false);
@@ -208,7 +252,6 @@ describe("DirectoryFeed", () => {
 		const room = harness();
 		room.set(1);
 		room.feed.pump();
-		expect(room.feed.wakeAt()).toBe(T0 + IN_FLIGHT_MS);
 		room.pass(IN_FLIGHT_MS);
 		room.feed.pump();
 		room.pass(retryDelayMs(1));

@@ -11,7 +11,7 @@ import {
 	type DirectorySnapshot,
 	type DirectoryUpdate,
 	type FeedView,
-	feedWakeAt,
+	feedWake,
 	IN_FLIGHT_MS,
 	nextSendAt,
 	nextVersion,
@@ -52,25 +52,27 @@ export class DirectoryFeed {
 	#failures = 0;
 	/** The call in flight: its own object, so that the answer of a call given up on is ignored. */
 	#inFlight: { since: number } | undefined;
+	#timer: { at: number; handle: ReturnType<typeof setTimeout> } | undefined;
 
 	constructor(options: DirectoryFeedOptions) {
 		this.#options = options;
 	}
 
-	/** After every event: a call goes if one is due. */
+	/** After every event: a call goes if one is due; the paced next one has its timer. */
 	pump(): void {
 		const now = this.#options.now();
 		if (this.#inFlight && now >= this.#inFlight.since + IN_FLIGHT_MS) this.#failed(new Error("no answer"), now);
 		const current = this.#current(now);
 		const at = nextSendAt(this.#view(current));
 		if (at !== undefined && at <= now) this.#send(current, now);
+		this.#setTimer(feedWake(this.#view(current), now).timer, now);
 	}
 
-	/** When the room must run again for the directory, if ever. */
+	/** When the room's alarm must run for the directory, if ever. */
 	wakeAt(): number | undefined {
 		if (this.#record === undefined && !this.#inFlight) return undefined;
 		const now = this.#options.now();
-		return feedWakeAt(this.#view(this.#current(now)), now);
+		return feedWake(this.#view(this.#current(now)), now).alarm;
 	}
 
 	/** Whether the partition may still list the room, or a call is out: the room keeps its storage until it is told. */
@@ -99,6 +101,20 @@ export class DirectoryFeed {
 			this.#save();
 		}
 		return record.occupiedAt === null ? null : { userCount, connectionCount, occupiedAt: record.occupiedAt };
+	}
+
+	/** One timer at most, for the earliest time asked; when it fires the room runs its planning, which pumps. */
+	#setTimer(at: number | undefined, now: number): void {
+		if (at === undefined || (this.#timer !== undefined && this.#timer.at <= at)) return;
+		if (this.#timer !== undefined) clearTimeout(this.#timer.handle);
+		const timer = {
+			at,
+			handle: setTimeout(() => {
+				if (this.#timer === timer) this.#timer = undefined;
+				this.#options.changed();
+			}, at - now),
+		};
+		this.#timer = timer;
 	}
 
 	#send(snapshot: DirectorySnapshot | null, now: number): void {

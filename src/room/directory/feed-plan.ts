@@ -7,7 +7,12 @@
  *   `PACE_MS` (counts may lag by that much, the contract allows a few seconds).
  * - One call at a time. A failed call is tried again after `retryDelayMs` (growing, capped so
  *   that a room is never missing or stale for long); a call that never answers is given up after
- *   `IN_FLIGHT_MS`, and the alarm wakes the room then, so an evicted root still repairs it.
+ *   `IN_FLIGHT_MS`.
+ * - What wakes the room for it (`feedWake`): the room's alarm for what must survive the
+ *   instance, a retry after a failure and a vacant room's removal (nothing else would ever wake
+ *   that room); a timer for the paced next call of an occupied room, so that membership changes
+ *   never write the alarm (the room stays awake those 2 s; after a crash its members' next event,
+ *   a grace's end or the reaper's backstop alarm runs it, and it sends what storage says is owed).
  */
 
 /** What a room shows in the directory; null in its place: the room is vacant (not listed). */
@@ -64,11 +69,21 @@ export function nextSendAt(view: FeedView): number | undefined {
 	return view.lastSentAt === undefined ? Number.NEGATIVE_INFINITY : view.lastSentAt + PACE_MS;
 }
 
-/** When the room must run again for the directory, if ever: the next call, or the end of the one in flight. */
-export function feedWakeAt(view: FeedView, now: number): number | undefined {
-	if (view.inFlightSince !== undefined) return view.inFlightSince + IN_FLIGHT_MS;
-	const at = nextSendAt(view);
-	return at === undefined ? undefined : Math.max(at, now);
+/** What wakes the room next for the directory: its alarm (`alarm`), or a timer while it runs (`timer`). */
+export interface FeedWake {
+	alarm: number | undefined;
+	timer: number | undefined;
+}
+
+export function feedWake(view: FeedView, now: number): FeedWake {
+	const vacant = view.current === null;
+	if (view.inFlightSince !== undefined) {
+		return { alarm: vacant ? view.inFlightSince + IN_FLIGHT_MS : undefined, timer: undefined };
+	}
+	const next = nextSendAt(view);
+	if (next === undefined) return { alarm: undefined, timer: undefined };
+	const at = Math.max(next, now);
+	return view.retryAt !== undefined || vacant ? { alarm: at, timer: undefined } : { alarm: undefined, timer: at };
 }
 
 /** A version after `previous` (and after every version a partition answered): the time, made strictly increasing. */
