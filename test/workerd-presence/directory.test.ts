@@ -62,6 +62,16 @@ describe("the directory", () => {
 		await expectListed(room, { userCount: 2, connectionCount: 3, occupiedAt });
 	});
 
+	it("follows the counts by itself within PACE_MS, without moving the room's alarm", async () => {
+		const room = randomRoom("dir");
+		await join(room, "alice");
+		await expectListed(room, { userCount: 1 });
+		const alarm = await alarmOf(room);
+		await join(room, "bob");
+		await expectListed(room, { userCount: 2, connectionCount: 2 }, PACE_MS + 3000);
+		expect(await alarmOf(room)).toBe(alarm);
+	});
+
 	it("keeps a room through its last user's leave grace, then drops it and the room's storage", async () => {
 		const room = randomRoom("dir");
 		const alice = await join(room, "alice");
