@@ -1,15 +1,17 @@
 /**
  * (1.4) A room's root keeping its directory partition in step, on a clock of its own: what is
- * owed, when a call goes (at once on occupied and vacated, paced while counts change), retries,
+ * owed, when a call goes (at once on occupied and vacated, a burst then paced while counts change), retries,
  * a call that never answers, and a partition ahead of the room.
  */
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { OccupancyData } from "../../src/protocol";
 import { DirectoryFeed } from "../../src/room/directory/directory-feed";
 import {
+	afterSend,
+	BURST,
 	type DirectoryUpdate,
 	type FeedView,
-	feedWake,
+	feedWakeAt,
 	IN_FLIGHT_MS,
 	nextSendAt,
 	nextVersion,
@@ -23,12 +25,14 @@ const snapshot = (userCount: number, connectionCount = userCount, occupiedAt = T
 	connectionCount,
 	occupiedAt,
 });
+/** `BURST` calls sent, the last at `last`, one every 100 ms. */
+const burstEndingAt = (last: number) => Array.from({ length: BURST }, (_, index) => last - (BURST - 1 - index) * 100);
 
 function view(overrides: Partial<FeedView> = {}): FeedView {
 	return {
 		acked: null,
 		current: null,
-		lastSentAt: undefined,
+		recentSends: [],
 		inFlightSince: undefined,
 		retryAt: undefined,
 		...overrides,
@@ -41,16 +45,37 @@ describe("nextSendAt", () => {
 		expect(nextSendAt(view({ acked: snapshot(2), current: snapshot(2) }))).toBeUndefined();
 	});
 
-	it("sends at once when the room becomes occupied or vacated, whatever the pace", () => {
-		expect(nextSendAt(view({ current: snapshot(1), lastSentAt: T0 }))).toBe(Number.NEGATIVE_INFINITY);
-		expect(nextSendAt(view({ acked: snapshot(1), lastSentAt: T0 }))).toBe(Number.NEGATIVE_INFINITY);
+	it("sends at once when the room becomes occupied or vacated, whatever was sent before", () => {
+		const recentSends = burstEndingAt(T0);
+		expect(nextSendAt(view({ current: snapshot(1), recentSends }))).toBe(Number.NEGATIVE_INFINITY);
+		expect(nextSendAt(view({ acked: snapshot(1), recentSends }))).toBe(Number.NEGATIVE_INFINITY);
 	});
 
-	it("paces changed counts to one call per PACE_MS", () => {
-		const changed = view({ acked: snapshot(1), current: snapshot(2), lastSentAt: T0 });
-		expect(nextSendAt(changed)).toBe(T0 + PACE_MS);
-		expect(nextSendAt({ ...changed, lastSentAt: undefined })).toBe(Number.NEGATIVE_INFINITY);
-		expect(nextSendAt(view({ acked: snapshot(1), current: snapshot(1, 3), lastSentAt: T0 }))).toBe(T0 + PACE_MS);
+	it("sends changed counts at once up to BURST calls, then one per PACE_MS", () => {
+		const changed = view({ acked: snapshot(1), current: snapshot(2) });
+		expect(nextSendAt(changed)).toBe(Number.NEGATIVE_INFINITY);
+		expect(nextSendAt({ ...changed, recentSends: burstEndingAt(T0).slice(1) })).toBe(Number.NEGATIVE_INFINITY);
+		const recentSends = burstEndingAt(T0);
+		expect(nextSendAt({ ...changed, recentSends })).toBe((recentSends[0] as number) + BURST * PACE_MS);
+		expect(nextSendAt(view({ acked: snapshot(1), current: snapshot(1, 3), recentSends }))).toBeGreaterThan(T0);
+	});
+
+	it("holds a room whose counts keep changing to BURST calls in any BURST × PACE_MS", () => {
+		let recentSends: number[] = [];
+		const all: number[] = [];
+		let now = T0;
+		for (let call = 0; call < 20; call += 1) {
+			const at = nextSendAt(view({ acked: snapshot(1), current: snapshot(2), recentSends })) as number;
+			now = Math.max(now, at);
+			recentSends = afterSend(recentSends, now);
+			all.push(now);
+			now += 10;
+		}
+		for (let index = BURST; index < all.length; index += 1) {
+			expect((all[index] as number) - (all[index - BURST] as number)).toBeGreaterThanOrEqual(BURST * PACE_MS);
+		}
+		// So one call every PACE_MS over the run, and not fewer.
+		expect((all.at(-1) as number) - T0).toBeLessThan(20 * PACE_MS);
 	});
 
 	it("sends nothing while a call is in flight, and waits for a retry's time", () => {
@@ -59,46 +84,24 @@ describe("nextSendAt", () => {
 	});
 
 	it("sends at once when what the partition holds is not known", () => {
-		expect(nextSendAt(view({ acked: undefined, current: snapshot(1), lastSentAt: T0 }))).toBe(Number.NEGATIVE_INFINITY);
+		const recentSends = burstEndingAt(T0);
+		expect(nextSendAt(view({ acked: undefined, current: snapshot(1), recentSends }))).toBe(Number.NEGATIVE_INFINITY);
 		expect(nextSendAt(view({ acked: undefined }))).toBe(Number.NEGATIVE_INFINITY);
 	});
 });
 
-describe("feedWake", () => {
-	const none = { alarm: undefined, timer: undefined };
-
-	it("paces an occupied room's next call with a timer, never its alarm", () => {
-		expect(feedWake(view(), T0)).toEqual(none);
-		expect(feedWake(view({ acked: snapshot(1), current: snapshot(2), lastSentAt: T0 }), T0 + 100)).toEqual({
-			alarm: undefined,
-			timer: T0 + PACE_MS,
-		});
+describe("feedWakeAt", () => {
+	it("wakes the room for a call held back, never in the past", () => {
+		expect(feedWakeAt(view(), T0)).toBeUndefined();
+		const recentSends = burstEndingAt(T0);
+		const held = view({ acked: snapshot(1), current: snapshot(2), recentSends });
+		expect(feedWakeAt(held, T0 + 100)).toBe((recentSends[0] as number) + BURST * PACE_MS);
+		expect(feedWakeAt(view({ current: snapshot(1), retryAt: T0 + 500 }), T0 + 600)).toBe(T0 + 600);
 	});
 
-	it("retries a failed call from the alarm, never in the past", () => {
-		expect(feedWake(view({ current: snapshot(1), retryAt: T0 + 500 }), T0)).toEqual({
-			alarm: T0 + 500,
-			timer: undefined,
-		});
-		expect(feedWake(view({ current: snapshot(1), retryAt: T0 }), T0 + 50)).toEqual({
-			alarm: T0 + 50,
-			timer: undefined,
-		});
-	});
-
-	it("wakes a vacant room owing its removal from the alarm: nothing else would", () => {
-		expect(feedWake(view({ acked: snapshot(1), lastSentAt: T0 }), T0 + 10)).toEqual({
-			alarm: T0 + 10,
-			timer: undefined,
-		});
-		expect(feedWake(view({ acked: snapshot(1), inFlightSince: T0 }), T0)).toEqual({
-			alarm: T0 + IN_FLIGHT_MS,
-			timer: undefined,
-		});
-	});
-
-	it("leaves an occupied room's call in flight to its answer", () => {
-		expect(feedWake(view({ current: snapshot(1), inFlightSince: T0 }), T0)).toEqual(none);
+	it("waits for a call in flight only in a vacant room: nothing else would wake it", () => {
+		expect(feedWakeAt(view({ acked: snapshot(1), inFlightSince: T0 }), T0)).toBe(T0 + IN_FLIGHT_MS);
+		expect(feedWakeAt(view({ current: snapshot(1), inFlightSince: T0 }), T0)).toBeUndefined();
 	});
 });
 
@@ -118,7 +121,6 @@ describe("retries and versions", () => {
 /** A feed over a Map for storage and a partition the test answers by hand. */
 function harness() {
 	let now = T0;
-	let planned = 0;
 	let counts: OccupancyData = { userCount: 0, connectionCount: 0 };
 	const stored = new Map<string, unknown>();
 	const kv = {
@@ -136,9 +138,7 @@ function harness() {
 			send: (update) =>
 				new Promise<number>((answer, reject) => calls.push({ update, answer, fail: () => reject(new Error("lost")) })),
 			waitUntil: () => {},
-			changed: () => {
-				planned += 1;
-			},
+			changed: () => {},
 			now: () => now,
 			logFailure: (entryPoint) => void failures.push(entryPoint),
 		});
@@ -158,10 +158,6 @@ function harness() {
 		},
 		get now() {
 			return now;
-		},
-		/** How many times the feed asked the room to plan again. */
-		get planned() {
-			return planned;
 		},
 		/** Lets every answer given so far reach the feed (a call still unanswered keeps waiting). */
 		settle: () => new Promise((resolve) => setTimeout(resolve, 0)),
@@ -186,31 +182,29 @@ describe("DirectoryFeed", () => {
 		expect(room.feed.wakeAt()).toBeUndefined();
 	});
 
-	it("paces count changes with a timer that runs the room's planning when the next call is due", async () => {
+	it("tells a few changes at once, then holds the next one for the alarm", async () => {
 		const room = harness();
-		room.set(1);
-		room.feed.pump();
-		room.calls[0]?.answer(T0);
-		await room.settle();
-		vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
-		try {
-			room.pass(100);
-			room.set(2, 3);
+		for (let users = 1; users <= BURST; users += 1) {
+			room.set(users);
 			room.feed.pump();
-			expect(room.calls).toHaveLength(1);
-			expect(room.feed.wakeAt()).toBeUndefined();
-			const planned = room.planned;
-			vi.advanceTimersByTime(PACE_MS - 101);
-			expect(room.planned).toBe(planned);
-			vi.advanceTimersByTime(1);
-			expect(room.planned).toBe(planned + 1);
-		} finally {
-			vi.useRealTimers();
+			const call = room.calls.at(-1);
+			call?.answer(call.update.version);
+			await room.settle();
+			room.pass(100);
 		}
-		room.pass(PACE_MS);
+		expect(room.calls).toHaveLength(BURST);
+		expect(room.feed.wakeAt()).toBeUndefined();
+		room.set(BURST + 1, BURST + 2);
 		room.feed.pump();
-		expect(room.calls[1]?.update.snapshot).toEqual({ userCount: 2, connectionCount: 3, occupiedAt: T0 });
-		expect(room.calls[1]?.update.version).toBeGreaterThan(T0);
+		expect(room.calls).toHaveLength(BURST);
+		expect(room.feed.wakeAt()).toBe(T0 + BURST * PACE_MS);
+		room.pass(BURST * PACE_MS);
+		room.feed.pump();
+		expect(room.calls.at(-1)?.update.snapshot).toEqual({
+			userCount: BURST + 1,
+			connectionCount: BURST + 2,
+			occupiedAt: T0,
+		});
 	});
 
 	it("tells a vacated room's removal at once, and is owed nothing once it is acknowledged", async () => {

@@ -1,13 +1,13 @@
 /**
  * (1.4) The directory of occupied rooms, fed by each room's root: a room is listed once its first
- * user registered, its counts follow (paced), and it is gone once its last user's leave grace
+ * user registered, its counts follow (a few changes at once, then paced), and it is gone once its last user's leave grace
  * ended; a call its partition never took is sent again from the room's alarm.
  */
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { clock } from "../../src/clock";
-import { PACE_MS } from "../../src/room/directory/feed-plan";
+import { BURST, PACE_MS } from "../../src/room/directory/feed-plan";
 import { listRooms } from "../../src/server/room-directory";
 import { randomRoom } from "../support/client";
 import { expectRoomLogs } from "../support/expected-logs";
@@ -49,27 +49,28 @@ describe("the directory", () => {
 		expect(entry?.occupiedAt).toBeLessThanOrEqual(clock.now());
 	});
 
-	it("follows the counts at most every PACE_MS, keeping occupiedAt", async () => {
-		const room = randomRoom("dir");
-		await join(room, "alice");
-		await expectListed(room, { userCount: 1, connectionCount: 1 });
-		const { occupiedAt } = (await listed(room)) ?? {};
-		await join(room, "bob");
-		await join(room, "bob");
-		// Within the pace, the directory keeps what it had.
-		expect(await listed(room)).toMatchObject({ userCount: 1, connectionCount: 1 });
-		await alarmAfter(room, PACE_MS);
-		await expectListed(room, { userCount: 2, connectionCount: 3, occupiedAt });
-	});
-
-	it("follows the counts by itself within PACE_MS, without moving the room's alarm", async () => {
+	it("tells a join at once, without moving the room's alarm", async () => {
 		const room = randomRoom("dir");
 		await join(room, "alice");
 		await expectListed(room, { userCount: 1 });
 		const alarm = await alarmOf(room);
 		await join(room, "bob");
-		await expectListed(room, { userCount: 2, connectionCount: 2 }, PACE_MS + 3000);
+		await expectListed(room, { userCount: 2, connectionCount: 2 });
 		expect(await alarmOf(room)).toBe(alarm);
+	});
+
+	it("holds a change past the first few for the alarm, keeping occupiedAt", async () => {
+		const room = randomRoom("dir");
+		for (let user = 0; user < BURST; user += 1) await join(room, `u${user}`);
+		await expectListed(room, { userCount: BURST, connectionCount: BURST });
+		const { occupiedAt } = (await listed(room)) ?? {};
+		await join(room, "late");
+		await join(room, "late");
+		// Within the window, the directory keeps what it had, and the alarm is set for the rest.
+		expect(await listed(room)).toMatchObject({ userCount: BURST });
+		expect(await alarmOf(room)).toBeLessThanOrEqual(clock.now() + BURST * PACE_MS);
+		await alarmAfter(room, BURST * PACE_MS);
+		await expectListed(room, { userCount: BURST + 1, connectionCount: BURST + 2, occupiedAt });
 	});
 
 	it("keeps a room through its last user's leave grace, then drops it and the room's storage", async () => {

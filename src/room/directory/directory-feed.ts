@@ -8,10 +8,11 @@
  */
 import type { OccupancyData } from "../../protocol";
 import {
+	afterSend,
 	type DirectorySnapshot,
 	type DirectoryUpdate,
 	type FeedView,
-	feedWake,
+	feedWakeAt,
 	IN_FLIGHT_MS,
 	nextSendAt,
 	nextVersion,
@@ -47,32 +48,30 @@ export interface DirectoryFeedOptions {
 export class DirectoryFeed {
 	readonly #options: DirectoryFeedOptions;
 	#record: FeedRecord | undefined;
-	#lastSentAt: number | undefined;
+	#recentSends: number[] = [];
 	#retryAt: number | undefined;
 	#failures = 0;
 	/** The call in flight: its own object, so that the answer of a call given up on is ignored. */
 	#inFlight: { since: number } | undefined;
-	#timer: { at: number; handle: ReturnType<typeof setTimeout> } | undefined;
 
 	constructor(options: DirectoryFeedOptions) {
 		this.#options = options;
 	}
 
-	/** After every event: a call goes if one is due; the paced next one has its timer. */
+	/** After every event: a call goes if one is due. */
 	pump(): void {
 		const now = this.#options.now();
 		if (this.#inFlight && now >= this.#inFlight.since + IN_FLIGHT_MS) this.#failed(new Error("no answer"), now);
 		const current = this.#current(now);
 		const at = nextSendAt(this.#view(current));
 		if (at !== undefined && at <= now) this.#send(current, now);
-		this.#setTimer(feedWake(this.#view(current), now).timer, now);
 	}
 
 	/** When the room's alarm must run for the directory, if ever. */
 	wakeAt(): number | undefined {
 		if (this.#record === undefined && !this.#inFlight) return undefined;
 		const now = this.#options.now();
-		return feedWake(this.#view(this.#current(now)), now).alarm;
+		return feedWakeAt(this.#view(this.#current(now)), now);
 	}
 
 	/** Whether the partition may still list the room, or a call is out: the room keeps its storage until it is told. */
@@ -85,7 +84,7 @@ export class DirectoryFeed {
 		return {
 			acked: record.acked,
 			current,
-			lastSentAt: this.#lastSentAt,
+			recentSends: this.#recentSends,
 			inFlightSince: this.#inFlight?.since,
 			retryAt: this.#retryAt,
 		};
@@ -103,26 +102,12 @@ export class DirectoryFeed {
 		return record.occupiedAt === null ? null : { userCount, connectionCount, occupiedAt: record.occupiedAt };
 	}
 
-	/** One timer at most, for the earliest time asked; when it fires the room runs its planning, which pumps. */
-	#setTimer(at: number | undefined, now: number): void {
-		if (at === undefined || (this.#timer !== undefined && this.#timer.at <= at)) return;
-		if (this.#timer !== undefined) clearTimeout(this.#timer.handle);
-		const timer = {
-			at,
-			handle: setTimeout(() => {
-				if (this.#timer === timer) this.#timer = undefined;
-				this.#options.changed();
-			}, at - now),
-		};
-		this.#timer = timer;
-	}
-
 	#send(snapshot: DirectorySnapshot | null, now: number): void {
 		const { room, send, waitUntil, changed } = this.#options;
 		const update: DirectoryUpdate = { room, version: nextVersion(this.#load().version, now), snapshot };
 		const call = { since: now };
 		this.#inFlight = call;
-		this.#lastSentAt = now;
+		this.#recentSends = afterSend(this.#recentSends, now);
 		this.#retryAt = undefined;
 		// The call starts now; one that throws at once is a failure like any other.
 		const answered = new Promise<number>((resolve) => resolve(send(update)))

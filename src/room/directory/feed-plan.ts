@@ -3,16 +3,16 @@
  * (directory-feed.ts) asks with the time and does what it is told.
  *
  * - Nothing is owed while the partition's acknowledged snapshot equals the room's.
- * - A room that became occupied or vacated is told at once; changed counts at most every
- *   `PACE_MS` (counts may lag by that much, the contract allows a few seconds).
+ * - A room that became occupied or vacated is told at once. Changed counts go at once too, up
+ *   to `BURST` calls in any `BURST × PACE_MS`: a room's occasional join or leave is told at once
+ *   and costs no wake-up of its own, while a room whose members keep changing costs its
+ *   partition one call every `PACE_MS` (counts then lag by up to that, the contract allows a
+ *   few seconds). A change held back is sent from the room's alarm.
  * - One call at a time. A failed call is tried again after `retryDelayMs` (growing, capped so
- *   that a room is never missing or stale for long); a call that never answers is given up after
- *   `IN_FLIGHT_MS`.
- * - What wakes the room for it (`feedWake`): the room's alarm for what must survive the
- *   instance, a retry after a failure and a vacant room's removal (nothing else would ever wake
- *   that room); a timer for the paced next call of an occupied room, so that membership changes
- *   never write the alarm (the room stays awake those 2 s; after a crash its members' next event,
- *   a grace's end or the reaper's backstop alarm runs it, and it sends what storage says is owed).
+ *   that a room is never missing or stale for long), from the alarm; a call that never answers
+ *   is given up after `IN_FLIGHT_MS`.
+ * - The alarm waits for a call in flight only in a vacant room: an occupied one is woken by its
+ *   members, its graces or the reaper's backstop, and nothing else would ever wake a vacant one.
  */
 
 /** What a room shows in the directory; null in its place: the room is vacant (not listed). */
@@ -29,9 +29,11 @@ export interface DirectoryUpdate {
 	snapshot: DirectorySnapshot | null;
 }
 
-/** The least time between two calls while counts keep changing. */
+/** The time per call while counts keep changing. */
 export const PACE_MS = 2000;
-/** A call in flight longer than this is taken as lost (the alarm wakes the room then). */
+/** Calls that may go at once after a quiet spell. */
+export const BURST = 3;
+/** A call in flight longer than this is taken as lost. */
 export const IN_FLIGHT_MS = 10_000;
 const FIRST_RETRY_MS = 500;
 const MAX_RETRY_MS = 8000;
@@ -52,8 +54,8 @@ export interface FeedView {
 	acked: DirectorySnapshot | null | undefined;
 	/** What the room is now. */
 	current: DirectorySnapshot | null;
-	/** When this instance last sent a call, if it has. */
-	lastSentAt: number | undefined;
+	/** When this instance sent its latest calls, oldest first (the last `BURST` at most). */
+	recentSends: readonly number[];
 	/** When the call in flight went, if one is. */
 	inFlightSince: number | undefined;
 	/** After a failure: no call before then. */
@@ -66,24 +68,21 @@ export function nextSendAt(view: FeedView): number | undefined {
 	if (view.retryAt !== undefined) return view.retryAt;
 	const { acked, current } = view;
 	if (acked === undefined || (acked === null) !== (current === null)) return Number.NEGATIVE_INFINITY;
-	return view.lastSentAt === undefined ? Number.NEGATIVE_INFINITY : view.lastSentAt + PACE_MS;
+	const { recentSends } = view;
+	const oldest = recentSends[recentSends.length - BURST];
+	return oldest === undefined ? Number.NEGATIVE_INFINITY : oldest + BURST * PACE_MS;
 }
 
-/** What wakes the room next for the directory: its alarm (`alarm`), or a timer while it runs (`timer`). */
-export interface FeedWake {
-	alarm: number | undefined;
-	timer: number | undefined;
+/** The latest sends after one at `now`, as `recentSends` keeps them. */
+export function afterSend(recentSends: readonly number[], now: number): number[] {
+	return [...recentSends, now].slice(-BURST);
 }
 
-export function feedWake(view: FeedView, now: number): FeedWake {
-	const vacant = view.current === null;
-	if (view.inFlightSince !== undefined) {
-		return { alarm: vacant ? view.inFlightSince + IN_FLIGHT_MS : undefined, timer: undefined };
-	}
+/** When the room's alarm must run for the directory, if ever. */
+export function feedWakeAt(view: FeedView, now: number): number | undefined {
+	if (view.inFlightSince !== undefined) return view.current === null ? view.inFlightSince + IN_FLIGHT_MS : undefined;
 	const next = nextSendAt(view);
-	if (next === undefined) return { alarm: undefined, timer: undefined };
-	const at = Math.max(next, now);
-	return view.retryAt !== undefined || vacant ? { alarm: at, timer: undefined } : { alarm: undefined, timer: at };
+	return next === undefined ? undefined : Math.max(next, now);
 }
 
 /** A version after `previous` (and after every version a partition answered): the time, made strictly increasing. */

@@ -9,9 +9,9 @@
  *   and only when its counts change; a listing asks every partition and merges (merge.ts).
  * - **Feed.** A room's root (it alone holds the roster) keeps in its storage the snapshot its
  *   partition last acknowledged and sends the current one when they differ: at once when the
- *   room becomes occupied or vacated, at most every `PACE_MS` while counts change (a timer: a
- *   membership change never writes the alarm), and again from the room's alarm after a failure
- *   until acknowledged (feed-plan.ts, directory-feed.ts). That durable "owed" state, not a hope
+ *   room becomes occupied or vacated, a few changes at once and then one every `PACE_MS` while
+ *   counts keep changing, and from the room's alarm what is held back or failed, until
+ *   acknowledged (feed-plan.ts, directory-feed.ts). That durable "owed" state, not a hope
  *   that calls arrive, is what brings back a room after a lost call or a restart. A
  *   version per room (strictly increasing) lets a partition ignore an older snapshot that
  *   arrives late; a vacated room stays a row (hidden) for a while so that a late call cannot
