@@ -11,6 +11,7 @@ import {
 	BURST,
 	type DirectoryUpdate,
 	type FeedView,
+	FULL_BUDGET,
 	feedWakeAt,
 	IN_FLIGHT_MS,
 	nextSendAt,
@@ -25,14 +26,14 @@ const snapshot = (userCount: number, connectionCount = userCount, occupiedAt = T
 	connectionCount,
 	occupiedAt,
 });
-/** `BURST` calls sent, the last at `last`, one every 100 ms. */
-const burstEndingAt = (last: number) => Array.from({ length: BURST }, (_, index) => last - (BURST - 1 - index) * 100);
+/** A budget spent at `at`: the next call may go `PACE_MS` later. */
+const spentAt = (at: number) => ({ tokens: 0, at });
 
 function view(overrides: Partial<FeedView> = {}): FeedView {
 	return {
 		acked: null,
 		current: null,
-		recentSends: [],
+		budget: FULL_BUDGET,
 		inFlightSince: undefined,
 		retryAt: undefined,
 		...overrides,
@@ -46,36 +47,36 @@ describe("nextSendAt", () => {
 	});
 
 	it("sends at once when the room becomes occupied or vacated, whatever was sent before", () => {
-		const recentSends = burstEndingAt(T0);
-		expect(nextSendAt(view({ current: snapshot(1), recentSends }))).toBe(Number.NEGATIVE_INFINITY);
-		expect(nextSendAt(view({ acked: snapshot(1), recentSends }))).toBe(Number.NEGATIVE_INFINITY);
+		const budget = spentAt(T0);
+		expect(nextSendAt(view({ current: snapshot(1), budget }))).toBe(Number.NEGATIVE_INFINITY);
+		expect(nextSendAt(view({ acked: snapshot(1), budget }))).toBe(Number.NEGATIVE_INFINITY);
 	});
 
-	it("sends changed counts at once up to BURST calls, then one per PACE_MS", () => {
+	it("sends changed counts at once while the budget lasts, then when it holds a call again", () => {
 		const changed = view({ acked: snapshot(1), current: snapshot(2) });
-		expect(nextSendAt(changed)).toBe(Number.NEGATIVE_INFINITY);
-		expect(nextSendAt({ ...changed, recentSends: burstEndingAt(T0).slice(1) })).toBe(Number.NEGATIVE_INFINITY);
-		const recentSends = burstEndingAt(T0);
-		expect(nextSendAt({ ...changed, recentSends })).toBe((recentSends[0] as number) + BURST * PACE_MS);
-		expect(nextSendAt(view({ acked: snapshot(1), current: snapshot(1, 3), recentSends }))).toBeGreaterThan(T0);
+		expect(nextSendAt(changed)).toBeLessThanOrEqual(T0);
+		expect(nextSendAt({ ...changed, budget: { tokens: 1, at: T0 } })).toBe(T0);
+		expect(nextSendAt({ ...changed, budget: spentAt(T0) })).toBe(T0 + PACE_MS);
+		expect(nextSendAt({ ...changed, budget: { tokens: 0.75, at: T0 } })).toBe(T0 + PACE_MS / 4);
+		expect(nextSendAt(view({ acked: snapshot(1), current: snapshot(1, 3), budget: spentAt(T0) }))).toBe(T0 + PACE_MS);
 	});
 
-	it("holds a room whose counts keep changing to BURST calls in any BURST × PACE_MS", () => {
-		let recentSends: number[] = [];
-		const all: number[] = [];
+	it("lets BURST calls go at once after a quiet spell, then one every PACE_MS", () => {
+		let budget = FULL_BUDGET;
+		const sends: number[] = [];
 		let now = T0;
 		for (let call = 0; call < 20; call += 1) {
-			const at = nextSendAt(view({ acked: snapshot(1), current: snapshot(2), recentSends })) as number;
-			now = Math.max(now, at);
-			recentSends = afterSend(recentSends, now);
-			all.push(now);
-			now += 10;
+			now = Math.max(now, nextSendAt(view({ acked: snapshot(1), current: snapshot(2), budget })) as number);
+			budget = afterSend(budget, now);
+			sends.push(now);
 		}
-		for (let index = BURST; index < all.length; index += 1) {
-			expect((all[index] as number) - (all[index - BURST] as number)).toBeGreaterThanOrEqual(BURST * PACE_MS);
-		}
-		// So one call every PACE_MS over the run, and not fewer.
-		expect((all.at(-1) as number) - T0).toBeLessThan(20 * PACE_MS);
+		expect(sends.slice(0, BURST)).toEqual(new Array(BURST).fill(T0));
+		sends.slice(BURST).forEach((at, index) => {
+			expect(at).toBeCloseTo(T0 + (index + 1) * PACE_MS, 6);
+		});
+		// A quiet spell fills the budget again, no further than BURST.
+		budget = afterSend(budget, now + 60_000);
+		expect(budget.tokens).toBe(BURST - 1);
 	});
 
 	it("sends nothing while a call is in flight, and waits for a retry's time", () => {
@@ -84,8 +85,8 @@ describe("nextSendAt", () => {
 	});
 
 	it("sends at once when what the partition holds is not known", () => {
-		const recentSends = burstEndingAt(T0);
-		expect(nextSendAt(view({ acked: undefined, current: snapshot(1), recentSends }))).toBe(Number.NEGATIVE_INFINITY);
+		const budget = spentAt(T0);
+		expect(nextSendAt(view({ acked: undefined, current: snapshot(1), budget }))).toBe(Number.NEGATIVE_INFINITY);
 		expect(nextSendAt(view({ acked: undefined }))).toBe(Number.NEGATIVE_INFINITY);
 	});
 });
@@ -93,9 +94,8 @@ describe("nextSendAt", () => {
 describe("feedWakeAt", () => {
 	it("wakes the room for a call held back, never in the past", () => {
 		expect(feedWakeAt(view(), T0)).toBeUndefined();
-		const recentSends = burstEndingAt(T0);
-		const held = view({ acked: snapshot(1), current: snapshot(2), recentSends });
-		expect(feedWakeAt(held, T0 + 100)).toBe((recentSends[0] as number) + BURST * PACE_MS);
+		const held = view({ acked: snapshot(1), current: snapshot(2), budget: spentAt(T0) });
+		expect(feedWakeAt(held, T0 + 100)).toBe(T0 + PACE_MS);
 		expect(feedWakeAt(view({ current: snapshot(1), retryAt: T0 + 500 }), T0 + 600)).toBe(T0 + 600);
 	});
 
@@ -197,8 +197,14 @@ describe("DirectoryFeed", () => {
 		room.set(BURST + 1, BURST + 2);
 		room.feed.pump();
 		expect(room.calls).toHaveLength(BURST);
-		expect(room.feed.wakeAt()).toBe(T0 + BURST * PACE_MS);
-		room.pass(BURST * PACE_MS);
+		// The budget refilled a little over the 300 ms of the burst: the next call is due before PACE_MS.
+		const due = room.feed.wakeAt() as number;
+		expect(due).toBeGreaterThan(room.now);
+		expect(due).toBeLessThan(room.now + PACE_MS);
+		room.pass(due - room.now - 1);
+		room.feed.pump();
+		expect(room.calls).toHaveLength(BURST);
+		room.pass(1);
 		room.feed.pump();
 		expect(room.calls.at(-1)?.update.snapshot).toEqual({
 			userCount: BURST + 1,

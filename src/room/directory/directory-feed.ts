@@ -12,11 +12,13 @@ import {
 	type DirectorySnapshot,
 	type DirectoryUpdate,
 	type FeedView,
+	FULL_BUDGET,
 	feedWakeAt,
 	IN_FLIGHT_MS,
 	nextSendAt,
 	nextVersion,
 	retryDelayMs,
+	type SendBudget,
 } from "./feed-plan";
 
 const RECORD_KEY = "directory";
@@ -48,7 +50,7 @@ export interface DirectoryFeedOptions {
 export class DirectoryFeed {
 	readonly #options: DirectoryFeedOptions;
 	#record: FeedRecord | undefined;
-	#recentSends: number[] = [];
+	#budget: SendBudget = FULL_BUDGET;
 	#retryAt: number | undefined;
 	#failures = 0;
 	/** The call in flight: its own object, so that the answer of a call given up on is ignored. */
@@ -84,7 +86,7 @@ export class DirectoryFeed {
 		return {
 			acked: record.acked,
 			current,
-			recentSends: this.#recentSends,
+			budget: this.#budget,
 			inFlightSince: this.#inFlight?.since,
 			retryAt: this.#retryAt,
 		};
@@ -107,7 +109,7 @@ export class DirectoryFeed {
 		const update: DirectoryUpdate = { room, version: nextVersion(this.#load().version, now), snapshot };
 		const call = { since: now };
 		this.#inFlight = call;
-		this.#recentSends = afterSend(this.#recentSends, now);
+		this.#budget = afterSend(this.#budget, now);
 		this.#retryAt = undefined;
 		// The call starts now; one that throws at once is a failure like any other.
 		const answered = new Promise<number>((resolve) => resolve(send(update)))

@@ -3,11 +3,11 @@
  * (directory-feed.ts) asks with the time and does what it is told.
  *
  * - Nothing is owed while the partition's acknowledged snapshot equals the room's.
- * - A room that became occupied or vacated is told at once. Changed counts go at once too, up
- *   to `BURST` calls in any `BURST × PACE_MS`: a room's occasional join or leave is told at once
- *   and costs no wake-up of its own, while a room whose members keep changing costs its
- *   partition one call every `PACE_MS` (counts then lag by up to that, the contract allows a
- *   few seconds). A change held back is sent from the room's alarm.
+ * - A room that became occupied or vacated is told at once. Changed counts go at once too while
+ *   the room's budget lasts (a token bucket of `BURST` calls, one more every `PACE_MS`): an
+ *   occasional join or leave is told at once and costs no wake-up of its own, while a room whose
+ *   members keep changing costs its partition one call every `PACE_MS` (counts then lag by up to
+ *   that; the contract allows a few seconds). A change held back is sent from the room's alarm.
  * - One call at a time. A failed call is tried again after `retryDelayMs` (growing, capped so
  *   that a room is never missing or stale for long), from the alarm; a call that never answers
  *   is given up after `IN_FLIGHT_MS`.
@@ -33,6 +33,15 @@ export interface DirectoryUpdate {
 export const PACE_MS = 2000;
 /** Calls that may go at once after a quiet spell. */
 export const BURST = 3;
+
+/** What a room may still send: `tokens` at time `at`, one more every `PACE_MS`, at most `BURST`. */
+export interface SendBudget {
+	tokens: number;
+	at: number;
+}
+
+/** A room that has sent nothing lately. */
+export const FULL_BUDGET: SendBudget = { tokens: BURST, at: 0 };
 /** A call in flight longer than this is taken as lost. */
 export const IN_FLIGHT_MS = 10_000;
 const FIRST_RETRY_MS = 500;
@@ -54,8 +63,8 @@ export interface FeedView {
 	acked: DirectorySnapshot | null | undefined;
 	/** What the room is now. */
 	current: DirectorySnapshot | null;
-	/** When this instance sent its latest calls, oldest first (the last `BURST` at most). */
-	recentSends: readonly number[];
+	/** What this instance may still send. */
+	budget: SendBudget;
 	/** When the call in flight went, if one is. */
 	inFlightSince: number | undefined;
 	/** After a failure: no call before then. */
@@ -68,21 +77,22 @@ export function nextSendAt(view: FeedView): number | undefined {
 	if (view.retryAt !== undefined) return view.retryAt;
 	const { acked, current } = view;
 	if (acked === undefined || (acked === null) !== (current === null)) return Number.NEGATIVE_INFINITY;
-	const { recentSends } = view;
-	const oldest = recentSends[recentSends.length - BURST];
-	return oldest === undefined ? Number.NEGATIVE_INFINITY : oldest + BURST * PACE_MS;
+	// When the budget holds a whole call again (in the past while it does).
+	return view.budget.at + (1 - view.budget.tokens) * PACE_MS;
 }
 
-/** The latest sends after one at `now`, as `recentSends` keeps them. */
-export function afterSend(recentSends: readonly number[], now: number): number[] {
-	return [...recentSends, now].slice(-BURST);
+/** The budget after a call at `now`. */
+export function afterSend(budget: SendBudget, now: number): SendBudget {
+	const tokens = Math.min(BURST, budget.tokens + (now - budget.at) / PACE_MS);
+	return { tokens: tokens - 1, at: now };
 }
 
 /** When the room's alarm must run for the directory, if ever. */
 export function feedWakeAt(view: FeedView, now: number): number | undefined {
 	if (view.inFlightSince !== undefined) return view.current === null ? view.inFlightSince + IN_FLIGHT_MS : undefined;
 	const next = nextSendAt(view);
-	return next === undefined ? undefined : Math.max(next, now);
+	// A whole millisecond, never before the budget holds a call.
+	return next === undefined ? undefined : Math.ceil(Math.max(next, now));
 }
 
 /** A version after `previous` (and after every version a partition answered): the time, made strictly increasing. */
