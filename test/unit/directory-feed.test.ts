@@ -74,6 +74,8 @@ describe("nextSendAt", () => {
 		sends.slice(BURST).forEach((at, index) => {
 			expect(at).toBeCloseTo(T0 + (index + 1) * PACE_MS, 6);
 		});
+		// Calls past the budget (a room occupied or vacated) leave it empty, never owing.
+		expect(afterSend(afterSend(spentAt(T0), T0), T0)).toEqual(spentAt(T0));
 		// A quiet spell fills the budget again, no further than BURST.
 		budget = afterSend(budget, now + 60_000);
 		expect(budget.tokens).toBe(BURST - 1);

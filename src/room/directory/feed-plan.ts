@@ -81,10 +81,13 @@ export function nextSendAt(view: FeedView): number | undefined {
 	return view.budget.at + (1 - view.budget.tokens) * PACE_MS;
 }
 
-/** The budget after a call at `now`. */
+/**
+ * The budget after a call at `now`. An occupied or vacated room's call goes whatever the budget
+ * holds and never leaves it owing: the next count change waits `PACE_MS` at most.
+ */
 export function afterSend(budget: SendBudget, now: number): SendBudget {
 	const tokens = Math.min(BURST, budget.tokens + (now - budget.at) / PACE_MS);
-	return { tokens: tokens - 1, at: now };
+	return { tokens: Math.max(0, tokens - 1), at: now };
 }
 
 /** When the room's alarm must run for the directory, if ever. */
