@@ -52,7 +52,7 @@ describe("edge-rooms/server in a user's Worker", () => {
 		expect(project.tarball.files).toEqual(expect.arrayContaining(["dist/server.d.ts", "dist/server.js"]));
 	});
 
-	it("exports Room, createRoomsApp, getRoom and the hooks' helpers, and nothing else", async () => {
+	it("exports Room, createRoomsApp, getRoom, listRooms and the hooks' helpers, and nothing else", async () => {
 		const response = await fetch(`${dev.origin}/exports`);
 		const names = (await response.json()) as string[];
 		expect(names).toEqual([
@@ -63,6 +63,7 @@ describe("edge-rooms/server in a user's Worker", () => {
 			"SYSTEM_SENDER",
 			"createRoomsApp",
 			"getRoom",
+			"listRooms",
 			"refuse",
 		]);
 	});
