@@ -29,7 +29,7 @@ import { placementOf } from "../room/shards/upgrades";
 import { readSettings } from "../settings";
 import { checkRoomToken, originAllowed, publishKeyMatches, readAccess } from "../worker/access";
 import { readBodyText } from "../worker/body";
-import { answerDirectory } from "./directory-route";
+import { answerDirectory } from "./room-directory";
 import { BAD_ROOM_TEXT, isServerPost, roomPathOf } from "./room-path";
 
 /** Who a connection is, as your own sign-in decided: bound to it as a room token's `sub` and `name` are. */
