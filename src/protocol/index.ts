@@ -2,6 +2,7 @@
 export * from "./access";
 export * from "./client-events";
 export * from "./constants";
+export * from "./directory";
 export * from "./frames";
 export * from "./json-value";
 export * from "./parse-frame";

@@ -5,6 +5,8 @@
  */
 export type { RoomsEnv } from "../env";
 export type {
+	DirectoryPage,
+	DirectoryRoom,
 	ErrorCode,
 	HttpErrorCode,
 	JsonObject,
@@ -24,6 +26,7 @@ export type {
 export { ErrorCodes, LeaveReasons, RoomEventTypes, SYSTEM_SENDER } from "../protocol";
 export { type IncomingMessage, type MessageDecision, refuse } from "../room/hooks";
 export { Room } from "../room/room";
+export { type ListRoomsOptions, listRooms } from "./room-directory";
 export {
 	getRoom,
 	type RemoveOptions,

@@ -31,6 +31,7 @@ import { readSettings } from "../settings";
 import { checkRoomToken, originAllowed, publishKeyMatches, readAccess } from "../worker/access";
 import { readBodyText } from "../worker/body";
 import { answerRemoval } from "./remove-route";
+import { answerDirectory } from "./room-directory";
 import { BAD_ROOM_TEXT, isServerPost, roomPathOf } from "./room-path";
 
 /** Who a connection is, as your own sign-in decided: bound to it as a room token's `sub` and `name` are. */
@@ -76,6 +77,9 @@ export function createRoomsApp<E extends object = RoomsEnv>(options: RoomsAppOpt
 		}
 		return namespace.get(namespace.idFromName(shardObjectName(c.get("room"), shard)));
 	};
+
+	/** (1.4) The directory of occupied rooms, for backends: before the room routes, which `/rooms` alone does not name. */
+	app.get("/rooms", (c) => answerDirectory(c.req.raw, c.env, binding));
 
 	/** A page on another origin may read why its socket is refused: an error body, nothing of the room's. */
 	app.use("/rooms/:room/ws", async (c, next) => {

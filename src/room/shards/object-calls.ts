@@ -4,12 +4,12 @@
  * routes to them, and each checks that it reached the right kind of object (RoomObjects throws
  * otherwise). A failure is logged by the object that failed and thrown back without its detail.
  */
-import { DurableObject } from "cloudflare:workers";
+import { DirectoryPartitionCalls } from "../directory/partition-calls";
 import type { DeliverAnswer, DeliverCall, FillAnswer, ReportsAnswer, ShardReportBatch } from "./calls";
 import type { Confirmation } from "./placement";
 import type { RoomObjects } from "./room-objects";
 
-export abstract class RoomObjectCalls<E> extends DurableObject<E> {
+export abstract class RoomObjectCalls<E> extends DirectoryPartitionCalls<E> {
 	/** Runs one call with this object's parts; logs a failure, then plans the alarm. */
 	protected abstract objectCall<T>(name: string, work: (objects: RoomObjects, now: number) => T): Promise<T>;
 

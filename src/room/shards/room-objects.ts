@@ -9,6 +9,8 @@
 import type { ClientFrame, LeaveReason } from "../../protocol";
 import type { RoomSettings } from "../../settings";
 import type { Connection } from "../connection";
+import type { DirectoryFeed } from "../directory/directory-feed";
+import { rootDirectoryFeed } from "../directory/root-feed";
 import type { RatePolicy } from "../rate-limit";
 import { type RemoveResult, removeUser } from "../removal";
 import type { RoomState } from "../room-state";
@@ -60,6 +62,8 @@ export class RoomObjects {
 	readonly role: ObjectRole;
 	readonly #root: RootParts | undefined;
 	readonly #shard: ShardParts | undefined;
+	/** (1.4) At a room's root: the directory's view of the room, kept in step. */
+	readonly #directory: DirectoryFeed | undefined;
 	readonly #options: RoomObjectsOptions;
 
 	constructor(options: RoomObjectsOptions) {
@@ -67,6 +71,7 @@ export class RoomObjects {
 		this.role = objectRole(options.name) ?? { room: options.name, shard: ROOT_SHARD };
 		if (!isRoot(this.role)) this.#shard = shardParts(options, this.role);
 		else if (options.settings.shardConnections > 0) this.#root = rootParts(options, this.role);
+		if (isRoot(this.role) && objectRole(options.name)) this.#directory = rootDirectoryFeed(options, this.role.room);
 	}
 
 	/** Whether this object is a shard (its clients' events go to its root). */
@@ -94,10 +99,15 @@ export class RoomObjects {
 		return local > 0 ? 1 : 0;
 	}
 
-	/** Whether connections of this room are held on objects other than this one (the root keeps its rows then). */
+	/**
+	 * Whether the room is held on objects other than this one, so that the root keeps its storage:
+	 * connections on its shards (it keeps their rows), or (1.4) a directory partition that may still
+	 * list it (its removal is acknowledged first).
+	 */
 	holdsElsewhere(now: number): boolean {
 		const placement = this.#root?.placement;
-		return placement !== undefined && placement.total(now) > placement.count(ROOT_SHARD);
+		if (placement !== undefined && placement.total(now) > placement.count(ROOT_SHARD)) return true;
+		return this.#directory?.owed ?? false;
 	}
 
 	/** At the root: a shard asks to take the connection `ticket` held a place for (its user counted from now). */
@@ -161,11 +171,17 @@ export class RoomObjects {
 		this.#root?.stream.pump();
 		this.#shard?.channel.pump();
 		this.#shard?.stream.due();
+		this.#directory?.pump();
 	}
 
 	/** When this object must run again for its calls to other objects, if ever. */
 	wakeAt(): number | undefined {
-		const times = [this.#root?.stream.wakeAt(), this.#shard?.channel.wakeAt(), this.#shard?.stream.wakeAt()];
+		const times = [
+			this.#root?.stream.wakeAt(),
+			this.#shard?.channel.wakeAt(),
+			this.#shard?.stream.wakeAt(),
+			this.#directory?.wakeAt(),
+		];
 		const due = times.filter((time) => time !== undefined);
 		return due.length === 0 ? undefined : Math.min(...due);
 	}

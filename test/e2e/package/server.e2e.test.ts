@@ -52,7 +52,7 @@ describe("edge-rooms/server in a user's Worker", () => {
 		expect(project.tarball.files).toEqual(expect.arrayContaining(["dist/server.d.ts", "dist/server.js"]));
 	});
 
-	it("exports Room, createRoomsApp, getRoom, the hooks' helpers and (1.4) the room events verifier, and nothing else", async () => {
+	it("exports Room, createRoomsApp, getRoom, listRooms, the hooks' helpers and (1.4) the room events verifier, and nothing else", async () => {
 		const response = await fetch(`${dev.origin}/exports`);
 		const names = (await response.json()) as string[];
 		expect(names).toEqual([
@@ -65,6 +65,7 @@ describe("edge-rooms/server in a user's Worker", () => {
 			"SYSTEM_SENDER",
 			"createRoomsApp",
 			"getRoom",
+			"listRooms",
 			"refuse",
 			"verifyRoomEvents",
 		]);
