@@ -137,7 +137,13 @@ describe("a room that keeps only a ban", () => {
 		await alice.waitForClose().catch(() => undefined);
 		// A request that catches up: nobody is here, no message, but a ban.
 		expect(await usersOf(room)).toEqual([]);
-		const kept = await storageOf(room);
+		let kept = await storageOf(room);
+		// Earlier alarms (the directory's word that the room is vacant) run and keep the ban.
+		for (let runs = 0; kept.alarm !== null && kept.alarm < (banEnd[0] as number) && runs < 5; runs++) {
+			expect(kept.tables).toContain("bans");
+			await runDurableObjectAlarm(roomStub(room));
+			kept = await storageOf(room);
+		}
 		expect(kept.tables).toContain("bans");
 		expect(kept.alarm).toBeGreaterThanOrEqual(banEnd[0] as number);
 		expect(kept.alarm).toBeLessThanOrEqual(banEnd[1] as number);
