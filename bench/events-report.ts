@@ -43,6 +43,11 @@ export function eventsMedians(name: string, results: EventsResult[] | undefined)
 	};
 	const delays = fixedDelays(all);
 	const saturated = all.filter((r) => r.variant === "messages" && r.saturatedDelayMs);
+	const withMessages = all.filter((r) => r.variant === "messages");
+	const fixedMessages = withMessages.reduce((sum, r) => sum + r.fixedMessages, 0);
+	const off = of("off").fixedCpuUsPerDelivery;
+	const on = of("messages").fixedCpuUsPerDelivery;
+	const receivers = median(withMessages.map((r) => r.sockets - 1));
 	return {
 		off: of("off"),
 		messages: of("messages"),
@@ -50,6 +55,12 @@ export function eventsMedians(name: string, results: EventsResult[] | undefined)
 		delayP50Ms: delays?.p50 ?? null,
 		delayP99Ms: delays?.p99 ?? null,
 		saturatedDelayP99Ms: median(saturated.map((r) => r.saturatedDelayMs?.p99)),
+		/** What `message.created` adds per message at the fixed rate: the CPU per delivery's difference times the receivers. */
+		extraCpuUsPerMessage: off !== null && on !== null && receivers !== null ? (on - off) * receivers : null,
+		/** Webhook requests per message sent in the fixed steps (1: each message its own request). */
+		fixedRequestsPerMessage: fixedMessages
+			? withMessages.reduce((sum, r) => sum + r.fixedRequests, 0) / fixedMessages
+			: null,
 	};
 }
 export type EventsMedians = ReturnType<typeof eventsMedians>;
@@ -98,5 +109,11 @@ export function eventsRows(settings: Settings) {
 		row(`message.created, sent at ${fixed} to the webhook's receipt: p50 ms`, (m) => m.delayP50Ms, 1),
 		row(`message.created, sent at ${fixed} to the webhook's receipt: p99 ms`, (m) => m.delayP99Ms, 1),
 		row("message.created, sent in saturated steps to the webhook's receipt: p99 ms", (m) => m.saturatedDelayP99Ms, 1),
+		row(`message.created on, at ${fixed}: webhook requests per message`, (m) => m.fixedRequestsPerMessage, 2),
+		row(
+			`message.created on, at ${fixed}: server CPU µs per message more than events off`,
+			(m) => m.extraCpuUsPerMessage,
+			0,
+		),
 	];
 }

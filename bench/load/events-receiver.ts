@@ -36,6 +36,8 @@ export interface EventCounts {
 export interface EventsReceiver {
 	readonly url: string;
 	readonly messages: MessageEventReceipt[];
+	/** When each request was received (this process's clock). */
+	readonly requestTimes: number[];
 	counts(): EventCounts;
 	close(): Promise<void>;
 }
@@ -70,6 +72,7 @@ export async function startEventsReceiver(): Promise<EventsReceiver> {
 	const ids = new Set<string>();
 	const seqs = new Map<string, Set<number>>();
 	const messages: MessageEventReceipt[] = [];
+	const requestTimes: number[] = [];
 	const byType: Record<string, number> = {};
 	let requests = 0;
 	let events = 0;
@@ -83,6 +86,7 @@ export async function startEventsReceiver(): Promise<EventsReceiver> {
 		const receivedAt = performance.now();
 		response.writeHead(204).end();
 		requests++;
+		requestTimes.push(receivedAt);
 		let list: WireEvent[];
 		try {
 			list = (JSON.parse(text) as { events: WireEvent[] }).events;
@@ -115,6 +119,7 @@ export async function startEventsReceiver(): Promise<EventsReceiver> {
 	return {
 		url: `http://${LOOPBACK}:${address.port}/hook`,
 		messages,
+		requestTimes,
 		counts: () => ({
 			requests,
 			events,

@@ -50,6 +50,9 @@ export interface EventsResult {
 	saturatedDelayMs: LatencySummary | null;
 	/** The same fixed-step delays, for the percentiles over every round. */
 	fixedDelaySamples: Samples;
+	/** Webhook requests received during the counted fixed steps, and messages sent in them. */
+	fixedRequests: number;
+	fixedMessages: number;
 	/** Send to the room's `at` (the message stored), fixed steps: the part of the delay before the outbox. */
 	fixedStoredMs: LatencySummary | null;
 	errors: string[];
@@ -135,7 +138,7 @@ export async function runEventsRound(context: EventsRoundContext, results: Event
 									", ",
 								)}), duplicated ${c.duplicated}, missing seqs ${c.missingSeqs}, message events missing ${result.missingMessages}${
 								result.fixedDelayMs
-									? `, delay at the fixed rate p50 ${result.fixedDelayMs.p50.toFixed(1)} p99 ${result.fixedDelayMs.p99.toFixed(1)} ms`
+									? `, delay at the fixed rate p50 ${result.fixedDelayMs.p50.toFixed(1)} p99 ${result.fixedDelayMs.p99.toFixed(1)} ms, ${result.fixedRequests} requests for ${result.fixedMessages} messages in the fixed steps`
 									: ""
 							}`
 						: ""
@@ -218,6 +221,8 @@ function eventsResult(room: EventsRoom, throughput: ThroughputResult, settings: 
 		} else if (step?.kind === "saturated") saturated.push(m.receivedAt - m.sentAt);
 	}
 	const withMessages = room.variant === "messages";
+	const fixedWindows = counted.filter((w) => w.kind === "fixed");
+	const inFixed = (at: number) => fixedWindows.some((w) => at >= w.start && at <= w.end);
 	return {
 		variant: room.variant,
 		round,
@@ -229,6 +234,8 @@ function eventsResult(room: EventsRoom, throughput: ThroughputResult, settings: 
 		fixedDelayMs: fixed.length ? summarize(fixed) : null,
 		saturatedDelayMs: saturated.length ? summarize(saturated) : null,
 		fixedDelaySamples: fixed,
+		fixedRequests: (room.receiver?.requestTimes ?? []).filter(inFixed).length,
+		fixedMessages: fixedWindows.reduce((sum, w) => sum + w.sent, 0),
 		fixedStoredMs: stored.length ? summarize(stored) : null,
 		errors: room.tracker.errors,
 	};
