@@ -3,6 +3,8 @@
  * ours/bare and ours/partyserver, and the `SUMMARY` figures.
  */
 import { batchedMedians, batchedRows, batchedSummary } from "./batched-report.ts";
+import { eventsMedians, eventsRows, eventsSummary } from "./events-report.ts";
+import type { EventsResult } from "./load/events.ts";
 import { FLOOR, pairedJoinTimes } from "./load/join-floor.ts";
 import type { JoinModesResult } from "./load/join-modes.ts";
 import type { OverloadStep } from "./load/overload.ts";
@@ -25,6 +27,8 @@ export interface Runs {
 	overload: OverloadStep[];
 	/** (h), ours only. */
 	sharded: ShardedResult[];
+	/** The cost of room events, ours only (load/events.ts). */
+	events: EventsResult[];
 }
 
 /** The p99 of every delivery of every round together (a stall in any round counts); null without any. */
@@ -82,6 +86,7 @@ export function medians(name: string, runs: Runs, settings: Settings) {
 		overload: overloadMedians(name, runs.overload),
 		batched: batchedMedians(name, runs.scenarios),
 		sharded: shardedMedians(name, runs.sharded),
+		events: eventsMedians(name, runs.events),
 	};
 }
 export type Medians = ReturnType<typeof medians>;
@@ -226,6 +231,7 @@ export function summary(m: Record<string, Medians>, runs: Runs) {
 		overloadMessageP99Ms: overloadMessageP99(m.ours?.overload),
 		...batchedSummary(runs.scenarios),
 		...shardedSummary(runs.sharded),
+		...eventsSummary(runs.events),
 	};
 }
 
@@ -319,6 +325,7 @@ function rows(settings: Settings): Row[] {
 		...overloadRows(settings).map((row) => ({ ...row, get: (x: Medians) => row.get(x.overload) })),
 		...batchedRows(settings).map((row) => ({ ...row, get: (x: Medians) => row.get(x.batched) })),
 		...shardedRows(settings).map((row) => ({ ...row, get: (x: Medians) => row.get(x.sharded) })),
+		...eventsRows(settings).map((row) => ({ ...row, get: (x: Medians) => row.get(x.events) })),
 	);
 	return list;
 }

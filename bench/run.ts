@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --smoke] [-- --servers ours,bare] [-- --rounds N] [-- --scenarios core,joins,restart,overload,sharded] [-- --storage memory|disk]`
+ * `npm run bench [-- --quick | --smoke] [-- --servers ours,bare] [-- --rounds N] [-- --scenarios core,joins,restart,overload,sharded,events] [-- --storage memory|disk]`
  *
  * Starts the servers on loopback (every round runs every server, in an order rotated by one each
  * round; within a round the delivery steps of all servers take turns, see load/core-round.ts),
@@ -14,6 +14,7 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import type { Protocol, Target } from "./load/clients.ts";
 import { runCoreRound } from "./load/core-round.ts";
+import { runEventsRound } from "./load/events.ts";
 import { joinRoundServers } from "./load/join-floor.ts";
 import { runJoinRound } from "./load/join-modes.ts";
 import { runOverloadRound } from "./load/overload.ts";
@@ -84,8 +85,8 @@ const COMPANIONS: Record<string, ServerSpec> = {
 /** The joins' servers run with `gc` exposed, for the settled memory reading (load/settle.ts). */
 const JOIN_V8_FLAGS = ["--expose-gc"];
 
-/** Groups of scenarios: (a)-(e) as before presence 1.1, (a) and (e) in presence modes, (f), (j), (h). */
-const SCENARIO_GROUPS = ["core", "joins", "restart", "overload", "sharded"] as const;
+/** Groups of scenarios: (a)-(e) as before presence 1.1, (a) and (e) in presence modes, (f), (j), (h), room events. */
+const SCENARIO_GROUPS = ["core", "joins", "restart", "overload", "sharded", "events"] as const;
 type ScenarioGroup = (typeof SCENARIO_GROUPS)[number];
 
 interface Args {
@@ -200,7 +201,7 @@ async function main(): Promise<void> {
 			`quick mode: N=${settings.registerCounts.join("/")}, ${settings.rounds} round(s), idle ${settings.idleSeconds}s with pings every ${settings.pingEverySeconds}s for ${settings.idleServers.join("+")} only: numbers are indicative`,
 		);
 	}
-	const runs: Runs = { scenarios: [], joinModes: [], restarts: [], overload: [], sharded: [] };
+	const runs: Runs = { scenarios: [], joinModes: [], restarts: [], overload: [], sharded: [], events: [] };
 	const failures: string[] = [];
 	const failed = (label: string, error: unknown, output?: () => string) => {
 		const text = `${label}: ${(error as Error).stack ?? error}`;
@@ -275,6 +276,20 @@ async function main(): Promise<void> {
 								: undefined,
 					},
 					runs.sharded,
+				),
+			);
+		}
+		if (groups.has("events") && servers.includes("ours")) {
+			log(`${at}: ours (c) with room events against without, steps in turn`);
+			await attempt("ours (events)", () =>
+				runEventsRound(
+					{
+						settings,
+						round,
+						log,
+						start: async (name, kind) => oursTarget(await startServer(name, kind, { direct, tempRoot: storage.root })),
+					},
+					runs.events,
 				),
 			);
 		}

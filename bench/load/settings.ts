@@ -131,6 +131,12 @@ export interface Settings {
 	shardedIdleSeconds: number;
 	/** (h) wait for a step's last deliveries (then: lost): a saturated window takes seconds to drain on a loaded machine. */
 	shardedDrainMs: number;
+	/**
+	 * The events scenario (load/events.ts): (c)'s room of `eventsSockets` receivers and (c)'s
+	 * senders, and (c)'s steps, on ours with events off, with every event type and without
+	 * `message.created`, in turn.
+	 */
+	eventsSockets: number;
 }
 
 export const FULL: Settings = {
@@ -183,6 +189,7 @@ export const FULL: Settings = {
 	],
 	shardedIdleSeconds: 3,
 	shardedDrainMs: 15_000,
+	eventsSockets: 1000,
 };
 
 export const QUICK: Settings = {
@@ -214,6 +221,7 @@ export const QUICK: Settings = {
 	wideSamples: 4,
 	busySteps: 4,
 	shardedSizes: [{ sockets: 1000, objects: 4, fixedRate: 5, windowMessages: 32 }],
+	eventsSockets: 200,
 };
 
 /**
@@ -234,4 +242,5 @@ export const SMOKE: Settings = {
 	busySteps: 1,
 	batchedWarmUpSteps: 0,
 	shardedSizes: [{ sockets: 40, objects: 4, fixedRate: 20, windowMessages: 32 }],
+	eventsSockets: 40,
 };
