@@ -57,6 +57,7 @@ export function buildRoomState(setup: RoomSetup): RoomState {
 				prepare: () => store.prepare(),
 				prepared: () => store.prepared,
 				settled: () => setup.planLater("room events delivery"),
+				later: (run, ms) => setTimeout(run, ms),
 				waitUntil: (promise) => ctx.waitUntil(promise),
 				log: (text) => console.warn(text),
 			});

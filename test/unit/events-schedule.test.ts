@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
 	FIRST_RETRY_MS,
 	GIVE_UP_AFTER_MS,
+	gapWait,
 	giveUpBefore,
 	LONGEST_RETRY_MS,
 	nextTry,
@@ -59,5 +60,19 @@ describe("the schedule as a whole", () => {
 		expect(writtenAt < giveUpBefore(writtenAt + GIVE_UP_AFTER_MS)).toBe(false);
 		expect(writtenAt < giveUpBefore(writtenAt + GIVE_UP_AFTER_MS + 1)).toBe(true);
 		expect(GIVE_UP_AFTER_MS).toBe(72 * HOUR);
+	});
+});
+
+describe("gapWait: a busy room's events share a webhook request", () => {
+	it("lets the first try go at once, and the next only a gap after the last one started", () => {
+		expect(gapWait(undefined, 100, 5_000)).toBeUndefined();
+		expect(gapWait(5_000, 100, 5_000)).toBe(100);
+		expect(gapWait(5_000, 100, 5_060)).toBe(40);
+		expect(gapWait(5_000, 100, 5_100)).toBeUndefined();
+		expect(gapWait(5_000, 100, 9_000)).toBeUndefined();
+	});
+
+	it("never holds a sink without a gap (the queue)", () => {
+		expect(gapWait(5_000, 0, 5_000)).toBeUndefined();
 	});
 });

@@ -37,6 +37,7 @@ describe("fitInTry", () => {
 		name: "test",
 		maxEvents,
 		maxBytes,
+		tryGapMs: 0,
 		send: async () => {},
 	});
 

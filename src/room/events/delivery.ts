@@ -7,7 +7,7 @@
 import { utf8ByteLength, WEBHOOK_TIMEOUT_MS } from "../../protocol";
 import { afterDelivery, afterFailure, attemptOf, giveUpThrough, hasPending, type SinkCursor } from "./cursor";
 import type { Outbox, OutboxRow } from "./outbox";
-import { giveUpBefore } from "./schedule";
+import { gapWait, giveUpBefore } from "./schedule";
 import { type EventSink, fitInTry } from "./sinks";
 
 /** After a try started, the alarm comes back this long after its timeout, should this instance die meanwhile. */
@@ -20,6 +20,8 @@ export interface DeliveryOptions {
 	random: () => number;
 	/** A try ended: the room plans its alarm again (and so starts the next try if one is due). */
 	settled: () => void;
+	/** Runs `start` again once the gap after the last try has passed (`setTimeout` in the room). */
+	later: (run: () => void, ms: number) => void;
 	log: (text: string) => void;
 }
 
@@ -29,6 +31,9 @@ export class SinkDelivery {
 	readonly #options: DeliveryOptions;
 	/** The try on its way: when it started. */
 	#inFlightSince: number | undefined;
+	/** When the last try started (memory: after a restart the first try goes at once). */
+	#lastStartAt: number | undefined;
+	#waitingForGap = false;
 
 	constructor(sink: EventSink, outbox: Outbox, options: DeliveryOptions) {
 		this.#sink = sink;
@@ -41,7 +46,21 @@ export class SinkDelivery {
 		if (this.#inFlightSince !== undefined) return undefined;
 		const cursor = this.#cursor;
 		if (!hasPending(cursor, this.#outbox.lastSeq) || cursor.retryAt > now) return undefined;
+		const wait = gapWait(this.#lastStartAt, this.#sink.tryGapMs, now);
+		if (wait !== undefined) {
+			if (!this.#waitingForGap) {
+				this.#waitingForGap = true;
+				this.#options.later(() => {
+					// The gap is over in real time, whatever a test's clock says.
+					this.#waitingForGap = false;
+					this.#lastStartAt = undefined;
+					this.#options.settled();
+				}, wait);
+			}
+			return undefined;
+		}
 		this.#inFlightSince = now;
+		this.#lastStartAt = now;
 		return this.#try(cursor)
 			.catch((error: unknown) => this.#options.log(`${this.#sink.name} delivery failed: ${String(error)}`))
 			.finally(() => {

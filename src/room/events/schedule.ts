@@ -36,3 +36,13 @@ function clamp01(value: number): number {
 	if (!(value > 0)) return 0;
 	return Math.min(value, 1);
 }
+
+/**
+ * Whether a sink's next try may start at `now`, its previous one having started at `lastStartAt`
+ * (undefined: none yet, or the gap already waited out): undefined to go, else how long to wait.
+ */
+export function gapWait(lastStartAt: number | undefined, gapMs: number, now: number): number | undefined {
+	if (lastStartAt === undefined || gapMs <= 0) return undefined;
+	const wait = lastStartAt + gapMs - now;
+	return wait > 0 ? wait : undefined;
+}
