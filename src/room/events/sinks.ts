@@ -7,7 +7,7 @@ import { clock } from "../../clock";
 import { importWebhookKey, signWebhook, utf8ByteLength, WEBHOOK_TIMEOUT_MS, WebhookHeaders } from "../../protocol";
 
 /** The webhook's gap between tries: a busy room's events share a request, at most this much later. */
-export const WEBHOOK_TRY_GAP_MS = 100;
+export const WEBHOOK_TRY_GAP_MS = 250;
 
 export interface EventSink {
 	/** Its cursor's name in the outbox: never renamed once shipped. */
