@@ -5,24 +5,14 @@
  * and outlives the object's eviction, even in a room that keeps nothing else. The HTTP route's key
  * and query are tested where PUBLISH_KEY is set (workerd-limits); here no key is set: 403.
  */
-import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock";
 import { randomRoom } from "../support/client";
 import { passTime } from "./clock";
 import { connect, join, roomStub, roomUrl, usersOf } from "./connect";
-
-/** The room's SQLite tables and its alarm, seen from inside the object. */
-function storageOf(room: string) {
-	return runInDurableObject(roomStub(room), async (_, state) => ({
-		tables: state.storage.sql
-			.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '_cf_%'")
-			.toArray()
-			.map((row) => row.name),
-		alarm: await state.storage.getAlarm(),
-	}));
-}
+import { storageOf } from "./storage-view";
 
 const remove = (room: string, userId: string, banSeconds?: number) =>
 	roomStub(room).remove(userId, banSeconds === undefined ? {} : { banSeconds });

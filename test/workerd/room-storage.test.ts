@@ -1,24 +1,8 @@
-/**
- * A room keeps storage only while it has something to keep: once nobody is here, nobody is in
- * leave grace and no message was ever stored, it deletes its tables and its alarm, and a name
- * used once costs nothing for ever. Leave grace is 0 in this project: a close is a leave.
- */
-import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { randomRoom } from "../support/client";
-import { connect, join, roomStub, usersOf } from "./connect";
+import { connect, join, usersOf } from "./connect";
 import { messagesPage, seqs } from "./history-helpers";
-
-/** The room's SQLite schema and its alarm, seen from inside the object. */
-function storageOf(room: string) {
-	return runInDurableObject(roomStub(room), async (_, state) => ({
-		tables: state.storage.sql
-			.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '_cf_%'")
-			.toArray()
-			.map((row) => row.name),
-		alarm: await state.storage.getAlarm(),
-	}));
-}
+import { storageOf } from "./storage-view";
 
 describe("a room nobody is in any more", () => {
 	it("deletes its storage and alarm once its last user left and it never stored a message", async () => {
