@@ -22,10 +22,15 @@ function upgradeAt(room: string, shard: number, userId: string, ticket?: string)
 	return objectStub(room, shard).fetch(roomUrl(room), { headers });
 }
 
-/** The connections the root has stored for `userId` on its shards. */
+/**
+ * The connections the root has stored for `userId` on its shards; none once the room deleted its
+ * storage (nothing left anywhere: the root's own unaccepted test sockets may close first).
+ */
 function countedElsewhere(room: string, userId: string): Promise<number> {
 	return runInDurableObject(objectStub(room, 0), (_, state) => {
 		const sql = state.storage.sql;
+		const table = sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'shard_users'").toArray();
+		if (table.length === 0) return 0;
 		return sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM shard_users WHERE user_id = ?", userId).one().n;
 	});
 }
