@@ -14,15 +14,22 @@
 import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { expect, vi } from "vitest";
 import { clock } from "../../src/clock";
-import { type JsonObject, Limits, type PresenceMode, type ServerFrame } from "../../src/protocol";
-import type { FrameOf } from "../support/client";
+import { type JsonObject, Limits, type PresenceMode } from "../../src/protocol";
 import { randomRoom } from "../support/client";
 import { mulberry32 } from "../support/prng";
 import { type BurstCoverage, expectCountsTold, registerInWindow } from "../workerd-presence/presence-burst";
 import { passTime } from "./clock";
 import { roomStub } from "./connect";
 import { PresenceModel } from "./presence-model";
-import { expectAgreement, openTab, presenceRow, registerTab, type Tab, unregisterTab } from "./presence-tabs";
+import {
+	expectAgreement,
+	isOverloadRefusal,
+	openTab,
+	presenceRow,
+	registerTab,
+	type Tab,
+	unregisterTab,
+} from "./presence-tabs";
 import { PRESENCE_FRAMES } from "./presence-views";
 
 const GRACE_MS = 10_000;
@@ -255,9 +262,4 @@ export async function runScenario(
 		await expectAgreement(room, tabs, model, context());
 	}
 	return covered;
-}
-
-/** The room's refusal of optional load while it is behind its input (spend.ts), not a fault. */
-function isOverloadRefusal(reply: ServerFrame): boolean {
-	return reply.event === "Error" && (reply as FrameOf<"Error">).data.code === "RATE_LIMITED";
 }
