@@ -1,16 +1,21 @@
 /**
- * Bench (i)'s part of the report (load/mqtt.ts, load/mqtt-idle.ts): its `SUMMARY` keys and its
- * own tables. Rates are deliveries per server CPU second: the server's CPU (workerd's threads,
- * mosquitto's) over every saturated step of a room, pooled over rounds. One Node load generator on
- * a shared machine does not saturate mosquitto, so a rate per server second would be the load
- * generator's; per CPU second it is the server's cost, whoever the bottleneck. Ratios pool the
- * steps of the rounds in which both rooms ran, side by side in turns.
+ * Bench (i)'s tables (load/mqtt.ts, load/mqtt-idle.ts); its figures and `SUMMARY` keys are
+ * load/mqtt-rates.ts'. Rates are deliveries per server CPU second (mqtt-rates.ts says why).
  */
-import type { MqttRoundResult, MqttVariant } from "./load/mqtt.ts";
-import type { MqttIdleResult } from "./load/mqtt-idle.ts";
+import type { MqttRoundResult } from "./load/mqtt.ts";
+import {
+	idleCpuPerPing,
+	type MqttIdleResult,
+	type MqttVariant,
+	pairedRate,
+	perCpuSecond,
+	type Qos,
+	saturatedSteps,
+} from "./load/mqtt-rates.ts";
 import type { Settings } from "./load/settings.ts";
-import { median, pooledRatio, ratio } from "./load/stats.ts";
-import type { StepResult } from "./load/throughput.ts";
+import { median } from "./load/stats.ts";
+
+export { mqttSummary } from "./load/mqtt-rates.ts";
 
 const VARIANTS: [MqttVariant, string][] = [
 	["ours-mqttjs", "ours MQTT (MQTT.js)"],
@@ -20,69 +25,7 @@ const VARIANTS: [MqttVariant, string][] = [
 	["mosquitto-whole", "mosquitto (whole frames)"],
 ];
 
-type Qos = 0 | 1;
-
-function steps(rounds: readonly MqttRoundResult[], variant: MqttVariant, qos: Qos): StepResult[] {
-	return rounds.flatMap((r) =>
-		r.fanout
-			.filter((f) => f.variant === variant && f.qos === qos)
-			.flatMap((f) => f.throughput.steps.filter((s) => s.kind === "saturated")),
-	);
-}
-
-const perCpuSecond = (list: readonly StepResult[]) =>
-	pooledRatio(
-		list,
-		(s) => s.delivered,
-		(s) => s.serverCpuSeconds,
-	);
-
-/** `variant`'s deliveries per CPU second over `other`'s, over the rounds that ran both at `qos`. */
-function pairedRate(rounds: readonly MqttRoundResult[], variant: MqttVariant, other: MqttVariant, qos: Qos) {
-	const both = rounds.filter((r) =>
-		[variant, other].every((v) => r.fanout.some((f) => f.variant === v && f.qos === qos)),
-	);
-	return ratio(perCpuSecond(steps(both, variant, qos)), perCpuSecond(steps(both, other, qos)));
-}
-
-/** The idle windows of one kind (and keep alive), pooled: CPU less the quiet rate per ping. */
-function idleCpuPerPing(rounds: readonly MqttRoundResult[], kind: MqttIdleResult["kind"], keepalive?: number) {
-	const windows = rounds.flatMap((r) =>
-		r.idle.filter((w) => w.kind === kind && (keepalive === undefined || w.keepalive === keepalive)),
-	);
-	const withPings = windows.filter((w) => w.cpuUsPerPing !== null);
-	const us = pooledRatio(
-		withPings,
-		(w) => (w.cpuUsPerPing as number) * w.pings,
-		(w) => w.pings,
-	);
-	return { windows, us };
-}
-
 const sum = <T>(items: readonly T[], get: (item: T) => number) => items.reduce((total, item) => total + get(item), 0);
-
-/** The `SUMMARY` keys (null where (i) or the compared room did not run). */
-export function mqttSummary(results: readonly MqttRoundResult[] | undefined) {
-	const rounds = results ?? [];
-	const mqttIdle = idleCpuPerPing(rounds, "mqtt");
-	const jsonIdle = idleCpuPerPing(rounds, "json");
-	const ours = rounds.flatMap((r) => r.fanout.filter((f) => f.variant !== "json" && f.variant.startsWith("ours")));
-	return {
-		mqttThroughputVsJson: pairedRate(rounds, "ours-mqttjs", "json", 0),
-		mqttQos1ThroughputVsJson: pairedRate(rounds, "ours-mqttjs", "json", 1),
-		mqttThroughputVsMosquitto: pairedRate(rounds, "ours-mqttjs", "mosquitto-mqttjs", 0),
-		mqttQos1ThroughputVsMosquitto: pairedRate(rounds, "ours-mqttjs", "mosquitto-mqttjs", 1),
-		mqttWholeFramesQos1ThroughputVsJson: pairedRate(rounds, "ours-whole", "json", 1),
-		mqttLost: ours.length ? sum(ours, (f) => sum(f.throughput.steps, (s) => s.lost + s.duplicated)) : null,
-		mqttIdleCpuUsPerPingreq: mqttIdle.us,
-		mqttIdleWakesPerPingreq: ratio(
-			sum(mqttIdle.windows, (w) => w.wakes),
-			sum(mqttIdle.windows, (w) => w.pings),
-		),
-		jsonIdleCpuUsPerPing: jsonIdle.us,
-		jsonIdleWakes: jsonIdle.windows.length ? sum(jsonIdle.windows, (w) => w.wakes) : null,
-	};
-}
 
 function fmt(value: number | null | undefined, digits = 0): string {
 	if (typeof value !== "number" || !Number.isFinite(value)) return "–";
@@ -112,7 +55,7 @@ export function mqttTables(results: readonly MqttRoundResult[] | undefined, sett
 			} else cells.push("", "");
 			lines.push(`| ${cells.join(" | ")} |`);
 		};
-		row("deliveries per server CPU second", (v) => perCpuSecond(steps(rounds, v, qos)), 0, true);
+		row("deliveries per server CPU second", (v) => perCpuSecond(saturatedSteps(rounds, v, qos)), 0, true);
 		row("deliveries per server second", (v) => byRound(v, qos, (f) => f.throughput.deliveredPerServerSecond), 0);
 		row("deliveries/s (wall clock)", (v) => byRound(v, qos, (f) => f.throughput.deliveredPerSecond), 0);
 		row("p99 ms", (v) => byRound(v, qos, (f) => f.throughput.saturatedP99), 1);

@@ -14,8 +14,8 @@ import { generate, type IPublishPacket, type Packet, parser, type QoS } from "mq
 import WebSocket from "ws";
 import { closeWebSocket, mapConcurrently } from "../../scripts/resuming-client/many-sockets.ts";
 import { type Conn, messagePayload, readPayload, type Sink } from "./clients.ts";
+import type { MqttClientKind } from "./mqtt-rates.ts";
 
-export type MqttClientKind = "mqttjs" | "whole";
 export const MQTT_CLIENT_KINDS: readonly MqttClientKind[] = ["mqttjs", "whole"];
 
 export interface MqttSession {

@@ -18,6 +18,7 @@ import type { RunningServer } from "../servers/launch.ts";
 import { sleep } from "../servers/launch.ts";
 import { closeAll, openMany, type Sink, type Target } from "./clients.ts";
 import { type MqttSession, openMqtt } from "./mqtt-clients.ts";
+import type { MqttIdleResult } from "./mqtt-rates.ts";
 import { cpuSecondsBetween, threadTimes } from "./proc-times.ts";
 import type { Settings } from "./settings.ts";
 
@@ -26,22 +27,6 @@ import type { Settings } from "./settings.ts";
  * mqtt.ts) and the closes' last frames are done by then.
  */
 const SETTLE_MS = 2000;
-
-export interface MqttIdleResult {
-	kind: "quiet" | "json" | "mqtt";
-	/** Seconds between a socket's pings (the MQTT keep alive); 0 for `quiet`. */
-	keepalive: number;
-	sessions: number;
-	seconds: number;
-	/** Text `ping`s or PINGREQs sent in the window, and their answers. */
-	pings: number;
-	answers: number;
-	wakes: number;
-	byEntryPoint: Record<string, number>;
-	cpuSeconds: number;
-	/** CPU less the quiet window's rate, per ping (µs); null for `quiet` or without pings. */
-	cpuUsPerPing: number | null;
-}
 
 /** Idle sockets report nothing worth counting, but errors, and closes before the bench closes them. */
 function idleSink(errors: string[], state: { closing: boolean }): Sink {

@@ -12,29 +12,20 @@
  *   `ROOM/messages` (one broker, a topic a room).
  *
  * Then the idle part on ours (mqtt-idle.ts). The figures are the server's deliveries per CPU
- * second and per server second (mqtt-report.ts).
+ * second and per server second (mqtt-rates.ts, mqtt-report.ts).
  */
-import type { QoS } from "mqtt-packet";
 import { type RunningServer, type ServerKind, sleep } from "../servers/launch.ts";
 import { type Conn, closeAll, openMany, type Target } from "./clients.ts";
-import {
-	MQTT_CLIENT_KINDS,
-	type MqttClientKind,
-	type MqttSession,
-	openManyMqtt,
-	publisherConn,
-} from "./mqtt-clients.ts";
-import { type MqttIdleResult, runMqttIdle } from "./mqtt-idle.ts";
+import { MQTT_CLIENT_KINDS, type MqttSession, openManyMqtt, publisherConn } from "./mqtt-clients.ts";
+import { runMqttIdle } from "./mqtt-idle.ts";
+import type { MqttBroker, MqttClientKind, MqttIdleResult, MqttVariant, Qos } from "./mqtt-rates.ts";
 import type { Settings } from "./settings.ts";
 import { type Load, runThroughput, type ThroughputResult, Turns } from "./throughput.ts";
 import { Tracker } from "./tracker.ts";
 
-export type MqttBroker = "ours" | "mosquitto";
-export type MqttVariant = "json" | `${MqttBroker}-${MqttClientKind}`;
-
 export interface MqttFanoutResult {
 	variant: MqttVariant;
-	qos: QoS;
+	qos: Qos;
 	subscribers: number;
 	throughput: ThroughputResult;
 	errors: string[];
@@ -202,14 +193,14 @@ async function openMqttRoom(
 	return { variant, server, tracker, subscribers, conns: [], publishers, topic, sockets: subscribers.length + 1 };
 }
 
-async function subscribeAll(room: FanoutRoom, qos: QoS, concurrency: number): Promise<void> {
+async function subscribeAll(room: FanoutRoom, qos: Qos, concurrency: number): Promise<void> {
 	for (let i = 0; i < room.subscribers.length; i += concurrency) {
 		await Promise.all(room.subscribers.slice(i, i + concurrency).map((s) => s.subscribe(room.topic, qos)));
 	}
 	if (room.subscribers.length) await sleep(300);
 }
 
-function fanoutLoad(room: FanoutRoom, qos: QoS, settings: Settings, turns: Turns, log: (line: string) => void): Load {
+function fanoutLoad(room: FanoutRoom, qos: Qos, settings: Settings, turns: Turns, log: (line: string) => void): Load {
 	const senders =
 		room.variant === "json"
 			? room.conns.slice(settings.mqttSubscribers)

@@ -1,8 +1,7 @@
 /**
  * Debian's `mosquitto` with its WebSocket listener, bench (i)'s C broker on one thread: started on
- * free loopback ports with a config file written for the run, stopped at the end, its CPU read
- * from its process like workerd's. No persistence, no limits on queued or in-flight messages, as
- * the rooms' throughput servers run with their limits raised.
+ * free loopback ports with a config file written for the run (mosquitto-config.ts), stopped at
+ * the end, its CPU read from its process like workerd's.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -12,30 +11,7 @@ import { join } from "node:path";
 import { freePorts, LOOPBACK } from "../../scripts/local-server/loopback.ts";
 import { rssOf, sleep } from "../../scripts/local-server/process-group.ts";
 import type { RunningServer } from "./launch.ts";
-
-/**
- * The broker's config. Two things Debian 12's 2.0.11 needs that the manual does not say: with
- * only a WebSocket listener it binds and then exits ("Unable to start any listening sockets"), so
- * a plain MQTT listener on loopback stands beside it; and the WebSocket listener ignores its bind
- * address (listening on every interface) unless `socket_domain ipv4` is given.
- */
-export function mosquittoConfig(wsPort: number, tcpPort: number): string {
-	return [
-		`listener ${wsPort} ${LOOPBACK}`,
-		"protocol websockets",
-		"socket_domain ipv4",
-		`listener ${tcpPort} ${LOOPBACK}`,
-		"socket_domain ipv4",
-		"allow_anonymous true",
-		"persistence false",
-		"max_queued_messages 0",
-		"max_inflight_messages 0",
-		"set_tcp_nodelay true",
-		"log_dest stderr",
-		"log_type error",
-		"",
-	].join("\n");
-}
+import { mosquittoConfig } from "./mosquitto-config.ts";
 
 /** The broker's path, or undefined when it is not installed (`.ci/run` installs it with apt-get). */
 export function mosquittoPath(): string | undefined {
@@ -78,7 +54,7 @@ export async function startMosquitto(name: string, options: { tempRoot?: string 
 	const dir = mkdtempSync(join(options.tempRoot ?? tmpdir(), "edge-rooms-mosquitto-"));
 	const [wsPort, tcpPort] = (await freePorts(2)) as [number, number];
 	const config = join(dir, "mosquitto.conf");
-	writeFileSync(config, mosquittoConfig(wsPort, tcpPort));
+	writeFileSync(config, mosquittoConfig(LOOPBACK, wsPort, tcpPort));
 	const child = spawn(binary, ["-c", config], { stdio: ["ignore", "pipe", "pipe"] });
 	running.add(child);
 	let output = "";

@@ -4,49 +4,22 @@
  * the broker's config listens on loopback only, beside a plain listener that 2.0.11 needs.
  */
 import { describe, expect, it } from "vitest";
-import type { MqttFanoutResult, MqttRoundResult, MqttVariant } from "../../bench/load/mqtt";
-import type { MqttIdleResult } from "../../bench/load/mqtt-idle";
-import { Samples } from "../../bench/load/stats";
-import type { StepResult, ThroughputResult } from "../../bench/load/throughput";
-import { mqttSummary } from "../../bench/mqtt-report";
-import { mosquittoConfig } from "../../bench/servers/mosquitto";
+import {
+	type FanoutRecord,
+	type MqttIdleResult,
+	type MqttVariant,
+	mqttSummary,
+	type RoundRecord,
+	type StepRecord,
+} from "../../bench/load/mqtt-rates";
+import { mosquittoConfig } from "../../bench/servers/mosquitto-config";
 
-function step(kind: StepResult["kind"], delivered: number, serverCpuSeconds: number, lost = 0): StepResult {
-	const latencyMs = { p50: 1, p95: 1, p99: 1, max: 1, count: delivered };
-	return {
-		kind,
-		delivered,
-		seconds: 1,
-		serverSeconds: 1,
-		serverCpuSeconds,
-		sentPerSecond: 0,
-		deliveredPerSecond: delivered,
-		deliveredPerServerSecond: delivered,
-		serverWaitSeconds: 0,
-		latencyMs,
-		lost,
-		duplicated: 0,
-		serverCpuUsPerDelivery: (serverCpuSeconds * 1e6) / delivered,
-		serverCpuCores: serverCpuSeconds,
-		clientCpuCores: 0,
-		frames: delivered,
-		events: delivered,
-		refused: 0,
-	};
+function step(kind: StepRecord["kind"], delivered: number, serverCpuSeconds: number, lost = 0): StepRecord {
+	return { kind, delivered, serverCpuSeconds, lost, duplicated: 0 };
 }
 
-function fanout(variant: MqttVariant, qos: 0 | 1, steps: StepResult[]): MqttFanoutResult {
-	const throughput: ThroughputResult = {
-		traffic: "message",
-		steps,
-		deliveredPerServerSecond: 0,
-		deliveredPerSecond: 0,
-		saturatedP99: 0,
-		fixedCpuUsPerDelivery: 0,
-		fixedP99: 0,
-		fixedSamples: new Samples(),
-	};
-	return { variant, qos, subscribers: 10, throughput, errors: [] };
+function fanout(variant: MqttVariant, qos: 0 | 1, steps: StepRecord[]): FanoutRecord {
+	return { variant, qos, throughput: { steps } };
 }
 
 function idle(kind: MqttIdleResult["kind"], pings: number, cpuSeconds: number, wakes = 0): MqttIdleResult {
@@ -66,8 +39,7 @@ function idle(kind: MqttIdleResult["kind"], pings: number, cpuSeconds: number, w
 
 describe("mqttSummary", () => {
 	it("divides deliveries per server CPU second, pooled over saturated steps, leaving warm-ups and fixed steps out", () => {
-		const round: MqttRoundResult = {
-			round: 0,
+		const round: RoundRecord = {
 			fanout: [
 				// 30,000 in 1.5 CPU s (20,000/s); the fixed step would lower it
 				fanout("ours-mqttjs", 0, [step("saturated", 10_000, 0.5), step("saturated", 20_000, 1), step("fixed", 10, 1)]),
@@ -89,23 +61,21 @@ describe("mqttSummary", () => {
 	});
 
 	it("pairs rounds: a round without the other room does not weigh on one side", () => {
-		const rounds: MqttRoundResult[] = [
+		const rounds: RoundRecord[] = [
 			{
-				round: 0,
 				fanout: [
 					fanout("ours-mqttjs", 0, [step("saturated", 10_000, 1)]),
 					fanout("json", 0, [step("saturated", 10_000, 1)]),
 				],
 				idle: [],
 			},
-			{ round: 1, fanout: [fanout("ours-mqttjs", 0, [step("saturated", 1_000, 1)])], idle: [] },
+			{ fanout: [fanout("ours-mqttjs", 0, [step("saturated", 1_000, 1)])], idle: [] },
 		];
 		expect(mqttSummary(rounds).mqttThroughputVsJson).toBeCloseTo(1, 12);
 	});
 
 	it("gives the idle CPU per ping less the quiet rate, and wakes per PINGREQ", () => {
-		const round: MqttRoundResult = {
-			round: 0,
+		const round: RoundRecord = {
 			fanout: [],
 			idle: [idle("quiet", 0, 0.01), idle("json", 500, 0.011), idle("mqtt", 500, 0.06, 500)],
 		};
@@ -123,7 +93,7 @@ describe("mqttSummary", () => {
 
 describe("mosquittoConfig", () => {
 	it("listens on loopback only: WebSockets on one port, plain MQTT on the other", () => {
-		const lines = mosquittoConfig(18830, 18831).split("\n");
+		const lines = mosquittoConfig("127.0.0.1", 18830, 18831).split("\n");
 		expect(lines).toContain("listener 18830 127.0.0.1");
 		expect(lines).toContain("listener 18831 127.0.0.1");
 		expect(lines[lines.indexOf("listener 18830 127.0.0.1") + 1]).toBe("protocol websockets");
