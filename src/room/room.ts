@@ -7,6 +7,7 @@
 import { clock } from "../clock";
 import type { RoomsEnv } from "../env";
 import {
+	type ClientFrame,
 	CloseCodes,
 	HEARTBEAT,
 	httpErrorResponse,
@@ -24,10 +25,12 @@ import { type RoomSettings, readSettings } from "../settings";
 import { RoomAlarm } from "./alarm-plan";
 import { RoomBackendCalls } from "./backend-calls";
 import { closeReplyCode, isPeerGoneError } from "./close-reply";
+import type { Connection } from "./connection";
 import { checkValueSize, type PublishResult, publishMessage, type ServerPostResult } from "./deliver";
 import { relaySignal } from "./handlers/signal";
 import { errorDetail, type IncomingMessage, type MessageDecision } from "./hooks";
 import { FrameIntake } from "./intake";
+import { RoomMqtt } from "./mqtt/room-mqtt";
 import { type RatePolicy, ratePolicy } from "./rate-limit";
 import { IdleReaper } from "./reaper";
 import { buildRoomState } from "./room-setup";
@@ -61,6 +64,9 @@ export class Room<E = RoomsEnv> extends RoomBackendCalls<E> {
 	/** (1.3) What this object does as one of its room's objects: root or shard. */
 	readonly #objects: RoomObjects;
 
+	/** (1.5) Its MQTT sessions. */
+	readonly #mqtt: RoomMqtt;
+
 	constructor(ctx: DurableObjectState, env: E) {
 		super(ctx, env);
 		this.#settings = readSettings(env as RoomsEnv);
@@ -80,6 +86,8 @@ export class Room<E = RoomsEnv> extends RoomBackendCalls<E> {
 			// Outside an entry point: a presence window's timer let go of a peer, a delivery of events ended.
 			planLater: (cause) => this.#planAlarmLater(cause),
 			released: (connection, reason) => this.#objects.released(connection, reason),
+			releasing: (connection) => this.#mqtt.releasing(connection),
+			mqttOpened: (connection) => this.#mqtt.opened(connection),
 			logHook: (problem, error) => this.#logHook(problem, error),
 		});
 		this.#alarm = new RoomAlarm(ctx.storage);
@@ -95,10 +103,22 @@ export class Room<E = RoomsEnv> extends RoomBackendCalls<E> {
 			changed: () => this.#planAlarmLater("a call between the room's objects"),
 			logFailure: (entryPoint, error) => this.#logFailure(entryPoint, error),
 		});
+		const dispatch = this.#objects.isShard
+			? (connection: Connection, frame: ClientFrame) => this.#objects.forward(connection, frame)
+			: undefined;
+		this.#mqtt = new RoomMqtt({
+			room: this.#state,
+			ratePolicy: this.#ratePolicy,
+			dispatch,
+			authSecret: (env as RoomsEnv).AUTH_SECRET || undefined,
+			roomName: () => objectRole(this.roomName)?.room ?? this.roomName,
+			logFailure: (entryPoint, error) => this.#logFailure(entryPoint, error),
+		});
 		this.#intake = new FrameIntake(this.#state, this.#ratePolicy, {
 			catchUp: (now) => this.#catchUp(now),
 			logFailure: (entryPoint, error) => this.#logFailure(entryPoint, error),
-			dispatch: this.#objects.isShard ? (connection, frame) => this.#objects.forward(connection, frame) : undefined,
+			dispatch,
+			mqtt: this.#mqtt.ingress,
 		});
 		// The runtime answers heartbeats itself: a ping never wakes the object.
 		ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT.request, HEARTBEAT.response));
