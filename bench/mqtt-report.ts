@@ -61,7 +61,11 @@ export function mqttTables(results: readonly MqttRoundResult[] | undefined, sett
 		row("p99 ms", (v) => byRound(v, qos, (f) => f.throughput.saturatedP99), 1);
 		row("server cores", (v) => byRound(v, qos, (f) => mean(f.throughput.steps, (s) => s.serverCpuCores)), 2);
 		row("load generator cores", (v) => byRound(v, qos, (f) => mean(f.throughput.steps, (s) => s.clientCpuCores)), 2);
-		row("lost / duplicated", (v) => byRound(v, qos, (f) => sum(f.throughput.steps, (s) => s.lost + s.duplicated)), 0);
+		row(
+			"lost / duplicated",
+			(v) => byRound(v, qos, (f) => f.missing + sum(f.throughput.steps, (s) => s.duplicated)),
+			0,
+		);
 	}
 	return [lines.join("\n"), idleTable(rounds, settings)].join("\n\n");
 }

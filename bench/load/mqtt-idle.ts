@@ -23,8 +23,8 @@ import { cpuSecondsBetween, threadTimes } from "./proc-times.ts";
 import type { Settings } from "./settings.ts";
 
 /**
- * After sockets close, before the next window: their leaves (ours runs (i) with no leave grace,
- * mqtt.ts) and the closes' last frames are done by then.
+ * After sockets close or open, before the next window, at most (half a window in the smoke run):
+ * their leaves (ours runs (i) with no leave grace, mqtt.ts) and last frames are done by then.
  */
 const SETTLE_MS = 2000;
 
@@ -76,6 +76,7 @@ export async function runMqttIdle(
 ): Promise<void> {
 	const seconds = settings.mqttIdleSeconds;
 	const windowMs = seconds * 1000;
+	const settleMs = Math.min(SETTLE_MS, windowMs / 2);
 	const sessions = settings.mqttIdleSessions;
 	const errors: string[] = [];
 	const state = { closing: false };
@@ -90,7 +91,7 @@ export async function runMqttIdle(
 		);
 	};
 
-	await sleep(SETTLE_MS);
+	await sleep(settleMs);
 	const quiet = await measure(server, "", seconds, async () => {
 		await sleep(windowMs);
 		return { pings: 0, answers: 0 };
@@ -105,7 +106,7 @@ export async function runMqttIdle(
 		{ firstIndex: 0, count: sessions, concurrency: settings.connectConcurrency, presence: "count" },
 		idleSink(errors, state),
 	);
-	await sleep(1000);
+	await sleep(settleMs);
 	const json = await measure(server, jsonRoom, seconds, async () => {
 		const pongs = conns.reduce((sum, c) => sum + c.pongs, 0);
 		let pings = 0;
@@ -128,7 +129,7 @@ export async function runMqttIdle(
 	report({ kind: "json", keepalive: first, sessions, ...json, cpuUsPerPing: perPing(json.cpuSeconds, json.pings) });
 	state.closing = true;
 	await closeAll(conns);
-	await sleep(SETTLE_MS);
+	await sleep(settleMs);
 
 	for (const keepalive of settings.mqttIdleKeepAlives) {
 		const room = `idle-mqtt-${round}-${keepalive}`;
@@ -157,7 +158,7 @@ export async function runMqttIdle(
 		report({ kind: "mqtt", keepalive, sessions, ...mqtt, cpuUsPerPing: perPing(mqtt.cpuSeconds, mqtt.pings) });
 		state.closing = true;
 		await inBatches(opened, 100, (session) => session.close());
-		await sleep(SETTLE_MS);
+		await sleep(settleMs);
 	}
 	if (errors.length) log(`  (i) idle: ${errors.length} errors or closes, first: ${errors[0]}`);
 }

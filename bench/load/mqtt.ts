@@ -14,6 +14,7 @@
  * Then the idle part on ours (mqtt-idle.ts). The figures are the server's deliveries per CPU
  * second and per server second (mqtt-rates.ts, mqtt-report.ts).
  */
+import { performance } from "node:perf_hooks";
 import { type RunningServer, type ServerKind, sleep } from "../servers/launch.ts";
 import { type Conn, closeAll, openMany, type Target } from "./clients.ts";
 import { MQTT_CLIENT_KINDS, type MqttSession, openManyMqtt, publisherConn } from "./mqtt-clients.ts";
@@ -28,6 +29,8 @@ export interface MqttFanoutResult {
 	qos: Qos;
 	subscribers: number;
 	throughput: ThroughputResult;
+	/** Deliveries of the pass still missing after its last wait (`LATE_MS`): lost. */
+	missing: number;
 	errors: string[];
 }
 
@@ -56,6 +59,14 @@ const OURS: ServerKind = {
 	config: "bench/servers/ours/wrangler.toml",
 	vars: { LEAVE_GRACE_SECONDS: "0" },
 };
+
+/**
+ * A step waits this long for its last deliveries (its rate counts to the last one): a QoS 1 room
+ * of ours delivers a saturated window in about a second, and a stall of the machine adds to it.
+ */
+const STEP_DRAIN_MS = 5_000;
+/** After a pass, how long its last deliveries may still come before they count as lost. */
+const LATE_MS = 15_000;
 
 /** One room of the fan-out: its subscribers (or JSON receivers), and its senders at each QoS. */
 interface FanoutRoom {
@@ -109,21 +120,27 @@ export async function runMqttRound(context: MqttRoundContext, results: MqttRound
 			warmUpSteps: settings.mqttWarmUpSteps,
 			fixedSteps: 0,
 			samples: settings.mqttSamples,
+			drainTimeoutMs: Math.max(settings.drainTimeoutMs, STEP_DRAIN_MS),
 		};
 		for (const qos of [0, 1] as const) {
 			await Promise.all(rooms.map((room) => subscribeAll(room, qos, settings.connectConcurrency)));
+			const missingBefore = rooms.map((room) => room.tracker.missing());
 			log(`(i) QoS ${qos}: saturated steps in turn on ${order.join(", ")}`);
 			const runs = await Promise.all(
 				rooms.map((room) =>
 					runThroughput(fanoutLoad(room, qos, stepSettings, turns, log), "message", `(i) QoS ${qos}`),
 				),
 			);
+			await waitForLate(rooms);
 			rooms.forEach((room, i) => {
+				const missing = room.tracker.missing() - (missingBefore[i] as number);
+				if (missing) log(`(i) ${room.variant} QoS ${qos}: ${missing} deliveries never came`);
 				result.fanout.push({
 					variant: room.variant,
 					qos,
 					subscribers: settings.mqttSubscribers,
 					throughput: runs[i] as ThroughputResult,
+					missing,
 					errors: room.tracker.errors.slice(),
 				});
 			});
@@ -191,6 +208,12 @@ async function openMqttRoom(
 	log(`(i) ${variant}: ${subscribers.length} subscribers and ${publishers.length} publishers connected (${url})`);
 	// the publishers are not in the tracker: N + 1 indices make throughput.ts expect N deliveries a message
 	return { variant, server, tracker, subscribers, conns: [], publishers, topic, sockets: subscribers.length + 1 };
+}
+
+/** Until every room has every delivery of every message sent, or `LATE_MS`. */
+async function waitForLate(rooms: readonly FanoutRoom[]): Promise<void> {
+	const end = performance.now() + LATE_MS;
+	while (performance.now() < end && rooms.some((room) => room.tracker.missing() > 0)) await sleep(250);
 }
 
 async function subscribeAll(room: FanoutRoom, qos: Qos, concurrency: number): Promise<void> {
