@@ -271,5 +271,5 @@ export const SMOKE: Settings = {
 	mqttSamples: 1,
 	mqttIdleSessions: 10,
 	mqttIdleKeepAlives: [1],
-	mqttIdleSeconds: 2,
+	mqttIdleSeconds: 1,
 };
