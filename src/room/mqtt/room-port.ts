@@ -25,6 +25,8 @@ export interface MqttPortOptions {
 	authSecret: string | undefined;
 	roomName: () => string;
 	logFailure: (entryPoint: string, error: unknown) => void;
+	/** When a session may time out, for the room's alarm. */
+	deadline: (at: number) => void;
 }
 
 export function mqttPort(options: MqttPortOptions): IngressPort {
