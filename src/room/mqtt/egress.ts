@@ -91,7 +91,7 @@ export function connackCodeOf(code: string): number {
 
 export interface EgressSession {
 	record: MqttRecord;
-	userId: string | undefined;
+	readonly userId: string | undefined;
 	send(bytes: Uint8Array): boolean;
 	/** The CONNECT took: its packets may now be handled (ingress). */
 	opened(): void;
@@ -106,12 +106,19 @@ export function mqttSender(live: (ws: WebSocket) => Connection | undefined, open
 		const connection = live(ws);
 		const record = connection?.mqtt;
 		if (!record) return undefined;
-		const session: EgressSession = {
-			record,
-			userId: connection.identity?.userId,
-			send: (bytes) => trySendBytes(ws, bytes),
-			opened: () => opened(connection),
-		};
+		// Made once per connection: a fan-out to a thousand sessions allocates nothing per socket.
+		let session = connection.egress as EgressSession | undefined;
+		if (!session) {
+			session = {
+				record,
+				get userId() {
+					return connection.identity?.userId;
+				},
+				send: (bytes) => trySendBytes(ws, bytes),
+				opened: () => opened(connection),
+			};
+			connection.egress = session;
+		}
 		return sendAsMqtt(session, frame);
 	};
 }
