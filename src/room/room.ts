@@ -30,6 +30,7 @@ import { checkValueSize, type PublishResult, publishMessage, type ServerPostResu
 import { relaySignal } from "./handlers/signal";
 import { errorDetail, type IncomingMessage, type MessageDecision } from "./hooks";
 import { FrameIntake } from "./intake";
+import { mqttTimeoutMs } from "./mqtt/record";
 import { RoomMqtt } from "./mqtt/room-mqtt";
 import { type RatePolicy, ratePolicy } from "./rate-limit";
 import { IdleReaper } from "./reaper";
@@ -37,7 +38,7 @@ import { buildRoomState } from "./room-setup";
 import type { RoomState } from "./room-state";
 import { isRoot, objectRole } from "./shards/names";
 import { RoomObjects } from "./shards/room-objects";
-import { keepUp } from "./upkeep";
+import { earliest, keepUp } from "./upkeep";
 import { usersPageOf } from "./users-page";
 
 type Refused = Extract<ServerPostResult, { ok: false }>;
@@ -113,6 +114,8 @@ export class Room<E = RoomsEnv> extends RoomBackendCalls<E> {
 			authSecret: (env as RoomsEnv).AUTH_SECRET || undefined,
 			roomName: () => objectRole(this.roomName)?.room ?? this.roomName,
 			logFailure: (entryPoint, error) => this.#logFailure(entryPoint, error),
+			deadline: (at) => this.#reaper.noteMqttDeadline(at),
+			counts: () => this.#objects.counts(),
 		});
 		this.#intake = new FrameIntake(this.#state, this.#ratePolicy, {
 			catchUp: (now) => this.#catchUp(now),
@@ -154,6 +157,10 @@ export class Room<E = RoomsEnv> extends RoomBackendCalls<E> {
 			// Ghosts are let go of first, so that they do not hold places in a full room.
 			this.#catchUp(clock.now());
 			response = await this.#objects.answerUpgrade(request, clock.now());
+			// (1.5) An MQTT session that never sends its CONNECT is let go of on time.
+			if (response.headers.get("Sec-WebSocket-Protocol") === "mqtt") {
+				this.#reaper.noteMqttDeadline(clock.now() + mqttTimeoutMs({ st: "new" }));
+			}
 		} catch (error) {
 			this.#logFailure("fetch", error);
 			response = httpErrorResponse("INTERNAL", "the room failed to accept the connection");
@@ -302,7 +309,8 @@ export class Room<E = RoomsEnv> extends RoomBackendCalls<E> {
 	async #planAlarm(): Promise<void> {
 		const objects = this.#objects;
 		objects.afterEvent();
-		return keepUp(this.ctx.storage, this.#state, this.#alarm, objects.holdsElsewhere(clock.now()), objects.wakeAt());
+		const wakeAt = earliest(objects.wakeAt(), this.#reaper.mqttDeadline);
+		return keepUp(this.ctx.storage, this.#state, this.#alarm, objects.holdsElsewhere(clock.now()), wakeAt);
 	}
 
 	/** The alarm planned after something that happened outside an entry point. */

@@ -9,6 +9,8 @@ import { DEFAULT_WAIT_MS, type SocketLike } from "./client";
 export class TestMqttClient {
 	readonly packets: Packet[] = [];
 	closeEvent: { code: number; reason: string } | undefined;
+	/** Whether QoS 1 publications are acknowledged as they arrive. */
+	autoAck = true;
 	readonly #parser = mqttPacket.parser({ protocolVersion: 4 });
 	#waiters = new Set<() => void>();
 	#consumed = 0;
@@ -16,6 +18,14 @@ export class TestMqttClient {
 
 	constructor(readonly socket: SocketLike) {
 		this.#parser.on("packet", (packet: Packet) => {
+			// As MQTT.js does: a QoS 1 publication is acknowledged on arrival (unless a test holds them).
+			if (packet.cmd === "publish" && packet.qos === 1 && this.autoAck && !this.closeEvent) {
+				try {
+					this.send({ cmd: "puback", messageId: packet.messageId as number });
+				} catch {
+					// closed by the test meanwhile
+				}
+			}
 			this.packets.push(packet);
 			this.#wake();
 		});

@@ -9,16 +9,18 @@ import type { ClientFrame } from "../../protocol";
 import type { Connection } from "../connection";
 import type { IngressPort } from "./ingress";
 import { MqttIngress } from "./ingress";
-import type { MqttRecord } from "./record";
+import { type MqttRecord, mqttTimeoutMs } from "./record";
 import { type MqttPortOptions, mqttPort } from "./room-port";
 import { sessionSaveFrame } from "./session-frames";
 
 export class RoomMqtt {
 	readonly ingress: MqttIngress;
 	readonly #port: IngressPort;
+	readonly #options: MqttPortOptions;
 	readonly #logFailure: (entryPoint: string, error: unknown) => void;
 
 	constructor(options: MqttPortOptions) {
+		this.#options = options;
 		this.#port = mqttPort(options);
 		this.ingress = new MqttIngress(this.#port);
 		this.#logFailure = options.logFailure;
@@ -29,6 +31,7 @@ export class RoomMqtt {
 	 * done (it is answered from inside the room's registration).
 	 */
 	opened(connection: Connection): void {
+		this.#options.deadline(clock.now() + mqttTimeoutMs(connection.mqtt as MqttRecord));
 		queueMicrotask(() => {
 			try {
 				this.ingress.opened(connection, clock.now());
