@@ -57,7 +57,7 @@ export type MqttState = "connecting" | "registered" | "reconnecting" | "closed";
 
 const STATE_LABELS: Record<MqttState, string> = {
 	connecting: "connecting…",
-	registered: "online (MQTT)",
+	registered: "online",
 	reconnecting: "reconnecting…",
 	closed: "disconnected",
 };
