@@ -1,5 +1,5 @@
 /**
- * The MQTT demo page at `/mqtt.html`: the chat's room over MQTT 3.1.1, with MQTT.js in the browser.
+ * The MQTT demo page at `/mqtt` (public/mqtt.html): the chat's room over MQTT 3.1.1, with MQTT.js in the browser.
  * Opened as the chat is (`?room=NAME&user=ID`, or `&token=JWT`; `&keep=1` keeps the session), it
  * subscribes `messages`, `messages/USER`, `signals` and `presence`, and publishes what the chat
  * sends (a message's text, `{typing}` signals), so both pages show the same room the same way.
