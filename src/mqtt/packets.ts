@@ -4,6 +4,7 @@
  * layouts, written by hand: the PUBLISH is the hot path, and the others are 2 to 4 bytes plus a
  * SUBACK's codes, so the generator (and its stream machinery) stays out of the Worker.
  */
+/// <reference path="./shims/parser.d.ts" />
 import type { Packet, Parser } from "mqtt-packet";
 import ParserClass from "mqtt-packet/parser.js";
 

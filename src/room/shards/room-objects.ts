@@ -6,7 +6,9 @@
  * root's stream to its sockets (shard-stream.ts). A room with `SHARD_CONNECTIONS` 0 is a root that
  * places nothing: the one-object room, unchanged.
  */
-import type { ClientFrame, LeaveReason } from "../../protocol";
+
+import type { RoomsEnv } from "../../env";
+import type { ClientFrame, LeaveReason, OccupancyData } from "../../protocol";
 import type { RoomSettings } from "../../settings";
 import type { Connection } from "../connection";
 import type { DirectoryFeed } from "../directory/directory-feed";
@@ -86,7 +88,10 @@ export class RoomObjects {
 	answerUpgrade(request: Request, now: number): Response | Promise<Response> {
 		const { ctx, state, settings, ratePolicy } = this.#options;
 		const { room, shard } = this.role;
-		const welcome = (connectionId: string) => welcomeFrame(connectionId, room, settings, ratePolicy, shard);
+		// (1.5) `/rooms/:room/mqtt`: an MQTT session, which gets no welcome.
+		const welcome = new URL(request.url).pathname.endsWith("/mqtt")
+			? { passwordToken: Boolean((this.#options.env as RoomsEnv).AUTH_SECRET) }
+			: (connectionId: string) => welcomeFrame(connectionId, room, settings, ratePolicy, shard);
 		const context: UpgradeContext = { ctx, state, settings, welcome, now };
 		if (this.#shard) return answerShardUpgrade(context, this.#shard.link, this.#shard.link.epoch, request);
 		if (this.#root) return answerRootUpgrade(context, this.#root.placement, this.#root.users, request);
@@ -143,6 +148,11 @@ export class RoomObjects {
 	/** At the root: a hole in a shard's stream, from history. */
 	fill(shard: number, first: number, last: number): FillAnswer {
 		return this.#rootParts("fill").stream.fill(shard, first, last);
+	}
+
+	/** (1.5) The room's counts as this object knows them: a shard's, from its root's presence log. */
+	counts(): OccupancyData {
+		return this.#shard?.stream.counts ?? this.#options.state.hub.counts();
 	}
 
 	/** At a shard: the root's stream. */

@@ -86,6 +86,11 @@ export class ShardStream {
 		return { epoch, sig: this.#sig, pres: this.#presence.accepted };
 	}
 
+	/** The room's counts as this shard last learned them. */
+	get counts(): OccupancyData {
+		return this.#presence.counts;
+	}
+
 	/**
 	 * The root registered `connection`, its `Registered` (in `frames`) encoded at `seq`. Behind the
 	 * stream, it is sent what the shard delivered since; ahead of it, it skips what it already has.
@@ -282,8 +287,10 @@ export class ShardStream {
 }
 
 /** Whether a stream item is for this connection: registered, not its own, and (`to`) its user's. */
-function meantFor(connection: Connection, item: { to?: string; except?: string }): boolean {
+function meantFor(connection: Connection, item: { to?: string; except?: string; seq?: number }): boolean {
 	const identity = connection.identity;
-	if (!identity || connection.id === item.except) return false;
+	// (1.5) An MQTT session hears its own messages (not its own signals).
+	const own = connection.id === item.except && !(connection.mqtt && item.seq !== undefined);
+	if (!identity || own) return false;
 	return item.to === undefined || identity.userId === item.to;
 }
