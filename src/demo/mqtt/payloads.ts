@@ -89,7 +89,7 @@ export function refusalText(returnCode: number): string {
 		case 4:
 			return "The room refused the user name or token: a token must be a room token whose sub is this user. Mint one with npm run token.";
 		case 5:
-			return "Not allowed into this room: the token is expired or for other rooms, or this user is banned or in too many tabs already.";
+			return "Not allowed into this room: the token is expired, signed with another secret or for other rooms, or this user is banned or in too many tabs already.";
 		default:
 			return `The room refused the connection (CONNACK ${returnCode}).`;
 	}
