@@ -304,7 +304,8 @@ async function main(): Promise<void> {
 						settings,
 						round,
 						log,
-						start: async (name, kind) => oursTarget(await startServer(name, kind, { direct, tempRoot: storage.root })),
+						start: async (name, kind, v8Flags) =>
+							oursTarget(await startServer(name, kind, { direct, tempRoot: storage.root, v8Flags })),
 						startMosquitto: (name) => startMosquitto(name, { tempRoot: storage.root }),
 						failed: (label, error, server) => failed(label, error, server?.output),
 					},

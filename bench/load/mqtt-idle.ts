@@ -9,18 +9,17 @@
  *   are too. A PINGREQ is binary: each one runs the room's code.
  *
  * Rooms are named `idle-*`, so the bench entry's `BENCH_WAKE` lines count every time the room's
- * code ran. Reported per window: pings sent, answers, wakes by entry point, and the workerd's CPU
- * less the quiet rate over the window, per ping.
+ * code ran. Each window starts from a collected heap. Reported per window: pings sent, answers,
+ * wakes by entry point, and the workerd's CPU less the quiet rate over the window, per ping.
  */
-
 import { inBatches } from "../../scripts/resuming-client/many-sockets.ts";
-import type { RunningServer } from "../servers/launch.ts";
-import { sleep } from "../servers/launch.ts";
+import { type RunningServer, sleep } from "../servers/launch.ts";
 import { closeAll, openMany, type Sink, type Target } from "./clients.ts";
 import { type MqttSession, openMqtt } from "./mqtt-clients.ts";
 import type { MqttIdleResult } from "./mqtt-rates.ts";
 import { cpuSecondsBetween, threadTimes } from "./proc-times.ts";
 import type { Settings } from "./settings.ts";
+import { BENCH_GC_PATH } from "./settle.ts";
 
 /**
  * After sockets close or open, before the next window, at most (half a window in the smoke run):
@@ -42,6 +41,15 @@ function idleSink(errors: string[], state: { closing: boolean }): Sink {
 	};
 }
 
+/**
+ * A full collection of the workerd's isolate before a window (`GET /__bench/gc`, with `gc`
+ * exposed): the garbage of what ran before (the fan-out's above all) is not collected, and
+ * counted, in the window. Without `gc` it does nothing.
+ */
+async function collect(server: RunningServer): Promise<void> {
+	await fetch(`${server.origin}${BENCH_GC_PATH}`, { signal: AbortSignal.timeout(30_000) }).then((r) => r.text());
+}
+
 /** Runs `during` for the window and reads the workerd's CPU and the room's wakes around it. */
 async function measure(
 	server: RunningServer,
@@ -49,6 +57,7 @@ async function measure(
 	seconds: number,
 	during: () => Promise<{ pings: number; answers: number }>,
 ) {
+	await collect(server);
 	const wakesBefore = server.wakeLines().length;
 	const before = threadTimes(server.workPids());
 	const { pings, answers } = await during();

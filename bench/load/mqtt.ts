@@ -45,7 +45,11 @@ export interface MqttRoundContext {
 	round: number;
 	log: (line: string) => void;
 	/** Ours (a Workers server of the benchmark), reached as the other scenarios reach it. */
-	start(name: string, kind: ServerKind): Promise<{ server: RunningServer; target: Target }>;
+	start(
+		name: string,
+		kind: ServerKind,
+		v8Flags?: readonly string[],
+	): Promise<{ server: RunningServer; target: Target }>;
 	startMosquitto(name: string): Promise<RunningServer>;
 	failed(label: string, error: unknown, server?: RunningServer): void;
 }
@@ -89,7 +93,8 @@ export async function runMqttRound(context: MqttRoundContext, results: MqttRound
 	const servers: RunningServer[] = [];
 	const rooms: FanoutRoom[] = [];
 	try {
-		const { server: ours, target } = await context.start("ours-mqtt", OURS);
+		// `gc` exposed: the idle windows start from a collected heap (mqtt-idle.ts)
+		const { server: ours, target } = await context.start("ours-mqtt", OURS, ["--expose-gc"]);
 		servers.push(ours);
 		let mosquitto: RunningServer | undefined;
 		try {
