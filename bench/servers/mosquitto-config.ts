@@ -1,11 +1,14 @@
 /**
- * Bench (i)'s mosquitto config (servers/mosquitto.ts starts the broker with it), pure. Two things
- * Debian 12's 2.0.11 needs that its manual does not say: with only a WebSocket listener it binds
- * and then exits ("Unable to start any listening sockets"), so a plain MQTT listener on loopback
- * stands beside it; and its WebSocket listener ignores the bind address (listening on every
- * interface) unless `socket_domain ipv4` is given. No persistence, and no limit on queued or
- * in-flight messages, as the rooms' throughput servers run with their limits raised.
+ * Bench (i)'s broker as installed, and its config (servers/mosquitto.ts starts it with them),
+ * importing none of the bench's modules, so that unit tests load it. Two things Debian 12's
+ * 2.0.11 needs that its manual does not say: with only a WebSocket listener it binds and then
+ * exits ("Unable to start any listening sockets"), so a plain MQTT listener on loopback stands
+ * beside it; and its WebSocket listener ignores the bind address (listening on every interface)
+ * unless `socket_domain ipv4` is given. No persistence, and no limit on queued or in-flight
+ * messages, as the rooms' throughput servers run with their limits raised.
  */
+import { execFileSync } from "node:child_process";
+
 export function mosquittoConfig(host: string, wsPort: number, tcpPort: number): string {
 	return [
 		`listener ${wsPort} ${host}`,
@@ -22,4 +25,18 @@ export function mosquittoConfig(host: string, wsPort: number, tcpPort: number): 
 		"log_type error",
 		"",
 	].join("\n");
+}
+
+/** The broker's path, or undefined when it is not installed (`.ci/run` installs it with apt-get). */
+export function mosquittoPath(): string | undefined {
+	for (const path of ["/usr/sbin/mosquitto", "mosquitto"]) {
+		try {
+			execFileSync(path, ["-h"], { stdio: "ignore" });
+			return path;
+		} catch (error) {
+			// `mosquitto -h` prints its usage and exits 3: installed
+			if ((error as { status?: number }).status === 3) return path;
+		}
+	}
+	return undefined;
 }

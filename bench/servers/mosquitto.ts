@@ -3,7 +3,7 @@
  * free loopback ports with a config file written for the run (mosquitto-config.ts), stopped at
  * the end, its CPU read from its process like workerd's.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
@@ -11,21 +11,7 @@ import { join } from "node:path";
 import { freePorts, LOOPBACK } from "../../scripts/local-server/loopback.ts";
 import { rssOf, sleep } from "../../scripts/local-server/process-group.ts";
 import type { RunningServer } from "./launch.ts";
-import { mosquittoConfig } from "./mosquitto-config.ts";
-
-/** The broker's path, or undefined when it is not installed (`.ci/run` installs it with apt-get). */
-export function mosquittoPath(): string | undefined {
-	for (const path of ["/usr/sbin/mosquitto", "mosquitto"]) {
-		try {
-			execFileSync(path, ["-h"], { stdio: "ignore" });
-			return path;
-		} catch (error) {
-			// `mosquitto -h` prints its usage and exits 3: installed
-			if ((error as { status?: number }).status === 3) return path;
-		}
-	}
-	return undefined;
-}
+import { mosquittoConfig, mosquittoPath } from "./mosquitto-config.ts";
 
 /** Until something accepts a TCP connection on the port, the broker's exit, or the timeout. */
 async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
