@@ -1,4 +1,6 @@
+import { createRequire } from "node:module";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import type { Plugin } from "vite";
 import { defineConfig } from "vitest/config";
 import {
 	TEST_WEBHOOK_SECRET,
@@ -15,7 +17,24 @@ import {
 } from "./test/support/pinned-vars";
 import { webhookReceiver } from "./test/workerd-events/webhook-receiver";
 
+/**
+ * wrangler.toml's [alias] for mqtt-packet (src/mqtt/packets.ts): the workers plugin reads that file
+ * but not its aliases, and resolves a CommonJS require through the plugins, not `resolve.alias`.
+ */
+const resolveHere = createRequire(import.meta.url).resolve;
+const mqttPacketAliases: Plugin = {
+	name: "mqtt-packet-aliases",
+	enforce: "pre",
+	resolveId(specifier) {
+		if (specifier === "bl") return resolveHere("bl/BufferList.js");
+		if (specifier === "debug") return resolveHere("./src/mqtt/shims/debug.cjs");
+		return undefined;
+	},
+};
+
 export default defineConfig({
+	// Root plugins: the workers plugin resolves what workerd asks for at run time through the root's Vite.
+	plugins: [mqttPacketAliases],
 	test: {
 		projects: [
 			{

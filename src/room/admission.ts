@@ -9,7 +9,13 @@ import type { RoomSettings } from "../settings";
 import { Connection } from "./connection";
 import { isWebSocketUpgrade, type VerifiedIdentity } from "./handoff";
 import type { Hub } from "./hub";
+import type { MqttRecord } from "./mqtt/record";
 import type { RoomState } from "./room-state";
+
+/** (1.5) An upgrade to an MQTT session: `passwordToken` when the room needs tokens (AUTH_SECRET). */
+export interface MqttUpgrade {
+	passwordToken: boolean;
+}
 
 /**
  * The most connections one object takes: the contract's ceiling for a room kept in one object. A
@@ -57,12 +63,15 @@ export function upgradeRefusal(
 	return undefined;
 }
 
-/** Accepts an upgrade nothing refused: the socket, its connection (on a shard, with its `epoch`) and the welcome. */
+/**
+ * Accepts an upgrade nothing refused: the socket, its connection (on a shard, with its `epoch`) and
+ * the welcome; (1.5) an MQTT session (`welcome` undefined) gets none: it speaks first, a CONNECT.
+ */
 export function acceptUpgrade(
 	ctx: DurableObjectState,
 	room: RoomState,
 	verified: VerifiedIdentity | undefined,
-	welcome: (connectionId: string) => string,
+	welcome: ((connectionId: string) => string) | MqttUpgrade,
 	epoch?: string,
 	connectionId?: string,
 ): Response {
@@ -72,6 +81,12 @@ export function acceptUpgrade(
 	const pair = new WebSocketPair();
 	const [client, server] = [pair[0], pair[1]];
 	ctx.acceptWebSocket(server);
+	if (typeof welcome !== "function") {
+		// With AUTH_SECRET, an upgrade that carried no token brings it as the CONNECT password.
+		const mqtt: MqttRecord = welcome.passwordToken && !verified ? { st: "new", auth: true } : { st: "new" };
+		room.hub.add(Connection.open(server, clock.now(), verified, epoch, connectionId, mqtt));
+		return new Response(null, { status: 101, webSocket: client, headers: { "Sec-WebSocket-Protocol": "mqtt" } });
+	}
 	const connection = Connection.open(server, clock.now(), verified, epoch, connectionId);
 	room.hub.add(connection);
 	server.send(welcome(connection.id));

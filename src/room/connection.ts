@@ -5,6 +5,7 @@
  */
 import type { PresenceMode } from "../protocol";
 import type { VerifiedIdentity } from "./handoff";
+import type { MqttRecord } from "./mqtt/record";
 import { fullBucket, type RateBucket, type RatePolicy, type RateVerdict, takeToken } from "./rate-limit";
 import type { Identity } from "./roster";
 import type { LeaveStamp } from "./shards/calls";
@@ -37,6 +38,8 @@ export interface ConnectionRecord {
 	presAfter?: number;
 	/** On a shard (1.3): unregistered at the root, it hears the streams up to here, then gets these frames. */
 	leaving?: Leaving;
+	/** (1.5) An MQTT session's state (absent: a protocol connection). */
+	mqtt?: MqttRecord;
 }
 
 /** Where the root's streams stood at a connection's `Unregister`, and its reply. */
@@ -58,6 +61,9 @@ export class Connection {
 	#record: ConnectionRecord;
 	/** The record has changed since the attachment was written (`arrive` leaves that to `settle`). */
 	#unsaved = false;
+	/** (1.5) What an MQTT connection holds in memory only (its packet framer, the egress's place): see mqtt/link.ts. */
+	link: unknown;
+	#savedSeenAt = 0;
 
 	private constructor(socket: WebSocket, record: ConnectionRecord) {
 		this.socket = socket;
@@ -71,9 +77,11 @@ export class Connection {
 		verified?: VerifiedIdentity,
 		epoch?: string,
 		connectionId: string = crypto.randomUUID(),
+		mqtt?: MqttRecord,
 	): Connection {
 		const record: ConnectionRecord = { v: 1, connectionId, connectedAt: now, lastSeenAt: now };
 		if (verified) record.verified = verified;
+		if (mqtt) record.mqtt = mqtt;
 		if (epoch !== undefined) record.epoch = epoch;
 		const connection = new Connection(socket, record);
 		connection.#save();
@@ -118,6 +126,29 @@ export class Connection {
 	}
 	get leaving(): Leaving | undefined {
 		return this.#record.leaving;
+	}
+	/** (1.5) Set for an MQTT session: changed in place, written by `settle()` after `touched()`. */
+	get mqtt(): MqttRecord | undefined {
+		return this.#record.mqtt;
+	}
+
+	/** (1.5) The MQTT record changed: written with the frame's other changes. */
+	touched(): void {
+		this.#unsaved = true;
+	}
+
+	/** (1.5) An MQTT session's CONNECT password was a valid token: who it says the connection is. */
+	verify(identity: VerifiedIdentity): void {
+		this.#record.verified = identity;
+		this.#unsaved = true;
+	}
+
+	/** (1.5) Activity without a rate token: a part of an MQTT packet, a PINGREQ, a PUBACK. */
+	seen(now: number): void {
+		this.#record.lastSeenAt = now;
+		// A timeout is tens of seconds: a second-old activity after a wake-up is as good, and a
+		// packet split over many frames (MQTT.js in Node) costs one attachment write, not one each.
+		if (now - this.#savedSeenAt >= 1000) this.#unsaved = true;
 	}
 
 	/** Unregistered at the root: it still hears the streams up to `leaving`. */
@@ -186,6 +217,7 @@ export class Connection {
 	}
 
 	#save(): void {
+		this.#savedSeenAt = this.#record.lastSeenAt;
 		this.socket.serializeAttachment(this.#record);
 		this.#unsaved = false;
 	}

@@ -58,7 +58,8 @@ export function deliver(
 	// The room's own logic sees the message before it costs or changes anything, and may replace it.
 	const incoming = { from, message: request.message as JsonValue, source: sender ? "client" : "server" } as const;
 	const value = room.screen(to === undefined ? incoming : { ...incoming, to });
-	const except = sender;
+	// (1.5) An MQTT session hears its own messages, as MQTT does: it is no exception.
+	const except = sender?.socket && sender.mqtt ? undefined : sender;
 	spendDeliveries(room, to === undefined ? room.hub.broadcastCost(except) : room.hub.userCost(to, except), kind);
 	const draft: MessageDraft = { id: crypto.randomUUID(), from, message: value, sentAt: clock.now() };
 	if (to !== undefined) draft.to = to;

@@ -7,11 +7,12 @@
 import { Limits, utf8ByteLength } from "../protocol";
 import { BacklogBounds } from "./backlog";
 import { FrameBatcher } from "./batching/batcher";
+import type { EgressResult } from "./mqtt/egress";
 
-/** A socket the room gives up on during a fan-out. */
+/** A socket the room gives up on during a fan-out: (1.5) `refused`, an MQTT session a frame ends. */
 export interface Casualty {
 	ws: WebSocket;
-	cause: "slow" | "failed";
+	cause: "slow" | "failed" | "refused";
 }
 
 export interface FanOutOptions {
@@ -22,15 +23,19 @@ export interface FanOutOptions {
 	now: () => number;
 	/** Told, after a fan-out (or a batch's timer), of the sockets the room must give up on. */
 	letGo: (casualties: Casualty[]) => void;
+	/** (1.5) Sends a frame to an MQTT session as MQTT; undefined for a protocol connection's socket. */
+	mqtt?: (ws: WebSocket, frame: string) => EgressResult | undefined;
 }
 
 export class FanOut {
 	readonly batcher: FrameBatcher;
 	readonly #backlogs: BacklogBounds;
 	readonly #letGo: (casualties: Casualty[]) => void;
+	readonly #mqtt: (ws: WebSocket, frame: string) => EgressResult | undefined;
 
 	constructor(options: FanOutOptions) {
 		this.#letGo = options.letGo;
+		this.#mqtt = options.mqtt ?? (() => undefined);
 		this.batcher = new FrameBatcher({
 			batchMs: options.batchMs,
 			// Half the bound at most: a reader is closed for what it did not read, never for what the room held.
@@ -58,6 +63,11 @@ export class FanOut {
 				casualties.push({ ws, cause: "slow" });
 				continue;
 			}
+			const mqtt = this.#mqtt(ws, frame);
+			if (mqtt !== undefined) {
+				if (mqtt !== "sent") casualties.push({ ws, cause: mqtt === "close" ? "refused" : "failed" });
+				continue;
+			}
 			let sent: boolean;
 			if (this.batcher.has(ws)) {
 				if (bytes < 0) bytes = utf8ByteLength(frame);
@@ -75,7 +85,10 @@ export class FanOut {
 	sendOne(ws: WebSocket, frame: string): void {
 		// Counted as this turn's, so that a reply the batch holds does not count as unread at the turn's next send.
 		this.#backlogs.overBeforeSend(ws, frame);
-		if (this.batcher.has(ws)) this.batcher.offer(ws, frame, utf8ByteLength(frame));
+		const mqtt = this.#mqtt(ws, frame);
+		if (mqtt !== undefined) {
+			if (mqtt !== "sent") this.#letGo([{ ws, cause: mqtt === "close" ? "refused" : "failed" }]);
+		} else if (this.batcher.has(ws)) this.batcher.offer(ws, frame, utf8ByteLength(frame));
 		else trySend(ws, frame);
 	}
 

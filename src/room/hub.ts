@@ -7,6 +7,7 @@ import type { JsonObject, LeaveReason, OccupancyData, PresenceMode, User } from 
 import { Connection } from "./connection";
 import { FanOut } from "./fan-out";
 import { buildHubState, countVerified, type HubState } from "./hub-state";
+import { type EgressResult, sendAsMqtt, trySendBytes } from "./mqtt/egress";
 import type { RosterEvent } from "./presence/presence";
 import type { PresenceStore } from "./presence/store";
 import { removeFromHub } from "./removal";
@@ -34,6 +35,10 @@ export interface HubOptions {
 	rosterChanged: (change: RosterEvent) => void;
 	/** Told once for each connection the room lets go of, whatever the cause (a shard tells its root). */
 	released?: (connection: Connection, reason: LeaveReason) => void;
+	/** (1.5) An MQTT session ends (not yet left): its will and its last progress go out. */
+	releasing?: (connection: Connection) => void;
+	/** (1.5) An MQTT session's CONNECT was answered: the packets behind it may run. */
+	mqttOpened?: (connection: Connection) => void;
 	/** (1.3) A shard's Hub: its registered connections hear the root's stream; the roster is the root's. */
 	mirror?: boolean;
 	/** (1.3) At a root with shards: where roster changes go for the shards' connections. */
@@ -59,7 +64,24 @@ export class Hub {
 			batchMs: options.batchMs,
 			now: clock.now,
 			letGo: (casualties) => this.#readers.letGo(casualties),
+			mqtt: (ws, frame) => this.#sendAsMqtt(ws, frame),
 		});
+	}
+
+	/** (1.5) A frame for an MQTT session, as MQTT; undefined for a protocol connection. */
+	#sendAsMqtt(ws: WebSocket, frame: string): EgressResult | undefined {
+		const connection = this.#state.live.get(ws);
+		const record = connection?.mqtt;
+		if (!record) return undefined;
+		return sendAsMqtt(
+			{
+				record,
+				userId: connection.identity?.userId,
+				send: (bytes) => trySendBytes(ws, bytes),
+				opened: () => this.#options.mqttOpened?.(connection),
+			},
+			frame,
+		);
 	}
 
 	/** Whether nobody is here: no connection, registered or not, and nobody in leave grace. */
@@ -194,6 +216,7 @@ export class Hub {
 		state.audience.delete(ws);
 		state.feed.forget(ws);
 		const identity = connection.identity;
+		if (identity && connection.mqtt) this.#options.releasing?.(connection);
 		if (identity) state.presence.close(connection.id, identity, reason, clock.now());
 		connection.markClosed();
 		this.#options.released?.(connection, reason);

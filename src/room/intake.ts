@@ -17,6 +17,7 @@ import {
 } from "../protocol";
 import type { Connection } from "./connection";
 import { handleClientFrame } from "./handlers";
+import type { MqttIngress } from "./mqtt/ingress";
 import type { RatePolicy } from "./rate-limit";
 import type { RoomState } from "./room-state";
 import { frameTooLarge } from "./welcome";
@@ -28,6 +29,8 @@ export interface IntakeHooks {
 	logFailure: (entryPoint: string, error: unknown) => void;
 	/** (1.3) At a shard: where a checked frame goes instead of its handler here (the root handles it). */
 	dispatch?: ((connection: Connection, frame: ClientFrame) => void) | undefined;
+	/** (1.5) Where an MQTT session's packets go. */
+	mqtt: MqttIngress;
 }
 
 export class FrameIntake {
@@ -51,6 +54,7 @@ export class FrameIntake {
 			// A peer that does not read what it is sent gets no more: not even a reply.
 			if (this.#room.hub.dropIfTooSlow(connection)) return;
 			const now = clock.now();
+			if (connection.mqtt) return this.#mqtt(connection, data, now);
 			const verdict = connection.arrive(now, this.#ratePolicy);
 			this.#hooks.catchUp(now);
 			if (typeof data !== "string") {
@@ -78,6 +82,22 @@ export class FrameIntake {
 		} finally {
 			this.#settle(connection);
 		}
+	}
+
+	/** (1.5) An MQTT session's frame: packets in binary frames, each limited by the ingress. */
+	#mqtt(connection: Connection, data: string | ArrayBuffer, now: number): void {
+		connection.seen(now);
+		this.#hooks.catchUp(now);
+		if (typeof data === "string") {
+			this.#room.hub.drop(
+				connection.socket,
+				LeaveReasons.close,
+				CloseCodes.policy,
+				"MQTT packets travel in binary frames",
+			);
+			return;
+		}
+		this.#hooks.mqtt.receive(connection, new Uint8Array(data), now);
 	}
 
 	/** The frame's attachment write, whatever became of the frame. */

@@ -6,6 +6,7 @@
 
 import { createBansTable } from "./bans";
 import { createRoomEventTables } from "./events/outbox";
+import { createMqttSessionsTable } from "./mqtt/sessions";
 import { addRemovedColumn, createPresenceLogTable } from "./shards/presence-log";
 
 export type Migration = (sql: SqlStorage) => void;
@@ -113,6 +114,8 @@ export const MIGRATIONS: readonly Migration[] = [
 	// v9 (1.4): the room events outbox (written with the change each reports, deleted once every
 	// sink has it) and each sink's cursor in it.
 	(sql) => createRoomEventTables(sql),
+	// v10 (1.5): persistent MQTT sessions (subscriptions and the last seq acknowledged).
+	(sql) => createMqttSessionsTable(sql),
 ];
 
 /** Whether the database has ever been given a layout (a read-only look: it creates nothing). */

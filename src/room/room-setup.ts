@@ -14,6 +14,7 @@ import { buildRoomEvents } from "./events/room-events";
 import { errorDetail, type IncomingMessage, type MessageDecision, runRosterHook, screenMessage } from "./hooks";
 import { Hub } from "./hub";
 import { roomInputLag } from "./input-lag";
+import { MqttSessions } from "./mqtt/sessions";
 import { PresenceStore } from "./presence/store";
 import type { RoomState } from "./room-state";
 import { RoomStore } from "./store";
@@ -38,6 +39,9 @@ export interface RoomSetup {
 	 */
 	planLater: (cause: string) => void;
 	released: (connection: Connection, reason: LeaveReason) => void;
+	/** (1.5) An MQTT session ends, and an MQTT session's CONNECT was answered. */
+	releasing: (connection: Connection) => void;
+	mqttOpened: (connection: Connection) => void;
 	logHook: (problem: string, error?: unknown) => void;
 }
 
@@ -86,6 +90,8 @@ export function buildRoomState(setup: RoomSetup): RoomState {
 		letGo: () => setup.planLater("presence flush"),
 		// After the change that caused it is whole, in the same turn: a hook sees a settled room.
 		released: setup.released,
+		releasing: setup.releasing,
+		mqttOpened: setup.mqttOpened,
 		mirror: setup.mirror,
 		remotePresence: () => state.remotePresence,
 		rosterChanged: (change) => {
@@ -101,6 +107,7 @@ export function buildRoomState(setup: RoomSetup): RoomState {
 	const state: RoomState = {
 		hub,
 		store,
+		mqttSessions: new MqttSessions(ctx.storage.sql),
 		bans: new RoomBans({ sql: ctx.storage.sql, prepare: () => store.prepare(), prepared: () => store.prepared }),
 		settings,
 		budget: new DeliveryBudget(settings.roomDeliveryRate),

@@ -5,6 +5,7 @@ import type { RoomEvents } from "./events/room-events";
 import type { IncomingMessage } from "./hooks";
 import type { Hub } from "./hub";
 import type { InputLag } from "./input-lag";
+import type { MqttSessions } from "./mqtt/sessions";
 import type { RemotePresenceSink } from "./shards/remote-audience";
 import type { Member } from "./shards/remote-connection";
 import type { RoomStore } from "./store";
@@ -31,6 +32,8 @@ export interface RoomState {
 	 * `ProtocolError` thrown for the sender.
 	 */
 	screen: (incoming: Omit<IncomingMessage, "room">) => unknown;
+	/** (1.5) The room's persistent MQTT sessions (a root's; a shard forwards its saves). */
+	mqttSessions: MqttSessions;
 	/** (1.4) A root's events, when a sink is configured. */
 	events?: RoomEvents;
 	/** (1.3) Set at a root that may place connections on shards. */

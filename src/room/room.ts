@@ -7,6 +7,7 @@
 import { clock } from "../clock";
 import type { RoomsEnv } from "../env";
 import {
+	type ClientFrame,
 	CloseCodes,
 	HEARTBEAT,
 	httpErrorResponse,
@@ -24,17 +25,20 @@ import { type RoomSettings, readSettings } from "../settings";
 import { RoomAlarm } from "./alarm-plan";
 import { RoomBackendCalls } from "./backend-calls";
 import { closeReplyCode, isPeerGoneError } from "./close-reply";
+import type { Connection } from "./connection";
 import { checkValueSize, type PublishResult, publishMessage, type ServerPostResult } from "./deliver";
 import { relaySignal } from "./handlers/signal";
 import { errorDetail, type IncomingMessage, type MessageDecision } from "./hooks";
 import { FrameIntake } from "./intake";
+import { mqttTimeoutMs } from "./mqtt/record";
+import { RoomMqtt } from "./mqtt/room-mqtt";
 import { type RatePolicy, ratePolicy } from "./rate-limit";
 import { IdleReaper } from "./reaper";
 import { buildRoomState } from "./room-setup";
 import type { RoomState } from "./room-state";
 import { isRoot, objectRole } from "./shards/names";
 import { RoomObjects } from "./shards/room-objects";
-import { keepUp } from "./upkeep";
+import { earliest, keepUp } from "./upkeep";
 import { usersPageOf } from "./users-page";
 
 type Refused = Extract<ServerPostResult, { ok: false }>;
@@ -61,6 +65,9 @@ export class Room<E = RoomsEnv> extends RoomBackendCalls<E> {
 	/** (1.3) What this object does as one of its room's objects: root or shard. */
 	readonly #objects: RoomObjects;
 
+	/** (1.5) Its MQTT sessions. */
+	readonly #mqtt: RoomMqtt;
+
 	constructor(ctx: DurableObjectState, env: E) {
 		super(ctx, env);
 		this.#settings = readSettings(env as RoomsEnv);
@@ -80,6 +87,8 @@ export class Room<E = RoomsEnv> extends RoomBackendCalls<E> {
 			// Outside an entry point: a presence window's timer let go of a peer, a delivery of events ended.
 			planLater: (cause) => this.#planAlarmLater(cause),
 			released: (connection, reason) => this.#objects.released(connection, reason),
+			releasing: (connection) => this.#mqtt.releasing(connection),
+			mqttOpened: (connection) => this.#mqtt.opened(connection),
 			logHook: (problem, error) => this.#logHook(problem, error),
 		});
 		this.#alarm = new RoomAlarm(ctx.storage);
@@ -95,10 +104,23 @@ export class Room<E = RoomsEnv> extends RoomBackendCalls<E> {
 			changed: () => this.#planAlarmLater("a call between the room's objects"),
 			logFailure: (entryPoint, error) => this.#logFailure(entryPoint, error),
 		});
+		const dispatch = this.#objects.isShard
+			? (connection: Connection, frame: ClientFrame) => this.#objects.forward(connection, frame)
+			: undefined;
+		this.#mqtt = new RoomMqtt({
+			room: this.#state,
+			ratePolicy: this.#ratePolicy,
+			dispatch,
+			authSecret: (env as RoomsEnv).AUTH_SECRET || undefined,
+			roomName: () => objectRole(this.roomName)?.room ?? this.roomName,
+			logFailure: (entryPoint, error) => this.#logFailure(entryPoint, error),
+			deadline: (at) => this.#reaper.noteMqttDeadline(at),
+		});
 		this.#intake = new FrameIntake(this.#state, this.#ratePolicy, {
 			catchUp: (now) => this.#catchUp(now),
 			logFailure: (entryPoint, error) => this.#logFailure(entryPoint, error),
-			dispatch: this.#objects.isShard ? (connection, frame) => this.#objects.forward(connection, frame) : undefined,
+			dispatch,
+			mqtt: this.#mqtt.ingress,
 		});
 		// The runtime answers heartbeats itself: a ping never wakes the object.
 		ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT.request, HEARTBEAT.response));
@@ -134,6 +156,10 @@ export class Room<E = RoomsEnv> extends RoomBackendCalls<E> {
 			// Ghosts are let go of first, so that they do not hold places in a full room.
 			this.#catchUp(clock.now());
 			response = await this.#objects.answerUpgrade(request, clock.now());
+			// (1.5) An MQTT session that never sends its CONNECT is let go of on time.
+			if (response.headers.get("Sec-WebSocket-Protocol") === "mqtt") {
+				this.#reaper.noteMqttDeadline(clock.now() + mqttTimeoutMs({ st: "new" }));
+			}
 		} catch (error) {
 			this.#logFailure("fetch", error);
 			response = httpErrorResponse("INTERNAL", "the room failed to accept the connection");
@@ -282,7 +308,8 @@ export class Room<E = RoomsEnv> extends RoomBackendCalls<E> {
 	async #planAlarm(): Promise<void> {
 		const objects = this.#objects;
 		objects.afterEvent();
-		return keepUp(this.ctx.storage, this.#state, this.#alarm, objects.holdsElsewhere(clock.now()), objects.wakeAt());
+		const wakeAt = earliest(objects.wakeAt(), this.#reaper.mqttDeadline);
+		return keepUp(this.ctx.storage, this.#state, this.#alarm, objects.holdsElsewhere(clock.now()), wakeAt);
 	}
 
 	/** The alarm planned after something that happened outside an entry point. */

@@ -54,7 +54,10 @@ export class SlowReaders {
 	letGo(casualties: Casualty[]): void {
 		for (const { ws, cause } of casualties) {
 			// Neither is sent what waits for it: one cannot be written to, the other does not read.
-			if (cause === "failed") {
+			if (cause === "refused") {
+				// (1.5) An MQTT session the room refused (its CONNACK sent): MQTT has no error to reply with.
+				this.drop(ws, LeaveReasons.close, CloseCodes.policy, "refused");
+			} else if (cause === "failed") {
 				this.#fanOut().batcher.discard(ws);
 				// A socket that cannot be written to is gone, whatever the runtime has reported so far.
 				this.drop(ws, LeaveReasons.close, CloseCodes.internalError, "send failed");

@@ -182,6 +182,12 @@ export class RoomStore {
 		return Math.max(outOfHistory - this.#retainedForShards, Math.min(outOfHistory, received));
 	}
 
+	/** (1.5) Forgets a clientMessageId, so that the next message with it is a new one (an MQTT packet id reused). */
+	forgetSent(userId: string, clientMessageId: string): void {
+		if (!this.#ready) return;
+		this.#sql.exec("DELETE FROM sent_ids WHERE user_id = ? AND client_message_id = ?", userId, clientMessageId);
+	}
+
 	/** The acknowledgement of the message this user already sent with this clientMessageId, if any. */
 	findSent(userId: string, clientMessageId: string): MessageAckData | undefined {
 		if (!this.#ready) return undefined;

@@ -47,7 +47,7 @@ export async function keepUp(
 }
 
 /** The earlier of two times, either of which may be missing. */
-function earliest(a: number | undefined, b: number | undefined): number | undefined {
+export function earliest(a: number | undefined, b: number | undefined): number | undefined {
 	if (a === undefined) return b;
 	return b === undefined ? a : Math.min(a, b);
 }

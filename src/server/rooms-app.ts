@@ -117,6 +117,8 @@ export function createRoomsApp<E extends object = RoomsEnv>(options: RoomsAppOpt
 		}
 		const { authSecret } = readAccess(c.env as RoomsEnv);
 		if (authSecret === undefined) return next();
+		// (1.5) An MQTT client may bring its token as the CONNECT password instead: the room checks it.
+		if (new URL(c.req.url).pathname.endsWith("/mqtt") && !c.req.query("token")) return next();
 		const token = await checkRoomToken(c.req.query("token"), authSecret, c.get("room"));
 		if (!token.ok) return httpErrorResponse(token.code, token.message);
 		const { sub, name } = token.claims;
@@ -129,7 +131,17 @@ export function createRoomsApp<E extends object = RoomsEnv>(options: RoomsAppOpt
 	 * would get is the answer (`426` only when there is none): a browser's WebSocket hides the
 	 * upgrade's status, so the client library asks this way why its attempts fail.
 	 */
-	app.get("/rooms/:room/ws", async (c) => {
+	app.get("/rooms/:room/ws", (c) => upgrade(c));
+
+	/** (1.5) An MQTT 3.1.1 session (subprotocol `mqtt`), checked and placed as any room connection. */
+	app.get("/rooms/:room/mqtt", (c) => {
+		if (isWebSocketUpgrade(c.req.raw) && !offersMqtt(c.req.header("Sec-WebSocket-Protocol"))) {
+			return httpErrorResponse("BAD_REQUEST", "an MQTT session offers the WebSocket subprotocol mqtt");
+		}
+		return upgrade(c);
+	});
+
+	const upgrade = async (c: RoomsContext<E>) => {
 		const origin = c.req.header("Origin");
 		if (!originAllowed(origin, readAccess(c.env as RoomsEnv).allowedOrigins)) {
 			return httpErrorResponse("FORBIDDEN", `origin ${origin} is not allowed`);
@@ -143,7 +155,7 @@ export function createRoomsApp<E extends object = RoomsEnv>(options: RoomsAppOpt
 		const forwarded = new Request(request);
 		forwarded.headers.set(TICKET_HEADER, placed.ticket);
 		return room(c, placed.shard).fetch(forwarded);
-	});
+	};
 
 	app.get("/rooms/:room/users", async (c) => {
 		const parsed = parseUsersQuery(c.get("room"), c.req.query());
@@ -192,6 +204,11 @@ export function createRoomsApp<E extends object = RoomsEnv>(options: RoomsAppOpt
 	});
 
 	return app as unknown as Hono<{ Bindings: E }>;
+}
+
+/** Whether a `Sec-WebSocket-Protocol` header offers `mqtt`. */
+function offersMqtt(header: string | undefined): boolean {
+	return (header ?? "").split(",").some((offered) => offered.trim() === "mqtt");
 }
 
 /** A server route's key, then its body: within MAX_MESSAGE_BYTES, UTF-8, JSON, and checked. */

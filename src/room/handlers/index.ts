@@ -4,6 +4,7 @@
  * `Error`. The record's type requires one handler per event in the protocol's table.
  */
 import { type ClientEventData, type ClientEventName, ClientEvents, type ClientFrame } from "../../protocol";
+import { isSessionSave, type SessionSave, saveSession } from "../mqtt/session-frames";
 import type { RoomState } from "../room-state";
 import type { Member } from "../shards/remote-connection";
 import { register } from "./register";
@@ -35,6 +36,11 @@ export function handleClientFrame<E extends ClientEventName>(
 	connection: Member,
 	frame: ClientFrame<E>,
 ): void {
+	// (1.5) An MQTT session's save: internal, made by the MQTT ingress only.
+	if (isSessionSave(frame as ClientFrame)) {
+		saveSession(room, connection, frame.requestData as unknown as SessionSave);
+		return;
+	}
 	const handler: ClientEventHandler<E> = clientEventHandlers[frame.event];
 	handler(room, connection, frame.requestData, frame.requestId);
 }

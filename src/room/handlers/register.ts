@@ -6,6 +6,7 @@ import { clock } from "../../clock";
 import { ErrorCodes, encodeRegistered, Limits, PresenceModes, ProtocolError, type RegisterData } from "../../protocol";
 import { roomCapacity } from "../admission";
 import { checkNotBanned } from "../bans";
+import { mqttConnectOf, openSession, withMqttPart } from "../mqtt/session-frames";
 import type { RoomState } from "../room-state";
 import type { Member } from "../shards/remote-connection";
 import { spendDeliveries } from "../spend";
@@ -44,11 +45,14 @@ export function register(room: RoomState, connection: Member, data: RegisterData
 	const mode = data.presence ?? PresenceModes.events;
 	const replyCost = mode === PresenceModes.count ? 1 : counts.userCount + 1;
 	spendDeliveries(room, replyCost + room.hub.presenceCost(connection), current ? "optional" : "message");
+	const now = clock.now();
+	// (1.5) An MQTT CONNECT opens its session here, at the root: a persistent one resumes from it.
+	const mqtt = mqttConnectOf(data);
+	const session = mqtt && openSession(room, userId, mqtt, now);
 	// The reply is built and encoded before anything changes, so that no failure (a history that
 	// cannot be read or encoded) leaves a half-registered connection. Synchronous from the read to
 	// the send: no message can fall between the history and the live stream.
-	const history = registrationHistory(room, userId, data.since);
-	const now = clock.now();
+	const history = registrationHistory(room, userId, session ? session.since : data.since);
 	const change = room.hub.previewRegister(connection, {
 		userId,
 		name,
@@ -56,7 +60,7 @@ export function register(room: RoomState, connection: Member, data: RegisterData
 		registeredAt: current?.registeredAt ?? now,
 		updatedAt: now,
 	});
-	const registered = encodeRegistered(
+	const encoded = encodeRegistered(
 		{
 			self: { ...change.user, connectionId: connection.id },
 			userCount: change.userCount,
@@ -67,6 +71,7 @@ export function register(room: RoomState, connection: Member, data: RegisterData
 		mode === PresenceModes.count ? "[]" : room.hub.usersJsonAfter(change),
 		requestId,
 	);
+	const registered = session ? withMqttPart(encoded, session.registered) : encoded;
 	room.hub.register(connection, change, { mode, batch: data.batch === true }, registered);
 }
 

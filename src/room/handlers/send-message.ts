@@ -9,6 +9,8 @@ export function sendMessage(room: RoomState, connection: Member, data: SendMessa
 	if (!sender) throw new ProtocolError(ErrorCodes.NOT_REGISTERED, "Register before sending messages");
 	// A resend is recognised before anything else is checked: its recipient may have left since.
 	if (data.clientMessageId !== undefined) {
+		// (1.5) An MQTT PUBLISH sent for the first time (no DUP) reuses an identifier: a new message.
+		if ((data as { fresh?: boolean }).fresh) room.store.forgetSent(sender.userId, data.clientMessageId);
 		const original = room.store.findSent(sender.userId, data.clientMessageId);
 		if (original) {
 			room.hub.answer(
@@ -19,7 +21,8 @@ export function sendMessage(room: RoomState, connection: Member, data: SendMessa
 		}
 	}
 	const from = { userId: sender.userId, name: sender.name };
-	deliver(room, { from, ...data }, "message", connection, (message) => {
+	const { fresh: _fresh, ...request } = data as SendMessageData & { fresh?: boolean };
+	deliver(room, { from, ...request }, "message", connection, (message) => {
 		const ack = { id: message.id, seq: message.seq, sentAt: message.sentAt };
 		room.hub.answer(connection, encodeServerFrame(ServerEvents.MessageAck, ack, requestId));
 	});

@@ -20,6 +20,8 @@ export type ConnectionReport<R> =
 	| { kind: "unregistered"; connectionId: string; reply: R }
 	/** A client's SendMessage or Signal (never merged): the root stores or relays it and answers. */
 	| { kind: "message" | "signal"; connectionId: string; request: JsonObject; reply: R }
+	/** (1.5) An MQTT session's subscriptions or progress, kept at the root. */
+	| { kind: "session"; connectionId: string; request: JsonObject; reply: R }
 	| { kind: "closed"; connectionId: string; reason: "close" | "timeout" };
 
 export interface ReportBatch<R> {

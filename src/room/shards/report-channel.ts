@@ -8,6 +8,7 @@
 import { ClientEvents, type ClientFrame, type JsonObject } from "../../protocol";
 import type { Connection } from "../connection";
 import type { Hub } from "../hub";
+import { MQTT_SESSION_EVENT } from "../mqtt/session-frames";
 import type { ReplyTo, ReportReply, ReportsAnswer, ShardReport, ShardReportBatch } from "./calls";
 import { PresenceReports } from "./presence-reports";
 import type { ShardStream } from "./shard-stream";
@@ -127,5 +128,9 @@ function reportOf(connection: Connection, frame: ClientFrame): ShardReport {
 			if (meta !== undefined) report.meta = meta;
 			return report;
 		}
+		default:
+			// (1.5) The one internal frame a shard forwards: an MQTT session's save.
+			if (((frame as ClientFrame).event as string) !== MQTT_SESSION_EVENT) throw new Error("no report for this frame");
+			return { kind: "session", connectionId, request, reply };
 	}
 }

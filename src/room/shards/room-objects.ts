@@ -6,6 +6,8 @@
  * root's stream to its sockets (shard-stream.ts). A room with `SHARD_CONNECTIONS` 0 is a root that
  * places nothing: the one-object room, unchanged.
  */
+
+import type { RoomsEnv } from "../../env";
 import type { ClientFrame, LeaveReason } from "../../protocol";
 import type { RoomSettings } from "../../settings";
 import type { Connection } from "../connection";
@@ -86,7 +88,10 @@ export class RoomObjects {
 	answerUpgrade(request: Request, now: number): Response | Promise<Response> {
 		const { ctx, state, settings, ratePolicy } = this.#options;
 		const { room, shard } = this.role;
-		const welcome = (connectionId: string) => welcomeFrame(connectionId, room, settings, ratePolicy, shard);
+		// (1.5) `/rooms/:room/mqtt`: an MQTT session, which gets no welcome.
+		const welcome = new URL(request.url).pathname.endsWith("/mqtt")
+			? { passwordToken: Boolean((this.#options.env as RoomsEnv).AUTH_SECRET) }
+			: (connectionId: string) => welcomeFrame(connectionId, room, settings, ratePolicy, shard);
 		const context: UpgradeContext = { ctx, state, settings, welcome, now };
 		if (this.#shard) return answerShardUpgrade(context, this.#shard.link, this.#shard.link.epoch, request);
 		if (this.#root) return answerRootUpgrade(context, this.#root.placement, this.#root.users, request);

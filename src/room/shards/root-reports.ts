@@ -15,6 +15,7 @@ import {
 	type UpdateUserData,
 } from "../../protocol";
 import { handleClientFrame } from "../handlers";
+import { type SessionSave, sessionSaveFrame } from "../mqtt/session-frames";
 import type { RoomState } from "../room-state";
 import type { LeaveStamp, ReplyTo, ReportReply, ReportsAnswer, ShardReport, ShardReportBatch } from "./calls";
 import { RemoteConnection } from "./remote-connection";
@@ -178,6 +179,8 @@ function frameOf(report: Exclude<ShardReport, { kind: "closed" | "opened" }>, re
 			return { ...base, event: ClientEvents.Signal, requestData: report.request } as ClientFrame;
 		case "unregistered":
 			return { ...base, event: ClientEvents.Unregister, requestData: {} } as ClientFrame;
+		case "session":
+			return { ...sessionSaveFrame(report.request as unknown as SessionSave), ...base };
 		case "updated": {
 			const data: UpdateUserData = {};
 			if (report.name !== undefined) data.name = report.name;

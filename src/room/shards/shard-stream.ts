@@ -282,8 +282,10 @@ export class ShardStream {
 }
 
 /** Whether a stream item is for this connection: registered, not its own, and (`to`) its user's. */
-function meantFor(connection: Connection, item: { to?: string; except?: string }): boolean {
+function meantFor(connection: Connection, item: { to?: string; except?: string; seq?: number }): boolean {
 	const identity = connection.identity;
-	if (!identity || connection.id === item.except) return false;
+	// (1.5) An MQTT session hears its own messages (not its own signals).
+	const own = connection.id === item.except && !(connection.mqtt && item.seq !== undefined);
+	if (!identity || own) return false;
 	return item.to === undefined || identity.userId === item.to;
 }

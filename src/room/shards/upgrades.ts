@@ -7,7 +7,7 @@
  */
 import { httpErrorResponse } from "../../protocol";
 import type { RoomSettings } from "../../settings";
-import { acceptUpgrade, upgradeRefusal } from "../admission";
+import { acceptUpgrade, type MqttUpgrade, upgradeRefusal } from "../admission";
 import { banRefusal } from "../bans";
 import { isWebSocketUpgrade, PLACEMENT_HEADER, readVerifiedIdentity, TICKET_HEADER } from "../handoff";
 import type { RoomState } from "../room-state";
@@ -21,7 +21,7 @@ export interface UpgradeContext {
 	state: RoomState;
 	settings: RoomSettings;
 	/** The `ConnectionEstablished` frame for a new connection. */
-	welcome: (connectionId: string) => string;
+	welcome: ((connectionId: string) => string) | MqttUpgrade;
 	now: number;
 }
 

@@ -47,6 +47,7 @@ export const WRANGLER_TOML = `
 name = "rooms-consumer"
 main = "src/index.ts"
 compatibility_date = "2026-11-01"
+compatibility_flags = ["nodejs_compat"]
 
 [[durable_objects.bindings]]
 name = "ROOMS"

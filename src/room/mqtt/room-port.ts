@@ -1,0 +1,73 @@
+/**
+ * (1.5) What the MQTT ingress needs of the room, built from the room's parts: frames run as a
+ * protocol connection's would (their refusals come back as `Error` frames, which the egress
+ * turns into a CONNACK or a close), bytes sent, the session kept at the root.
+ */
+
+import { clock } from "../../clock";
+import { type ClientFrame, ErrorCodes, encodeError, LeaveReasons, ProtocolError } from "../../protocol";
+import { checkRoomToken } from "../../worker/access";
+import type { Connection } from "../connection";
+import { handleClientFrame } from "../handlers";
+import type { VerifiedIdentity } from "../handoff";
+import type { RatePolicy } from "../rate-limit";
+import type { RoomState } from "../room-state";
+import { trySendBytes } from "./egress";
+import type { IngressPort } from "./ingress";
+import { sessionSaveFrame } from "./session-frames";
+
+export interface MqttPortOptions {
+	room: RoomState;
+	ratePolicy: RatePolicy;
+	/** At a shard: where a frame goes instead of its handler here. */
+	dispatch?: ((connection: Connection, frame: ClientFrame) => void) | undefined;
+	/** `AUTH_SECRET`, and the room's name as tokens name it. */
+	authSecret: string | undefined;
+	roomName: () => string;
+	logFailure: (entryPoint: string, error: unknown) => void;
+	/** When a session may time out, for the room's alarm. */
+	deadline: (at: number) => void;
+}
+
+export function mqttPort(options: MqttPortOptions): IngressPort {
+	const { room, ratePolicy, dispatch, logFailure } = options;
+	const submit = (connection: Connection, frame: ClientFrame) => {
+		try {
+			if (dispatch) dispatch(connection, frame);
+			else handleClientFrame(room, connection, frame);
+		} catch (error) {
+			const refusal =
+				error instanceof ProtocolError
+					? encodeError(error.code, error.message, frame.requestId)
+					: encodeError(ErrorCodes.INTERNAL, "the room failed to handle this request", frame.requestId);
+			if (!(error instanceof ProtocolError)) logFailure("mqtt", error);
+			room.hub.reply(connection.socket, refusal);
+		}
+	};
+	return {
+		maxMessageBytes: room.settings.maxMessageBytes,
+		submit,
+		rate: (connection) => connection.arrive(clock.now(), ratePolicy),
+		send: (connection, bytes) => {
+			trySendBytes(connection.socket, bytes);
+		},
+		saveSession: (connection, change) => {
+			const userId = connection.identity?.userId;
+			const clientId = connection.mqtt?.cid;
+			if (userId === undefined || clientId === undefined) return;
+			submit(connection, sessionSaveFrame({ userId, clientId, ...change }));
+		},
+		counts: () => room.hub.counts(),
+		verifyPassword: async (password): Promise<VerifiedIdentity | number> => {
+			const secret = options.authSecret;
+			if (secret === undefined) return 5;
+			if (password?.split(".").length !== 3) return 4;
+			const checked = await checkRoomToken(password, secret, options.roomName());
+			if (!checked.ok) return 5;
+			const { sub, name } = checked.claims;
+			return name === undefined ? { userId: sub } : { userId: sub, name };
+		},
+		close: (connection, code, text) => room.hub.drop(connection.socket, LeaveReasons.close, code, text),
+		logFailure,
+	};
+}
