@@ -7,7 +7,7 @@ import type { JsonObject, LeaveReason, OccupancyData, PresenceMode, User } from 
 import { Connection } from "./connection";
 import { FanOut } from "./fan-out";
 import { buildHubState, countVerified, type HubState } from "./hub-state";
-import { type EgressResult, sendAsMqtt, trySendBytes } from "./mqtt/egress";
+import { mqttSender } from "./mqtt/egress";
 import type { RosterEvent } from "./presence/presence";
 import type { PresenceStore } from "./presence/store";
 import { removeFromHub } from "./removal";
@@ -64,24 +64,11 @@ export class Hub {
 			batchMs: options.batchMs,
 			now: clock.now,
 			letGo: (casualties) => this.#readers.letGo(casualties),
-			mqtt: (ws, frame) => this.#sendAsMqtt(ws, frame),
+			mqtt: mqttSender(
+				(ws) => this.#state.live.get(ws),
+				(connection) => options.mqttOpened?.(connection),
+			),
 		});
-	}
-
-	/** (1.5) A frame for an MQTT session, as MQTT; undefined for a protocol connection. */
-	#sendAsMqtt(ws: WebSocket, frame: string): EgressResult | undefined {
-		const connection = this.#state.live.get(ws);
-		const record = connection?.mqtt;
-		if (!record) return undefined;
-		return sendAsMqtt(
-			{
-				record,
-				userId: connection.identity?.userId,
-				send: (bytes) => trySendBytes(ws, bytes),
-				opened: () => this.#options.mqttOpened?.(connection),
-			},
-			frame,
-		);
 	}
 
 	/** Whether nobody is here: no connection, registered or not, and nobody in leave grace. */

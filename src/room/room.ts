@@ -115,6 +115,7 @@ export class Room<E = RoomsEnv> extends RoomBackendCalls<E> {
 			roomName: () => objectRole(this.roomName)?.room ?? this.roomName,
 			logFailure: (entryPoint, error) => this.#logFailure(entryPoint, error),
 			deadline: (at) => this.#reaper.noteMqttDeadline(at),
+			counts: () => this.#objects.counts(),
 		});
 		this.#intake = new FrameIntake(this.#state, this.#ratePolicy, {
 			catchUp: (now) => this.#catchUp(now),

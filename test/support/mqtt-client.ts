@@ -19,8 +19,12 @@ export class TestMqttClient {
 	constructor(readonly socket: SocketLike) {
 		this.#parser.on("packet", (packet: Packet) => {
 			// As MQTT.js does: a QoS 1 publication is acknowledged on arrival (unless a test holds them).
-			if (packet.cmd === "publish" && packet.qos === 1 && this.autoAck) {
-				this.send({ cmd: "puback", messageId: packet.messageId as number });
+			if (packet.cmd === "publish" && packet.qos === 1 && this.autoAck && !this.closeEvent) {
+				try {
+					this.send({ cmd: "puback", messageId: packet.messageId as number });
+				} catch {
+					// closed by the test meanwhile
+				}
 			}
 			this.packets.push(packet);
 			this.#wake();

@@ -1,10 +1,14 @@
 /** MQTT sessions and protocol connections in one room (1.5): topics, QoS, echo, refusals. */
+import { runDurableObjectAlarm } from "cloudflare:test";
+import mqttPacket, { type Packet } from "mqtt-packet";
 import { describe, expect, it } from "vitest";
 import { randomRoom } from "../support/client";
-import { join, usersOf } from "./connect";
+import { passTime } from "./clock";
+import { join, roomStub, usersOf } from "./connect";
 import { messagesPage } from "./history-helpers";
 import { joinMqtt, openMqtt } from "./mqtt-connect";
 
+const packetBytes = (packet: Packet) => new Uint8Array(mqttPacket.generate(packet));
 const messagesOf = async (room: string) => (await messagesPage(room)).messages;
 
 describe("MQTT over WebSocket", () => {
@@ -138,5 +142,63 @@ describe("MQTT over WebSocket", () => {
 		expect((await anonymous.connect({ clientId: "x" })).returnCode).toBe(4);
 		await anonymous.closed();
 		expect(await usersOf(room)).toEqual([]);
+	});
+
+	it("takes a packet split over frames (even in its length) and several packets in one frame", async () => {
+		const room = randomRoom();
+		const mqtt = await openMqtt(room);
+		const connect = packetBytes({
+			cmd: "connect",
+			protocolId: "MQTT",
+			protocolVersion: 4,
+			clean: true,
+			keepalive: 60,
+			clientId: "s",
+			username: "dev",
+		});
+		for (const cut of [
+			[0, 1],
+			[1, 2],
+			[2, 9],
+			[9, connect.length],
+		])
+			mqtt.send(connect.subarray(cut[0], cut[1]));
+		expect(await mqtt.next("connack")).toMatchObject({ returnCode: 0 });
+		const subscribe = packetBytes({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: "messages", qos: 1 }] });
+		const publish = packetBytes({
+			cmd: "publish",
+			topic: "messages",
+			payload: '"both"',
+			qos: 1,
+			messageId: 2,
+			dup: false,
+			retain: false,
+		});
+		const ping = packetBytes({ cmd: "pingreq" });
+		mqtt.send(Uint8Array.from([...subscribe, ...publish, ...ping.subarray(0, 1)]));
+		mqtt.send(ping.subarray(1));
+		await mqtt.next("suback");
+		await mqtt.next("puback");
+		await mqtt.next("pingresp");
+		expect(await mqtt.publications("messages", 1)).toMatchObject([{ message: "both" }]);
+	});
+
+	it("grants QoS 2 as 1 and answers a QoS 2 PUBLISH with PUBREC, then PUBREL with PUBCOMP, storing it once", async () => {
+		const room = randomRoom();
+		const mqtt = await joinMqtt(room, "dev");
+		expect(await mqtt.subscribe(["messages", 2])).toEqual([1]);
+		mqtt.send({ cmd: "publish", topic: "messages", payload: '"q2"', qos: 2, messageId: 9, dup: false, retain: false });
+		await mqtt.next("pubrec");
+		mqtt.send({ cmd: "pubrel", messageId: 9 });
+		await mqtt.next("pubcomp");
+		expect((await messagesOf(room)).map((m) => m.message)).toEqual(["q2"]);
+	});
+
+	it("lets go of a socket that sends no CONNECT within 10 s", async () => {
+		const room = randomRoom();
+		const mqtt = await openMqtt(room);
+		passTime(10_000);
+		await runDurableObjectAlarm(roomStub(room));
+		expect((await mqtt.closed()).code).toBe(4000);
 	});
 });

@@ -191,6 +191,7 @@ describe("migrating a live room from the previous layout (v1: seq only, no histo
 				"bans",
 				"room_events",
 				"room_event_sinks",
+				"mqtt_sessions",
 			])
 				sql.exec(`DROP TABLE ${table}`);
 			sql.exec("UPDATE schema_version SET version = 1");

@@ -7,6 +7,7 @@
 import { encodeConnack, encodePuback, encodePublish } from "../../mqtt/packets";
 import { type Topic, topicQos } from "../../mqtt/topics";
 import { ErrorCodes, type Message, ServerEvents } from "../../protocol";
+import type { Connection } from "../connection";
 import type { MqttRecord, Subscription } from "./record";
 
 /** What a frame asks of the socket: sent (or nothing to send), the peer gone, or to be closed. */
@@ -94,6 +95,25 @@ export interface EgressSession {
 	send(bytes: Uint8Array): boolean;
 	/** The CONNECT took: its packets may now be handled (ingress). */
 	opened(): void;
+}
+
+/**
+ * The fan-out's sender for MQTT sockets: a frame for an MQTT session as MQTT, undefined for a
+ * protocol connection's socket (one lookup, which a JSON socket's frame pays too).
+ */
+export function mqttSender(live: (ws: WebSocket) => Connection | undefined, opened: (connection: Connection) => void) {
+	return (ws: WebSocket, frame: string): EgressResult | undefined => {
+		const connection = live(ws);
+		const record = connection?.mqtt;
+		if (!record) return undefined;
+		const session: EgressSession = {
+			record,
+			userId: connection.identity?.userId,
+			send: (bytes) => trySendBytes(ws, bytes),
+			opened: () => opened(connection),
+		};
+		return sendAsMqtt(session, frame);
+	};
 }
 
 /** Sends one room frame to one MQTT session, as MQTT. */

@@ -9,8 +9,6 @@
 import { FramingError, PacketFramer } from "../../mqtt/framing";
 import {
 	decodePacket,
-	encodeConnack,
-	encodePublish,
 	encodeSuback,
 	encodeUnsuback,
 	type IConnectPacket,
@@ -21,12 +19,14 @@ import {
 	PINGRESP,
 } from "../../mqtt/packets";
 import { grantFor, publishTarget, topicQos, validFilter } from "../../mqtt/topics";
-import { type ClientFrame, encodeServerFrame, type JsonValue, parseClientFrame, ServerEvents } from "../../protocol";
+import { type ClientFrame, encodeServerFrame, parseClientFrame, ServerEvents } from "../../protocol";
 import type { Connection } from "../connection";
 import type { VerifiedIdentity } from "../handoff";
 import type { RateVerdict } from "../rate-limit";
+import { connectSession } from "./connect";
 import { RequestIds, seqOfPacketId } from "./egress";
-import { MAX_FILTER_BYTES, MAX_SUBSCRIPTIONS, MAX_WILL_BYTES, type MqttRecord, type Subscription } from "./record";
+import { ackPacket, payloadValue, retainedPublish, utf8Length } from "./payload";
+import { MAX_FILTER_BYTES, MAX_SUBSCRIPTIONS, type MqttRecord, type Subscription } from "./record";
 
 /** A packet the session cannot go on after: the connection is closed. */
 export class MqttViolation extends Error {}
@@ -62,8 +62,6 @@ interface SessionMemory {
 	waitingBytes: number;
 	progressSavedAt: number;
 }
-
-const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 export class MqttIngress {
 	readonly #port: IngressPort;
@@ -164,65 +162,8 @@ export class MqttIngress {
 		}
 	}
 
-	async #connect(connection: Connection, record: MqttRecord, packet: IConnectPacket): Promise<void> {
-		const refuse = (code: number, text: string) => {
-			this.#port.send(connection, encodeConnack(code, false));
-			this.#port.close(connection, 1008, text);
-		};
-		record.st = "wait";
-		connection.touched();
-		if (packet.protocolId !== "MQTT" || packet.protocolVersion !== 4) {
-			return refuse(1, "this server speaks MQTT 3.1.1 (protocol level 4)");
-		}
-		let clientId = packet.clientId ?? "";
-		if (clientId.length > 64 || (clientId === "" && !packet.clean)) {
-			return refuse(2, "the client identifier must be 1 to 64 characters");
-		}
-		if (clientId === "") clientId = `mqtt-${crypto.randomUUID()}`;
-		let verified = connection.verified;
-		if (record.auth) {
-			const password = packet.password === undefined ? undefined : safeText(packet.password);
-			let checked: VerifiedIdentity | number;
-			try {
-				checked = await this.#port.verifyPassword(password);
-			} catch (error) {
-				this.#port.logFailure("mqtt CONNECT (token)", error);
-				checked = 5;
-			}
-			if (connection.closed) return;
-			if (typeof checked === "number") return refuse(checked, "the CONNECT password is not a valid room token");
-			verified = checked;
-			connection.verify(checked);
-		}
-		const username = packet.username;
-		if (verified && username !== undefined && username !== verified.userId) {
-			return refuse(4, "the user name is not the token's user");
-		}
-		if (!verified && (username === undefined || username.length < 1 || username.length > 64)) {
-			return refuse(4, "the user name (1 to 64 characters) is the user id");
-		}
-		if (packet.will) {
-			const will = this.#will(packet.will.topic, toBytes(packet.will.payload));
-			if (!will) return refuse(5, "a will goes to messages, messages/USER or signals, 4 KiB at most");
-			record.will = will;
-		}
-		record.cid = clientId;
-		record.clean = packet.clean;
-		record.ka = packet.keepalive;
-		const requestData = { presence: "count", ...(username === undefined ? {} : { userId: username }) };
-		const parsed = parseClientFrame(
-			JSON.stringify({ eventType: "ClientEvent", event: "Register", requestId: RequestIds.connect, requestData }),
-		);
-		if (!parsed.ok) return refuse(4, parsed.message.slice(0, 100));
-		(parsed.frame.requestData as Record<string, unknown>).mqtt = { clientId, clean: packet.clean };
-		this.#port.submit(connection, parsed.frame);
-		if (record.auth) connection.settle();
-	}
-
-	#will(topic: string, payload: Uint8Array): MqttRecord["will"] {
-		if (!publishTarget(topic) || payload.length > MAX_WILL_BYTES) return undefined;
-		const value = payloadValue(payload);
-		return value === undefined ? undefined : { topic, value };
+	#connect(connection: Connection, record: MqttRecord, packet: IConnectPacket): void {
+		void connectSession(this.#port, connection, record, packet);
 	}
 
 	#publish(connection: Connection, record: MqttRecord, packet: IPublishPacket): void {
@@ -314,44 +255,4 @@ export class MqttIngress {
 		if (record.clean === false) this.#port.saveSession(connection, { subs: record.subs });
 		this.#port.send(connection, encodeUnsuback(packetId));
 	}
-}
-
-/** A payload as the room's value: UTF-8 JSON as that value, other UTF-8 as the string; undefined if not UTF-8. */
-export function payloadValue(payload: Uint8Array): JsonValue | undefined {
-	let text: string;
-	try {
-		text = decoder.decode(payload);
-	} catch {
-		return undefined;
-	}
-	try {
-		return JSON.parse(text) as JsonValue;
-	} catch {
-		return text;
-	}
-}
-
-function safeText(bytes: Uint8Array | string): string | undefined {
-	if (typeof bytes === "string") return bytes;
-	try {
-		return decoder.decode(bytes);
-	} catch {
-		return undefined;
-	}
-}
-
-function toBytes(value: Uint8Array | string): Uint8Array {
-	return typeof value === "string" ? new TextEncoder().encode(value) : value;
-}
-
-function utf8Length(text: string): number {
-	return new TextEncoder().encode(text).length;
-}
-
-function ackPacket(type: number, packetId: number): Uint8Array {
-	return new Uint8Array([type, 2, packetId >> 8, packetId & 0xff]);
-}
-
-function retainedPublish(topic: string, payload: Uint8Array): Uint8Array {
-	return encodePublish(topic, payload, 0, undefined, { retain: true });
 }

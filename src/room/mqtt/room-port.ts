@@ -25,6 +25,8 @@ export interface MqttPortOptions {
 	authSecret: string | undefined;
 	roomName: () => string;
 	logFailure: (entryPoint: string, error: unknown) => void;
+	/** The room's counts as this object knows them. */
+	counts: () => { userCount: number; connectionCount: number };
 	/** When a session may time out, for the room's alarm. */
 	deadline: (at: number) => void;
 }
@@ -57,7 +59,7 @@ export function mqttPort(options: MqttPortOptions): IngressPort {
 			if (userId === undefined || clientId === undefined) return;
 			submit(connection, sessionSaveFrame({ userId, clientId, ...change }));
 		},
-		counts: () => room.hub.counts(),
+		counts: options.counts,
 		verifyPassword: async (password): Promise<VerifiedIdentity | number> => {
 			const secret = options.authSecret;
 			if (secret === undefined) return 5;

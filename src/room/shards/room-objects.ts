@@ -8,7 +8,7 @@
  */
 
 import type { RoomsEnv } from "../../env";
-import type { ClientFrame, LeaveReason } from "../../protocol";
+import type { ClientFrame, LeaveReason, OccupancyData } from "../../protocol";
 import type { RoomSettings } from "../../settings";
 import type { Connection } from "../connection";
 import type { DirectoryFeed } from "../directory/directory-feed";
@@ -148,6 +148,11 @@ export class RoomObjects {
 	/** At the root: a hole in a shard's stream, from history. */
 	fill(shard: number, first: number, last: number): FillAnswer {
 		return this.#rootParts("fill").stream.fill(shard, first, last);
+	}
+
+	/** (1.5) The room's counts as this object knows them: a shard's, from its root's presence log. */
+	counts(): OccupancyData {
+		return this.#shard?.stream.counts ?? this.#options.state.hub.counts();
 	}
 
 	/** At a shard: the root's stream. */

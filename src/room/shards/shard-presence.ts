@@ -34,6 +34,11 @@ export class ShardPresence {
 		this.#hears = hears;
 	}
 
+	/** The room's counts as this shard last learned them. */
+	get counts(): OccupancyData {
+		return this.#mirror.counts;
+	}
+
 	/** The row through which the shard has every row: its answer to a `deliver` (0: it follows none). */
 	get accepted(): number {
 		return this.#mirror.accepted ?? 0;

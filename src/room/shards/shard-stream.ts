@@ -86,6 +86,11 @@ export class ShardStream {
 		return { epoch, sig: this.#sig, pres: this.#presence.accepted };
 	}
 
+	/** The room's counts as this shard last learned them. */
+	get counts(): OccupancyData {
+		return this.#presence.counts;
+	}
+
 	/**
 	 * The root registered `connection`, its `Registered` (in `frames`) encoded at `seq`. Behind the
 	 * stream, it is sent what the shard delivered since; ahead of it, it skips what it already has.
