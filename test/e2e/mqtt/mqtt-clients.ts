@@ -6,8 +6,9 @@
  * Test files call `afterEach(closeAllMqtt)` so that no session outlives its test.
  */
 import mqtt, { type IClientOptions, type IConnackPacket, type IPublishPacket, type MqttClient } from "mqtt";
-import { inject } from "vitest";
-import { type E2EClient, expectReply, type Server, WAIT_MS } from "../clients";
+import { expect, inject } from "vitest";
+import type { Message, MessagesPage } from "../../../src/protocol";
+import { type E2EClient, expectReply, get, type Server, WAIT_MS } from "../clients";
 
 export interface MqttConnectOptions {
 	/** Which shared `wrangler dev`; ignored when `origin` is given. */
@@ -280,4 +281,11 @@ export async function throughMarker(sender: E2EClient, ...subscribers: MqttSessi
 export function messageOf(delivery: Delivery): Record<string, unknown> {
 	const message = (delivery.value as MessageJson | undefined)?.message;
 	return typeof message === "object" && message !== null ? (message as Record<string, unknown>) : {};
+}
+
+/** The room's stored messages (GET /rooms/:room/messages, direct messages left out) on the development-mode server. */
+export async function storedMessages(room: string): Promise<Message[]> {
+	const response = await get(`/rooms/${room}/messages?since=0`);
+	expect(response.status).toBe(200);
+	return ((await response.json()) as MessagesPage).messages;
 }

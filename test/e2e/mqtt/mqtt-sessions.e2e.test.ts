@@ -4,10 +4,17 @@
  * connection with nothing stored or sent (docs/PROTOCOL.md "MQTT over WebSocket (1.5)").
  */
 import { afterEach, describe, expect, it } from "vitest";
-import type { Message, MessagesPage } from "../../../src/protocol";
 import { randomRoom } from "../../support/client";
-import { closeAll, expectReply, get, join, WAIT_MS } from "../clients";
-import { closeAllMqtt, type MessageJson, messageOf, mqttConnect, mqttRefused, throughMarker } from "./mqtt-clients";
+import { closeAll, expectReply, join, WAIT_MS } from "../clients";
+import {
+	closeAllMqtt,
+	type MessageJson,
+	messageOf,
+	mqttConnect,
+	mqttRefused,
+	storedMessages,
+	throughMarker,
+} from "./mqtt-clients";
 import { closeAllRaw, rawMqtt, rawSession } from "./raw-mqtt";
 
 afterEach(() => {
@@ -15,12 +22,6 @@ afterEach(() => {
 	closeAllRaw();
 	closeAll();
 });
-
-async function history(room: string): Promise<Message[]> {
-	const response = await get(`/rooms/${room}/messages?since=0`);
-	expect(response.status).toBe(200);
-	return ((await response.json()) as MessagesPage).messages;
-}
 
 describe("MQTT sessions", () => {
 	it("a persistent session gets session present and what it missed at QoS 1, in seq order, before new ones", async () => {
@@ -87,7 +88,7 @@ describe("MQTT sessions", () => {
 		await alice.settle(WAIT_MS);
 		expect(alice.received("Message")).toHaveLength(1);
 		expect(alice.received("Signal")).toHaveLength(1);
-		expect((await history(room)).map((stored) => stored.message)).toEqual([{ gone: "bob" }]);
+		expect((await storedMessages(room)).map((stored) => stored.message)).toEqual([{ gone: "bob" }]);
 	});
 
 	it("a DUP resend of a stored QoS 1 PUBLISH is acknowledged and not stored again; a reused id without DUP is new", async () => {
@@ -104,7 +105,7 @@ describe("MQTT sessions", () => {
 		publish("again", false);
 		await bob.next("puback", (packet) => packet.messageId === 7);
 
-		expect((await history(room)).map((stored) => stored.message)).toEqual(["once", "again"]);
+		expect((await storedMessages(room)).map((stored) => stored.message)).toEqual(["once", "again"]);
 		await alice.settle(WAIT_MS);
 		expect(alice.received("Message").map((frame) => frame.data.message)).toEqual(["once", "again"]);
 	});
@@ -138,7 +139,7 @@ describe("MQTT refusals", () => {
 			await bob.waitForClose();
 			expect(bob.deliveries, topic).toEqual([]);
 		}
-		expect(await history(room)).toEqual([]);
+		expect(await storedMessages(room)).toEqual([]);
 		await throughMarker(alice, carol);
 		expect(carol.on("messages").map((delivery) => messageOf(delivery).topic)).toEqual([undefined]);
 		await alice.settle(WAIT_MS);

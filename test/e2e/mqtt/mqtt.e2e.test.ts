@@ -4,21 +4,14 @@
  * topics docs/PROTOCOL.md "MQTT over WebSocket (1.5)" names, wildcards included.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import type { Message, MessagesPage } from "../../../src/protocol";
 import { randomRoom } from "../../support/client";
 import { closeAll, expectReply, get, join, WAIT_MS } from "../clients";
-import { closeAllMqtt, type MessageJson, messageOf, mqttConnect, throughMarker } from "./mqtt-clients";
+import { closeAllMqtt, type MessageJson, messageOf, mqttConnect, storedMessages, throughMarker } from "./mqtt-clients";
 
 afterEach(() => {
 	closeAllMqtt();
 	closeAll();
 });
-
-async function history(room: string): Promise<Message[]> {
-	const response = await get(`/rooms/${room}/messages?since=0`);
-	expect(response.status).toBe(200);
-	return ((await response.json()) as MessagesPage).messages;
-}
 
 describe("MQTT over WebSocket beside protocol clients", () => {
 	it("a PUBLISH on messages at QoS 0 and 1 reaches a protocol client as Message; the PUBACK comes once stored", async () => {
@@ -30,7 +23,7 @@ describe("MQTT over WebSocket beside protocol clients", () => {
 		await bob.publish("messages", { text: "at most once" }, 0);
 		await bob.publish("messages", "plain text, not JSON", 1);
 		// Acknowledged means stored (the QoS 1 one at least; the QoS 0 one came first on the same session).
-		expect((await history(room)).map((message) => message.message)).toEqual([
+		expect((await storedMessages(room)).map((message) => message.message)).toEqual([
 			{ text: "at most once" },
 			"plain text, not JSON",
 		]);
@@ -169,7 +162,7 @@ describe("MQTT over WebSocket beside protocol clients", () => {
 			[bob, "bob"],
 			[carol, "carol"],
 		] as const) {
-			const broadcast = await session.next("messages", (delivery) => delivery.value !== undefined);
+			const broadcast = await session.next("messages");
 			expect(broadcast.qos).toBe(1);
 			expect((broadcast.value as MessageJson).message).toBe("to all");
 			expect((await session.next(`messages/${self}`)).value).toMatchObject({ message: `to ${self}` });
