@@ -55,6 +55,9 @@ function showRoom(elements: Elements, room: string): void {
 	document.title = `${room} · edge-rooms`;
 	elements.roomTitle.textContent = room;
 	elements.roomView.hidden = false;
+	// The same room over MQTT (public/mqtt.html, served at /mqtt), as the same user: it reads the same address.
+	elements.switchLink.href = `/mqtt${location.search}`;
+	elements.switchLink.hidden = false;
 }
 
 function join(elements: Elements, options: JoinOptions): void {

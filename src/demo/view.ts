@@ -7,6 +7,8 @@ export interface Elements {
 	nameInput: HTMLInputElement;
 	roomView: HTMLElement;
 	roomTitle: HTMLElement;
+	/** The MQTT page of the same room, as the same user. */
+	switchLink: HTMLAnchorElement;
 	status: HTMLElement;
 	roster: HTMLUListElement;
 	rosterCount: HTMLElement;
@@ -29,6 +31,7 @@ export function findElements(doc: Document): Elements {
 		nameInput: get("join-name", HTMLInputElement),
 		roomView: get("room", HTMLElement),
 		roomTitle: get("room-title", HTMLElement),
+		switchLink: get("switch-link", HTMLAnchorElement),
 		status: get("status", HTMLElement),
 		roster: get("roster", HTMLUListElement),
 		rosterCount: get("roster-count", HTMLElement),
@@ -142,14 +145,14 @@ export function failRow(row: HTMLLIElement, reason: string): void {
 }
 
 /** Appends a row, keeping the view at the bottom if it was there. */
-export function appendRow(elements: Elements, row: HTMLLIElement): void {
+export function appendRow(elements: Pick<Elements, "messages">, row: HTMLLIElement): void {
 	const list = elements.messages;
 	const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
 	list.append(row);
 	if (atBottom) list.scrollTop = list.scrollHeight;
 }
 
-export function showNotice(elements: Elements, text: string, code = ""): void {
+export function showNotice(elements: Pick<Elements, "notice">, text: string, code = ""): void {
 	elements.notice.textContent = text;
 	elements.notice.hidden = text === "";
 	elements.notice.dataset.code = code;

@@ -63,6 +63,8 @@ export class Connection {
 	#unsaved = false;
 	/** (1.5) What an MQTT connection holds in memory only (its packet framer, the egress's place): see mqtt/link.ts. */
 	link: unknown;
+	/** (1.5) How the fan-out reaches an MQTT connection: see mqtt/egress.ts. */
+	egress: unknown;
 	#savedSeenAt = 0;
 
 	private constructor(socket: WebSocket, record: ConnectionRecord) {

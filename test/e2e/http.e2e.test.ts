@@ -43,8 +43,16 @@ describe("HTTP surface", () => {
 		expect(await response.text()).toMatch(/<html/i);
 	});
 
-	it("serves the demo page with a policy that allows only its own scripts, styles and socket, and refuses framing", async () => {
-		for (const path of ["/", "/?room=lobby&user=alice", "/demo.js", "/demo.css", "/favicon.svg"]) {
+	it("serves the demo pages (chat and MQTT) with a policy that allows only its own scripts, styles and socket, and refuses framing", async () => {
+		for (const path of [
+			"/",
+			"/?room=lobby&user=alice",
+			"/demo.js",
+			"/demo.css",
+			"/favicon.svg",
+			"/mqtt?room=lobby&user=alice",
+			"/mqtt-demo.js",
+		]) {
 			const response = await get(path);
 			expect(response.status, path).toBe(200);
 			const policy = parsePolicy(response.headers.get("content-security-policy") ?? "");

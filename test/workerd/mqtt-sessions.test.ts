@@ -104,4 +104,18 @@ describe("MQTT sessions", () => {
 		]);
 		expect((await usersOf(room)).map((user) => user.userId).sort()).toEqual(["ann", "dev"]);
 	});
+
+	it("takes over a session whose client identifier connects again, without its will", async () => {
+		const room = randomRoom();
+		const ann = await join(room, "ann");
+		const old = await openMqtt(room);
+		expect((await old.connect({ username: "dev", clientId: "d", will: WILL })).returnCode).toBe(0);
+		const fresh = await joinMqtt(room, "dev", { clientId: "d" });
+		expect((await old.closed()).code).toBe(1000);
+		await fresh.subscribe(["messages", 0]);
+		await ann.request("SendMessage", { message: "hi" });
+		expect(await fresh.publications("messages", 1)).toMatchObject([{ message: "hi" }]);
+		expect(ann.pending("Message")).toEqual([]);
+		expect((await usersOf(room)).find((user) => user.userId === "dev")?.connections).toBe(1);
+	});
 });

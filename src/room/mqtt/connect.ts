@@ -63,6 +63,9 @@ export async function connectSession(
 	record.cid = clientId;
 	record.clean = packet.clean;
 	record.ka = packet.keepalive;
+	// MQTT 3.1.1: a client identifier already connected is taken over, the older socket closed (here:
+	// on this object; its will is not published, since its client is back).
+	port.takeOver(connection, verified?.userId ?? (username as string), clientId);
 	const requestData = { presence: "count", ...(username === undefined ? {} : { userId: username }) };
 	const parsed = parseClientFrame(
 		JSON.stringify({ eventType: "ClientEvent", event: "Register", requestId: RequestIds.connect, requestData }),

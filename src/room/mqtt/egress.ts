@@ -35,8 +35,11 @@ interface ReadFrame {
 	/** The `data` member's JSON, as the frame carries it. */
 	dataJson: string;
 	payload?: Uint8Array;
-	packets: Map<string, Uint8Array>;
+	/** The frame's packets by topic, QoS and retain (see `packetOf`). */
+	packets: Array<Uint8Array | undefined>;
 }
+
+const TOPIC_INDEX: Record<Topic, number> = { messages: 0, direct: 1, signals: 2, presence: 3 };
 
 const encoder = new TextEncoder();
 let lastFrame: string | undefined;
@@ -48,7 +51,7 @@ function read(frame: string): ReadFrame {
 	// The frame's `data` comes last (frames.ts): its JSON is the frame's tail, not encoded again.
 	const at = frame.indexOf('"data":');
 	const dataJson = parsed.requestId === undefined && at > 0 ? frame.slice(at + 7, -1) : JSON.stringify(parsed.data);
-	const result: ReadFrame = { event: parsed.event, data: parsed.data, dataJson, packets: new Map() };
+	const result: ReadFrame = { event: parsed.event, data: parsed.data, dataJson, packets: [] };
 	if (parsed.requestId !== undefined) result.requestId = parsed.requestId;
 	lastFrame = frame;
 	lastRead = result;
@@ -60,17 +63,35 @@ export function topicName(topic: Topic, userId: string): string {
 	return topic === "direct" ? `messages/${userId}` : topic;
 }
 
-/** One packet of a frame, built once per frame for every socket that hears it alike. */
-function packetOf(frame: ReadFrame, name: string, qos: 0 | 1, packetId?: number, retain = false): Uint8Array {
-	const key = `${name}\u0000${qos}\u0000${retain}`;
-	let packet = frame.packets.get(key);
+/**
+ * One packet of a frame, built once per frame for every socket that hears it alike (a direct
+ * message's topic names its one receiver; a QoS 1 packet identifier is its `seq`'s).
+ */
+function packetOf(frame: ReadFrame, topic: Topic, userId: string, qos: 0 | 1, packetId?: number): Uint8Array {
+	const key = TOPIC_INDEX[topic] * 2 + qos;
+	let packet = frame.packets[key];
 	if (!packet) {
 		frame.payload ??= encoder.encode(frame.dataJson);
-		packet = encodePublish(name, frame.payload, qos, packetId, { retain });
-		frame.packets.set(key, packet);
+		packet = encodePublish(topicName(topic, userId), frame.payload, qos, packetId);
+		frame.packets[key] = packet;
 	}
 	return packet;
 }
+
+/** A session's QoS on a topic, worked out again only when its subscriptions change. */
+function qosOf(session: EgressSession, topic: Topic, userId: string): -1 | 0 | 1 {
+	const subs = session.record.subs ?? NO_SUBSCRIPTIONS;
+	let cache = session.qos;
+	if (cache?.subs !== subs || cache.userId !== userId) {
+		cache = { subs, userId, byTopic: [-1, -1, -1, -1] };
+		for (const name of Object.keys(TOPIC_INDEX) as Topic[])
+			cache.byTopic[TOPIC_INDEX[name]] = topicQos(subs, name, userId);
+		session.qos = cache;
+	}
+	return cache.byTopic[TOPIC_INDEX[topic]] as -1 | 0 | 1;
+}
+
+const NO_SUBSCRIPTIONS: Subscription[] = [];
 
 /** A stored message's QoS 1 packet identifier: its `seq`, so that an acknowledgement names its message. */
 export function packetIdOf(seq: number): number {
@@ -91,7 +112,9 @@ export function connackCodeOf(code: string): number {
 
 export interface EgressSession {
 	record: MqttRecord;
-	userId: string | undefined;
+	readonly userId: string | undefined;
+	/** Its QoS per topic, for the subscriptions it was worked out from. */
+	qos?: { subs: Subscription[]; userId: string; byTopic: number[] };
 	send(bytes: Uint8Array): boolean;
 	/** The CONNECT took: its packets may now be handled (ingress). */
 	opened(): void;
@@ -106,12 +129,19 @@ export function mqttSender(live: (ws: WebSocket) => Connection | undefined, open
 		const connection = live(ws);
 		const record = connection?.mqtt;
 		if (!record) return undefined;
-		const session: EgressSession = {
-			record,
-			userId: connection.identity?.userId,
-			send: (bytes) => trySendBytes(ws, bytes),
-			opened: () => opened(connection),
-		};
+		// Made once per connection: a fan-out to a thousand sessions allocates nothing per socket.
+		let session = connection.egress as EgressSession | undefined;
+		if (!session) {
+			session = {
+				record,
+				get userId() {
+					return connection.identity?.userId;
+				},
+				send: (bytes) => trySendBytes(ws, bytes),
+				opened: () => opened(connection),
+			};
+			connection.egress = session;
+		}
 		return sendAsMqtt(session, frame);
 	};
 }
@@ -149,20 +179,19 @@ function sendMessage(session: EgressSession, frame: ReadFrame): EgressResult {
 	// A direct message is heard on its receiver's own topic, never on `messages` (nor by its sender).
 	const topic: Topic = to === undefined ? "messages" : "direct";
 	if (to !== undefined && to !== userId) return "sent";
-	const qos = topicQos(record.subs ?? [], topic, userId);
+	const qos = qosOf(session, topic, userId);
 	if (qos < 0) return "sent";
-	const name = topicName(topic, userId);
-	if (qos === 0) return session.send(packetOf(frame, name, 0)) ? "sent" : "failed";
+	if (qos === 0) return session.send(packetOf(frame, topic, userId, 0)) ? "sent" : "failed";
 	const seq = frame.data.seq as number;
 	record.sent = Math.max(record.sent ?? 0, seq);
-	return session.send(packetOf(frame, name, 1, packetIdOf(seq))) ? "sent" : "failed";
+	return session.send(packetOf(frame, topic, userId, 1, packetIdOf(seq))) ? "sent" : "failed";
 }
 
 function publishPlain(session: EgressSession, frame: ReadFrame, topic: "signals" | "presence"): EgressResult {
 	const { userId, record } = session;
 	if (userId === undefined || record.st !== "open") return "sent";
-	if (topicQos(record.subs ?? [], topic, userId) < 0) return "sent";
-	return session.send(packetOf(frame, topic, 0)) ? "sent" : "failed";
+	if (qosOf(session, topic, userId) < 0) return "sent";
+	return session.send(packetOf(frame, topic, userId, 0)) ? "sent" : "failed";
 }
 
 function acknowledge(session: EgressSession, requestId: string | undefined): EgressResult {

@@ -50,6 +50,8 @@ export interface IngressPort {
 	counts(): { userCount: number; connectionCount: number };
 	/** With `AUTH_SECRET`: the CONNECT password checked as a room token. */
 	verifyPassword(password: string | undefined): Promise<VerifiedIdentity | number>;
+	/** Closes this object's other sessions of the user with the client identifier, without their wills. */
+	takeOver(connection: Connection, userId: string, clientId: string): void;
 	/** Closes the connection from this side (its user leaves after the grace, its will is published unless `bye`). */
 	close(connection: Connection, code: number, text: string): void;
 	logFailure(entryPoint: string, error: unknown): void;

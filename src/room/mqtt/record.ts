@@ -31,10 +31,8 @@ export interface MqttRecord {
 	acked?: number;
 	sent?: number;
 	will?: Will;
-	/** DISCONNECT came: the will is not published. */
+	/** DISCONNECT came (or the session was taken over): the will is not published. */
 	bye?: true;
-	/** The bytes of a packet still arriving when the object went to sleep. */
-	tail?: Uint8Array;
 }
 
 /** Most filters one session holds, and the longest one (bytes): the attachment's bound. */

@@ -5,7 +5,7 @@
  */
 
 import { clock } from "../../clock";
-import { type ClientFrame, ErrorCodes, encodeError, LeaveReasons, ProtocolError } from "../../protocol";
+import { type ClientFrame, CloseCodes, ErrorCodes, encodeError, LeaveReasons, ProtocolError } from "../../protocol";
 import { checkRoomToken } from "../../worker/access";
 import type { Connection } from "../connection";
 import { handleClientFrame } from "../handlers";
@@ -68,6 +68,14 @@ export function mqttPort(options: MqttPortOptions): IngressPort {
 			if (!checked.ok) return 5;
 			const { sub, name } = checked.claims;
 			return name === undefined ? { userId: sub } : { userId: sub, name };
+		},
+		takeOver: (connection, userId, clientId) => {
+			for (const other of [...room.hub.connections()]) {
+				const record = other.mqtt;
+				if (other === connection || record?.cid !== clientId || other.identity?.userId !== userId) continue;
+				record.bye = true;
+				room.hub.drop(other.socket, LeaveReasons.close, CloseCodes.normal, "session taken over");
+			}
 		},
 		close: (connection, code, text) => room.hub.drop(connection.socket, LeaveReasons.close, code, text),
 		logFailure,
