@@ -7,6 +7,7 @@ import { eventsMedians, eventsRows, eventsSummary } from "./events-report.ts";
 import type { EventsResult } from "./load/events.ts";
 import { FLOOR, pairedJoinTimes } from "./load/join-floor.ts";
 import type { JoinModesResult } from "./load/join-modes.ts";
+import type { MqttRoundResult } from "./load/mqtt.ts";
 import type { OverloadStep } from "./load/overload.ts";
 import type { RestartResult } from "./load/restart.ts";
 import type { ServerResult } from "./load/scenarios.ts";
@@ -14,6 +15,7 @@ import type { Settings } from "./load/settings.ts";
 import type { ShardedResult } from "./load/sharded.ts";
 import { median, pooledRatio, ratio, Samples, summarize, trimmedGeometricMean } from "./load/stats.ts";
 import type { StepResult, ThroughputResult } from "./load/throughput.ts";
+import { mqttSummary } from "./mqtt-report.ts";
 import { overloadMedians, overloadMessageP99, overloadRows } from "./overload-report.ts";
 import { shardedMedians, shardedRows, shardedSummary } from "./sharded-report.ts";
 
@@ -29,6 +31,8 @@ export interface Runs {
 	sharded: ShardedResult[];
 	/** The cost of room events, ours only (load/events.ts). */
 	events: EventsResult[];
+	/** (i) MQTT fan-out and idle, ours and mosquitto (load/mqtt.ts); its tables are mqtt-report.ts'. */
+	mqtt: MqttRoundResult[];
 }
 
 /** The p99 of every delivery of every round together (a stall in any round counts); null without any. */
@@ -232,6 +236,7 @@ export function summary(m: Record<string, Medians>, runs: Runs) {
 		...batchedSummary(runs.scenarios),
 		...shardedSummary(runs.sharded),
 		...eventsSummary(runs.events),
+		...mqttSummary(runs.mqtt),
 	};
 }
 

@@ -25,6 +25,8 @@ for (const file of process.argv.slice(2)) {
 	runs.overload ??= [];
 	// Runs from before (h) have none.
 	runs.sharded ??= [];
+	// Runs from before (i) have none.
+	runs.mqtt ??= [];
 	for (const step of runs.overload) step.samples = new Samples();
 	const byServer: Record<string, Medians> = {};
 	for (const name of Object.keys(saved.servers)) byServer[name] = medians(name, runs, saved.settings);

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --smoke] [-- --servers ours,bare] [-- --rounds N] [-- --scenarios core,joins,restart,overload,sharded,events] [-- --storage memory|disk]`
+ * `npm run bench [-- --quick | --smoke] [-- --servers ours,bare] [-- --rounds N] [-- --scenarios core,joins,restart,overload,sharded,events,mqtt] [-- --storage memory|disk]`
  *
  * Starts the servers on loopback (every round runs every server, in an order rotated by one each
  * round; within a round the delivery steps of all servers take turns, see load/core-round.ts),
@@ -17,13 +17,16 @@ import { runCoreRound } from "./load/core-round.ts";
 import { runEventsRound } from "./load/events.ts";
 import { joinRoundServers } from "./load/join-floor.ts";
 import { runJoinRound } from "./load/join-modes.ts";
+import { runMqttRound } from "./load/mqtt.ts";
 import { runOverloadRound } from "./load/overload.ts";
 import { runRestart } from "./load/restart.ts";
 import { FULL, QUICK, type Settings, SMOKE } from "./load/settings.ts";
 import { startServerPair } from "./load/sharded-pair.ts";
 import { runShardedRound } from "./load/sharded-round.ts";
+import { mqttTables } from "./mqtt-report.ts";
 import { type Medians, medians, type Runs, summary, table } from "./report.ts";
 import { REPO_ROOT, type RunningServer, type ServerKind, sleep, startServer } from "./servers/launch.ts";
+import { startMosquitto } from "./servers/mosquitto.ts";
 import { benchStorage, isStorageChoice, type StorageChoice } from "./servers/storage.ts";
 
 interface ServerSpec {
@@ -85,8 +88,8 @@ const COMPANIONS: Record<string, ServerSpec> = {
 /** The joins' servers run with `gc` exposed, for the settled memory reading (load/settle.ts). */
 const JOIN_V8_FLAGS = ["--expose-gc"];
 
-/** Groups of scenarios: (a)-(e) as before presence 1.1, (a) and (e) in presence modes, (f), (j), (h), room events. */
-const SCENARIO_GROUPS = ["core", "joins", "restart", "overload", "sharded", "events"] as const;
+/** Groups of scenarios: (a)-(e) as before presence 1.1, (a) and (e) in presence modes, (f), (j), (h), room events, (i) MQTT. */
+const SCENARIO_GROUPS = ["core", "joins", "restart", "overload", "sharded", "events", "mqtt"] as const;
 type ScenarioGroup = (typeof SCENARIO_GROUPS)[number];
 
 interface Args {
@@ -201,7 +204,7 @@ async function main(): Promise<void> {
 			`quick mode: N=${settings.registerCounts.join("/")}, ${settings.rounds} round(s), idle ${settings.idleSeconds}s with pings every ${settings.pingEverySeconds}s for ${settings.idleServers.join("+")} only: numbers are indicative`,
 		);
 	}
-	const runs: Runs = { scenarios: [], joinModes: [], restarts: [], overload: [], sharded: [], events: [] };
+	const runs: Runs = { scenarios: [], joinModes: [], restarts: [], overload: [], sharded: [], events: [], mqtt: [] };
 	const failures: string[] = [];
 	const failed = (label: string, error: unknown, output?: () => string) => {
 		const text = `${label}: ${(error as Error).stack ?? error}`;
@@ -293,6 +296,22 @@ async function main(): Promise<void> {
 				),
 			);
 		}
+		if (groups.has("mqtt") && servers.includes("ours")) {
+			log(`${at}: ours (i) MQTT fan-out against JSON and mosquitto, steps in turn; then MQTT idle`);
+			await attempt("ours (i) MQTT", () =>
+				runMqttRound(
+					{
+						settings,
+						round,
+						log,
+						start: async (name, kind) => oursTarget(await startServer(name, kind, { direct, tempRoot: storage.root })),
+						startMosquitto: (name) => startMosquitto(name, { tempRoot: storage.root }),
+						failed: (label, error, server) => failed(label, error, server?.output),
+					},
+					runs.mqtt,
+				),
+			);
+		}
 		if (groups.has("restart") && servers.includes("ours")) {
 			log(`${at}: ours (f) restart`);
 			await attempt("ours (f) restart", () =>
@@ -322,7 +341,7 @@ async function main(): Promise<void> {
 	for (const name of servers) byServer[name] = medians(name, runs, settings);
 	const figures = summary(byServer, runs);
 	const finishedAt = new Date();
-	const markdown = table(servers, byServer, settings);
+	const markdown = [table(servers, byServer, settings), mqttTables(runs.mqtt, settings)].filter(Boolean).join("\n\n");
 	const report = {
 		startedAt: startedAt.toISOString(),
 		finishedAt: finishedAt.toISOString(),

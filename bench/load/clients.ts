@@ -68,7 +68,7 @@ function startsWith(data: Buffer, prefix: Buffer): boolean {
 }
 
 /** Reads `"k":N` and `"t":T` from a frame's text without parsing the rest. */
-function readPayload(data: Buffer): { key: number; sentAt: number } | undefined {
+export function readPayload(data: Buffer): { key: number; sentAt: number } | undefined {
 	const text = data.toString("latin1");
 	const k = text.indexOf('"k":');
 	if (k < 0) return undefined;
@@ -87,9 +87,14 @@ function readSeq(data: Buffer): number | undefined {
 	return Number(text.slice(at + 6, end));
 }
 
+/** What every sender sends (an MQTT PUBLISH's payload too): the message number, the send time, padding. */
+export function messagePayload(key: number, sentAt: number): string {
+	return `{"k":${key},"t":${sentAt},"p":"${PAD}"}`;
+}
+
 /** A `SendMessage` or `Signal` frame; both carry a request id so that an error names the frame. */
 function sendFrame(traffic: Traffic, key: number, sentAt: number): string {
-	const payload = `{"k":${key},"t":${sentAt},"p":"${PAD}"}`;
+	const payload = messagePayload(key, sentAt);
 	return traffic === "message"
 		? `{"eventType":"ClientEvent","event":"SendMessage","requestId":"m${key}","requestData":{"message":${payload}}}`
 		: `{"eventType":"ClientEvent","event":"Signal","requestId":"s${key}","requestData":{"signal":${payload}}}`;

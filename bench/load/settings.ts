@@ -1,7 +1,7 @@
 /**
  * Every setting of the benchmark's scenarios, full and quick (bench/README.md has them as a
  * table). Scenarios (a)-(e) run in scenarios.ts, (a) in presence modes in join-modes.ts, (d) in
- * idle.ts, (f) in restart.ts, (j) in overload.ts.
+ * idle.ts, (f) in restart.ts, (j) in overload.ts, (i) in mqtt.ts.
  */
 
 /**
@@ -137,6 +137,18 @@ export interface Settings {
 	 * `message.created`, in turn.
 	 */
 	eventsSockets: number;
+	/**
+	 * (i) MQTT fan-out (load/mqtt.ts): `mqttSubscribers` sessions, (c)'s number of publishers;
+	 * `mqttWarmUpSteps` saturated steps not counted, then `mqttSamples` counted, of (c)'s length,
+	 * at QoS 0 and again at QoS 1, every room's in turn.
+	 */
+	mqttSubscribers: number;
+	mqttWarmUpSteps: number;
+	mqttSamples: number;
+	/** (i) idle (load/mqtt-idle.ts): sessions, each keep alive (s) in a window of its own, the window (s). */
+	mqttIdleSessions: number;
+	mqttIdleKeepAlives: number[];
+	mqttIdleSeconds: number;
 }
 
 export const FULL: Settings = {
@@ -190,6 +202,12 @@ export const FULL: Settings = {
 	shardedIdleSeconds: 3,
 	shardedDrainMs: 15_000,
 	eventsSockets: 1000,
+	mqttSubscribers: 1000,
+	mqttWarmUpSteps: 1,
+	mqttSamples: 3,
+	mqttIdleSessions: 200,
+	mqttIdleKeepAlives: [5, 30],
+	mqttIdleSeconds: 60,
 };
 
 export const QUICK: Settings = {
@@ -222,6 +240,11 @@ export const QUICK: Settings = {
 	busySteps: 4,
 	shardedSizes: [{ sockets: 1000, objects: 4, fixedRate: 5, windowMessages: 32 }],
 	eventsSockets: 200,
+	mqttSubscribers: 200,
+	mqttSamples: 4,
+	mqttIdleSessions: 100,
+	mqttIdleKeepAlives: [2],
+	mqttIdleSeconds: 10,
 };
 
 /**
@@ -243,4 +266,10 @@ export const SMOKE: Settings = {
 	batchedWarmUpSteps: 0,
 	shardedSizes: [{ sockets: 40, objects: 4, fixedRate: 20, windowMessages: 32 }],
 	eventsSockets: 40,
+	mqttSubscribers: 10,
+	mqttWarmUpSteps: 0,
+	mqttSamples: 1,
+	mqttIdleSessions: 10,
+	mqttIdleKeepAlives: [1],
+	mqttIdleSeconds: 1,
 };
