@@ -6,7 +6,7 @@
 /** `ConnectionEstablished.protocol`: the major version, which 1.1 keeps. */
 export const PROTOCOL_VERSION = 1;
 /** `ConnectionEstablished.version`. */
-export const PROTOCOL_REVISION = "1.4";
+export const PROTOCOL_REVISION = "1.5";
 
 export const CLIENT_EVENT_TYPE = "ClientEvent";
 export const SERVER_EVENT_TYPE = "ServerEvent";
