@@ -1,5 +1,5 @@
 /**
- * Names and numbers of the room protocol, version 1.4 (docs/PROTOCOL.md).
+ * Names and numbers of the room protocol, version 1.5 (docs/PROTOCOL.md).
  * Server, client library and tests import these; nothing here touches the runtime.
  */
 
