@@ -1,12 +1,12 @@
 /**
- * Names and numbers of the room protocol, version 1.4 (docs/PROTOCOL.md).
+ * Names and numbers of the room protocol, version 1.5 (docs/PROTOCOL.md).
  * Server, client library and tests import these; nothing here touches the runtime.
  */
 
 /** `ConnectionEstablished.protocol`: the major version, which 1.1 keeps. */
 export const PROTOCOL_VERSION = 1;
 /** `ConnectionEstablished.version`. */
-export const PROTOCOL_REVISION = "1.4";
+export const PROTOCOL_REVISION = "1.5";
 
 export const CLIENT_EVENT_TYPE = "ClientEvent";
 export const SERVER_EVENT_TYPE = "ServerEvent";

@@ -23,8 +23,8 @@ import type { RoomState } from "./room-state";
 import { frameTooLarge } from "./welcome";
 
 export interface IntakeHooks {
-	/** What is due on any event the room handles (graces ended, the sweep, batches due). */
-	catchUp: (now: number) => void;
+	/** What is due on any event the room handles (graces ended, the sweep, batches due); true if the sweep ran. */
+	catchUp: (now: number) => boolean;
 	/** Logs a failure with the room's name. */
 	logFailure: (entryPoint: string, error: unknown) => void;
 	/** (1.3) At a shard: where a checked frame goes instead of its handler here (the root handles it). */
@@ -44,28 +44,37 @@ export class FrameIntake {
 		this.#hooks = hooks;
 	}
 
-	/** One frame from a client: checked, limited, handled; any refusal goes back as `Error`. */
-	handle(ws: WebSocket, data: string | ArrayBuffer) {
+	/**
+	 * One frame from a client: checked, limited, handled; any refusal goes back as `Error`. True for
+	 * a quiet frame (an MQTT acknowledgement or ping), after which the room's alarm need not be planned.
+	 */
+	handle(ws: WebSocket, data: string | ArrayBuffer): boolean {
 		let requestId: string | undefined;
 		let connection: Connection | undefined;
 		try {
 			connection = this.#room.hub.get(ws);
-			if (!connection) return; // already let go of: nothing it says counts
+			if (!connection) return false; // already let go of: nothing it says counts
 			// A peer that does not read what it is sent gets no more: not even a reply.
-			if (this.#room.hub.dropIfTooSlow(connection)) return;
+			if (this.#room.hub.dropIfTooSlow(connection)) return false;
 			const now = clock.now();
 			if (connection.mqtt) return this.#mqtt(connection, data, now);
 			const verdict = connection.arrive(now, this.#ratePolicy);
 			this.#hooks.catchUp(now);
 			if (typeof data !== "string") {
-				if (verdict !== "admit") return this.#rateLimited(connection, verdict);
+				if (verdict !== "admit") {
+					this.#rateLimited(connection, verdict);
+					return false;
+				}
 				throw new ProtocolError(ErrorCodes.BAD_FRAME, "binary frames are not accepted; send JSON text");
 			}
 			// An oversized frame is never parsed (shedding it must stay cheap); its requestId is
 			// looked for at its head only. A frame within the limit is parsed, if only for its requestId.
 			const parsed = frameTooLarge(data, this.#room.settings.maxMessageBytes) ? undefined : parseClientFrame(data);
 			requestId = parsed ? (parsed.ok ? parsed.frame.requestId : parsed.requestId) : requestIdAtHead(data);
-			if (verdict !== "admit") return this.#rateLimited(connection, verdict, requestId);
+			if (verdict !== "admit") {
+				this.#rateLimited(connection, verdict, requestId);
+				return false;
+			}
 			if (!parsed) {
 				throw new ProtocolError(
 					ErrorCodes.MESSAGE_TOO_LARGE,
@@ -76,28 +85,27 @@ export class FrameIntake {
 			if (this.#hooks.dispatch) this.#hooks.dispatch(connection, parsed.frame);
 			else handleClientFrame(this.#room, connection, parsed.frame);
 		} catch (error) {
-			if (error instanceof ProtocolError) return this.#reject(ws, error.code, error.message, requestId);
-			this.#hooks.logFailure("webSocketMessage", error);
-			this.#reject(ws, ErrorCodes.INTERNAL, "the room failed to handle this request", requestId);
+			if (error instanceof ProtocolError) this.#reject(ws, error.code, error.message, requestId);
+			else {
+				this.#hooks.logFailure("webSocketMessage", error);
+				this.#reject(ws, ErrorCodes.INTERNAL, "the room failed to handle this request", requestId);
+			}
 		} finally {
 			this.#settle(connection);
 		}
+		return false;
 	}
 
 	/** (1.5) An MQTT session's frame: packets in binary frames, each limited by the ingress. */
-	#mqtt(connection: Connection, data: string | ArrayBuffer, now: number): void {
+	#mqtt(connection: Connection, data: string | ArrayBuffer, now: number): boolean {
 		connection.seen(now);
-		this.#hooks.catchUp(now);
+		const swept = this.#hooks.catchUp(now);
 		if (typeof data === "string") {
-			this.#room.hub.drop(
-				connection.socket,
-				LeaveReasons.close,
-				CloseCodes.policy,
-				"MQTT packets travel in binary frames",
-			);
-			return;
+			const text = "MQTT packets travel in binary frames";
+			this.#room.hub.drop(connection.socket, LeaveReasons.close, CloseCodes.policy, text);
+			return false;
 		}
-		this.#hooks.mqtt.receive(connection, new Uint8Array(data), now);
+		return this.#hooks.mqtt.receive(connection, new Uint8Array(data), now) && !swept;
 	}
 
 	/** The frame's attachment write, whatever became of the frame. */

@@ -52,8 +52,10 @@ export class IdleReaper {
 	}
 
 	/** The opportunistic sweep, on an event the room handles anyway. */
-	sweepIfDue(now: number): void {
-		if (sweepDue(this.#lastSweepAt, now)) this.sweep(now);
+	sweepIfDue(now: number): boolean {
+		if (!sweepDue(this.#lastSweepAt, now)) return false;
+		this.sweep(now);
+		return true;
 	}
 
 	/** A frame the room received, or a ping the runtime answered (on the system clock). */

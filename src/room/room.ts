@@ -7,7 +7,6 @@
 import { clock } from "../clock";
 import type { RoomsEnv } from "../env";
 import {
-	type ClientFrame,
 	CloseCodes,
 	HEARTBEAT,
 	httpErrorResponse,
@@ -21,27 +20,26 @@ import {
 	type UsersPage,
 	type UsersQuery,
 } from "../protocol";
-import { type RoomSettings, readSettings } from "../settings";
-import { RoomAlarm } from "./alarm-plan";
+import type { RoomSettings } from "../settings";
+import type { RoomAlarm } from "./alarm-plan";
 import { RoomBackendCalls } from "./backend-calls";
 import { closeReplyCode, isPeerGoneError } from "./close-reply";
-import type { Connection } from "./connection";
 import { checkValueSize, type PublishResult, publishMessage, type ServerPostResult } from "./deliver";
 import { relaySignal } from "./handlers/signal";
 import { errorDetail, type IncomingMessage, type MessageDecision } from "./hooks";
-import { FrameIntake } from "./intake";
+import type { FrameIntake } from "./intake";
 import { mqttTimeoutMs } from "./mqtt/record";
-import { RoomMqtt } from "./mqtt/room-mqtt";
-import { type RatePolicy, ratePolicy } from "./rate-limit";
-import { IdleReaper } from "./reaper";
-import { buildRoomState } from "./room-setup";
+import type { IdleReaper } from "./reaper";
+import { assembleRoom } from "./room-parts";
 import type { RoomState } from "./room-state";
-import { isRoot, objectRole } from "./shards/names";
-import { RoomObjects } from "./shards/room-objects";
+import type { RoomObjects } from "./shards/room-objects";
 import { earliest, keepUp } from "./upkeep";
 import { usersPageOf } from "./users-page";
 
 type Refused = Extract<ServerPostResult, { ok: false }>;
+
+/** How often a stream of quiet frames (MQTT acknowledgements and pings) plans the alarm. */
+const QUIET_PLAN_MS = 1000;
 
 /**
  * Export it from your Worker as is, or a subclass of it with hooks (`onMessage`, `onJoin`,
@@ -50,7 +48,6 @@ type Refused = Extract<ServerPostResult, { ok: false }>;
 export class Room<E = RoomsEnv> extends RoomBackendCalls<E> {
 	// ---- config ----------------------------------------------------------------
 	readonly #settings: RoomSettings;
-	readonly #ratePolicy: RatePolicy;
 
 	// ---- private fields ----------------------------------------------------------
 	readonly #state: RoomState;
@@ -65,64 +62,29 @@ export class Room<E = RoomsEnv> extends RoomBackendCalls<E> {
 	/** (1.3) What this object does as one of its room's objects: root or shard. */
 	readonly #objects: RoomObjects;
 
-	/** (1.5) Its MQTT sessions. */
-	readonly #mqtt: RoomMqtt;
+	/** When the alarm was last planned (quiet frames plan it at most every QUIET_PLAN_MS). */
+	#plannedAt = Number.NEGATIVE_INFINITY;
 
 	constructor(ctx: DurableObjectState, env: E) {
 		super(ctx, env);
-		this.#settings = readSettings(env as RoomsEnv);
-		this.#ratePolicy = ratePolicy(this.#settings.rateLimit);
-		const role = objectRole(this.roomName);
-		this.#state = buildRoomState({
-			ctx,
-			env: env as RoomsEnv,
-			settings: this.#settings,
+		const parts = assembleRoom(ctx, env as RoomsEnv, {
 			name: () => this.roomName,
-			mirror: role !== undefined && !isRoot(role),
 			hooks: {
 				onMessage: (message) => this.onMessage(message),
 				onJoin: (user) => this.onJoin(user),
 				onLeave: (user, reason) => this.onLeave(user, reason),
 			},
-			// Outside an entry point: a presence window's timer let go of a peer, a delivery of events ended.
 			planLater: (cause) => this.#planAlarmLater(cause),
-			released: (connection, reason) => this.#objects.released(connection, reason),
-			releasing: (connection) => this.#mqtt.releasing(connection),
-			mqttOpened: (connection) => this.#mqtt.opened(connection),
-			logHook: (problem, error) => this.#logHook(problem, error),
-		});
-		this.#alarm = new RoomAlarm(ctx.storage);
-		this.#reaper = new IdleReaper(ctx, this.#state.hub);
-		this.#objects = new RoomObjects({
-			ctx,
-			env,
-			name: this.roomName,
-			settings: this.#settings,
-			ratePolicy: this.#ratePolicy,
-			state: this.#state,
-			now: () => clock.now(),
-			changed: () => this.#planAlarmLater("a call between the room's objects"),
-			logFailure: (entryPoint, error) => this.#logFailure(entryPoint, error),
-		});
-		const dispatch = this.#objects.isShard
-			? (connection: Connection, frame: ClientFrame) => this.#objects.forward(connection, frame)
-			: undefined;
-		this.#mqtt = new RoomMqtt({
-			room: this.#state,
-			ratePolicy: this.#ratePolicy,
-			dispatch,
-			authSecret: (env as RoomsEnv).AUTH_SECRET || undefined,
-			roomName: () => objectRole(this.roomName)?.room ?? this.roomName,
-			logFailure: (entryPoint, error) => this.#logFailure(entryPoint, error),
-			deadline: (at) => this.#reaper.noteMqttDeadline(at),
-			counts: () => this.#objects.counts(),
-		});
-		this.#intake = new FrameIntake(this.#state, this.#ratePolicy, {
 			catchUp: (now) => this.#catchUp(now),
+			logHook: (problem, error) => this.#logHook(problem, error),
 			logFailure: (entryPoint, error) => this.#logFailure(entryPoint, error),
-			dispatch,
-			mqtt: this.#mqtt.ingress,
 		});
+		this.#settings = parts.settings;
+		this.#state = parts.state;
+		this.#alarm = parts.alarm;
+		this.#reaper = parts.reaper;
+		this.#objects = parts.objects;
+		this.#intake = parts.intake;
 		// The runtime answers heartbeats itself: a ping never wakes the object.
 		ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT.request, HEARTBEAT.response));
 	}
@@ -171,7 +133,9 @@ export class Room<E = RoomsEnv> extends RoomBackendCalls<E> {
 	}
 
 	override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
-		this.#intake.handle(ws, data);
+		const quiet = this.#intake.handle(ws, data);
+		// (1.5) An MQTT acknowledgement or ping changes nothing the alarm waits for: planned once a second at most.
+		if (quiet && clock.now() - this.#plannedAt < QUIET_PLAN_MS) return;
 		await this.#planAlarm().catch((error: unknown) => this.#logFailure("webSocketMessage", error));
 	}
 
@@ -296,10 +260,10 @@ export class Room<E = RoomsEnv> extends RoomBackendCalls<E> {
 	 * What is due on any event the room handles anyway: graces that have ended, and (throttled)
 	 * the sweep for silent connections.
 	 */
-	#catchUp(now: number): void {
+	#catchUp(now: number): boolean {
 		this.#state.hub.flushDue(now);
 		this.#state.hub.expireGrace(now);
-		this.#reaper.sweepIfDue(now);
+		return this.#reaper.sweepIfDue(now);
 	}
 
 	/**
@@ -307,6 +271,7 @@ export class Room<E = RoomsEnv> extends RoomBackendCalls<E> {
 	 * storage of a room with nothing to keep (here or on its shards) deleted.
 	 */
 	async #planAlarm(): Promise<void> {
+		this.#plannedAt = clock.now();
 		const objects = this.#objects;
 		objects.afterEvent();
 		const wakeAt = earliest(objects.wakeAt(), this.#reaper.mqttDeadline);

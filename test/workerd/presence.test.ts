@@ -9,7 +9,7 @@ describe("ConnectionEstablished", () => {
 		expect(client.established.requestId).toBeUndefined();
 		expect(client.established.data).toEqual({
 			protocol: 1,
-			version: "1.4",
+			version: "1.5",
 			connectionId: expect.any(String),
 			room,
 			heartbeat: { request: "ping", response: "pong", intervalMs: 20000, timeoutMs: 60000 },

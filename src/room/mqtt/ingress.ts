@@ -67,24 +67,33 @@ interface SessionMemory {
 
 export class MqttIngress {
 	readonly #port: IngressPort;
+	/** The frame being handled did more than acknowledge or ping. */
+	#loud = false;
 
 	constructor(port: IngressPort) {
 		this.#port = port;
 	}
 
 	/** One binary frame: whole packets handled in order, a partial one kept for the next frame. */
-	receive(connection: Connection, bytes: Uint8Array, now: number): void {
+	/**
+	 * One binary frame: whole packets handled in order, a partial one kept for the next frame.
+	 * True when it was quiet: only acknowledgements and pings (or part of a packet), which change
+	 * nothing the room's alarm depends on.
+	 */
+	receive(connection: Connection, bytes: Uint8Array, now: number): boolean {
 		const record = connection.mqtt as MqttRecord;
 		const memory = this.#memory(connection);
+		this.#loud = false;
 		try {
 			for (const packet of memory.framer.push(bytes)) this.#packet(connection, record, memory, packet, now);
 		} catch (error) {
 			if (error instanceof MqttViolation || error instanceof FramingError || error instanceof MalformedPacket) {
 				this.#port.close(connection, 1002, error.message.slice(0, 120));
-				return;
+				return false;
 			}
 			throw error;
 		}
+		return !this.#loud;
 	}
 
 	/** The CONNECT was answered: what waited behind it runs now. */
@@ -116,6 +125,7 @@ export class MqttIngress {
 
 	#packet(connection: Connection, record: MqttRecord, memory: SessionMemory, bytes: Uint8Array, now: number): void {
 		if (record.st === "wait" || memory.waiting) {
+			this.#loud = true;
 			// Behind a CONNECT the room has not answered yet: kept, in order, within a bound.
 			memory.waitingBytes += bytes.length;
 			if (memory.waitingBytes > MAX_WAITING_BYTES) throw new MqttViolation("too much sent before CONNACK");
@@ -124,6 +134,7 @@ export class MqttIngress {
 			return;
 		}
 		const packet = decodePacket(bytes);
+		if (packet.cmd !== "puback" && packet.cmd !== "pingreq" && packet.cmd !== "pubrel") this.#loud = true;
 		if (record.st === "new") {
 			if (packet.cmd !== "connect") throw new MqttViolation("the first packet must be CONNECT");
 			void this.#connect(connection, record, packet);
@@ -215,6 +226,7 @@ export class MqttIngress {
 		if (record.clean !== false || record.acked === undefined) return;
 		if (!final && now - memory.progressSavedAt < PROGRESS_SAVE_MS) return;
 		memory.progressSavedAt = now;
+		this.#loud = true;
 		connection.touched();
 		this.#port.saveSession(connection, { acked: record.acked });
 	}
