@@ -36,7 +36,7 @@ export interface HubOptions {
 	/** Told once for each connection the room lets go of, whatever the cause (a shard tells its root). */
 	released?: (connection: Connection, reason: LeaveReason) => void;
 	/** (1.5) An MQTT session ends (not yet left): its will and its last progress go out. */
-	releasing?: (connection: Connection) => void;
+	releasing?: (connection: Connection, reason: LeaveReason) => void;
 	/** (1.5) An MQTT session's CONNECT was answered: the packets behind it may run. */
 	mqttOpened?: (connection: Connection) => void;
 	/** (1.3) A shard's Hub: its registered connections hear the root's stream; the roster is the root's. */
@@ -203,7 +203,7 @@ export class Hub {
 		state.audience.delete(ws);
 		state.feed.forget(ws);
 		const identity = connection.identity;
-		if (identity && connection.mqtt) this.#options.releasing?.(connection);
+		if (identity && connection.mqtt) this.#options.releasing?.(connection, reason);
 		if (identity) state.presence.close(connection.id, identity, reason, clock.now());
 		connection.markClosed();
 		this.#options.released?.(connection, reason);

@@ -59,7 +59,7 @@ export function assembleRoom(ctx: DurableObjectState, env: RoomsEnv, host: RoomH
 		hooks: host.hooks,
 		planLater: host.planLater,
 		released: (connection, reason) => objects?.released(connection, reason),
-		releasing: (connection) => mqtt?.releasing(connection),
+		releasing: (connection, reason) => mqtt?.releasing(connection, reason),
 		mqttOpened: (connection) => mqtt?.opened(connection),
 		logHook: host.logHook,
 	});

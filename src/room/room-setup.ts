@@ -40,7 +40,7 @@ export interface RoomSetup {
 	planLater: (cause: string) => void;
 	released: (connection: Connection, reason: LeaveReason) => void;
 	/** (1.5) An MQTT session ends, and an MQTT session's CONNECT was answered. */
-	releasing: (connection: Connection) => void;
+	releasing: (connection: Connection, reason: LeaveReason) => void;
 	mqttOpened: (connection: Connection) => void;
 	logHook: (problem: string, error?: unknown) => void;
 }

@@ -118,4 +118,17 @@ describe("MQTT sessions", () => {
 		expect(ann.pending("Message")).toEqual([]);
 		expect((await usersOf(room)).find((user) => user.userId === "dev")?.connections).toBe(1);
 	});
+
+	it("closes a removed user's session with 4003 and publishes no will for them", async () => {
+		const room = randomRoom();
+		const ann = await join(room, "ann");
+		const mqtt = await openMqtt(room);
+		expect((await mqtt.connect({ username: "dev", clientId: "d", will: WILL })).returnCode).toBe(0);
+		await ann.next("UserJoined");
+		await roomStub(room).remove("dev", {});
+		expect((await mqtt.closed()).code).toBe(4003);
+		expect((await ann.next("UserLeft")).data).toMatchObject({ user: { userId: "dev" }, reason: "removed" });
+		await ann.settle();
+		expect(ann.pending("Message")).toEqual([]);
+	});
 });

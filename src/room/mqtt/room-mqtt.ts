@@ -5,7 +5,7 @@
  */
 import { clock } from "../../clock";
 import { publishTarget } from "../../mqtt/topics";
-import type { ClientFrame } from "../../protocol";
+import { type ClientFrame, type LeaveReason, LeaveReasons } from "../../protocol";
 import type { Connection } from "../connection";
 import type { IngressPort } from "./ingress";
 import { MqttIngress } from "./ingress";
@@ -42,13 +42,17 @@ export class RoomMqtt {
 		});
 	}
 
-	/** A registered session ends: its will goes out as its user, its progress is saved. */
-	releasing(connection: Connection): void {
+	/**
+	 * A registered session ends: its will goes out as its user (not for a user a backend removed),
+	 * its progress is saved.
+	 */
+	releasing(connection: Connection, reason: LeaveReason): void {
 		const record = connection.mqtt as MqttRecord;
 		const userId = connection.identity?.userId;
 		if (userId === undefined) return;
 		try {
-			if (record.will && !record.bye) this.#port.submit(connection, willFrame(record.will));
+			if (record.will && !record.bye && reason !== LeaveReasons.removed)
+				this.#port.submit(connection, willFrame(record.will));
 			if (record.clean === false && record.cid !== undefined && record.acked !== undefined) {
 				this.#port.submit(connection, sessionSaveFrame({ userId, clientId: record.cid, acked: record.acked }));
 			}
