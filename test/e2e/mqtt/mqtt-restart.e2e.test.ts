@@ -5,7 +5,7 @@
  * MQTT client was away, reach it once each, in `seq` order, at QoS 1, when it comes back. A
  * session whose socket the crash cut gets what was sent while it was gone once each too; what it
  * had acknowledged just before the crash may come again (QoS 1 is at least once, and the room
- * saves a session's progress now and then, src/mqtt/DESIGN.md §2), never out of order.
+ * saves a session's progress now and then, src/room/mqtt/DESIGN.md), never out of order.
  *
  * This file runs its own `wrangler dev` (the shared ones of global-setup.ts must not crash).
  */
