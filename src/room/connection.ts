@@ -5,6 +5,8 @@
  */
 import type { PresenceMode } from "../protocol";
 import type { VerifiedIdentity } from "./handoff";
+import type { EgressSession } from "./mqtt/egress";
+import type { SessionMemory } from "./mqtt/ingress";
 import type { MqttRecord } from "./mqtt/record";
 import { fullBucket, type RateBucket, type RatePolicy, type RateVerdict, takeToken } from "./rate-limit";
 import type { Identity } from "./roster";
@@ -61,10 +63,10 @@ export class Connection {
 	#record: ConnectionRecord;
 	/** The record has changed since the attachment was written (`arrive` leaves that to `settle`). */
 	#unsaved = false;
-	/** (1.5) What an MQTT connection holds in memory only (its packet framer, the egress's place): see mqtt/link.ts. */
-	link: unknown;
-	/** (1.5) How the fan-out reaches an MQTT connection: see mqtt/egress.ts. */
-	egress: unknown;
+	/** (1.5) What an MQTT connection holds in memory only: its packet framer, packets behind its CONNECT. */
+	link: SessionMemory | undefined;
+	/** (1.5) How the fan-out reaches an MQTT connection. */
+	egress: EgressSession | undefined;
 	#savedSeenAt = 0;
 
 	private constructor(socket: WebSocket, record: ConnectionRecord) {

@@ -82,8 +82,7 @@ export class FrameIntake {
 				);
 			}
 			if (!parsed.ok) throw new ProtocolError(parsed.code, parsed.message);
-			if (this.#hooks.dispatch) this.#hooks.dispatch(connection, parsed.frame);
-			else handleClientFrame(this.#room, connection, parsed.frame);
+			runClientFrame(this.#room, connection, parsed.frame, this.#hooks);
 		} catch (error) {
 			if (error instanceof ProtocolError) this.#reject(ws, error.code, error.message, requestId);
 			else {
@@ -133,5 +132,28 @@ export class FrameIntake {
 
 	#reject(ws: WebSocket, code: ErrorCode, message: string, requestId?: string): void {
 		this.#room.hub.reply(ws, encodeError(code, message, requestId));
+	}
+}
+
+/**
+ * Runs a checked frame: its handler here, or (at a shard) `dispatch` to the root; a refusal goes
+ * back as `Error` with the frame's `requestId`, and a failure as `INTERNAL`, logged.
+ */
+export function runClientFrame(
+	room: RoomState,
+	connection: Connection,
+	frame: ClientFrame,
+	how: Pick<IntakeHooks, "dispatch" | "logFailure">,
+): void {
+	try {
+		if (how.dispatch) how.dispatch(connection, frame);
+		else handleClientFrame(room, connection, frame);
+	} catch (error) {
+		if (!(error instanceof ProtocolError)) how.logFailure("webSocketMessage", error);
+		const refusal =
+			error instanceof ProtocolError
+				? encodeError(error.code, error.message, frame.requestId)
+				: encodeError(ErrorCodes.INTERNAL, "the room failed to handle this request", frame.requestId);
+		room.hub.reply(connection.socket, refusal);
 	}
 }

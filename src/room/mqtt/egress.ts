@@ -130,7 +130,7 @@ export function mqttSender(live: (ws: WebSocket) => Connection | undefined, open
 		const record = connection?.mqtt;
 		if (!record) return undefined;
 		// Made once per connection: a fan-out to a thousand sessions allocates nothing per socket.
-		let session = connection.egress as EgressSession | undefined;
+		let session = connection.egress;
 		if (!session) {
 			session = {
 				record,

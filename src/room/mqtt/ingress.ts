@@ -58,7 +58,7 @@ export interface IngressPort {
 }
 
 /** What a session holds in memory only: the packet being cut, packets waiting for the CONNACK. */
-interface SessionMemory {
+export interface SessionMemory {
 	framer: PacketFramer;
 	waiting?: Uint8Array[];
 	waitingBytes: number;
@@ -74,7 +74,6 @@ export class MqttIngress {
 		this.#port = port;
 	}
 
-	/** One binary frame: whole packets handled in order, a partial one kept for the next frame. */
 	/**
 	 * One binary frame: whole packets handled in order, a partial one kept for the next frame.
 	 * True when it was quiet: only acknowledgements and pings (or part of a packet), which change
@@ -115,7 +114,7 @@ export class MqttIngress {
 	}
 
 	#memory(connection: Connection): SessionMemory {
-		let memory = connection.link as SessionMemory | undefined;
+		let memory = connection.link;
 		if (!memory) {
 			memory = { framer: new PacketFramer(this.#port.maxMessageBytes + 1024), waitingBytes: 0, progressSavedAt: 0 };
 			connection.link = memory;

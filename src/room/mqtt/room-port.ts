@@ -5,11 +5,11 @@
  */
 
 import { clock } from "../../clock";
-import { type ClientFrame, CloseCodes, ErrorCodes, encodeError, LeaveReasons, ProtocolError } from "../../protocol";
+import { type ClientFrame, CloseCodes, LeaveReasons } from "../../protocol";
 import { checkRoomToken } from "../../worker/access";
 import type { Connection } from "../connection";
-import { handleClientFrame } from "../handlers";
 import type { VerifiedIdentity } from "../handoff";
+import { runClientFrame } from "../intake";
 import type { RatePolicy } from "../rate-limit";
 import type { RoomState } from "../room-state";
 import { trySendBytes } from "./egress";
@@ -32,20 +32,8 @@ export interface MqttPortOptions {
 }
 
 export function mqttPort(options: MqttPortOptions): IngressPort {
-	const { room, ratePolicy, dispatch, logFailure } = options;
-	const submit = (connection: Connection, frame: ClientFrame) => {
-		try {
-			if (dispatch) dispatch(connection, frame);
-			else handleClientFrame(room, connection, frame);
-		} catch (error) {
-			const refusal =
-				error instanceof ProtocolError
-					? encodeError(error.code, error.message, frame.requestId)
-					: encodeError(ErrorCodes.INTERNAL, "the room failed to handle this request", frame.requestId);
-			if (!(error instanceof ProtocolError)) logFailure("mqtt", error);
-			room.hub.reply(connection.socket, refusal);
-		}
-	};
+	const { room, ratePolicy, logFailure } = options;
+	const submit = (connection: Connection, frame: ClientFrame) => runClientFrame(room, connection, frame, options);
 	return {
 		maxMessageBytes: room.settings.maxMessageBytes,
 		submit,
