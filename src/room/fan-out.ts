@@ -99,8 +99,8 @@ export class FanOut {
 	}
 }
 
-/** Sends, reporting instead of throwing when the peer is already gone. */
-export function trySend(ws: WebSocket, frame: string): boolean {
+/** Sends (a JSON frame, or an MQTT session's bytes), reporting instead of throwing when the peer is already gone. */
+export function trySend(ws: WebSocket, frame: string | Uint8Array): boolean {
 	try {
 		ws.send(frame);
 		return true;

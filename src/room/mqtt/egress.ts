@@ -8,6 +8,8 @@ import { encodeConnack, encodePuback, encodePublish } from "../../mqtt/packets";
 import { type Topic, topicQos } from "../../mqtt/topics";
 import { ErrorCodes, type Message, ServerEvents } from "../../protocol";
 import type { Connection } from "../connection";
+import { trySend } from "../fan-out";
+import { ackPacket } from "./payload";
 import type { MqttRecord, Subscription } from "./record";
 
 /** What a frame asks of the socket: sent (or nothing to send), the peer gone, or to be closed. */
@@ -137,7 +139,7 @@ export function mqttSender(live: (ws: WebSocket) => Connection | undefined, open
 				get userId() {
 					return connection.identity?.userId;
 				},
-				send: (bytes) => trySendBytes(ws, bytes),
+				send: (bytes) => trySend(ws, bytes),
 				opened: () => opened(connection),
 			};
 			connection.egress = session;
@@ -198,7 +200,8 @@ function acknowledge(session: EgressSession, requestId: string | undefined): Egr
 	if (requestId === undefined) return "sent";
 	const packetId = Number(requestId.slice(1));
 	if (requestId.startsWith("p")) return session.send(encodePuback(packetId)) ? "sent" : "failed";
-	if (requestId.startsWith("q")) return session.send(encodePubrec(packetId)) ? "sent" : "failed";
+	// PUBREC: the QoS 2 PUBLISH is stored (its PUBREL is answered PUBCOMP by the ingress).
+	if (requestId.startsWith("q")) return session.send(ackPacket(0x50, packetId)) ? "sent" : "failed";
 	return "sent";
 }
 
@@ -229,19 +232,4 @@ function connected(session: EgressSession, frame: ReadFrame): EgressResult {
 	}
 	session.opened();
 	return "sent";
-}
-
-/** PUBREC: the QoS 2 PUBLISH is stored (its PUBREL is answered PUBCOMP at once). */
-function encodePubrec(packetId: number): Uint8Array {
-	return new Uint8Array([0x50, 2, packetId >> 8, packetId & 0xff]);
-}
-
-/** Sends bytes, reporting instead of throwing when the peer is already gone. */
-export function trySendBytes(ws: WebSocket, bytes: Uint8Array): boolean {
-	try {
-		ws.send(bytes);
-		return true;
-	} catch {
-		return false;
-	}
 }

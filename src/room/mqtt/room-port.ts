@@ -8,11 +8,11 @@ import { clock } from "../../clock";
 import { type ClientFrame, CloseCodes, LeaveReasons } from "../../protocol";
 import { checkRoomToken } from "../../worker/access";
 import type { Connection } from "../connection";
+import { trySend } from "../fan-out";
 import type { VerifiedIdentity } from "../handoff";
 import { runClientFrame } from "../intake";
 import type { RatePolicy } from "../rate-limit";
 import type { RoomState } from "../room-state";
-import { trySendBytes } from "./egress";
 import type { IngressPort } from "./ingress";
 import { sessionSaveFrame } from "./session-frames";
 
@@ -39,7 +39,7 @@ export function mqttPort(options: MqttPortOptions): IngressPort {
 		submit,
 		rate: (connection) => connection.arrive(clock.now(), ratePolicy),
 		send: (connection, bytes) => {
-			trySendBytes(connection.socket, bytes);
+			trySend(connection.socket, bytes);
 		},
 		saveSession: (connection, change) => {
 			const userId = connection.identity?.userId;
