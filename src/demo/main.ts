@@ -4,6 +4,7 @@
  * typing, the room's history and its live messages.
  */
 import { ClientErrorCodes, type Message, RoomClient, RoomError } from "../client";
+import { isValidRoomName } from "../protocol";
 import { type PageIdentity, pageIdentity } from "./identity";
 import { describeProblem } from "./problems";
 import { signalTyping, TypingNotice } from "./typing";
@@ -21,14 +22,12 @@ import {
 	showState,
 } from "./view";
 
-const ROOM_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-
 function main(): void {
 	const elements = findElements(document);
 	const params = new URLSearchParams(location.search);
 	const room = params.get("room");
 	const identity = pageIdentity(params);
-	if (room && identity && ROOM_PATTERN.test(room)) {
+	if (room && identity && isValidRoomName(room)) {
 		if (identity.ok) {
 			join(elements, { room, ...identity });
 		} else {

@@ -19,12 +19,15 @@ export interface Elements {
 	typing: HTMLElement;
 }
 
+/** A page's element of an id and a type; a page without it is a broken page. */
+export function elementOf<T extends HTMLElement>(doc: Document, id: string, type: { new (): T }): T {
+	const element = doc.getElementById(id);
+	if (!(element instanceof type)) throw new Error(`the page has no #${id}`);
+	return element;
+}
+
 export function findElements(doc: Document): Elements {
-	const get = <T extends HTMLElement>(id: string, type: { new (): T }): T => {
-		const element = doc.getElementById(id);
-		if (!(element instanceof type)) throw new Error(`the page has no #${id}`);
-		return element;
-	};
+	const get = <T extends HTMLElement>(id: string, type: { new (): T }) => elementOf(doc, id, type);
 	return {
 		joinForm: get("join", HTMLFormElement),
 		roomInput: get("join-room", HTMLInputElement),

@@ -5,6 +5,7 @@
  * sends (a message's text, `{typing}` signals), so both pages show the same room the same way.
  */
 import mqtt, { type IConnackPacket, type MqttClient } from "mqtt";
+import { isValidRoomName } from "../../protocol";
 import { pageIdentity } from "../identity";
 import { TypingNotice } from "../typing";
 import { showNotice } from "../view";
@@ -14,14 +15,12 @@ import { clientIdFor, connectOptions, type MqttPageIdentity, mqttUrl, tabSuffix 
 import { LatestWithin, TYPING_THROTTLE_MS, typingPayload } from "./typing";
 import { findMqttElements, type MqttElements, showCounts, showMqttState, showSession } from "./view";
 
-const ROOM_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-
 function main(): void {
 	const elements = findMqttElements(document);
 	const params = new URLSearchParams(location.search);
 	const room = params.get("room");
 	const identity = pageIdentity(params);
-	if (room && identity && ROOM_PATTERN.test(room)) {
+	if (room && identity && isValidRoomName(room)) {
 		showRoom(elements, room);
 		if (identity.ok) join(elements, { room, userId: identity.userId, token: identity.token }, identity.name);
 		else showNotice(elements, identity.problem, "BAD_TOKEN");

@@ -3,6 +3,7 @@
  * page's own (../view.ts, ../typing.ts), so both pages show a room the same way; what differs is
  * the side panel: an MQTT session gets the room's counts, not its roster.
  */
+import { elementOf } from "../view";
 import type { RoomCounts } from "./payloads";
 
 export interface MqttElements {
@@ -26,11 +27,7 @@ export interface MqttElements {
 }
 
 export function findMqttElements(doc: Document): MqttElements {
-	const get = <T extends HTMLElement>(id: string, type: { new (): T }): T => {
-		const element = doc.getElementById(id);
-		if (!(element instanceof type)) throw new Error(`the page has no #${id}`);
-		return element;
-	};
+	const get = <T extends HTMLElement>(id: string, type: { new (): T }) => elementOf(doc, id, type);
 	return {
 		joinForm: get("join", HTMLFormElement),
 		roomInput: get("join-room", HTMLInputElement),
